@@ -1,0 +1,59 @@
+import Foundation
+@_exported import KeywayEmit
+@_exported import KeywayLoad
+@_exported import KeywayModel
+import KeywayTemplates
+@_exported import KeywayValidate
+@_exported import KeywayWrite
+
+/// load → validate → emit, as one call each; the CLI and the tests use these.
+public enum Pipeline {
+    /// Loads and validates a manifests folder: every diagnostic of both stages, sorted.
+    public static func validate(manifests folder: String) -> ValidationResult {
+        let loaded = ManifestLoader().load(folder: folder)
+        var result = Validator().validate(loaded.documents)
+        result.diagnostics = (loaded.diagnostics + result.diagnostics).sortedForReport()
+        if result.diagnostics.hasErrors { result.catalog = nil }
+        return result
+    }
+
+    /// The built-in templates, each replaced by the file of the same name in `folder`
+    /// when one exists there.
+    public static func templates(overrides folder: String?) throws(DiagnosticsError) -> TemplateSet {
+        var sources: [TemplateSet.Source] = []
+        for (name, text) in DefaultTemplates.all.sorted(by: { $0.key < $1.key }) {
+            if let folder {
+                let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+                if FileManager.default.fileExists(atPath: path) {
+                    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                        throw DiagnosticsError([.error(SourceLocation(file: path, line: 1, column: 1), "cannot read the template as UTF-8 text")])
+                    }
+                    sources.append(.init(name: name, path: path, text: text))
+                    continue
+                }
+            }
+            sources.append(.init(name: name, path: "<built-in>/" + name, text: text))
+        }
+        if let folder, !FileManager.default.fileExists(atPath: folder) {
+            throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
+        }
+        return TemplateSet(sources: sources)
+    }
+
+    public struct Generation: Sendable {
+        public var files: [GeneratedFile]
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Validates, then emits every file. Throws with all diagnostics when the manifests
+    /// or the templates have errors: nothing is emitted from a broken model.
+    public static func generate(manifests folder: String, templates: TemplateSet) throws(DiagnosticsError) -> Generation {
+        let validation = validate(manifests: folder)
+        guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
+        do throws(DiagnosticsError) {
+            return Generation(files: try Emitters.emitAll(catalog, templates: templates), diagnostics: validation.diagnostics)
+        } catch {
+            throw DiagnosticsError((validation.diagnostics + error.diagnostics).sortedForReport())
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import KeywayModel
+
+/// An emitter turns the validated catalog into files. It is a pure function: no file
+/// system, no clock, no environment — same catalog and templates, same bytes.
+public protocol Emitter: Sendable {
+    func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile]
+}
+
+public enum Emitters {
+    /// Every emitter of a `keyway generate` run.
+    public static let all: [any Emitter] = [CatalogEmitter()]
+
+    /// Runs every emitter; collects every template problem before failing. Files come
+    /// back sorted by path.
+    public static func emitAll(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        var problems: [Diagnostic] = []
+        for emitter in all {
+            do throws(DiagnosticsError) { files += try emitter.emit(catalog, templates: templates) } catch { problems += error.diagnostics }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems.sortedForReport()) }
+        return files.sorted { $0.path < $1.path }
+    }
+}

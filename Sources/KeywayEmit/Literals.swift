@@ -1,0 +1,67 @@
+/// Escaping of manifest strings for each language keyway writes. Every string that
+/// reaches an artifact goes through one of these; none is pasted raw.
+public enum Literal {
+    /// A Swift string literal (`"…"`) that evaluates to exactly `s`. Quotes, backslashes
+    /// (so `\(` cannot interpolate) and every control, format, separator or private-use
+    /// scalar — bidirectional overrides included (Trojan Source) — are written as escapes.
+    public static func swift(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if needsEscape(scalar) {
+                    out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A JSON string literal for `s` (RFC 8259), with the same scalars escaped as in Swift
+    /// so the file shows no invisible characters.
+    public static func json(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if needsEscape(scalar) {
+                    if scalar.value > 0xFFFF {
+                        for unit in String(scalar).utf16 { out += "\\u" + hex4(UInt32(unit)) }
+                    } else {
+                        out += "\\u" + hex4(scalar.value)
+                    }
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func hex4(_ v: UInt32) -> String {
+        let h = String(v, radix: 16, uppercase: false)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
+    }
+
+    /// Control characters, format characters (bidi overrides, zero-width joiners…),
+    /// line/paragraph separators, private-use and unassigned scalars.
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate: true
+        default: false
+        }
+    }
+
+}

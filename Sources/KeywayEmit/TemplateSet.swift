@@ -1,0 +1,134 @@
+import KeywayModel
+import Mustache
+
+/// The templates the emitters render, by file name (`IntegrationCatalog.swift.mustache`).
+/// Loaded by the caller (built-in defaults, or a `--templates` folder): emitters stay pure.
+public struct TemplateSet: Sendable {
+    public struct Source: Sendable {
+        public var name: String
+        /// Where the text came from, for diagnostics (`Templates/x.mustache`, or `<built-in>/x.mustache`).
+        public var path: String
+        public var text: String
+        public init(name: String, path: String, text: String) {
+            self.name = name
+            self.path = path
+            self.text = text
+        }
+    }
+
+    public var sources: [String: Source]
+
+    public init(sources: [Source]) {
+        self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
+    }
+
+    /// Renders `view` with the template `name`, refusing names the view does not have:
+    /// a Mustache engine renders an unknown name as an empty string, silently.
+    func render(_ name: String, _ view: Any) throws(DiagnosticsError) -> String {
+        guard let source = sources[name] else {
+            throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
+        }
+        let template: MustacheTemplate
+        do {
+            template = try MustacheTemplate(string: source.text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw DiagnosticsError([.error(SourceLocation(file: source.path, line: error.context.lineNumber, column: error.context.columnNumber),
+                                           "template does not parse: \(error.error); fix the tag at this position")])
+        } catch {
+            throw DiagnosticsError([.error(SourceLocation(file: source.path, line: 1, column: 1), "template does not parse: \(error)")])
+        }
+        let unknown = TemplateNames.unknownNames(in: source.text, view: view)
+        if !unknown.isEmpty {
+            let known = TemplateNames.names(of: view).sorted().joined(separator: ", ")
+            throw DiagnosticsError(unknown.map {
+                .error(SourceLocation(file: source.path, line: $0.line, column: $0.column),
+                       "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
+            })
+        }
+        return template.render(view)
+    }
+}
+
+/// The names a template uses, checked against the names its view provides.
+public enum TemplateNames {
+    /// Names that swift-mustache provides inside a section over a list.
+    static let builtIns: Set<String> = ["first", "last", "index", "even", "odd"]
+
+    public struct Use: Equatable, Sendable {
+        public var name: String
+        public var line: Int
+        public var column: Int
+    }
+
+    /// Every variable and section name in the template's tags, with its position.
+    public static func uses(in text: String) -> [Use] {
+        var uses: [Use] = []
+        let chars = Array(text.unicodeScalars)
+        var i = 0, line = 1, column = 1
+        while i < chars.count {
+            if chars[i] == "{", i + 1 < chars.count, chars[i + 1] == "{" {
+                let (tagLine, tagColumn) = (line, column)
+                var j = i + 2
+                var body = ""
+                while j + 1 < chars.count, !(chars[j] == "}" && chars[j + 1] == "}") { body.unicodeScalars.append(chars[j]); j += 1 }
+                var tag = body.trimmingWhitespace
+                if tag.hasPrefix("{") { tag = String(tag.dropFirst()) }
+                if let sigil = tag.unicodeScalars.first, "#^/&".unicodeScalars.contains(sigil) { tag = String(tag.dropFirst()).trimmingWhitespace }
+                else if let sigil = tag.unicodeScalars.first, "!%>=<$".unicodeScalars.contains(sigil) { tag = "" }
+                // Transforms: `{{ uppercased(name) }}`: the name is inside the parentheses.
+                if let open = tag.firstIndex(of: "("), let close = tag.lastIndex(of: ")"), open < close {
+                    tag = String(tag[tag.index(after: open)..<close])
+                }
+                for component in tag.split(separator: ".") where !component.isEmpty {
+                    uses.append(Use(name: String(component), line: tagLine, column: tagColumn))
+                }
+                for k in i..<min(j + 2, chars.count) {
+                    if chars[k] == "\n" { line += 1; column = 1 } else { column += 1 }
+                }
+                i = j + 2
+                continue
+            }
+            if chars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
+            i += 1
+        }
+        return uses
+    }
+
+    /// Every property name reachable in a view (structs and their arrays, recursively).
+    public static func names(of view: Any) -> Set<String> {
+        var names = builtIns
+        var stack: [Any] = [view]
+        while let value = stack.popLast() {
+            let mirror = Mirror(reflecting: value)
+            switch mirror.displayStyle {
+            case .collection, .optional:
+                // Every element of a list has the same type: one of each is enough,
+                // but elements may hold lists of differing emptiness, so walk them all.
+                stack.append(contentsOf: mirror.children.map(\.value))
+            case .struct, .class:
+                if mirror.children.isEmpty { continue }
+                for child in mirror.children {
+                    if let label = child.label { names.insert(label) }
+                    stack.append(child.value)
+                }
+            default:
+                continue
+            }
+        }
+        return names
+    }
+
+    public static func unknownNames(in text: String, view: Any) -> [Use] {
+        let known = names(of: view)
+        return uses(in: text).filter { !known.contains($0.name) }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

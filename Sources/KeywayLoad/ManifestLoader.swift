@@ -1,0 +1,146 @@
+import Foundation
+import KeywayModel
+
+/// The three kinds of manifest and the folders they live in.
+public enum ManifestKind: String, Sendable, CaseIterable {
+    case integration = "integrations"
+    case connector = "connectors"
+    case scopes = "scopes"
+
+    public var folder: String { rawValue }
+}
+
+/// A parsed manifest file: its kind, its path inside the manifests folder, and its root node.
+public struct ManifestDocument: Sendable {
+    public var kind: ManifestKind
+    /// Path inside the manifests folder, e.g. `integrations/gmail.yaml`.
+    public var relativePath: String
+    /// Path shown in diagnostics: the folder as given, joined with `relativePath`.
+    public var displayPath: String
+    public var root: YAMLNode
+}
+
+public struct LoadResult: Sendable {
+    public var documents: [ManifestDocument]
+    public var diagnostics: [Diagnostic]
+}
+
+/// Stage 1: finds the manifests in a folder and parses each into nodes with positions.
+/// Never throws: every problem becomes a positioned diagnostic, and loading goes on with
+/// the next file so that one run reports everything.
+public struct ManifestLoader: Sendable {
+    /// A manifest larger than this is refused before it is parsed.
+    public static let maxFileSize = 1 << 20
+
+    public var limits = YAMLLimits()
+
+    public init() {}
+
+    /// - Parameter folder: the manifests folder, as the user gave it (used for display).
+    public func load(folder: String) -> LoadResult {
+        let fm = FileManager.default
+        var diagnostics: [Diagnostic] = []
+        var documents: [ManifestDocument] = []
+        let root = URL(fileURLWithPath: folder)
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            diagnostics.append(.error(SourceLocation(file: folder, line: 1, column: 1),
+                                      "manifests folder not found; pass --manifests DIR or create \(folder)/integrations"))
+            return LoadResult(documents: [], diagnostics: diagnostics)
+        }
+        // YAML files outside the three known folders are probably misplaced.
+        for name in (try? fm.contentsOfDirectory(atPath: root.path))?.sorted() ?? [] where Self.isYAML(name) {
+            diagnostics.append(.warning(SourceLocation(file: Self.join(folder, name), line: 1, column: 1),
+                                        "not read: manifests live in integrations/, connectors/ or scopes/; move the file into one of them"))
+        }
+        for kind in ManifestKind.allCases {
+            let dir = root.appendingPathComponent(kind.folder)
+            guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { continue }
+            for name in names.sorted() where Self.isYAML(name) && !name.hasPrefix(".") {
+                let relative = kind.folder + "/" + name
+                let display = Self.join(folder, relative)
+                switch loadFile(dir.appendingPathComponent(name), display: display) {
+                case .success(let node?):
+                    documents.append(ManifestDocument(kind: kind, relativePath: relative, displayPath: display, root: node))
+                case .success(nil):
+                    diagnostics.append(.error(SourceLocation(file: display, line: 1, column: 1), "the manifest is empty; write its fields or delete the file"))
+                case .failure(let diagnostic):
+                    diagnostics.append(diagnostic)
+                }
+            }
+        }
+        if documents.isEmpty && !diagnostics.hasErrors {
+            diagnostics.append(.error(SourceLocation(file: folder, line: 1, column: 1),
+                                      "no manifests found; add YAML files under \(folder)/integrations and \(folder)/connectors"))
+        }
+        return LoadResult(documents: documents, diagnostics: diagnostics)
+    }
+
+    static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
+
+    static func join(_ folder: String, _ relative: String) -> String {
+        if folder.isEmpty || folder == "." { return relative }
+        return folder.hasSuffix("/") ? folder + relative : folder + "/" + relative
+    }
+
+    /// Reads and parses one file. Only regular files are read (a symlink to a device or a
+    /// FIFO would never end), and never more than `maxFileSize + 1` bytes.
+    func loadFile(_ url: URL, display: String) -> Result<YAMLNode?, Diagnostic> {
+        let start = SourceLocation(file: display, line: 1, column: 1)
+        let resolved = url.resolvingSymlinksInPath()
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved.path),
+              attributes[.type] as? FileAttributeType == .typeRegular else {
+            return .failure(Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file"))
+        }
+        guard let handle = try? FileHandle(forReadingFrom: resolved) else {
+            return .failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: Self.maxFileSize + 1)) ?? Data()
+        if data.count > Self.maxFileSize {
+            return .failure(Diagnostic.error(start, "the manifest is larger than 1 MiB; split it — a manifest describes one integration, connector or provider"))
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let bad = Self.firstInvalidUTF8(bytes) {
+            return .failure(Diagnostic.error(SourceLocation(file: display, line: bad.line, column: bad.column),
+                                   "the file is not valid UTF-8 (byte \(bad.offset)); save it as UTF-8"))
+        }
+        do throws(YAMLComposer.Failure) {
+            return .success(try YAMLComposer.compose(bytes, file: display, limits: limits))
+        } catch {
+            return .failure(Diagnostic.error(error.location, error.message))
+        }
+    }
+
+    /// Line, column and byte offset of the first byte that is not valid UTF-8, if any.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (line: Int, column: Int, offset: Int)? {
+        var line = 1, column = 1, i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            var length = 0
+            var minimum: UInt32 = 0
+            var value: UInt32 = 0
+            switch b {
+            case 0x00...0x7F: length = 1; value = UInt32(b)
+            case 0xC2...0xDF: length = 2; value = UInt32(b & 0x1F); minimum = 0x80
+            case 0xE0...0xEF: length = 3; value = UInt32(b & 0x0F); minimum = 0x800
+            case 0xF0...0xF4: length = 4; value = UInt32(b & 0x07); minimum = 0x10000
+            default: return (line, column, i)
+            }
+            if i + length > n { return (line, column, i) }
+            for k in 1..<max(length, 1) {
+                let c = bytes[i + k]
+                guard c & 0xC0 == 0x80 else { return (line, column, i) }
+                value = (value << 6) | UInt32(c & 0x3F)
+            }
+            if length > 1 && (value < minimum || value > 0x10FFFF || (0xD800...0xDFFF).contains(value)) {
+                return (line, column, i)
+            }
+            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,210 @@
+import CYaml
+import KeywayModel
+
+/// Limits that keep a hostile document bounded in time and memory.
+public struct YAMLLimits: Sendable {
+    /// Nodes in the document once every alias is expanded (a "billion laughs" file
+    /// stops here, at the alias that crosses the line, in linear time).
+    public var maxExpandedNodes: Int = 100_000
+    /// Nesting of lists and mappings.
+    public var maxDepth: Int = 64
+
+    public init() {}
+}
+
+/// Composes libyaml's event stream into `YAMLNode`s. Yams' own composer is not used: it
+/// hashes whole nodes to find duplicate keys (exponential on aliased keys) and reports
+/// duplicates without the second occurrence's position.
+struct YAMLComposer {
+    private var parser = yaml_parser_t()
+    private let file: String
+    private let limits: YAMLLimits
+    private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+    private var expanded = 0
+
+    struct Failure: Error {
+        var location: SourceLocation
+        var message: String
+    }
+
+    private init(file: String, limits: YAMLLimits) {
+        self.file = file
+        self.limits = limits
+    }
+
+    /// Parses the single document in `bytes` (valid UTF-8). Returns nil for an empty stream.
+    static func compose(_ bytes: [UInt8], file: String, limits: YAMLLimits) throws(Failure) -> YAMLNode? {
+        var composer = YAMLComposer(file: file, limits: limits)
+        yaml_parser_initialize(&composer.parser)
+        defer { yaml_parser_delete(&composer.parser) }
+        let result: Result<YAMLNode?, Failure> = bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&composer.parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(&composer.parser, YAML_UTF8_ENCODING)
+            do throws(Failure) { return .success(try composer.composeStream()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    /// The next event; the caller owns it and must `yaml_event_delete` it.
+    private mutating func next() throws(Failure) -> yaml_event_t {
+        var event = yaml_event_t()
+        guard yaml_parser_parse(&parser, &event) == 1 else { throw syntaxError() }
+        return event
+    }
+
+    private func syntaxError() -> Failure {
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        var message = "YAML syntax error: \(problem)"
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " (\(context) at line \(parser.context_mark.line + 1))"
+        }
+        var mark = parser.problem_mark
+        if parser.error == YAML_READER_ERROR {
+            // Reader errors give a byte offset, not a mark: find the line ourselves.
+            mark = parser.mark
+            message = "invalid character in YAML: \(problem); remove it or quote the value"
+        }
+        return Failure(location: location(mark), message: message + "; fix the YAML at this position")
+    }
+
+    private mutating func composeStream() throws(Failure) -> YAMLNode? {
+        var event = try next()
+        defer { yaml_event_delete(&event) }
+        guard event.type == YAML_STREAM_START_EVENT else { throw Failure(location: location(event.start_mark), message: "expected a YAML stream") }
+        var documentStart = try next()
+        defer { yaml_event_delete(&documentStart) }
+        if documentStart.type == YAML_STREAM_END_EVENT { return nil }
+        var rootEvent = try next()
+        let root: YAMLNode
+        do {
+            defer { yaml_event_delete(&rootEvent) }
+            root = try composeNode(&rootEvent, depth: 0).node
+        }
+        var documentEnd = try next()
+        yaml_event_delete(&documentEnd)
+        var streamEnd = try next()
+        defer { yaml_event_delete(&streamEnd) }
+        if streamEnd.type != YAML_STREAM_END_EVENT {
+            throw Failure(location: location(streamEnd.start_mark),
+                          message: "a manifest holds one YAML document; move the document after '---' into a file of its own")
+        }
+        return root
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int? = nil) -> String? {
+        guard let pointer else { return nil }
+        let count = length ?? strlen(UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    private mutating func account(_ size: Int, at location: SourceLocation) throws(Failure) {
+        expanded += size
+        if expanded > limits.maxExpandedNodes {
+            throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes through aliases; write the values out instead of nesting aliases")
+        }
+    }
+
+    private mutating func register(anchor: UnsafeMutablePointer<yaml_char_t>?, _ node: YAMLNode, size: Int) {
+        if let name = Self.string(anchor) { anchors[name] = (node, size) }
+    }
+
+    private func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation, allowString: Bool) throws(Failure) {
+        guard let tag = Self.string(tag) else { return }
+        if allowString && tag == "tag:yaml.org,2002:str" { return }
+        throw Failure(location: location, message: "YAML tag '\(tag.forDiagnostic)' is not supported; remove the tag (quote the value if it must stay a string)")
+    }
+
+    /// Composes the node that starts with `event` and returns it with its expanded size.
+    private mutating func composeNode(_ event: inout yaml_event_t, depth: Int) throws(Failure) -> (node: YAMLNode, size: Int) {
+        let here = location(event.start_mark)
+        switch event.type {
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(event.data.alias.anchor) ?? ""
+            guard let target = anchors[name] else {
+                throw Failure(location: here, message: "unknown alias '*\(name.forDiagnostic)'; define the anchor '&\(name.forDiagnostic)' before using it")
+            }
+            try account(target.size, at: here)
+            return target
+
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            try checkTag(scalar.tag, at: here, allowString: true)
+            let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
+            let style: YAMLScalar.Style
+            switch scalar.style {
+            case YAML_PLAIN_SCALAR_STYLE: style = Self.string(scalar.tag) == nil ? .plain : .quoted
+            case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE: style = .block
+            default: style = .quoted
+            }
+            let node = YAMLNode(.scalar(YAMLScalar(text: text, style: style)), at: here)
+            try account(1, at: here)
+            register(anchor: scalar.anchor, node, size: 1)
+            return (node, 1)
+
+        case YAML_SEQUENCE_START_EVENT:
+            guard depth < limits.maxDepth else {
+                throw Failure(location: here, message: "lists and mappings nest deeper than \(limits.maxDepth) levels; flatten the document")
+            }
+            try checkTag(event.data.sequence_start.tag, at: here, allowString: false)
+            let anchor = Self.string(event.data.sequence_start.anchor)
+            try account(1, at: here)
+            var items: [YAMLNode] = []
+            var size = 1
+            while true {
+                var child = try next()
+                defer { yaml_event_delete(&child) }
+                if child.type == YAML_SEQUENCE_END_EVENT { break }
+                let (node, childSize) = try composeNode(&child, depth: depth + 1)
+                items.append(node)
+                size += childSize
+            }
+            let node = YAMLNode(.sequence(items), at: here)
+            if let anchor { anchors[anchor] = (node, size) }
+            return (node, size)
+
+        case YAML_MAPPING_START_EVENT:
+            guard depth < limits.maxDepth else {
+                throw Failure(location: here, message: "lists and mappings nest deeper than \(limits.maxDepth) levels; flatten the document")
+            }
+            try checkTag(event.data.mapping_start.tag, at: here, allowString: false)
+            let anchor = Self.string(event.data.mapping_start.anchor)
+            try account(1, at: here)
+            var pairs: [YAMLPair] = []
+            var seen: [String: SourceLocation] = [:]
+            var size = 1
+            while true {
+                var keyEvent = try next()
+                defer { yaml_event_delete(&keyEvent) }
+                if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                let keyLocation = location(keyEvent.start_mark)
+                guard keyEvent.type == YAML_SCALAR_EVENT else {
+                    throw Failure(location: keyLocation, message: "a mapping key must be a plain string, not a list, mapping or alias")
+                }
+                let key = Self.string(keyEvent.data.scalar.value, length: Int(keyEvent.data.scalar.length)) ?? ""
+                if key == "<<" && keyEvent.data.scalar.style == YAML_PLAIN_SCALAR_STYLE {
+                    throw Failure(location: keyLocation, message: "merge keys ('<<') are not supported; write the keys out")
+                }
+                if let first = seen[key] {
+                    throw Failure(location: keyLocation, message: "duplicate key '\(key.forDiagnostic)' (first at line \(first.line)); a YAML parser may silently keep either one — remove one")
+                }
+                seen[key] = keyLocation
+                try account(1, at: keyLocation)
+                var valueEvent = try next()
+                defer { yaml_event_delete(&valueEvent) }
+                let (value, valueSize) = try composeNode(&valueEvent, depth: depth + 1)
+                pairs.append(YAMLPair(key: key, keyLocation: keyLocation, value: value))
+                size += 1 + valueSize
+            }
+            let node = YAMLNode(.mapping(pairs), at: here)
+            if let anchor { anchors[anchor] = (node, size) }
+            return (node, size)
+
+        default:
+            throw Failure(location: here, message: "unexpected YAML event")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import KeywayModel
+
+/// A YAML node with the position it was written at. Scalars keep their text as written;
+/// the validator types them by the schema (so `no` stays the string "no" where a string
+/// is expected — no YAML 1.1 "Norway problem").
+public struct YAMLNode: Sendable {
+    public indirect enum Value: Sendable {
+        case scalar(YAMLScalar)
+        case sequence([YAMLNode])
+        case mapping([YAMLPair])
+    }
+
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+
+    public var kindName: String {
+        switch value {
+        case .scalar(let s): s.isNull ? "null" : "a scalar"
+        case .sequence: "a list"
+        case .mapping: "a mapping"
+        }
+    }
+}
+
+public struct YAMLScalar: Sendable {
+    public enum Style: Sendable { case plain, quoted, block }
+    public var text: String
+    public var style: Style
+
+    public init(text: String, style: Style) {
+        self.text = text
+        self.style = style
+    }
+
+    /// A plain `~`, `null` or empty scalar (YAML core schema).
+    public var isNull: Bool {
+        style == .plain && ["", "~", "null", "Null", "NULL"].contains(text)
+    }
+}
+
+public struct YAMLPair: Sendable {
+    public var key: String
+    public var keyLocation: SourceLocation
+    public var value: YAMLNode
+
+    public init(key: String, keyLocation: SourceLocation, value: YAMLNode) {
+        self.key = key
+        self.keyLocation = keyLocation
+        self.value = value
+    }
+}

@@ -1,0 +1,306 @@
+/// The validated model of a manifests folder: what every emitter reads.
+/// Everything in it has passed validation; collections are in a canonical order
+/// (integrations by key, connectors by slug, scope catalogs by provider; tools, inputs
+/// and scopes in manifest order, which is part of the input).
+public struct Catalog: Sendable, Equatable {
+    public var integrations: [Integration]
+    public var connectors: [Connector]
+    public var scopeCatalogs: [ScopeCatalog]
+
+    public init(integrations: [Integration], connectors: [Connector], scopeCatalogs: [ScopeCatalog]) {
+        self.integrations = integrations.sorted { $0.key < $1.key }
+        self.connectors = connectors.sorted { $0.slug < $1.slug }
+        self.scopeCatalogs = scopeCatalogs.sorted { $0.provider < $1.provider }
+    }
+
+    public func connectors(of integration: Integration) -> [Connector] {
+        connectors.filter { $0.providerKey == integration.key }
+    }
+
+    /// The scope catalog that covers an integration's Nango provider, if any.
+    public func scopeCatalog(for integration: Integration) -> ScopeCatalog? {
+        scopeCatalogs.first { $0.covers(integration.provider) }
+    }
+}
+
+/// `Manifests/integrations/<key>.yaml`: one OAuth app, one Nango integration.
+public struct Integration: Sendable, Equatable {
+    public var key: String
+    public var provider: String
+    public var name: String
+    public var category: String
+    public var description: String
+    public var auth: Auth
+    public var location: SourceLocation
+
+    public init(key: String, provider: String, name: String, category: String, description: String, auth: Auth, location: SourceLocation) {
+        self.key = key
+        self.provider = provider
+        self.name = name
+        self.category = category
+        self.description = description
+        self.auth = auth
+        self.location = location
+    }
+}
+
+public struct Auth: Sendable, Equatable {
+    public var mode: AuthMode
+    public var console: String?
+    public var enableAPIs: [String]
+    public var scopes: [ScopeGrant]
+    /// Environment name → redirect URI, sorted by environment name.
+    public var redirectURIs: [NamedValue]
+    /// Secret name (client_id, client_secret…) → environment variable name, sorted by name.
+    public var secrets: [NamedValue]
+
+    public init(mode: AuthMode, console: String?, enableAPIs: [String], scopes: [ScopeGrant], redirectURIs: [NamedValue], secrets: [NamedValue]) {
+        self.mode = mode
+        self.console = console
+        self.enableAPIs = enableAPIs
+        self.scopes = scopes
+        self.redirectURIs = redirectURIs.sorted { $0.name < $1.name }
+        self.secrets = secrets.sorted { $0.name < $1.name }
+    }
+}
+
+public struct NamedValue: Sendable, Equatable, Hashable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Nango's auth modes, spelled as in the manifests.
+public enum AuthMode: String, Sendable, CaseIterable {
+    case oauth2
+    case oauth2CC = "oauth2_cc"
+    case oauth1
+    case apiKey = "api_key"
+    case basic
+    case app
+    case appStore = "app_store"
+    case jwt
+    case tba
+    case custom
+    case none
+
+    /// Modes where the user is sent to a consent screen: scopes and redirect URIs apply.
+    public var usesRedirect: Bool { self == .oauth2 || self == .oauth1 || self == .custom }
+}
+
+public struct ScopeGrant: Sendable, Equatable {
+    public var scope: String
+    public var reason: String
+    public var location: SourceLocation
+    public init(scope: String, reason: String, location: SourceLocation) {
+        self.scope = scope
+        self.reason = reason
+        self.location = location
+    }
+}
+
+/// `Manifests/connectors/<slug>.yaml`: what the product builds on one integration.
+public struct Connector: Sendable, Equatable {
+    public var slug: String
+    public var name: String
+    public var description: String?
+    public var providerKey: String
+    public var multipleConnections: Bool
+    public var tools: [Tool]
+    public var location: SourceLocation
+
+    public init(slug: String, name: String, description: String?, providerKey: String, multipleConnections: Bool, tools: [Tool], location: SourceLocation) {
+        self.slug = slug
+        self.name = name
+        self.description = description
+        self.providerKey = providerKey
+        self.multipleConnections = multipleConnections
+        self.tools = tools
+        self.location = location
+    }
+}
+
+public enum HTTPMethod: String, Sendable, CaseIterable {
+    case GET, POST, PUT, PATCH, DELETE
+
+    /// Where an input goes when the manifest does not say.
+    public var defaultInputLocation: InputLocation { self == .GET || self == .DELETE ? .query : .body }
+    public var carriesBody: Bool { self != .GET && self != .DELETE }
+}
+
+public enum RequestStyle: String, Sendable, CaseIterable {
+    /// keyway maps the inputs onto path, query, headers and a JSON body.
+    case standard
+    /// A hand-written function builds the request (e.g. Gmail's RFC 822 message).
+    case custom
+}
+
+public struct Tool: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var method: HTTPMethod
+    public var endpoint: String
+    public var scopes: [String]
+    public var request: RequestStyle
+    public var inputs: [ToolInput]
+    public var location: SourceLocation
+    /// Where each scope was written, for diagnostics at the scope's own line.
+    public var scopeLocations: [String: SourceLocation]
+
+    public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, inputs: [ToolInput], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
+        self.name = name
+        self.description = description
+        self.method = method
+        self.endpoint = endpoint
+        self.scopes = scopes
+        self.request = request
+        self.inputs = inputs
+        self.location = location
+        self.scopeLocations = scopeLocations
+    }
+
+    /// The `{name}` placeholders of the endpoint, in order.
+    public var pathParameters: [String] { Tool.placeholders(in: endpoint) }
+
+    public static func placeholders(in endpoint: String) -> [String] {
+        var names: [String] = []
+        var current: String?
+        for ch in endpoint {
+            if ch == "{" { current = "" } else if ch == "}" {
+                if let c = current { names.append(c) }
+                current = nil
+            } else if current != nil { current!.append(ch) }
+        }
+        return names
+    }
+}
+
+public struct ToolInput: Sendable, Equatable {
+    public var name: String
+    public var schema: InputSchema
+    /// Where the value goes in the request, resolved (never absent after validation).
+    public var location: InputLocation
+    public init(name: String, schema: InputSchema, location: InputLocation) {
+        self.name = name
+        self.schema = schema
+        self.location = location
+    }
+}
+
+public enum InputLocation: String, Sendable, CaseIterable {
+    case path, query, body, header
+}
+
+public indirect enum InputType: Sendable, Equatable {
+    case string(format: StringFormat?)
+    case integer
+    case number
+    case boolean
+    case array(items: InputSchema)
+    case object(properties: [NamedSchema])
+
+    public var name: String {
+        switch self {
+        case .string: "string"
+        case .integer: "integer"
+        case .number: "number"
+        case .boolean: "boolean"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+public enum StringFormat: String, Sendable, CaseIterable {
+    case email
+    case dateTime = "date-time"
+    case uri
+}
+
+public struct NamedSchema: Sendable, Equatable {
+    public var name: String
+    public var schema: InputSchema
+    public init(name: String, schema: InputSchema) {
+        self.name = name
+        self.schema = schema
+    }
+}
+
+public struct InputSchema: Sendable, Equatable {
+    public var type: InputType
+    public var description: String?
+    public var optional: Bool
+    public var defaultValue: JSONValue?
+    public var allowed: [JSONValue]?
+
+    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: JSONValue? = nil, allowed: [JSONValue]? = nil) {
+        self.type = type
+        self.description = description
+        self.optional = optional
+        self.defaultValue = defaultValue
+        self.allowed = allowed
+    }
+}
+
+/// A literal value from a manifest (`default:`, `enum:`), typed by its input's type.
+public enum JSONValue: Sendable, Equatable, Hashable {
+    case string(String)
+    case integer(Int64)
+    case number(Double)
+    case boolean(Bool)
+}
+
+/// `Manifests/scopes/<provider>.yaml`: what each scope grants and how the provider reviews it.
+public struct ScopeCatalog: Sendable, Equatable {
+    public var provider: String
+    /// The Nango providers whose scopes this catalog describes (e.g. google-mail, google-calendar).
+    public var providers: [String]
+    public var scopes: [ScopeInfo]
+    public var location: SourceLocation
+
+    public init(provider: String, providers: [String], scopes: [ScopeInfo], location: SourceLocation) {
+        self.provider = provider
+        self.providers = providers
+        self.scopes = scopes
+        self.location = location
+    }
+
+    public func covers(_ nangoProvider: String) -> Bool {
+        providers.contains(nangoProvider) || (providers.isEmpty && provider == nangoProvider)
+    }
+
+    public func info(for scope: String) -> ScopeInfo? { scopes.first { $0.scope == scope } }
+}
+
+public struct ScopeInfo: Sendable, Equatable {
+    public var scope: String
+    public var level: ScopeLevel
+    public var description: String
+    public init(scope: String, level: ScopeLevel, description: String) {
+        self.scope = scope
+        self.level = level
+        self.description = description
+    }
+}
+
+/// How a provider reviews a scope: Google's three tiers, or read/write/admin elsewhere.
+public enum ScopeLevel: String, Sendable, CaseIterable {
+    case nonSensitive = "non-sensitive"
+    case sensitive
+    case restricted
+    case read
+    case write
+    case admin
+
+    /// 0 = least review, 2 = most.
+    public var rank: Int {
+        switch self {
+        case .nonSensitive, .read: 0
+        case .sensitive, .write: 1
+        case .restricted, .admin: 2
+        }
+    }
+}

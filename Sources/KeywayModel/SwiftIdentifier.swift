@@ -1,0 +1,50 @@
+/// How manifest names become Swift identifiers. The validator uses it to refuse names
+/// that would collide; the emitters use it to name what they generate.
+public enum SwiftIdentifier {
+    /// `google-calendar` → `googleCalendar`, `send_email` → `sendEmail`, `1password` → `_1password`.
+    public static func lowerCamel(_ name: String) -> String {
+        let parts = words(name)
+        guard let first = parts.first else { return "_" }
+        var result = lowercasedFirst(first) + parts.dropFirst().map(uppercasedFirst).joined()
+        if result.first!.isNumber { result = "_" + result }
+        return result
+    }
+
+    /// `send_email` → `SendEmail`, `google-calendar` → `GoogleCalendar`.
+    public static func upperCamel(_ name: String) -> String {
+        var result = words(name).map(uppercasedFirst).joined()
+        if result.isEmpty { return "_" }
+        if result.first!.isNumber { result = "_" + result }
+        if reservedTypeNames.contains(result) { result += "_" }
+        return result
+    }
+
+    /// The identifier as it may be written in source: keywords are backticked.
+    public static func escaped(_ identifier: String) -> String {
+        keywords.contains(identifier) ? "`\(identifier)`" : identifier
+    }
+
+    /// Splits on anything that is not an ASCII letter or digit.
+    static func words(_ name: String) -> [String] {
+        name.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
+    }
+
+    static func uppercasedFirst(_ word: String) -> String { word.prefix(1).uppercased() + word.dropFirst() }
+    static func lowercasedFirst(_ word: String) -> String { word.prefix(1).lowercased() + word.dropFirst() }
+
+    /// Type names that cannot be declared, or that would shadow what generated code uses.
+    static let reservedTypeNames: Set<String> = [
+        "Self", "Type", "Protocol", "Any", "Sendable", "String", "Int", "Double", "Bool", "Array",
+        "Dictionary", "Optional", "Codable", "Error", "Never", "Void",
+    ]
+
+    /// Swift's reserved words (declarations, statements, expressions, types, patterns).
+    public static let keywords: Set<String> = [
+        "associatedtype", "borrowing", "class", "consuming", "deinit", "enum", "extension", "fileprivate",
+        "func", "import", "init", "inout", "internal", "let", "nonisolated", "open", "operator", "private",
+        "precedencegroup", "protocol", "public", "rethrows", "static", "struct", "subscript", "typealias",
+        "var", "break", "case", "catch", "continue", "default", "defer", "do", "else", "fallthrough", "for",
+        "guard", "if", "in", "repeat", "return", "throw", "switch", "where", "while", "Any", "as", "await",
+        "false", "is", "nil", "self", "Self", "super", "throws", "true", "try", "_",
+    ]
+}

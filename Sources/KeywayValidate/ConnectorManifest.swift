@@ -1,0 +1,230 @@
+import KeywayLoad
+import KeywayModel
+
+/// Reads `connectors/<slug>.yaml` into a `Connector` with its tools and their inputs.
+extension NodeReader {
+    static let connectorKeys = ["slug", "name", "description", "nango", "multiple_connections", "tools"]
+    static let nangoKeys = ["provider_key"]
+    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "input"]
+    static let inputKeys = ["type", "format", "description", "optional", "default", "enum", "in", "items", "properties"]
+    static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties"]
+
+    func connector(_ doc: ManifestDocument) -> Connector? {
+        guard let f = mapping(doc.root, "a connector manifest", allowed: Self.connectorKeys) else { return nil }
+        let what = "the connector"
+        let slug = slug(f, "slug", what)
+        let name = string(f, "name", what)
+        let description = string(f, "description", what, required: false)
+        var providerKey: Located<String>?
+        if let nango = f["nango"] {
+            if let n = mapping(nango.value, "'nango'", allowed: Self.nangoKeys) { providerKey = self.slug(n, "provider_key", "'nango'") }
+        } else {
+            error(f.node.location, "the connector is missing the required key 'nango' (with provider_key: the integration it uses)")
+        }
+        let multiple = bool(f, "multiple_connections")
+        var tools: [Tool] = []
+        for item in list(f, "tools", what) ?? [] {
+            guard let tool = tool(item) else { continue }
+            if let first = tools.first(where: { $0.name == tool.name }) {
+                error(tool.location, "tool '\(tool.name)' is defined twice in this connector (first at line \(first.location.line)); rename one")
+            } else {
+                tools.append(tool)
+            }
+        }
+        if let slug, let stem = doc.relativePath.split(separator: "/").last?.split(separator: ".").first, String(stem) != slug.value {
+            warning(slug.location, "the file is named '\(String(stem).forDiagnostic)' but its slug is '\(slug.value)'; rename the file to \(slug.value).yaml")
+        }
+        guard let slug, let name, let providerKey else { return nil }
+        return Connector(slug: slug.value, name: name.value, description: description?.value, providerKey: providerKey.value,
+                         multipleConnections: multiple?.value ?? false, tools: tools, location: slug.location)
+    }
+
+    private func tool(_ node: YAMLNode) -> Tool? {
+        guard let f = mapping(node, "each tool", allowed: Self.toolKeys) else { return nil }
+        let name = string(f, "name", "the tool")
+        if let n = name, !FormatRules.isToolName(n.value) {
+            error(n.location, "tool names must match ^[A-Za-z][A-Za-z0-9_-]{0,63}$ (what model APIs accept), not '\(n.value.forDiagnostic)'")
+            return nil
+        }
+        let what = name.map { "tool '\($0.value)'" } ?? "the tool"
+        let description = string(f, "description", what)
+        let method: Located<HTTPMethod>? = choice(f, "method", what, caseInsensitive: true)
+        let endpoint = string(f, "endpoint", what)
+        if let e = endpoint, let problem = Self.endpointProblem(e.value) { error(e.location, problem) }
+        let request: Located<RequestStyle>? = f["request"] == nil ? nil : choice(f, "request", what)
+        var scopes: [Located<String>] = []
+        for scope in stringList(f, "scopes", what) ?? [] {
+            if scopes.contains(where: { $0.value == scope.value }) {
+                error(scope.location, "scope '\(scope.value.forDiagnostic)' is listed twice; remove one")
+            } else {
+                scopes.append(scope)
+            }
+        }
+        var inputs: [ToolInput] = []
+        let placeholders = endpoint.map { Tool.placeholders(in: $0.value) } ?? []
+        for entry in namedEntries(f, "input") ?? [] {
+            guard FormatRules.isInputName(entry.key) else {
+                error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_]*$, not '\(entry.key.forDiagnostic)'")
+                continue
+            }
+            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
+                  let schema = inputSchema(fields, "input '\(entry.key)'") else { continue }
+            var location: InputLocation
+            if fields["in"] != nil {
+                guard let explicit: Located<InputLocation> = choice(fields, "in", "input '\(entry.key)'") else { continue }
+                location = explicit.value
+                if location == .path && !placeholders.contains(entry.key) {
+                    error(explicit.location, "input '\(entry.key)' goes in the path, but the endpoint has no '{\(entry.key)}'; add it to the endpoint or change 'in'")
+                }
+                if location == .body, let m = method?.value, !m.carriesBody {
+                    error(explicit.location, "a \(m.rawValue) request has no body; put input '\(entry.key)' in the query")
+                }
+            } else {
+                location = placeholders.contains(entry.key) ? .path : (method?.value.defaultInputLocation ?? .body)
+            }
+            if location == .path && schema.optional {
+                error(entry.keyLocation, "path input '\(entry.key)' cannot be optional: the endpoint needs it")
+            }
+            if location == .path || location == .query || location == .header, !schema.type.isScalar {
+                error(entry.keyLocation, "input '\(entry.key)' is \(schema.type.name == "array" ? "an array" : "an object") and cannot go in the \(location.rawValue); use in: body")
+            }
+            inputs.append(ToolInput(name: entry.key, schema: schema, location: location))
+        }
+        for placeholder in placeholders where !inputs.contains(where: { $0.name == placeholder }) {
+            if let e = endpoint, namedEntries(f, "input")?.contains(where: { $0.key == placeholder }) != true {
+                error(e.location, "the endpoint names '{\(placeholder.forDiagnostic)}' but no input of that name exists; add it under 'input'")
+            }
+        }
+        guard let name, let description, let method, let endpoint else { return nil }
+        return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
+                    scopes: scopes.map(\.value), request: request?.value ?? .standard, inputs: inputs, location: name.location,
+                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Why an endpoint is not a clean path template, or nil.
+    static func endpointProblem(_ endpoint: String) -> String? {
+        guard endpoint.hasPrefix("/") else { return "the endpoint must start with '/' (a path on the provider's API, like /gmail/v1/users/me/messages)" }
+        if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
+        if endpoint.contains("?") || endpoint.contains("#") { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
+        if endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) { return "the endpoint must not contain '.' or '..' segments" }
+        var open = false
+        var name = ""
+        for ch in endpoint {
+            switch ch {
+            case "{":
+                if open { return "the endpoint has a '{' inside a placeholder" }
+                open = true
+                name = ""
+            case "}":
+                if !open { return "the endpoint has a '}' without '{'" }
+                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_]*$)" }
+                open = false
+            default:
+                if open { name.append(ch) }
+            }
+        }
+        if open { return "the endpoint has a '{' that is never closed" }
+        let names = Tool.placeholders(in: endpoint)
+        if Set(names).count != names.count { return "the endpoint names the same placeholder twice" }
+        return nil
+    }
+
+    /// An input's type and constraints. `fields` was already checked for unknown keys.
+    func inputSchema(_ f: Fields, _ what: String) -> InputSchema? {
+        guard let typeName = string(f, "type", what) else { return nil }
+        let description = string(f, "description", what, required: false)?.value
+        let optional = bool(f, "optional")?.value ?? false
+        var type: InputType
+        switch typeName.value {
+        case "string":
+            var format: StringFormat?
+            if f["format"] != nil {
+                guard let fmt: Located<StringFormat> = choice(f, "format", what) else { return nil }
+                format = fmt.value
+            }
+            type = .string(format: format)
+        case "integer": type = .integer
+        case "number": type = .number
+        case "boolean": type = .boolean
+        case "array":
+            guard let items = f["items"] else {
+                error(f.node.location, "\(what) is an array and needs 'items' (e.g. items: { type: string })")
+                return nil
+            }
+            guard let itemFields = mapping(items.value, "'items'", allowed: Self.nestedInputKeys),
+                  let itemSchema = inputSchema(itemFields, "the items of \(what)") else { return nil }
+            type = .array(items: itemSchema)
+        case "object":
+            var properties: [NamedSchema] = []
+            for entry in namedEntries(f, "properties") ?? [] {
+                guard FormatRules.isInputName(entry.key) else {
+                    error(entry.keyLocation, "property names must match ^[A-Za-z_][A-Za-z0-9_]*$, not '\(entry.key.forDiagnostic)'")
+                    continue
+                }
+                guard let pf = mapping(entry.value, "property '\(entry.key)'", allowed: Self.nestedInputKeys),
+                      let ps = inputSchema(pf, "property '\(entry.key)'") else { continue }
+                properties.append(NamedSchema(name: entry.key, schema: ps))
+            }
+            type = .object(properties: properties)
+        default:
+            let options = ["string", "integer", "number", "boolean", "array", "object"]
+            let hint = Self.closest(to: typeName.value, in: options).map { "did you mean '\($0)'?" } ?? "use one of: \(options.joined(separator: ", "))"
+            error(typeName.location, "unknown input type '\(typeName.value.forDiagnostic)'; \(hint)")
+            return nil
+        }
+        if f["format"] != nil, typeName.value != "string" { error(f["format"]!.keyLocation, "'format' applies to strings only") }
+        if f["items"] != nil, typeName.value != "array" { error(f["items"]!.keyLocation, "'items' applies to arrays only") }
+        if f["properties"] != nil, typeName.value != "object" { error(f["properties"]!.keyLocation, "'properties' applies to objects only") }
+        var allowed: [JSONValue]?
+        if let e = f["enum"] {
+            if case .sequence(let items) = e.value.value, !items.isEmpty, type.isScalar {
+                let values = items.compactMap { literal($0, of: type, "each value of 'enum'") }
+                if Set(values).count != values.count { error(e.value.location, "'enum' lists a value twice") }
+                allowed = values
+            } else {
+                error(e.value.location, type.isScalar ? "'enum' must be a non-empty list of allowed values" : "'enum' applies to strings, numbers and booleans only")
+            }
+        }
+        var defaultValue: JSONValue?
+        if let d = f["default"] {
+            if type.isScalar {
+                defaultValue = literal(d.value, of: type, "'default'")
+                if let v = defaultValue, let allowed, !allowed.contains(v) { error(d.value.location, "the default is not one of the 'enum' values") }
+                if !optional { warning(d.keyLocation, "a default on a required input is never used; add optional: true or remove the default") }
+            } else {
+                error(d.value.location, "'default' applies to strings, numbers and booleans only")
+            }
+        }
+        return InputSchema(type: type, description: description, optional: optional, defaultValue: defaultValue, allowed: allowed)
+    }
+
+    /// A literal of an input's type: a string as written; an integer, number or boolean
+    /// as a plain scalar in YAML 1.2 core form.
+    private func literal(_ node: YAMLNode, of type: InputType, _ what: String) -> JSONValue? {
+        guard case .scalar(let s) = node.value, !s.isNull else {
+            error(node.location, "\(what) must be a \(type.name), found \(node.kindName)")
+            return nil
+        }
+        switch type {
+        case .string: return .string(s.text)
+        case .integer:
+            if s.style == .plain, let v = Int64(s.text) { return .integer(v) }
+        case .number:
+            if s.style == .plain, let v = Double(s.text), v.isFinite, s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) { return .number(v) }
+        case .boolean:
+            if s.style == .plain, s.text == "true" || s.text == "false" { return .boolean(s.text == "true") }
+        case .array, .object: break
+        }
+        error(node.location, "\(what) must be a \(type.name), found '\(s.text.forDiagnostic)'")
+        return nil
+    }
+}
+
+extension InputType {
+    var isScalar: Bool {
+        switch self {
+        case .string, .integer, .number, .boolean: true
+        case .array, .object: false
+        }
+    }
+}

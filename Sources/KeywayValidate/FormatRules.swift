@@ -1,0 +1,82 @@
+import Foundation
+import KeywayModel
+
+/// Checks of single values: names, URLs, environment variables, secrets.
+enum FormatRules {
+    /// `^[a-z0-9][a-z0-9-]*$`, at most 64 characters: integration keys, connector slugs,
+    /// providers. It also keeps `../` and `/` out of every file name derived from them.
+    static func isSlug(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 64 else { return false }
+        return isLowerAlnum(first) && s.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Tool names: what LLM APIs accept for a function name, starting with a letter.
+    /// `^[A-Za-z][A-Za-z0-9_-]{0,63}$`
+    static func isToolName(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) else { return false }
+        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Input and property names: `^[A-Za-z_][A-Za-z0-9_]*$` (JSON keys and Swift properties).
+    static func isInputName(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) || first == UInt8(ascii: "_") else { return false }
+        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// `^[A-Z][A-Z0-9_]*$`: an environment variable name.
+    static func isEnvironmentVariable(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 128, (65...90).contains(first) else { return false }
+        return s.utf8.allSatisfy { (65...90).contains($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// `^[a-z][a-z0-9_]*$`: secret names (client_id) and environment names (production).
+    static func isSnakeName(_ s: String) -> Bool {
+        guard let first = s.utf8.first, s.utf8.count <= 64, (97...122).contains(first) else { return false }
+        return s.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isLowerAlnum(_ c: UInt8) -> Bool { (97...122).contains(c) || isDigit(c) }
+    private static func isAlpha(_ c: UInt8) -> Bool { (97...122).contains(c) || (65...90).contains(c) }
+    private static func isDigit(_ c: UInt8) -> Bool { (48...57).contains(c) }
+
+    static func hasControlOrSpace(_ s: String) -> Bool {
+        s.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+    }
+
+    /// Why a redirect URI is not acceptable, or nil. Rules: absolute, exact (no wildcard,
+    /// no fragment, no credentials), https; http only for loopback hosts outside production.
+    static func redirectURIProblem(_ uri: String, environment: String) -> String? {
+        if uri.contains("*") { return "a redirect URI must be exact: wildcards are not allowed" }
+        if hasControlOrSpace(uri) { return "a redirect URI must not contain spaces or control characters" }
+        if uri.contains("#") { return "a redirect URI must not have a fragment ('#…')" }
+        guard let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(),
+              let host = url.host, !host.isEmpty else {
+            return "a redirect URI must be absolute, like https://api.nango.dev/oauth/callback"
+        }
+        if url.user != nil || url.password != nil { return "a redirect URI must not carry credentials (user:password@)" }
+        switch scheme {
+        case "https": return nil
+        case "http":
+            if environment == "production" { return "production redirect URIs must use https" }
+            return isLoopback(host) ? nil : "http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https"
+        default:
+            return "a redirect URI must use https (http only for loopback outside production), not '\(scheme.forDiagnostic)'"
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Why a URL of a console or documentation page is not acceptable, or nil.
+    static func httpsURLProblem(_ s: String) -> String? {
+        guard !hasControlOrSpace(s), let url = URLComponents(string: s), url.scheme?.lowercased() == "https",
+              let host = url.host, !host.isEmpty, url.user == nil, url.password == nil else {
+            return "must be an absolute https URL"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,175 @@
+import KeywayLoad
+import KeywayModel
+
+/// A value read from a manifest, with where it was written.
+struct Located<Value> {
+    var value: Value
+    var location: SourceLocation
+}
+
+/// The keys of one mapping, checked against the keys its schema allows.
+struct Fields {
+    var node: YAMLNode
+    var pairs: [String: YAMLPair]
+    subscript(key: String) -> YAMLPair? { pairs[key] }
+}
+
+/// Typed reading of YAML nodes by a schema. Every mismatch becomes a positioned
+/// diagnostic and reading goes on, so one run reports every problem.
+final class NodeReader {
+    private(set) var diagnostics: [Diagnostic] = []
+    /// Values already reported as secrets, so the secret scan does not report them twice.
+    var flaggedSecretLocations: Set<SourceLocation> = []
+
+    func error(_ location: SourceLocation, _ message: String) { diagnostics.append(.error(location, message)) }
+    func warning(_ location: SourceLocation, _ message: String) { diagnostics.append(.warning(location, message)) }
+
+    /// The node as a mapping whose keys are all in `allowed`; unknown keys are reported
+    /// with a did-you-mean.
+    func mapping(_ node: YAMLNode, _ what: String, allowed: [String]) -> Fields? {
+        guard case .mapping(let pairs) = node.value else {
+            error(node.location, "\(what) must be a mapping of keys to values, found \(node.kindName)")
+            return nil
+        }
+        var fields: [String: YAMLPair] = [:]
+        for pair in pairs {
+            if allowed.contains(pair.key) {
+                fields[pair.key] = pair
+            } else if let suggestion = Self.closest(to: pair.key, in: allowed) {
+                error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)'; did you mean '\(suggestion)'?")
+            } else {
+                error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)' in \(what); allowed keys: \(allowed.joined(separator: ", "))")
+            }
+        }
+        return Fields(node: node, pairs: fields)
+    }
+
+    private func missing(_ fields: Fields, _ key: String, _ what: String) {
+        error(fields.node.location, "\(what) is missing the required key '\(key)'")
+    }
+
+    /// A string field. Any scalar is taken as written (`no` stays "no"); null, lists and
+    /// mappings are type errors. Required strings must not be blank.
+    func string(_ fields: Fields, _ key: String, _ what: String, required: Bool = true) -> Located<String>? {
+        guard let pair = fields[key] else {
+            if required { missing(fields, key, what) }
+            return nil
+        }
+        return string(pair.value, "'\(key)'", required: required)
+    }
+
+    func string(_ node: YAMLNode, _ what: String, required: Bool = true) -> Located<String>? {
+        guard case .scalar(let scalar) = node.value, !scalar.isNull else {
+            if case .scalar = node.value, !required { return nil }
+            error(node.location, "\(what) must be a string, found \(node.kindName)")
+            return nil
+        }
+        if required && scalar.text.allSatisfy(\.isWhitespace) {
+            error(node.location, "\(what) must not be empty")
+            return nil
+        }
+        return Located(value: scalar.text, location: node.location)
+    }
+
+    /// A boolean: `true` or `false` (YAML 1.2), nothing else (`yes`, `on`, `1` are errors).
+    func bool(_ fields: Fields, _ key: String) -> Located<Bool>? {
+        guard let pair = fields[key] else { return nil }
+        return bool(pair.value, "'\(key)'")
+    }
+
+    func bool(_ node: YAMLNode, _ what: String) -> Located<Bool>? {
+        if case .scalar(let s) = node.value, s.style == .plain {
+            switch s.text {
+            case "true", "True", "TRUE": return Located(value: true, location: node.location)
+            case "false", "False", "FALSE": return Located(value: false, location: node.location)
+            default: break
+            }
+        }
+        error(node.location, "\(what) must be true or false, found \(describe(node))")
+        return nil
+    }
+
+    /// A list of strings; a lone scalar is a type error (write `[x]`).
+    func stringList(_ fields: Fields, _ key: String, _ what: String, required: Bool = false) -> [Located<String>]? {
+        guard let pair = fields[key] else {
+            if required { missing(fields, key, what) }
+            return nil
+        }
+        guard case .sequence(let items) = pair.value.value else {
+            error(pair.value.location, "'\(key)' must be a list of strings, found \(describe(pair.value)); write it as [\u{2026}] or one '- item' a line")
+            return nil
+        }
+        return items.compactMap { string($0, "each item of '\(key)'") }
+    }
+
+    /// A list of anything, each item handed back for the caller to read.
+    func list(_ fields: Fields, _ key: String, _ what: String, required: Bool = false) -> [YAMLNode]? {
+        guard let pair = fields[key] else {
+            if required { missing(fields, key, what) }
+            return nil
+        }
+        guard case .sequence(let items) = pair.value.value else {
+            error(pair.value.location, "'\(key)' must be a list, found \(describe(pair.value))")
+            return nil
+        }
+        return items
+    }
+
+    /// A mapping of names to nodes, in the order written.
+    func namedEntries(_ fields: Fields, _ key: String) -> [YAMLPair]? {
+        guard let pair = fields[key] else { return nil }
+        guard case .mapping(let pairs) = pair.value.value else {
+            error(pair.value.location, "'\(key)' must be a mapping of names to values, found \(describe(pair.value))")
+            return nil
+        }
+        return pairs
+    }
+
+    /// One of a fixed set of words.
+    func choice<T: RawRepresentable & CaseIterable>(_ fields: Fields, _ key: String, _ what: String, required: Bool = true, caseInsensitive: Bool = false) -> Located<T>? where T.RawValue == String {
+        guard let text = string(fields, key, what, required: required) else { return nil }
+        let raw = caseInsensitive ? text.value.uppercased() : text.value
+        if let value = T(rawValue: raw) { return Located(value: value, location: text.location) }
+        let options = T.allCases.map(\.rawValue)
+        let hint = Self.closest(to: text.value, in: options).map { "; did you mean '\($0)'?" } ?? "; use one of: \(options.joined(separator: ", "))"
+        error(text.location, "'\(key)' cannot be '\(text.value.forDiagnostic)'\(hint)")
+        return nil
+    }
+
+    func describe(_ node: YAMLNode) -> String {
+        if case .scalar(let s) = node.value, !s.isNull { return "'\(s.text.forDiagnostic)'" }
+        return node.kindName
+    }
+
+    /// The allowed word closest to a misspelt one, if it is close enough to be a typo.
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let lowered = word.lowercased()
+        var best: (String, Int)?
+        for candidate in candidates {
+            let d = distance(lowered, candidate.lowercased())
+            if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }
+        }
+        return best?.0
+    }
+
+    /// Optimal string alignment distance (Levenshtein plus transpositions), so that
+    /// 'scoeps' is one edit from 'scopes'.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.prefix(64)), b = Array(b.prefix(64))
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}

@@ -1,0 +1,160 @@
+import KeywayLoad
+import KeywayModel
+
+public struct ValidationResult: Sendable {
+    /// The model, when the manifests have no errors (warnings allowed).
+    public var catalog: Catalog?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Stage 2: reads every parsed manifest by its schema, then checks what spans files
+/// (unique keys, references, scopes, Swift names). All problems of a run are reported.
+public struct Validator: Sendable {
+    public init() {}
+
+    public func validate(_ documents: [ManifestDocument]) -> ValidationResult {
+        let reader = NodeReader()
+        var integrations: [Integration] = []
+        var connectors: [Connector] = []
+        var catalogs: [ScopeCatalog] = []
+        // Documents arrive sorted by path; reading in that order makes "first at" stable.
+        for doc in documents.sorted(by: { $0.relativePath < $1.relativePath }) {
+            switch doc.kind {
+            case .integration: reader.integration(doc).map { integrations.append($0) }
+            case .connector: reader.connector(doc).map { connectors.append($0) }
+            case .scopes: reader.scopeCatalog(doc).map { catalogs.append($0) }
+            }
+        }
+        for doc in documents { scanForSecrets(doc.root, reader) }
+        var rules = CrossReferenceRules(reader: reader)
+        integrations = rules.unique(integrations, key: \.key, location: \.location, what: "integration key")
+        connectors = rules.unique(connectors, key: \.slug, location: \.location, what: "connector slug")
+        catalogs = rules.unique(catalogs, key: \.provider, location: \.location, what: "scope catalog provider")
+        rules.check(integrations: integrations, connectors: connectors, catalogs: catalogs)
+        let diagnostics = reader.diagnostics.sortedForReport()
+        let catalog = diagnostics.hasErrors ? nil : Catalog(integrations: integrations, connectors: connectors, scopeCatalogs: catalogs)
+        return ValidationResult(catalog: catalog, diagnostics: diagnostics)
+    }
+
+    /// Every scalar of every manifest, keys included, is checked for credential shapes.
+    private func scanForSecrets(_ node: YAMLNode, _ reader: NodeReader) {
+        var stack = [node]
+        var visited = 0
+        while let n = stack.popLast(), visited < 1_000_000 {
+            visited += 1
+            switch n.value {
+            case .scalar(let s):
+                if !reader.flaggedSecretLocations.contains(n.location), let kind = SecretScanner.looksLikeSecret(s.text) {
+                    reader.flaggedSecretLocations.insert(n.location)
+                    reader.error(n.location, "this value looks like a credential (\(kind)); manifests name environment variables only — remove it (it is not shown here) and rotate the secret if it was real")
+                }
+            case .sequence(let items): stack.append(contentsOf: items)
+            case .mapping(let pairs):
+                for p in pairs {
+                    if let kind = SecretScanner.looksLikeSecret(p.key) {
+                        reader.error(p.keyLocation, "this key looks like a credential (\(kind)); remove it (it is not shown here) and rotate the secret if it was real")
+                    }
+                    stack.append(p.value)
+                }
+            }
+        }
+    }
+}
+
+/// Rules that relate manifests to each other.
+struct CrossReferenceRules {
+    let reader: NodeReader
+
+    /// Keeps the first of each key and reports the others at their own position.
+    func unique<T>(_ items: [T], key: KeyPath<T, String>, location: KeyPath<T, SourceLocation>, what: String) -> [T] {
+        var seen: [String: SourceLocation] = [:]
+        var kept: [T] = []
+        for item in items {
+            if let first = seen[item[keyPath: key]] {
+                reader.error(item[keyPath: location], "\(what) '\(item[keyPath: key])' is already used by \(first.file):\(first.line); each must be unique")
+            } else {
+                seen[item[keyPath: key]] = item[keyPath: location]
+                kept.append(item)
+            }
+        }
+        return kept
+    }
+
+    mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ScopeCatalog]) {
+        let byKey = Dictionary(uniqueKeysWithValues: integrations.map { ($0.key, $0) })
+        var used: [String: Set<String>] = [:]
+        for connector in connectors {
+            guard let integration = byKey[connector.providerKey] else {
+                let hint = NodeReader.closest(to: connector.providerKey, in: integrations.map(\.key)).map { "; did you mean '\($0)'?" }
+                    ?? "; add Manifests/integrations/\(connector.providerKey).yaml or fix the key"
+                reader.error(connector.location, "connector '\(connector.slug)' uses nango.provider_key '\(connector.providerKey)', which names no integration\(hint)")
+                continue
+            }
+            let granted = Set(integration.auth.scopes.map(\.scope))
+            for tool in connector.tools {
+                for scope in tool.scopes where !granted.contains(scope) {
+                    reader.error(scopeLocation(of: scope, in: tool),
+                                 "tool '\(tool.name)' needs scope '\(scope.forDiagnostic)', which integration '\(integration.key)' does not grant; add it to auth.scopes of \(integration.location.file) with a reason, or remove it here")
+                }
+                used[integration.key, default: []].formUnion(tool.scopes)
+            }
+        }
+        for integration in integrations {
+            for grant in integration.auth.scopes where !(used[integration.key]?.contains(grant.scope) ?? false) {
+                reader.warning(grant.location, "scope '\(grant.scope.forDiagnostic)' is granted but no tool uses it; remove it (least privilege) or add the tool that needs it")
+            }
+        }
+        checkSwiftNames(integrations: integrations, connectors: connectors)
+        checkScopeCatalogs(catalogs, integrations: integrations)
+    }
+
+    /// The position of a tool's scope entry: tools keep only their own location, so scan
+    /// forward from it (scopes are listed after the tool's name).
+    private func scopeLocation(of scope: String, in tool: Tool) -> SourceLocation {
+        tool.scopeLocations[scope] ?? tool.location
+    }
+
+    /// Generated Swift names come from manifest names; two names that map to one
+    /// identifier would not compile, so they are refused here, naming both.
+    private func checkSwiftNames(integrations: [Integration], connectors: [Connector]) {
+        var cases: [String: Integration] = [:]
+        for i in integrations {
+            let id = SwiftIdentifier.lowerCamel(i.key)
+            if let other = cases[id] {
+                reader.error(i.location, "integration '\(i.key)' and '\(other.key)' (\(other.location.file)) both become the Swift name '\(id)'; rename one")
+            } else { cases[id] = i }
+        }
+        var types: [String: Connector] = [:]
+        for c in connectors {
+            let id = SwiftIdentifier.upperCamel(c.slug)
+            if let other = types[id] {
+                reader.error(c.location, "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) both become the Swift type '\(id)'; rename one")
+            } else { types[id] = c }
+            var tools: [String: Tool] = [:]
+            for t in c.tools {
+                let tid = SwiftIdentifier.upperCamel(t.name)
+                if let other = tools[tid] {
+                    reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
+                } else { tools[tid] = t }
+                var inputs: [String: String] = [:]
+                for input in t.inputs {
+                    let iid = SwiftIdentifier.lowerCamel(input.name)
+                    if let other = inputs[iid] {
+                        reader.error(t.location, "inputs '\(input.name)' and '\(other)' of tool '\(t.name)' both become the Swift property '\(iid)'; rename one")
+                    } else { inputs[iid] = input.name }
+                }
+            }
+        }
+    }
+
+    private func checkScopeCatalogs(_ catalogs: [ScopeCatalog], integrations: [Integration]) {
+        var owner: [String: ScopeCatalog] = [:]
+        for catalog in catalogs {
+            for provider in catalog.providers.isEmpty ? [catalog.provider] : catalog.providers {
+                if let other = owner[provider] {
+                    reader.error(catalog.location, "provider '\(provider)' is described by two scope catalogs (also \(other.location.file)); keep one")
+                } else { owner[provider] = catalog }
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import KeywayCore
+
+@main
+struct Keyway: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyway",
+        abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
+        subcommands: [Validate.self, Generate.self, Check.self]
+    )
+
+    /// Exit statuses: 0 clean (warnings allowed), 1 errors in the manifests or a stale
+    /// output folder, 2 a usage error (ArgumentParser's own default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "The manifests folder.")
+    var manifests = "Manifests"
+
+    @Option(name: .long, help: "How to print diagnostics: text (PATH:LINE:COL: error: …) or json.")
+    var format: OutputFormat = .text
+}
+
+/// Prints diagnostics: text lines on standard error, or one JSON document on standard output.
+struct Reporter {
+    var format: OutputFormat
+
+    struct Report: Encodable {
+        var diagnostics: [Entry]
+        var errors: Int
+        var warnings: Int
+        var stale: [StaleEntry]?
+    }
+    struct Entry: Encodable {
+        var file: String, line: Int, column: Int, severity: String, message: String
+    }
+    struct StaleEntry: Encodable {
+        var path: String, state: String
+    }
+
+    func report(_ diagnostics: [Diagnostic], stale: [(String, String)]? = nil) {
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.count - errors
+        switch format {
+        case .text:
+            var text = diagnostics.map(\.formatted).joined(separator: "\n")
+            if !diagnostics.isEmpty {
+                text += "\n\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+            }
+            FileHandle.standardError.write(Data(text.utf8))
+        case .json:
+            let report = Report(
+                diagnostics: diagnostics.map { Entry(file: $0.location.file, line: $0.location.line, column: $0.location.column, severity: $0.severity.rawValue, message: $0.message) },
+                errors: errors, warnings: warnings, stale: stale?.map { StaleEntry(path: $0.0, state: $0.1) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+
+    func say(_ line: String) {
+        if format == .text { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Checks the manifests and reports every problem, like a compiler.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let result = Pipeline.validate(manifests: options.manifests)
+        let reporter = Reporter(format: options.format)
+        reporter.report(result.diagnostics)
+        if result.diagnostics.hasErrors { throw ExitCode(1) }
+    }
+}
+
+/// Options shared by `generate` and `check`.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "The output folder.")
+    var output = "Generated"
+
+    @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name.")
+    var templates: String?
+}
+
+/// Validates and emits; on errors, reports them and exits 1 without writing anything.
+func emit(_ options: CommonOptions, _ output: OutputOptions, _ reporter: Reporter) throws -> Pipeline.Generation {
+    let result = Result { () throws(DiagnosticsError) -> Pipeline.Generation in
+        let templates = try Pipeline.templates(overrides: output.templates)
+        return try Pipeline.generate(manifests: options.manifests, templates: templates)
+    }
+    switch result {
+    case .success(let generation): return generation
+    case .failure(let error):
+        reporter.report(error.diagnostics)
+        throw ExitCode(1)
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validates the manifests, then writes every generated file (nothing at all if there is an error).")
+
+    @OptionGroup var options: CommonOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let reporter = Reporter(format: options.format)
+        let generation = try emit(options, output, reporter)
+        let writer = OutputWriter(outputFolder: output.output)
+        let written = Result { () throws(WriteError) -> OutputPlan in
+            let plan = try writer.plan(generation.files)
+            try writer.apply(plan)
+            return plan
+        }
+        switch written {
+        case .success(let plan):
+            reporter.report(generation.diagnostics)
+            reporter.say("keyway: \(plan.missing.count) created, \(plan.stale.count) updated, \(plan.extra.count) removed, \(plan.unchanged.count) unchanged in \(output.output)")
+        case .failure(let error):
+            reporter.report(generation.diagnostics + [.error(SourceLocation(file: output.output, line: 1, column: 1), error.description)])
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fails (exit 1) when the output folder is not exactly what `keyway generate` would write.")
+
+    @OptionGroup var options: CommonOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let reporter = Reporter(format: options.format)
+        let generation = try emit(options, output, reporter)
+        let planned = Result { () throws(WriteError) in try OutputWriter(outputFolder: output.output).plan(generation.files) }
+        guard case .success(let plan) = planned else {
+            if case .failure(let error) = planned {
+                reporter.report([.error(SourceLocation(file: output.output, line: 1, column: 1), error.description)])
+            }
+            throw ExitCode(1)
+        }
+        let join = { (p: String) in output.output.hasSuffix("/") ? output.output + p : output.output + "/" + p }
+        let entries = plan.stale.map { ($0.path, "stale") } + plan.missing.map { ($0.path, "missing") } + plan.extra.map { ($0, "extra") }
+        let diagnostics = generation.diagnostics + entries.sorted { $0.0 < $1.0 }.map { path, state in
+            Diagnostic.error(SourceLocation(file: join(path), line: 1, column: 1), state == "extra"
+                ? "extra: keyway no longer generates this file; run `keyway generate` to remove it"
+                : "\(state): the file is not what the manifests generate; run `keyway generate`")
+        }
+        reporter.report(diagnostics, stale: entries.map { (join($0.0), $0.1) })
+        if !plan.isUpToDate || diagnostics.hasErrors { throw ExitCode(1) }
+        reporter.say("keyway: \(output.output) is up to date (\(plan.unchanged.count) files)")
+    }
+}

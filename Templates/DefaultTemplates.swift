@@ -1,0 +1,10 @@
+// The built-in templates, embedded in the binary so that `keyway` runs from any folder.
+// The .mustache files beside this one are the source; SwiftPM embeds them at build time.
+
+public enum DefaultTemplates {
+    /// File name → text of every built-in template.
+    public static let all: [String: String] = [
+        "IntegrationCatalog.swift.mustache": String(decoding: PackageResources.IntegrationCatalog_swift_mustache, as: UTF8.self),
+        "catalog.json.mustache": String(decoding: PackageResources.catalog_json_mustache, as: UTF8.self),
+    ]
+}
