@@ -49,6 +49,7 @@ let package = Package(
         ),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", path: "Generated/Swift"),
-        .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated"]),
+        // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
+        .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated", "keyway"]),
     ]
 )

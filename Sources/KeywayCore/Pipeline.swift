@@ -17,6 +17,9 @@ public enum Pipeline {
         return result
     }
 
+    /// The built-in templates, file name → text.
+    public static var defaultTemplates: [String: String] { DefaultTemplates.all }
+
     /// The built-in templates, each replaced by the file of the same name in `folder`
     /// when one exists there.
     public static func templates(overrides folder: String?) throws(DiagnosticsError) -> TemplateSet {

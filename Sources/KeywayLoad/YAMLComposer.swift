@@ -19,6 +19,7 @@ struct YAMLComposer {
     private var parser = yaml_parser_t()
     private let file: String
     private let limits: YAMLLimits
+    private let bytes: [UInt8]
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     private var expanded = 0
 
@@ -27,14 +28,15 @@ struct YAMLComposer {
         var message: String
     }
 
-    private init(file: String, limits: YAMLLimits) {
+    private init(bytes: [UInt8], file: String, limits: YAMLLimits) {
+        self.bytes = bytes
         self.file = file
         self.limits = limits
     }
 
     /// Parses the single document in `bytes` (valid UTF-8). Returns nil for an empty stream.
     static func compose(_ bytes: [UInt8], file: String, limits: YAMLLimits) throws(Failure) -> YAMLNode? {
-        var composer = YAMLComposer(file: file, limits: limits)
+        var composer = YAMLComposer(bytes: bytes, file: file, limits: limits)
         yaml_parser_initialize(&composer.parser)
         defer { yaml_parser_delete(&composer.parser) }
         let result: Result<YAMLNode?, Failure> = bytes.withUnsafeBufferPointer { buffer in
@@ -43,6 +45,14 @@ struct YAMLComposer {
             do throws(Failure) { return .success(try composer.composeStream()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    private func location(ofByte offset: Int) -> SourceLocation {
+        var line = 1, column = 1
+        for byte in bytes.prefix(offset) {
+            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        return SourceLocation(file: file, line: line, column: column)
     }
 
     private func location(_ mark: yaml_mark_t) -> SourceLocation {
@@ -62,13 +72,12 @@ struct YAMLComposer {
         if let context = parser.context.map({ String(cString: $0) }) {
             message += " (\(context) at line \(parser.context_mark.line + 1))"
         }
-        var mark = parser.problem_mark
         if parser.error == YAML_READER_ERROR {
             // Reader errors give a byte offset, not a mark: find the line ourselves.
-            mark = parser.mark
-            message = "invalid character in YAML: \(problem); remove it or quote the value"
+            return Failure(location: location(ofByte: Int(parser.problem_offset)),
+                           message: "invalid character in YAML: \(problem); remove it, or write it as an escape inside double quotes")
         }
-        return Failure(location: location(mark), message: message + "; fix the YAML at this position")
+        return Failure(location: location(parser.problem_mark), message: message + "; fix the YAML at this position")
     }
 
     private mutating func composeStream() throws(Failure) -> YAMLNode? {

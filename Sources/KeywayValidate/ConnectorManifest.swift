@@ -10,6 +10,16 @@ extension NodeReader {
     static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties"]
 
     func connector(_ doc: ManifestDocument) -> Connector? {
+        let errorsBefore = diagnostics.count
+        defer {
+            // A tool dropped for an error would make its scopes look unused: remember
+            // the integration so that no misleading warning follows the real error.
+            if diagnostics.count > errorsBefore, case .mapping(let pairs) = doc.root.value,
+               case .mapping(let nango)? = pairs.first(where: { $0.key == "nango" })?.value.value,
+               case .scalar(let key)? = nango.first(where: { $0.key == "provider_key" })?.value.value {
+                integrationsWithBrokenConnectors.insert(key.text)
+            }
+        }
         guard let f = mapping(doc.root, "a connector manifest", allowed: Self.connectorKeys) else { return nil }
         let what = "the connector"
         let slug = slug(f, "slug", what)

@@ -20,6 +20,8 @@ final class NodeReader {
     private(set) var diagnostics: [Diagnostic] = []
     /// Values already reported as secrets, so the secret scan does not report them twice.
     var flaggedSecretLocations: Set<SourceLocation> = []
+    /// Integrations used by a connector that has errors (see `connector(_:)`).
+    var integrationsWithBrokenConnectors: Set<String> = []
 
     func error(_ location: SourceLocation, _ message: String) { diagnostics.append(.error(location, message)) }
     func warning(_ location: SourceLocation, _ message: String) { diagnostics.append(.warning(location, message)) }

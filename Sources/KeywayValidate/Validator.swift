@@ -99,7 +99,7 @@ struct CrossReferenceRules {
                 used[integration.key, default: []].formUnion(tool.scopes)
             }
         }
-        for integration in integrations {
+        for integration in integrations where !reader.integrationsWithBrokenConnectors.contains(integration.key) {
             for grant in integration.auth.scopes where !(used[integration.key]?.contains(grant.scope) ?? false) {
                 reader.warning(grant.location, "scope '\(grant.scope.forDiagnostic)' is granted but no tool uses it; remove it (least privilege) or add the tool that needs it")
             }

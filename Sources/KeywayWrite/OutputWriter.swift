@@ -89,6 +89,11 @@ public struct OutputWriter: Sendable {
         for file in plan.missing + plan.stale {
             let target = try url(for: file.path)
             let folder = target.deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: target.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                rollBack()
+                throw WriteError("cannot write \(file.path): a folder is in the way; nothing was changed")
+            }
             do {
                 var missingFolders: [URL] = []
                 var f = folder

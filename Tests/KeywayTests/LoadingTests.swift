@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import KeywayLoad
+import KeywayCore
+
+@Suite("Loading: positions and hostile YAML")
+struct LoadingTests {
+    @Test("every node keeps its file, line and column")
+    func positions() throws {
+        let dir = Fixture.folder()
+        let result = ManifestLoader().load(folder: dir.path)
+        #expect(result.diagnostics.isEmpty)
+        let doc = try #require(result.documents.first { $0.relativePath == "integrations/mail.yaml" })
+        #expect(doc.displayPath == dir.path + "/integrations/mail.yaml")
+        guard case .mapping(let pairs) = doc.root.value else { Issue.record("root is not a mapping"); return }
+        let auth = try #require(pairs.first { $0.key == "auth" })
+        #expect((auth.keyLocation.line, auth.keyLocation.column) == (6, 1))
+        guard case .mapping(let authPairs) = auth.value.value else { Issue.record("auth is not a mapping"); return }
+        let scopes = try #require(authPairs.first { $0.key == "scopes" })
+        #expect((scopes.keyLocation.line, scopes.keyLocation.column) == (10, 3))
+        guard case .sequence(let items) = scopes.value.value, case .mapping(let grant) = items[0].value else { Issue.record("scopes"); return }
+        #expect((grant[1].keyLocation.line, grant[1].keyLocation.column) == (12, 7))
+        #expect((grant[1].value.location.line, grant[1].value.location.column) == (12, 15))
+    }
+
+    @Test("the display path is the folder as given, joined with the path inside it")
+    func displayPath() {
+        let dir = Fixture.folder(integration: Fixture.integration.replacing1("name: Mail", "nmae: Mail"))
+        let relative = dir.path + "/./"
+        let diagnostics = dir.validate(suffix: "/./").diagnostics
+        #expect(diagnostics.map(\.formatted).contains("\(relative)integrations/mail.yaml:3:1: error: unknown key 'nmae'; did you mean 'name'?"))
+    }
+
+    @Test("duplicate keys are errors at the second occurrence")
+    func duplicateKeys() {
+        let dir = Fixture.folder(integration: Fixture.integration.replacing1("category: email\n", "category: email\ncategory: crm\n"))
+        let d = Fixture.diagnostics(dir)
+        #expect(d.contains { $0.position == "integrations/mail.yaml:5:1: error" && $0.message.contains("duplicate key 'category' (first at line 4)") })
+    }
+
+    @Test("a billion-laughs document is refused quickly, at the alias that crosses the line")
+    func billionLaughs() {
+        var yaml = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+            yaml += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+            previous = name
+        }
+        let dir = Fixture.folder(integration: yaml)
+        let clock = ContinuousClock()
+        var diagnostics: [Diagnostic] = []
+        let elapsed = clock.measure { diagnostics = Fixture.diagnostics(dir) }
+        #expect(diagnostics.contains { $0.location.file == "integrations/mail.yaml" && $0.message.contains("expands to more than") })
+        // Bounded work, not a benchmark: unbounded expansion would take minutes and gigabytes.
+        #expect(elapsed < .seconds(1))
+    }
+
+    @Test("aliased mapping keys cannot blow up duplicate detection")
+    func aliasedKeys() {
+        let yaml = "a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nc:\n  ? *b\n  : 1\n"
+        let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
+        #expect(d.contains { $0.position == "integrations/mail.yaml:4:5: error" && $0.message.contains("mapping key must be a plain string") })
+    }
+
+    @Test("a reasonable use of aliases is accepted")
+    func aliasesAllowed() {
+        let yaml = Fixture.integration.replacing1("name: Mail", "name: &n Mail").replacing1("description: Send and read emails", "description: *n")
+        let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
+        #expect(!d.hasErrors)
+    }
+
+    @Test("a manifest over 1 MiB is refused before parsing")
+    func hugeFile() {
+        let dir = Fixture.folder()
+        dir.write("integrations/huge.yaml", "description: " + String(repeating: "a", count: ManifestLoader.maxFileSize) + "\n")
+        let d = Fixture.diagnostics(dir)
+        #expect(d.contains { $0.position == "integrations/huge.yaml:1:1: error" && $0.message.contains("larger than 1 MiB") })
+    }
+
+    @Test("a file that is not UTF-8 is an error at the first bad byte")
+    func notUTF8() {
+        let dir = Fixture.folder()
+        dir.write("integrations/latin1.yaml", Data("key: mail\nname: Caf".utf8) + Data([0xE9]) + Data("\n".utf8))
+        let d = Fixture.diagnostics(dir)
+        #expect(d.contains { $0.position == "integrations/latin1.yaml:2:10: error" && $0.message.contains("not valid UTF-8") })
+    }
+
+    @Test("UTF-16 and overlong encodings are not UTF-8")
+    func invalidSequences() {
+        #expect(ManifestLoader.firstInvalidUTF8([0xC0, 0x80]) != nil)
+        #expect(ManifestLoader.firstInvalidUTF8([0xED, 0xA0, 0x80]) != nil)
+        #expect(ManifestLoader.firstInvalidUTF8([0xFF, 0xFE, 0x6B, 0x00]) != nil)
+        #expect(ManifestLoader.firstInvalidUTF8(Array("Café ✓ 🙂".utf8)) == nil)
+    }
+
+    @Test("control characters are refused with a position")
+    func controlCharacters() {
+        let dir = Fixture.folder(integration: Fixture.integration.replacing1("name: Mail", "name: Ma\u{7}il"))
+        let d = Fixture.diagnostics(dir)
+        #expect(d.contains { $0.position == "integrations/mail.yaml:3:9: error" && $0.message.contains("control characters") })
+    }
+
+    @Test("syntax errors, deep nesting, tags, merge keys and several documents are positioned errors")
+    func otherHostileShapes() {
+        let cases: [(String, String, String)] = [
+            ("- [a\n", "integrations/mail.yaml:2:1: error", "YAML syntax error"),
+            (String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "\n", "integrations/mail.yaml:1:65: error", "nest deeper than 64"),
+            ("key: !!binary aGVsbG8=\n", "integrations/mail.yaml:1:6: error", "tag 'tag:yaml.org,2002:binary' is not supported"),
+            ("base: &b { name: x }\nother:\n  <<: *b\n", "integrations/mail.yaml:3:3: error", "merge keys"),
+            ("key: a\n---\nkey: b\n", "integrations/mail.yaml:2:1: error", "one YAML document"),
+            ("", "integrations/mail.yaml:1:1: error", "empty"),
+            ("x: *nowhere\n", "integrations/mail.yaml:1:4: error", "unknown alias '*nowhere'"),
+        ]
+        for (yaml, position, message) in cases {
+            let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
+            #expect(d.contains { $0.position == position && $0.message.contains(message) }, "\(yaml.prefix(40)) → \(d.map(\.formatted))")
+        }
+    }
+
+    @Test("a symlink to a device is not read")
+    func symlinkToDevice() throws {
+        let dir = Fixture.folder()
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/integrations/zero.yaml", withDestinationPath: "/dev/zero")
+        let d = Fixture.diagnostics(dir)
+        #expect(d.contains { $0.position == "integrations/zero.yaml:1:1: error" && $0.message.contains("not a regular file") })
+    }
+
+    @Test("a missing or empty manifests folder is an error")
+    func missingFolder() {
+        let dir = TempDir()
+        #expect(dir.validate(suffix: "/nope").diagnostics.hasErrors)
+        #expect(dir.validate().diagnostics.contains { $0.message.contains("no manifests found") })
+    }
+}
