@@ -40,7 +40,9 @@ enum FormatRules {
     private static func isDigit(_ c: UInt8) -> Bool { (48...57).contains(c) }
 
     static func hasControlOrSpace(_ s: String) -> Bool {
-        s.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        // Fast path: printable ASCII only.
+        if s.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) { return false }
+        return s.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
     }
 
     /// Why a redirect URI is not acceptable, or nil. Rules: absolute, exact (no wildcard,

@@ -66,7 +66,7 @@ final class NodeReader {
             error(node.location, "\(what) must be a string, found \(node.kindName)")
             return nil
         }
-        if required && scalar.text.allSatisfy(\.isWhitespace) {
+        if required && scalar.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             error(node.location, "\(what) must not be empty")
             return nil
         }

@@ -2,10 +2,14 @@ import KeywayModel
 
 /// Finds values that look like credentials. A manifest names environment variables; a
 /// token, key or password committed in one is an error, reported without the value.
+///
+/// It runs on every scalar of every manifest, so it works on UTF-8 bytes in one pass:
+/// the value is cut into tokens (runs of letters, digits, `_`, `-`, `.`, `+`, `/`, `=`
+/// are split further below) and each token is checked against known shapes.
 enum SecretScanner {
     /// Prefixes of well-known credentials, with the minimum count of token characters
     /// that must follow, and what to call them in the message.
-    private static let prefixes: [(prefix: String, minimumTail: Int, kind: String)] = [
+    private static let prefixes: [(prefix: [UInt8], minimumTail: Int, kind: String)] = [
         ("-----BEGIN", 0, "a PEM private key or certificate"),
         ("sk_live_", 8, "a Stripe secret key"), ("sk_test_", 8, "a Stripe secret key"),
         ("rk_live_", 8, "a Stripe restricted key"), ("rk_test_", 8, "a Stripe restricted key"),
@@ -18,39 +22,73 @@ enum SecretScanner {
         ("lin_api_", 16, "a Linear API key"), ("lin_oauth_", 16, "a Linear token"),
         ("pat-na1-", 16, "a HubSpot private app token"), ("pat-eu1-", 16, "a HubSpot private app token"),
         ("AKIA", 16, "an AWS access key"),
-    ]
+    ].map { (Array($0.0.utf8), $0.1, $0.2) }
 
     /// What kind of secret `value` looks like, or nil.
     static func looksLikeSecret(_ value: String) -> String? {
-        let bytes = Array(value.utf8)
+        var value = value
+        return value.withUTF8 { scan($0) }
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.count < 16 { return nil }
-        for (prefix, minimumTail, kind) in prefixes {
-            var searchFrom = value.startIndex
-            while let range = value.range(of: prefix, range: searchFrom..<value.endIndex) {
-                let tail = value[range.upperBound...].prefix { isTokenCharacter($0) }
-                if tail.count >= minimumTail { return kind }
-                searchFrom = range.upperBound
+        var start = 0
+        while start < bytes.count {
+            // A token: the longest run of characters that credentials are made of.
+            guard isTokenByte(bytes[start]) || bytes[start] == UInt8(ascii: "-") else { start += 1; continue }
+            var end = start
+            while end < bytes.count, isTokenByte(bytes[end]) || isExtendedTokenByte(bytes[end]) { end += 1 }
+            if let kind = classify(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return kind }
+            start = end
+        }
+        return nil
+    }
+
+    private static func classify(_ token: UnsafeBufferPointer<UInt8>) -> String? {
+        if token.count < 8 { return nil }
+        // Known prefixes, anywhere a token part starts (after '=', '/', '.', '+' too).
+        for (offset, byte) in token.enumerated() where offset == 0 || !isTokenByte(token[offset - 1]) || byte == UInt8(ascii: "-") {
+            for (prefix, minimumTail, kind) in prefixes where token.count - offset >= prefix.count + minimumTail {
+                if token[offset] == prefix[0], zip(token[offset...], prefix).allSatisfy({ $0 == $1 }) {
+                    var tail = 0
+                    var i = offset + prefix.count
+                    while i < token.count, isTokenByte(token[i]) { tail += 1; i += 1 }
+                    if tail >= minimumTail { return kind }
+                }
             }
         }
-        // A JSON Web Token: three base64url parts, the first two JSON objects.
-        if value.contains("eyJ") {
-            for word in value.split(whereSeparator: { !(isTokenCharacter($0) || $0 == ".") }) {
-                let parts = word.split(separator: ".", omittingEmptySubsequences: false)
-                if parts.count == 3, parts[0].hasPrefix("eyJ"), parts[1].hasPrefix("eyJ"), parts[0].count >= 10 { return "a JSON Web Token" }
-            }
+        // A JSON Web Token: base64url parts separated by dots, the first two JSON objects.
+        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        if parts.count == 3, parts[0].count >= 10, parts[0].starts(with: "eyJ".utf8), parts[1].starts(with: "eyJ".utf8) {
+            return "a JSON Web Token"
         }
-        // A long random-looking run: 32+ token characters mixing lower case, upper case and digits.
-        for word in value.split(whereSeparator: { !(isTokenCharacter($0) || $0 == "+" || $0 == "=") }) where word.count >= 32 {
+        // A long random-looking run: 32+ characters mixing lower case, upper case and digits.
+        for part in token.split(whereSeparator: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }) where part.count >= 32 {
             var lower = false, upper = false, digit = false
-            for c in word.unicodeScalars {
-                if ("a"..."z").contains(c) { lower = true } else if ("A"..."Z").contains(c) { upper = true } else if ("0"..."9").contains(c) { digit = true }
+            for c in part {
+                switch c {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): lower = true
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
+                default: break
+                }
             }
             if lower && upper && digit { return "a random-looking token" }
         }
         return nil
     }
 
-    private static func isTokenCharacter(_ c: Character) -> Bool {
-        c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-")
+    /// Letters, digits, `_` and `-`: what a token's body is made of.
+    private static func isTokenByte(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "-"): true
+        default: false
+        }
+    }
+
+    /// Characters that join token parts: base64 (`+`, `/`, `=`) and JWT/Google (`.`).
+    private static func isExtendedTokenByte(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: ".") || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=")
     }
 }
