@@ -10,9 +10,12 @@ public struct CatalogEmitter: Emitter {
     public init() {}
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        [
-            GeneratedFile(path: "Swift/IntegrationCatalog.swift", contents: try templates.render(Self.swiftTemplate, View(catalog, literal: Literal.swift))),
-            GeneratedFile(path: "catalog.json", contents: try templates.render(Self.jsonTemplate, View(catalog, literal: Literal.json))),
+        let prototype = View(.prototype, literal: Literal.swift)
+        return [
+            GeneratedFile(path: "Swift/IntegrationCatalog.swift",
+                          contents: try templates.render(Self.swiftTemplate, View(catalog, literal: Literal.swift), prototype: prototype)),
+            GeneratedFile(path: "catalog.json",
+                          contents: try templates.render(Self.jsonTemplate, View(catalog, literal: Literal.json), prototype: prototype)),
         ]
     }
 

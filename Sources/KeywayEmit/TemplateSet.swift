@@ -22,9 +22,11 @@ public struct TemplateSet: Sendable {
         self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
     }
 
-    /// Renders `view` with the template `name`, refusing names the view does not have:
-    /// a Mustache engine renders an unknown name as an empty string, silently.
-    func render(_ name: String, _ view: Any) throws(DiagnosticsError) -> String {
+    /// Renders `view` with the template `name`, refusing names the view's type does not
+    /// have (a Mustache engine renders an unknown name as an empty string, silently).
+    /// `prototype` is a view of the same type with one element in every list, so that
+    /// the names are those of the types, whatever the data holds.
+    func render(_ name: String, _ view: Any, prototype: Any) throws(DiagnosticsError) -> String {
         guard let source = sources[name] else {
             throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
         }
@@ -37,9 +39,9 @@ public struct TemplateSet: Sendable {
         } catch {
             throw DiagnosticsError([.error(SourceLocation(file: source.path, line: 1, column: 1), "template does not parse: \(error)")])
         }
-        let unknown = TemplateNames.unknownNames(in: source.text, view: view)
+        let unknown = TemplateNames.unknownNames(in: source.text, view: prototype)
         if !unknown.isEmpty {
-            let known = TemplateNames.names(of: view).sorted().joined(separator: ", ")
+            let known = TemplateNames.names(of: prototype).sorted().joined(separator: ", ")
             throw DiagnosticsError(unknown.map {
                 .error(SourceLocation(file: source.path, line: $0.line, column: $0.column),
                        "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
@@ -94,7 +96,7 @@ public enum TemplateNames {
         return uses
     }
 
-    /// Every property name reachable in a view (structs and their arrays, recursively).
+    /// Every property name reachable in a view (structs and their lists, recursively).
     public static func names(of view: Any) -> Set<String> {
         var names = builtIns
         var stack: [Any] = [view]
@@ -102,8 +104,6 @@ public enum TemplateNames {
             let mirror = Mirror(reflecting: value)
             switch mirror.displayStyle {
             case .collection, .optional:
-                // Every element of a list has the same type: one of each is enough,
-                // but elements may hold lists of differing emptiness, so walk them all.
                 stack.append(contentsOf: mirror.children.map(\.value))
             case .struct, .class:
                 if mirror.children.isEmpty { continue }

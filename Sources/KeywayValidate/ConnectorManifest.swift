@@ -74,7 +74,7 @@ extension NodeReader {
         let placeholders = endpoint.map { Tool.placeholders(in: $0.value) } ?? []
         for entry in namedEntries(f, "input") ?? [] {
             guard FormatRules.isInputName(entry.key) else {
-                error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_]*$, not '\(entry.key.forDiagnostic)'")
+                error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                 continue
             }
             guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
@@ -116,7 +116,12 @@ extension NodeReader {
         guard endpoint.hasPrefix("/") else { return "the endpoint must start with '/' (a path on the provider's API, like /gmail/v1/users/me/messages)" }
         if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
         if endpoint.contains("?") || endpoint.contains("#") { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
+        if endpoint.contains("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
         if endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) { return "the endpoint must not contain '.' or '..' segments" }
+        let lowered = endpoint.lowercased()
+        if lowered.contains("%2e") || lowered.contains("%2f") || lowered.contains("%5c") || endpoint.contains("\\") {
+            return "the endpoint must not contain encoded dots or slashes, or backslashes: they can climb out of the API's path"
+        }
         var open = false
         var name = ""
         for ch in endpoint {
@@ -127,7 +132,7 @@ extension NodeReader {
                 name = ""
             case "}":
                 if !open { return "the endpoint has a '}' without '{'" }
-                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_]*$)" }
+                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
                 open = false
             default:
                 if open { name.append(ch) }
@@ -168,7 +173,7 @@ extension NodeReader {
             var properties: [NamedSchema] = []
             for entry in namedEntries(f, "properties") ?? [] {
                 guard FormatRules.isInputName(entry.key) else {
-                    error(entry.keyLocation, "property names must match ^[A-Za-z_][A-Za-z0-9_]*$, not '\(entry.key.forDiagnostic)'")
+                    error(entry.keyLocation, "property names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                     continue
                 }
                 guard let pf = mapping(entry.value, "property '\(entry.key)'", allowed: Self.nestedInputKeys),

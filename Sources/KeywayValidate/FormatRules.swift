@@ -17,10 +17,11 @@ enum FormatRules {
         return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
-    /// Input and property names: `^[A-Za-z_][A-Za-z0-9_]*$` (JSON keys and Swift properties).
+    /// Input and property names: `^[A-Za-z_][A-Za-z0-9_.-]{0,63}$` — JSON keys, query
+    /// parameters and headers (`X-Request-Id`); Swift property names are derived from them.
     static func isInputName(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) || first == UInt8(ascii: "_") else { return false }
-        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
     /// `^[A-Z][A-Z0-9_]*$`: an environment variable name.
@@ -38,6 +39,10 @@ enum FormatRules {
     private static func isLowerAlnum(_ c: UInt8) -> Bool { (97...122).contains(c) || isDigit(c) }
     private static func isAlpha(_ c: UInt8) -> Bool { (97...122).contains(c) || (65...90).contains(c) }
     private static func isDigit(_ c: UInt8) -> Bool { (48...57).contains(c) }
+
+    static func hasControlCharacters(_ s: String) -> Bool {
+        s.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format || $0 == "\u{2028}" || $0 == "\u{2029}" }
+    }
 
     static func hasControlOrSpace(_ s: String) -> Bool {
         // Fast path: printable ASCII only.

@@ -13,7 +13,8 @@ extension NodeReader {
         let key = slug(f, "key", what)
         let provider = slug(f, "provider", what)
         let name = string(f, "name", what)
-        let category = slug(f, "category", what)
+        let category = string(f, "category", what)
+        if let c = category, FormatRules.hasControlCharacters(c.value) { error(c.location, "'category' must be one line of text") }
         let description = string(f, "description", what)
         let auth: Auth? = f["auth"].flatMap { self.auth($0.value) } ?? {
             if f["auth"] == nil { error(f.node.location, "the integration is missing the required key 'auth'") }
@@ -39,7 +40,8 @@ extension NodeReader {
 
     private func auth(_ node: YAMLNode) -> Auth? {
         guard let f = mapping(node, "'auth'", allowed: Self.authKeys) else { return nil }
-        guard let mode: Located<AuthMode> = choice(f, "mode", "'auth'") else { return nil }
+        // Nango spells modes in capitals (OAUTH2); both spellings are accepted.
+        guard let mode: Located<AuthMode> = choice(f, "mode", "'auth'", caseInsensitive: true) else { return nil }
         var console: String?
         if let c = string(f, "console", "'auth'", required: false) {
             if let problem = FormatRules.httpsURLProblem(c.value) { error(c.location, "'console' \(problem)") } else { console = c.value }

@@ -130,8 +130,9 @@ final class NodeReader {
     /// One of a fixed set of words.
     func choice<T: RawRepresentable & CaseIterable>(_ fields: Fields, _ key: String, _ what: String, required: Bool = true, caseInsensitive: Bool = false) -> Located<T>? where T.RawValue == String {
         guard let text = string(fields, key, what, required: required) else { return nil }
-        let raw = caseInsensitive ? text.value.uppercased() : text.value
-        if let value = T(rawValue: raw) { return Located(value: value, location: text.location) }
+        for raw in caseInsensitive ? [text.value, text.value.lowercased(), text.value.uppercased()] : [text.value] {
+            if let value = T(rawValue: raw) { return Located(value: value, location: text.location) }
+        }
         let options = T.allCases.map(\.rawValue)
         let hint = Self.closest(to: text.value, in: options).map { "; did you mean '\($0)'?" } ?? "; use one of: \(options.joined(separator: ", "))"
         error(text.location, "'\(key)' cannot be '\(text.value.forDiagnostic)'\(hint)")

@@ -129,14 +129,36 @@ struct CatalogEmitterTests {
         let dir = Self.hostileFolder(text)
         let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
         let swift = try #require(files.first { $0.path == "Swift/IntegrationCatalog.swift" })
-        let work = TempDir()
-        work.write("IntegrationCatalog.swift", swift.contents)
-        work.write("main.swift", """
+        let data = try compileAndRun(swift.contents, main: """
             import Foundation
             let i = Integration.allCases[0].info
             let strings = [i.name, i.grantedScopes[0].reason, i.tools[0].description]
             FileHandle.standardOutput.write(try! JSONEncoder().encode(strings))
             """)
+        #expect(try JSONDecoder().decode([String].self, from: data) == [text, text, text])
+    }
+
+    @Test("keys that are Swift keywords or start with digits compile, and lists may be empty")
+    func keywordKeysCompile() throws {
+        let keys = ["default", "class", "self", "init", "info", "type", "protocol", "any", "rawvalue", "1password", "true", "nil", "some", "async"]
+        let dir = TempDir()
+        for key in keys {
+            dir.write("integrations/\(key).yaml", "key: \(key)\nprovider: p-\(key)\nname: N\ncategory: Project Management\ndescription: D\nauth:\n  mode: API_KEY\n")
+        }
+        let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
+        let swift = try #require(files.first { $0.path == "Swift/IntegrationCatalog.swift" })
+        let data = try compileAndRun(swift.contents, main: """
+            import Foundation
+            FileHandle.standardOutput.write(try! JSONEncoder().encode(Integration.allCases.map { $0.info.id }))
+            """)
+        #expect(try JSONDecoder().decode([String].self, from: data) == keys.sorted())
+    }
+
+    /// Compiles a generated Swift file with a `main.swift` using it, runs it, returns its output.
+    func compileAndRun(_ generated: String, main: String) throws -> Data {
+        let work = TempDir()
+        work.write("IntegrationCatalog.swift", generated)
+        work.write("main.swift", main)
         let swiftc = Process()
         swiftc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         swiftc.arguments = ["swiftc", "-o", work.path + "/probe", work.path + "/IntegrationCatalog.swift", work.path + "/main.swift"]
@@ -150,13 +172,15 @@ struct CatalogEmitterTests {
         try probe.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         probe.waitUntilExit()
-        #expect(try JSONDecoder().decode([String].self, from: data) == [text, text, text])
+        return data
     }
 
     @Test("every name a built-in template uses exists in its view")
     func templateNamesExist() throws {
         let catalog = try #require(Pipeline.validate(manifests: Self.manifests).catalog)
         let view = CatalogEmitter.View(catalog, literal: Literal.swift)
+        let prototype = CatalogEmitter.View(.prototype, literal: Literal.swift)
+        #expect(TemplateNames.names(of: prototype) == TemplateNames.names(of: view))
         for (name, text) in Pipeline.defaultTemplates {
             #expect(TemplateNames.unknownNames(in: text, view: view) == [], "\(name)")
             #expect(!TemplateNames.uses(in: text).isEmpty)

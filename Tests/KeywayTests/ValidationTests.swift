@@ -91,6 +91,10 @@ struct ValidationTests {
                  position: "connectors/mail.yaml:13:53: error", message: "each value of 'enum' must be a integer, found 'two'"),
         RuleCase(name: "default in enum", connector: c.replacing1("to: { type: string, format: email, description: Recipient }", "n: { type: integer, optional: true, enum: [1, 2], default: 3 }"),
                  position: "connectors/mail.yaml:13:66: error", message: "the default is not one of the 'enum' values"),
+        RuleCase(name: "endpoint without empty segments", connector: c.replacing1("endpoint: /gmail", "endpoint: //evil.example.com/gmail"),
+                 position: "connectors/mail.yaml:10:15: error", message: "must not contain '//'"),
+        RuleCase(name: "endpoint without encoded dots", connector: c.replacing1("messages/send", "messages/%2E%2E/send"),
+                 position: "connectors/mail.yaml:10:15: error", message: "encoded dots or slashes"),
         // Redirect URIs
         RuleCase(name: "redirect URI absolute", integration: i.replacing1("production: https://api.nango.dev/oauth/callback", "production: /oauth/callback"),
                  position: "integrations/mail.yaml:14:17: error", message: "must be absolute"),
@@ -167,6 +171,21 @@ struct ValidationTests {
         let dir = Fixture.folder(integration: Fixture.integration.replacing1("name: Mail", "name: no"))
         let catalog = try #require(dir.validate().catalog)
         #expect(catalog.integrations[0].name == "no")
+    }
+
+    @Test("tricky but valid: capitalised auth mode, free-text category, header names with dashes, IPv6 loopback, .yml")
+    func trickyButValid() throws {
+        let integration = Fixture.integration.replacing1("mode: oauth2", "mode: OAUTH2").replacing1("category: email", "category: Email & Calendar")
+            .replacing1("development: http://localhost:3003/oauth/callback", "development: http://[::1]:3003/oauth/callback")
+        let connector = Fixture.connector.replacing1("to: { type: string, format: email, description: Recipient }",
+                                                     "to: { type: string, format: email, description: Recipient }\n      X-Request-Id: { type: string, optional: true, in: header }")
+        let dir = Fixture.folder(integration: integration, connector: connector)
+        try FileManager.default.moveItem(atPath: dir.path + "/connectors/mail.yaml", toPath: dir.path + "/connectors/mail.yml")
+        let result = dir.validate()
+        #expect(result.diagnostics.map(\.formatted) == [])
+        let catalog = try #require(result.catalog)
+        #expect(catalog.integrations[0].auth.mode == .oauth2)
+        #expect(catalog.connectors[0].tools[0].inputs.map(\.name) == ["to", "X-Request-Id"])
     }
 
     @Test("input locations default by method and endpoint")
