@@ -48,8 +48,10 @@ public struct Diagnostic: Hashable, Sendable, Codable, Error {
     }
 
     /// `PATH:LINE:COL: error: MESSAGE`, the form editors and CI annotate.
+    /// Control characters in the path (a file named with a newline) are escaped, so no
+    /// file name can forge a diagnostic line.
     public var formatted: String {
-        "\(location.description): \(severity.rawValue): \(message)"
+        "\(location.file.escapingControls):\(location.line):\(location.column): \(severity.rawValue): \(message)"
     }
 }
 
@@ -76,11 +78,16 @@ extension String {
     /// The string as it may appear inside a diagnostic: control, format and
     /// bidirectional characters escaped, and cut at 80 characters, so echoing a manifest
     /// value cannot rewrite the user's terminal.
-    public var forDiagnostic: String {
+    public var forDiagnostic: String { escaped(limit: 80) }
+
+    /// The string with control, format and bidirectional characters escaped.
+    public var escapingControls: String { escaped(limit: .max) }
+
+    private func escaped(limit: Int) -> String {
         var out = ""
         var count = 0
         for scalar in unicodeScalars {
-            if count == 80 { out += "…"; break }
+            if count == limit { out += "…"; break }
             count += 1
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:

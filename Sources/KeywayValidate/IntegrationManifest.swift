@@ -67,7 +67,8 @@ extension NodeReader {
             }
         }
         var redirects: [NamedValue] = []
-        for entry in namedEntries(f, "redirect_uris") ?? [] {
+        let redirectEntries = namedEntries(f, "redirect_uris") ?? []
+        for entry in redirectEntries {
             guard FormatRules.isSnakeName(entry.key) else {
                 error(entry.keyLocation, "environment names are lower-case words like production or development, not '\(entry.key.forDiagnostic)'")
                 continue
@@ -79,12 +80,9 @@ extension NodeReader {
                 redirects.append(NamedValue(name: entry.key, value: uri.value))
             }
         }
-        if mode.value.usesRedirect, f["redirect_uris"] != nil, !redirects.contains(where: { $0.name == "production" }),
-           namedEntries(f, "redirect_uris")?.contains(where: { $0.key == "production" }) == false {
-            error(f["redirect_uris"]!.keyLocation, "redirect_uris has no 'production' entry; add production: https://api.nango.dev/oauth/callback (or your Nango host's callback)")
-        }
-        if mode.value.usesRedirect, f["redirect_uris"] == nil {
-            error(f.node.location, "an \(mode.value.rawValue) integration needs redirect_uris with a 'production' entry (Nango Cloud: https://api.nango.dev/oauth/callback)")
+        if mode.value.usesRedirect, !redirectEntries.contains(where: { $0.key == "production" }) {
+            error(f["redirect_uris"]?.keyLocation ?? f.node.location,
+                  "an \(mode.value.rawValue) integration needs redirect_uris with a 'production' entry (Nango Cloud: production: https://api.nango.dev/oauth/callback)")
         }
         var secrets: [NamedValue] = []
         for entry in namedEntries(f, "secrets") ?? [] {

@@ -91,9 +91,15 @@ final class NodeReader {
         return nil
     }
 
+    /// An optional field written with no value (`scopes:` and nothing after it) is absent.
+    private func isNull(_ node: YAMLNode) -> Bool {
+        if case .scalar(let s) = node.value { return s.isNull }
+        return false
+    }
+
     /// A list of strings; a lone scalar is a type error (write `[x]`).
     func stringList(_ fields: Fields, _ key: String, _ what: String, required: Bool = false) -> [Located<String>]? {
-        guard let pair = fields[key] else {
+        guard let pair = fields[key], required || !isNull(pair.value) else {
             if required { missing(fields, key, what) }
             return nil
         }
@@ -106,7 +112,7 @@ final class NodeReader {
 
     /// A list of anything, each item handed back for the caller to read.
     func list(_ fields: Fields, _ key: String, _ what: String, required: Bool = false) -> [YAMLNode]? {
-        guard let pair = fields[key] else {
+        guard let pair = fields[key], required || !isNull(pair.value) else {
             if required { missing(fields, key, what) }
             return nil
         }
@@ -119,7 +125,7 @@ final class NodeReader {
 
     /// A mapping of names to nodes, in the order written.
     func namedEntries(_ fields: Fields, _ key: String) -> [YAMLPair]? {
-        guard let pair = fields[key] else { return nil }
+        guard let pair = fields[key], !isNull(pair.value) else { return nil }
         guard case .mapping(let pairs) = pair.value.value else {
             error(pair.value.location, "'\(key)' must be a mapping of names to values, found \(describe(pair.value))")
             return nil

@@ -107,7 +107,9 @@ struct ValidationTests {
         RuleCase(name: "http only for loopback elsewhere", integration: i.replacing1("development: http://localhost:3003", "development: http://dev.example.com"),
                  position: "integrations/mail.yaml:15:18: error", message: "http is allowed only for loopback hosts"),
         RuleCase(name: "oauth2 needs a production redirect URI", integration: i.replacing1("    production: https://api.nango.dev/oauth/callback\n", ""),
-                 position: "integrations/mail.yaml:13:3: error", message: "redirect_uris has no 'production' entry"),
+                 position: "integrations/mail.yaml:13:3: error", message: "needs redirect_uris with a 'production' entry"),
+        RuleCase(name: "an empty redirect_uris is no production URI", integration: i.replacing1("    production: https://api.nango.dev/oauth/callback\n    development: http://localhost:3003/oauth/callback\n", ""),
+                 position: "integrations/mail.yaml:13:3: error", message: "needs redirect_uris with a 'production' entry"),
         // Secrets
         RuleCase(name: "a secret names an environment variable, and is not echoed",
                  integration: i.replacing1("client_secret: MAIL_CLIENT_SECRET", "client_secret: hunter2-is-my-password"),
@@ -186,6 +188,25 @@ struct ValidationTests {
         let catalog = try #require(result.catalog)
         #expect(catalog.integrations[0].auth.mode == .oauth2)
         #expect(catalog.connectors[0].tools[0].inputs.map(\.name) == ["to", "X-Request-Id"])
+    }
+
+    @Test("an optional list or mapping written with no value is empty")
+    func nullIsAbsent() throws {
+        let integration = Fixture.integration.replacing1("enable_apis: [Gmail API]", "enable_apis:")
+        let connector = Fixture.connector + "  - name: ping\n    description: Ping\n    method: GET\n    endpoint: /ping\n    scopes:\n    input:\n"
+        let dir = Fixture.folder(integration: integration, connector: connector)
+        let result = dir.validate()
+        #expect(result.diagnostics.map(\.formatted) == [])
+        #expect(result.catalog?.connectors[0].tools[1].scopes == [])
+    }
+
+    @Test("a file name with a newline cannot forge a diagnostic line")
+    func fileNameInjection() {
+        let dir = Fixture.folder()
+        dir.write("integrations/x\nfake.yaml:1:1: error: forged.yaml", "key: [\n")
+        let lines = dir.validate().diagnostics.map(\.formatted)
+        #expect(lines.count == 1)
+        #expect(lines.allSatisfy { !$0.contains("\n") })
     }
 
     @Test("input locations default by method and endpoint")
