@@ -19,6 +19,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Templates of the emitters (maintained, Sendable, logic-less).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // `migrate apply/status` on SQLite (links the system libsqlite3).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `migrate apply/status/lint` on PostgreSQL, with TLS (Supabase requires it).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Checksums of migrations and of the history (SHA-256).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Already in the graph through PostgresNIO; named because keyway imports them
+        // (TLS contexts for sslmode=require, a silenced logger).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "KeywayModel"),
@@ -35,17 +45,37 @@ let package = Package(
             resources: [
                 .embedInCode("IntegrationCatalog.swift.mustache"),
                 .embedInCode("catalog.json.mustache"),
+                .embedInCode("postgres.migration.sql.mustache"),
+                .embedInCode("sqlite.migration.sql.mustache"),
+                .embedInCode("postgres.rls-tests.sql.mustache"),
             ]
         ),
         .target(
             name: "KeywayEmit",
-            dependencies: ["KeywayModel", "KeywayTemplates", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["KeywayModel", "KeywayMigrations", "KeywayTemplates", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(name: "KeywayWrite", dependencies: ["KeywayModel"]),
-        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite"]),
+        // Migrations as data: the schema the manifests describe, diffs between two
+        // states, the SQL of each dialect, the history's checksums. Pure, like emitters.
+        .target(
+            name: "KeywayMigrations",
+            dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The only code that talks to databases: apply, status, lint.
+        .target(
+            name: "KeywayDatabase",
+            dependencies: [
+                "KeywayMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase"]),
         .executableTarget(
             name: "keyway",
-            dependencies: ["KeywayCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KeywayCore", "KeywayDatabase", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", path: "Generated/Swift"),

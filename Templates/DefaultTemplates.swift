@@ -6,5 +6,8 @@ public enum DefaultTemplates {
     public static let all: [String: String] = [
         "IntegrationCatalog.swift.mustache": String(decoding: PackageResources.IntegrationCatalog_swift_mustache, as: UTF8.self),
         "catalog.json.mustache": String(decoding: PackageResources.catalog_json_mustache, as: UTF8.self),
+        "postgres.migration.sql.mustache": String(decoding: PackageResources.postgres_migration_sql_mustache, as: UTF8.self),
+        "sqlite.migration.sql.mustache": String(decoding: PackageResources.sqlite_migration_sql_mustache, as: UTF8.self),
+        "postgres.rls-tests.sql.mustache": String(decoding: PackageResources.postgres_rls_tests_sql_mustache, as: UTF8.self),
     ]
 }

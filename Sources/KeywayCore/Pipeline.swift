@@ -44,6 +44,7 @@ public enum Pipeline {
     }
 
     public struct Generation: Sendable {
+        public var catalog: Catalog
         public var files: [GeneratedFile]
         public var diagnostics: [Diagnostic]
     }
@@ -54,7 +55,7 @@ public enum Pipeline {
         let validation = validate(manifests: folder)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
         do throws(DiagnosticsError) {
-            return Generation(files: try Emitters.emitAll(catalog, templates: templates), diagnostics: validation.diagnostics)
+            return Generation(catalog: catalog, files: try Emitters.emitAll(catalog, templates: templates), diagnostics: validation.diagnostics)
         } catch {
             throw DiagnosticsError((validation.diagnostics + error.diagnostics).sortedForReport())
         }

@@ -8,7 +8,7 @@ public protocol Emitter: Sendable {
 
 public enum Emitters {
     /// Every emitter of a `keyway generate` run.
-    public static let all: [any Emitter] = [CatalogEmitter()]
+    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter()]
 
     /// Runs every emitter; collects every template problem before failing. Files come
     /// back sorted by path.

@@ -65,3 +65,22 @@ public enum Literal {
     }
 
 }
+
+extension Literal {
+    /// A SQL string literal for `s`. Quotes are doubled; a string with a backslash is
+    /// written as PostgreSQL's E'…' with the backslash doubled too, so that it means the
+    /// same whatever `standard_conforming_strings` says. SQLite takes '…' as is.
+    /// (NUL cannot occur: the loader refuses it.)
+    public static func sql(_ s: String, dialect: SQLDialect) -> String {
+        let quoted = s.replacingOccurrences(of: "'", with: "''")
+        if dialect == .postgres && s.contains("\\") {
+            return "E'" + quoted.replacingOccurrences(of: "\\", with: "\\\\") + "'"
+        }
+        return "'" + quoted + "'"
+    }
+}
+
+public enum SQLDialect: String, Sendable, CaseIterable {
+    case postgres
+    case sqlite
+}

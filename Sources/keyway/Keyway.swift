@@ -3,19 +3,23 @@ import Foundation
 import KeywayCore
 
 @main
-struct Keyway: ParsableCommand {
+struct Keyway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
-        subcommands: [Validate.self, Generate.self, Check.self]
+        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self]
     )
 
     /// Exit statuses: 0 clean (warnings allowed), 1 errors in the manifests or a stale
     /// output folder, 2 a usage error (ArgumentParser's own default is 64).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -162,7 +166,8 @@ struct Check: ParsableCommand {
         }
         let join = { (p: String) in output.output.hasSuffix("/") ? output.output + p : output.output + "/" + p }
         let entries = plan.stale.map { ($0.path, "stale") } + plan.missing.map { ($0.path, "missing") } + plan.extra.map { ($0, "extra") }
-        let diagnostics = generation.diagnostics + entries.sorted { $0.0 < $1.0 }.map { path, state in
+        let history = MigrationsFolder(output: output.output).check(generation.catalog)
+        let diagnostics = generation.diagnostics + history + entries.sorted { $0.0 < $1.0 }.map { path, state in
             Diagnostic.error(SourceLocation(file: join(path), line: 1, column: 1), state == "extra"
                 ? "extra: keyway no longer generates this file; run `keyway generate` to remove it"
                 : "\(state): the file is not what the manifests generate; run `keyway generate`")

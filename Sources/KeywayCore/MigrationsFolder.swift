@@ -1,0 +1,158 @@
+import Foundation
+import KeywayEmit
+import KeywayMigrations
+import KeywayModel
+import KeywayWrite
+
+/// The migration history kept in the output folder:
+/// `Migrations/schema.json` (the state the last migration brought the schema to) and, per
+/// dialect, `Migrations/<dialect>/NNNN_name.sql` with its `keyway.sum`.
+public struct MigrationsFolder: Sendable {
+    public let output: String
+
+    public init(output: String) { self.output = output }
+
+    public static let snapshotPath = "Migrations/schema.json"
+    public static func folder(_ dialect: SQLDialect) -> String { "Migrations/\(dialect.rawValue)" }
+
+    func url(_ relative: String) -> URL { URL(fileURLWithPath: output).appendingPathComponent(relative) }
+
+    /// The display path of a file inside the output folder.
+    public func display(_ relative: String) -> String { output.hasSuffix("/") ? output + relative : output + "/" + relative }
+
+    /// The migrations of a dialect, sorted by file name.
+    public func files(_ dialect: SQLDialect) -> [MigrationFile] {
+        Self.files(in: url(Self.folder(dialect)).path)
+    }
+
+    public static func files(in folder: String) -> [MigrationFile] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter(MigrationFile.isMigration).sorted().compactMap { name in
+            FileManager.default.contents(atPath: folder + "/" + name).map { MigrationFile(fileName: name, contents: $0) }
+        }
+    }
+
+    public enum SnapshotError: Error { case unreadable(String) }
+
+    /// The last snapshot, nil when there is no history yet.
+    public func snapshot() throws(SnapshotError) -> SchemaState? {
+        guard let data = FileManager.default.contents(atPath: url(Self.snapshotPath).path) else { return nil }
+        do {
+            return try JSONDecoder().decode(SchemaState.self, from: data)
+        } catch {
+            throw .unreadable("\(error)")
+        }
+    }
+
+    public static func encode(_ state: SchemaState) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(state), as: UTF8.self) + "\n"
+    }
+
+    /// Problems of the history against the manifests: a sum that does not match its
+    /// files (edited history), or manifests that changed since the snapshot.
+    public func check(_ catalog: Catalog) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let snapshotLocation = SourceLocation(file: display(Self.snapshotPath), line: 1, column: 1)
+        do {
+            guard let snapshot = try snapshot() else {
+                return [.error(snapshotLocation, "there is no migration history yet; run `keyway migrate diff --name initial`")]
+            }
+            if snapshot != SchemaState(catalog) {
+                problems.append(.error(snapshotLocation, "the manifests changed since the last migration; run `keyway migrate diff --name NAME` and commit the new migration"))
+            }
+        } catch {
+            problems.append(.error(snapshotLocation, "the snapshot cannot be read; restore it from version control"))
+        }
+        for dialect in SQLDialect.allCases {
+            let sumPath = Self.folder(dialect) + "/" + HistorySum.fileName
+            let location = SourceLocation(file: display(sumPath), line: 1, column: 1)
+            guard let data = FileManager.default.contents(atPath: url(sumPath).path) else {
+                problems.append(.error(location, "the integrity file is missing; restore it from version control"))
+                continue
+            }
+            for name in HistorySum.mismatches(recorded: String(decoding: data, as: UTF8.self), files: files(dialect)) {
+                problems.append(.error(SourceLocation(file: display(Self.folder(dialect) + "/" + name), line: 1, column: 1),
+                                       "the migration history was edited (\(name) does not match \(HistorySum.fileName)); released migrations are never changed — restore the file and add a new migration with `keyway migrate diff`"))
+            }
+        }
+        return problems
+    }
+}
+
+extension Pipeline {
+    public struct MigrationResult: Sendable {
+        /// Files written, relative to the output folder (empty when nothing changed).
+        public var written: [String]
+        public var diff: SchemaDiff
+    }
+
+    /// `keyway migrate diff`: the next migration, both dialects, from the snapshot to the
+    /// manifests; then the sums and the snapshot. Writes nothing on any error.
+    public static func migrateDiff(
+        manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
+        supabaseFolder: String? = nil, supabaseVersion: String? = nil
+    ) throws(DiagnosticsError) -> MigrationResult {
+        let validation = validate(manifests: manifests)
+        guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
+        let folder = MigrationsFolder(output: output)
+        let here = SourceLocation(file: folder.display(MigrationsFolder.snapshotPath), line: 1, column: 1)
+        let previous: SchemaState?
+        do { previous = try folder.snapshot() } catch {
+            throw DiagnosticsError([.error(here, "the snapshot cannot be read; restore it from version control")])
+        }
+        var problems = folder.check(catalog).filter { !$0.message.contains("manifests changed") && !$0.message.contains("no migration history") }
+        let diff = SchemaDiff(from: previous, to: SchemaState(catalog))
+        if !allowDestructive {
+            problems += diff.destructiveChanges.map {
+                .error(here, "\($0); pass --allow-destructive to write this migration")
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        if diff.isEmpty { return MigrationResult(written: [], diff: diff) }
+
+        var files: [GeneratedFile] = []
+        let emitter = MigrationEmitter()
+        for dialect in SQLDialect.allCases {
+            let existing = folder.files(dialect)
+            let version = HistorySum.nextVersion(after: existing)
+            let fileName = "\(version)_\(name).sql"
+            let sql = try emitter.render(diff, dialect: dialect, version: version, name: name, templates: templates)
+            let path = MigrationsFolder.folder(dialect) + "/" + fileName
+            files.append(GeneratedFile(path: path, contents: sql))
+            let all = existing + [MigrationFile(fileName: fileName, contents: Data(sql.utf8))]
+            files.append(GeneratedFile(path: MigrationsFolder.folder(dialect) + "/" + HistorySum.fileName, contents: HistorySum.render(all)))
+        }
+        files.append(GeneratedFile(path: MigrationsFolder.snapshotPath, contents: MigrationsFolder.encode(SchemaState(catalog))))
+        var written: [String] = []
+        do {
+            let writer = OutputWriter(outputFolder: output)
+            var plan = try writer.plan(files)
+            plan.extra = []
+            try writer.apply(plan)
+            written = (plan.missing + plan.stale).map(\.path)
+            if let supabaseFolder {
+                let version = supabaseVersion ?? Self.utcVersion()
+                let sql = files.first { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") }!.contents
+                let supabase = OutputWriter(outputFolder: supabaseFolder)
+                var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
+                supabasePlan.extra = []
+                try supabase.apply(supabasePlan)
+                written.append(supabaseFolder + "/\(version)_\(name).sql")
+            }
+        } catch {
+            throw DiagnosticsError([.error(SourceLocation(file: output, line: 1, column: 1), error.description)])
+        }
+        return MigrationResult(written: written, diff: diff)
+    }
+
+    /// Supabase CLI's migration version: the UTC time as YYYYMMDDHHMMSS.
+    static func utcVersion() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMddHHmmss"
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KeywayMigrations
+
+public struct MigrationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A row of the ledger: what was applied, when, and the checksum of its file then.
+public struct AppliedMigration: Equatable, Sendable {
+    public var version: String
+    public var name: String
+    public var checksum: String
+    public var appliedAt: String
+    public var executionMs: Int
+}
+
+/// A database keyway can migrate. Implementations hold one connection.
+public protocol MigrationDatabase: Sendable {
+    /// Serialises appliers (an advisory lock on PostgreSQL; a no-op where the database
+    /// serialises writers itself), creates the ledger if needed.
+    func prepare() async throws
+    func applied() async throws -> [AppliedMigration]
+    /// Runs one migration and records it, in one transaction. Throws after rolling back.
+    func apply(_ file: MigrationFile) async throws -> AppliedMigration
+    func finish() async
+}
+
+/// One line of `keyway migrate status`.
+public struct MigrationState: Equatable, Sendable {
+    public enum State: String, Sendable { case applied, pending, edited, missing }
+    public var version: String
+    public var name: String
+    public var state: State
+    public var appliedAt: String?
+}
+
+/// The rules of a migration run, the same for every database (Flyway's and Atlas' bar):
+/// applied migrations must still match their files, pending ones run in order, each in
+/// its own transaction, none older than the last applied one.
+public enum Migrator {
+    public static func status(files: [MigrationFile], applied: [AppliedMigration]) -> [MigrationState] {
+        let byVersion = Dictionary(applied.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a })
+        var states = files.map { file -> MigrationState in
+            guard let row = byVersion[file.version] else { return MigrationState(version: file.version, name: file.name, state: .pending, appliedAt: nil) }
+            return MigrationState(version: file.version, name: file.name, state: row.checksum == file.checksum ? .applied : .edited, appliedAt: row.appliedAt)
+        }
+        let versions = Set(files.map(\.version))
+        for row in applied where !versions.contains(row.version) {
+            states.append(MigrationState(version: row.version, name: row.name, state: .missing, appliedAt: row.appliedAt))
+        }
+        return states.sorted { $0.version < $1.version }
+    }
+
+    /// Applies every pending migration; returns those applied. Refuses to start when the
+    /// history of the database and the files disagree.
+    public static func apply(files: [MigrationFile], to database: any MigrationDatabase) async throws -> [AppliedMigration] {
+        try await database.prepare()
+        do {
+            let applied = try await database.applied()
+            let states = status(files: files, applied: applied)
+            if let edited = states.first(where: { $0.state == .edited }) {
+                throw MigrationError("migration \(edited.version)_\(edited.name) was applied with another checksum: released migrations must not change; restore the file (git checkout) and add a new migration instead")
+            }
+            if let missing = states.first(where: { $0.state == .missing }) {
+                throw MigrationError("migration \(missing.version)_\(missing.name) is applied in the database but has no file here; use the migrations folder of the release that applied it")
+            }
+            let lastApplied = applied.map(\.version).max()
+            let pending = files.filter { file in !applied.contains { $0.version == file.version } }
+            if let last = lastApplied, let early = pending.first(where: { $0.version < last }) {
+                throw MigrationError("migration \(early.fileName) is older than the last applied one (\(last)); rename it to a later version")
+            }
+            var done: [AppliedMigration] = []
+            for file in pending { done.append(try await database.apply(file)) }
+            await database.finish()
+            return done
+        } catch {
+            await database.finish()
+            throw error
+        }
+    }
+}
+
+/// `sqlite:PATH` or `postgres://user:password@host:port/database?sslmode=require|disable`.
+public enum DatabaseURL: Equatable, Sendable {
+    case sqlite(path: String)
+    case postgres(host: String, port: Int, user: String, password: String?, database: String, requireTLS: Bool)
+
+    public static func parse(_ text: String) throws(MigrationError) -> DatabaseURL {
+        if text.hasPrefix("sqlite:") {
+            var path = String(text.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else { throw MigrationError("sqlite: needs a file path, like sqlite:keyway.sqlite") }
+            return .sqlite(path: path)
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let url = URLComponents(string: text),
+              let host = url.host, !host.isEmpty else {
+            throw MigrationError("the database URL must be sqlite:PATH or postgres://user:password@host:port/database?sslmode=require")
+        }
+        let database = String(url.path.drop { $0 == "/" })
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "require"
+        guard ["require", "disable", "verify-full"].contains(mode) else {
+            throw MigrationError("sslmode must be require, verify-full or disable, not '\(mode)'")
+        }
+        return .postgres(host: host, port: url.port ?? 5432, user: url.user ?? "postgres", password: url.password,
+                         database: database.isEmpty ? (url.user ?? "postgres") : database, requireTLS: mode != "disable")
+    }
+
+    /// The URL without its password, for messages.
+    public var redacted: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let host, let port, let user, _, let database, let tls): "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(tls ? "require" : "disable")"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import KeywayMigrations
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// Migrations on PostgreSQL through PostgresNIO (TLS when sslmode asks for it, as
+/// Supabase does). Appliers are serialised by a session advisory lock; each migration
+/// and its ledger row commit in one transaction, or roll back together.
+public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// pg_advisory_lock key: the first eight bytes of SHA-256("keyway migrate apply").
+    static let lockKey: Int64 = 0x6B65_7977_6179_6D67
+
+    public static func connect(_ url: DatabaseURL) async throws -> PostgresMigrationDatabase {
+        guard case .postgres(let host, let port, let user, let password, let database, let requireTLS) = url else {
+            throw MigrationError("not a postgres:// URL")
+        }
+        var logger = Logger(label: "keyway.postgres")
+        logger.logLevel = .critical
+        let tls: PostgresConnection.Configuration.TLS
+        if requireTLS {
+            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        } else {
+            tls = .disable
+        }
+        let configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            return PostgresMigrationDatabase(connection: connection, logger: logger)
+        } catch {
+            throw MigrationError("cannot connect to \(url.redacted): \(Self.describe(error))")
+        }
+    }
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Runs a script, statement by statement.
+    public func run(script: String) async throws {
+        for statement in SQLStatements.split(script) {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+        }
+    }
+
+    public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await connection.query(query, logger: logger).collect()
+    }
+
+    public func prepare() async throws {
+        do {
+            try await connection.query("select pg_advisory_lock(\(Self.lockKey))", logger: logger).collect()
+            try await run(script: """
+                create schema if not exists keyway;
+                revoke all on schema keyway from public;
+                create table if not exists keyway.schema_migrations (
+                  version text primary key,
+                  name text not null,
+                  checksum text not null,
+                  applied_at timestamptz not null default now(),
+                  execution_ms integer not null
+                );
+                """)
+        } catch {
+            throw MigrationError("cannot prepare the ledger: \(Self.describe(error))")
+        }
+    }
+
+    public func applied() async throws -> [AppliedMigration] {
+        let rows = try await connection.query(
+            "select version, name, checksum, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms from keyway.schema_migrations order by version",
+            logger: logger).collect()
+        return try rows.map {
+            let (version, name, checksum, appliedAt, ms) = try $0.decode((String, String, String, String, Int32).self)
+            return AppliedMigration(version: version, name: name, checksum: checksum, appliedAt: appliedAt, executionMs: Int(ms))
+        }
+    }
+
+    public func apply(_ file: MigrationFile) async throws -> AppliedMigration {
+        let sql = String(decoding: file.contents, as: UTF8.self)
+        let start = DispatchTime.now()
+        do {
+            try await connection.query("begin", logger: logger).collect()
+            try await run(script: sql)
+            let ms = Int32((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
+            try await connection.query(
+                "insert into keyway.schema_migrations (version, name, checksum, execution_ms) values (\(file.version), \(file.name), \(file.checksum), \(ms))",
+                logger: logger).collect()
+            try await connection.query("commit", logger: logger).collect()
+            return AppliedMigration(version: file.version, name: file.name, checksum: file.checksum, appliedAt: "", executionMs: Int(ms))
+        } catch {
+            _ = try? await connection.query("rollback", logger: logger).collect()
+            throw MigrationError("migration \(file.fileName) failed and was rolled back: \(Self.describe(error))")
+        }
+    }
+
+    public func finish() async {
+        _ = try? await connection.query("select pg_advisory_unlock(\(Self.lockKey))", logger: logger).collect()
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    /// PostgreSQL's own message for a server error, without the query text.
+    public static func describe(_ error: Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
+                return message + detail
+            }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}

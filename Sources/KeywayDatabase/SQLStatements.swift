@@ -1,0 +1,96 @@
+/// Splits a PostgreSQL script into statements. PostgresNIO sends every query with the
+/// extended protocol, which takes one statement at a time, so a migration file is sent
+/// statement by statement. Quotes ('…', E'…', "…"), dollar quotes ($tag$…$tag$) and
+/// comments (--, nested /* */) are respected; statements that are only comments are dropped.
+public enum SQLStatements {
+    public static func split(_ sql: String) -> [String] {
+        let s = Array(sql.unicodeScalars)
+        var statements: [String] = []
+        var current = String.UnicodeScalarView()
+        var hasCode = false
+        var i = 0
+        func take(_ n: Int) { for k in 0..<n where i + k < s.count { current.append(s[i + k]) }; i += n }
+        while i < s.count {
+            let c = s[i]
+            let next: Unicode.Scalar? = i + 1 < s.count ? s[i + 1] : nil
+            if c == "-" && next == "-" {
+                while i < s.count && s[i] != "\n" { take(1) }
+            } else if c == "/" && next == "*" {
+                var depth = 0
+                repeat {
+                    if s[i] == "/" && i + 1 < s.count && s[i + 1] == "*" { depth += 1; take(2) }
+                    else if s[i] == "*" && i + 1 < s.count && s[i + 1] == "/" { depth -= 1; take(2) }
+                    else { take(1) }
+                } while depth > 0 && i < s.count
+            } else if c == "'" {
+                // E'…' strings honour backslash escapes.
+                let escapes = i > 0 && (s[i - 1] == "E" || s[i - 1] == "e") && (i < 2 || !isIdentifier(s[i - 2]))
+                hasCode = true
+                take(1)
+                while i < s.count {
+                    if escapes && s[i] == "\\" { take(2); continue }
+                    if s[i] == "'" {
+                        if i + 1 < s.count && s[i + 1] == "'" { take(2); continue }
+                        take(1)
+                        break
+                    }
+                    take(1)
+                }
+            } else if c == "\"" {
+                hasCode = true
+                take(1)
+                while i < s.count {
+                    if s[i] == "\"" {
+                        if i + 1 < s.count && s[i + 1] == "\"" { take(2); continue }
+                        take(1)
+                        break
+                    }
+                    take(1)
+                }
+            } else if c == "$", let tag = dollarTag(s, at: i) {
+                hasCode = true
+                take(tag.count)
+                while i < s.count && !matches(s, at: i, tag) { take(1) }
+                take(tag.count)
+            } else if c == ";" {
+                if hasCode { statements.append(String(current).trimmingCharacters()) }
+                current = String.UnicodeScalarView()
+                hasCode = false
+                i += 1
+            } else {
+                if !c.properties.isWhitespace { hasCode = true }
+                take(1)
+            }
+        }
+        if hasCode { statements.append(String(current).trimmingCharacters()) }
+        return statements
+    }
+
+    private static func isIdentifier(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_"
+    }
+
+    /// `$tag$` or `$$` starting at `i` (not a positional parameter like `$1`).
+    private static func dollarTag(_ s: [Unicode.Scalar], at i: Int) -> [Unicode.Scalar]? {
+        if i > 0 && isIdentifier(s[i - 1]) { return nil }
+        var j = i + 1
+        while j < s.count && s[j] != "$" {
+            guard isIdentifier(s[j]), !(j == i + 1 && ("0"..."9").contains(s[j])) else { return nil }
+            j += 1
+        }
+        return j < s.count ? Array(s[i...j]) : nil
+    }
+
+    private static func matches(_ s: [Unicode.Scalar], at i: Int, _ tag: [Unicode.Scalar]) -> Bool {
+        i + tag.count <= s.count && Array(s[i..<i + tag.count]) == tag
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let f = scalars.first, f.properties.isWhitespace { scalars = scalars.dropFirst() }
+        while let l = scalars.last, l.properties.isWhitespace { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+
+/// A migration file of the history: `NNNN_name.sql`.
+public struct MigrationFile: Equatable, Sendable {
+    public var fileName: String
+    public var contents: Data
+
+    public init(fileName: String, contents: Data) {
+        self.fileName = fileName
+        self.contents = contents
+    }
+
+    /// `0001` of `0001_initial.sql` (or Supabase's 14-digit version).
+    public var version: String { String(fileName.prefix { $0 != "_" }) }
+    /// `initial` of `0001_initial.sql`.
+    public var name: String {
+        let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
+        return stem.split(separator: "_", maxSplits: 1).dropFirst().first.map(String.init) ?? stem
+    }
+
+    /// Hex SHA-256 of the bytes: what the ledger records.
+    public var checksum: String { SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined() }
+
+    /// Whether a file name is a migration: digits, '_', a name, '.sql'.
+    public static func isMigration(_ fileName: String) -> Bool {
+        guard fileName.hasSuffix(".sql"), let underscore = fileName.firstIndex(of: "_") else { return false }
+        let version = fileName[..<underscore]
+        return !version.isEmpty && version.allSatisfy(\.isASCII) && version.allSatisfy(\.isNumber)
+    }
+}
+
+/// The integrity file of a history (like atlas.sum): a first line with the hash of the
+/// rest, then one line a migration with a hash chained over every earlier file, so that
+/// editing, removing, reordering or inserting a released migration shows.
+public enum HistorySum {
+    public static let fileName = "keyway.sum"
+
+    public static func render(_ files: [MigrationFile]) -> String {
+        var previous = Data()
+        var lines: [String] = []
+        for file in files.sorted(by: { $0.fileName < $1.fileName }) {
+            var hasher = SHA256()
+            hasher.update(data: previous)
+            hasher.update(data: Data(file.fileName.utf8))
+            hasher.update(data: [0])
+            hasher.update(data: file.contents)
+            let digest = Data(hasher.finalize())
+            lines.append("\(file.fileName) h1:\(digest.base64EncodedString())")
+            previous = digest
+        }
+        let body = lines.map { $0 + "\n" }.joined()
+        return "h1:\(Data(SHA256.hash(data: Data(body.utf8))).base64EncodedString())\n" + body
+    }
+
+    /// The file names whose line differs between a recorded sum and the files (the
+    /// first one that differs and every later one, since hashes chain), or [] if equal.
+    public static func mismatches(recorded: String, files: [MigrationFile]) -> [String] {
+        let expected = render(files)
+        if expected == recorded { return [] }
+        let a = recorded.split(separator: "\n").dropFirst().map(String.init)
+        let b = expected.split(separator: "\n").dropFirst().map(String.init)
+        var names: [String] = []
+        for i in 0..<max(a.count, b.count) where (i < a.count ? a[i] : nil) != (i < b.count ? b[i] : nil) {
+            names.append(String((i < b.count ? b[i] : a[i]).split(separator: " ").first ?? ""))
+        }
+        return names.isEmpty ? [fileName] : names
+    }
+
+    /// The next four-digit version after the files'.
+    public static func nextVersion(after files: [MigrationFile]) -> String {
+        let last = files.compactMap { Int($0.version) }.max() ?? 0
+        let next = String(last + 1)
+        return String(repeating: "0", count: max(0, 4 - next.count)) + next
+    }
+}

@@ -1,0 +1,66 @@
+/// What changes between two schema states, as catalog operations in a safe order.
+public struct SchemaDiff: Equatable, Sendable {
+    public enum Change: Equatable, Sendable {
+        case addIntegration(SchemaState.IntegrationRow)
+        case updateIntegration(SchemaState.IntegrationRow)
+        case addScopes(key: String, scopes: [String])
+        case removeScopes(key: String, scopes: [String])
+        case removeIntegration(key: String)
+        case addConnector(SchemaState.ConnectorRow)
+        case updateConnector(SchemaState.ConnectorRow)
+        case removeConnector(slug: String)
+    }
+
+    /// In the order they must run: integrations and scopes before the connectors that
+    /// reference them; connector removals before integration removals.
+    public var changes: [Change]
+    /// Whether this is the first migration (it creates the tables).
+    public var isInitial: Bool
+
+    public var isEmpty: Bool { changes.isEmpty && !isInitial }
+
+    /// Changes that delete rows a tenant's connections depend on.
+    public var destructiveChanges: [String] {
+        changes.compactMap {
+            switch $0 {
+            case .removeIntegration(let key): "integration '\(key)' is removed: its connections would be deleted"
+            case .removeConnector(let slug): "connector '\(slug)' is removed: its connections would be deleted"
+            default: nil
+            }
+        }
+    }
+
+    public init(from old: SchemaState?, to new: SchemaState) {
+        isInitial = old == nil
+        let old = old ?? .empty
+        var early: [Change] = [], late: [Change] = [], removals: [Change] = []
+        let oldIntegrations = Dictionary(uniqueKeysWithValues: old.integrations.map { ($0.key, $0) })
+        let newIntegrations = Dictionary(uniqueKeysWithValues: new.integrations.map { ($0.key, $0) })
+        for row in new.integrations {
+            guard let before = oldIntegrations[row.key] else {
+                early.append(.addIntegration(row))
+                continue
+            }
+            var a = before, b = row
+            a.scopes = []; b.scopes = []
+            if a != b { early.append(.updateIntegration(row)) }
+            let added = row.scopes.filter { !before.scopes.contains($0) }
+            let removed = before.scopes.filter { !row.scopes.contains($0) }
+            if !removed.isEmpty { early.append(.removeScopes(key: row.key, scopes: removed)) }
+            if !added.isEmpty { early.append(.addScopes(key: row.key, scopes: added)) }
+        }
+        let oldConnectors = Dictionary(uniqueKeysWithValues: old.connectors.map { ($0.slug, $0) })
+        let newConnectors = Set(new.connectors.map(\.slug))
+        for row in new.connectors {
+            if let before = oldConnectors[row.slug] {
+                if before != row { late.append(.updateConnector(row)) }
+            } else {
+                late.append(.addConnector(row))
+            }
+        }
+        for row in old.connectors where !newConnectors.contains(row.slug) { removals.append(.removeConnector(slug: row.slug)) }
+        for row in old.integrations where newIntegrations[row.key] == nil { removals.append(.removeIntegration(key: row.key)) }
+        // Connectors may move to another integration before the old one goes.
+        changes = early + late + removals
+    }
+}

@@ -1,0 +1,52 @@
+import KeywayModel
+
+/// The part of the database that the manifests decide: the catalog rows (integrations
+/// with their granted scopes, connectors). The tables themselves are fixed by keyway's
+/// version. A snapshot of this state after the last migration is kept in
+/// `Generated/Migrations/schema.json`; `migrate diff` compares it with the manifests.
+public struct SchemaState: Codable, Equatable, Sendable {
+    public struct IntegrationRow: Codable, Equatable, Sendable {
+        public var key: String
+        public var provider: String
+        public var name: String
+        public var category: String
+        public var authMode: String
+        /// Sorted.
+        public var scopes: [String]
+    }
+
+    public struct ConnectorRow: Codable, Equatable, Sendable {
+        public var slug: String
+        public var name: String
+        public var providerKey: String
+        public var multipleConnections: Bool
+    }
+
+    /// Bumped when the fixed tables change shape.
+    public var format: Int
+    /// Sorted by key.
+    public var integrations: [IntegrationRow]
+    /// Sorted by slug.
+    public var connectors: [ConnectorRow]
+
+    public static let currentFormat = 1
+    public static let empty = SchemaState(format: currentFormat, integrations: [], connectors: [])
+
+    public init(format: Int, integrations: [IntegrationRow], connectors: [ConnectorRow]) {
+        self.format = format
+        self.integrations = integrations.sorted { $0.key < $1.key }
+        self.connectors = connectors.sorted { $0.slug < $1.slug }
+    }
+
+    public init(_ catalog: Catalog) {
+        self.init(
+            format: Self.currentFormat,
+            integrations: catalog.integrations.map {
+                IntegrationRow(key: $0.key, provider: $0.provider, name: $0.name, category: $0.category,
+                               authMode: $0.auth.mode.rawValue, scopes: $0.auth.scopes.map(\.scope).sorted())
+            },
+            connectors: catalog.connectors.map {
+                ConnectorRow(slug: $0.slug, name: $0.name, providerKey: $0.providerKey, multipleConnections: $0.multipleConnections)
+            })
+    }
+}

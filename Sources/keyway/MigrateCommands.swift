@@ -1,0 +1,205 @@
+import ArgumentParser
+import Foundation
+import KeywayCore
+import KeywayDatabase
+import KeywayMigrations
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes and applies SQL migrations (PostgreSQL with RLS, and SQLite).",
+        subcommands: [MigrateDiff.self, MigrateApply.self, MigrateStatus.self, MigrateLint.self]
+    )
+}
+
+enum Layout: String, ExpressibleByArgument, CaseIterable { case keyway, supabase }
+
+struct MigrateDiff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Writes the next migration, both dialects, from the last snapshot to the manifests.")
+
+    @OptionGroup var options: CommonOptions
+    @Option(name: .long, help: "The output folder that holds Migrations/.")
+    var output = "Generated"
+    @Option(name: .long, help: "The migration's name: lower-case letters, digits and '_'.")
+    var name: String
+    @Flag(name: .long, help: "Allow a migration that removes an integration or connector (and its connections).")
+    var allowDestructive = false
+    @Option(name: .long, help: "keyway (Generated/Migrations/<dialect>/NNNN_name.sql) or supabase (also writes <14-digit version>_name.sql to --supabase-output).")
+    var layout: Layout = .keyway
+    @Option(name: .long, help: "Where the Supabase layout writes (default supabase/migrations).")
+    var supabaseOutput = "supabase/migrations"
+    @Option(name: .long, help: "The Supabase version (14 digits); default: now, in UTC.")
+    var supabaseVersion: String?
+    @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name.")
+    var templates: String?
+
+    func validate() throws {
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            throw ValidationError("--name must be lower-case letters, digits and '_' (at most 64), like add_linear")
+        }
+        if let v = supabaseVersion, v.count != 14 || !v.allSatisfy(\.isNumber) {
+            throw ValidationError("--supabase-version must be 14 digits (YYYYMMDDHHMMSS)")
+        }
+    }
+
+    func run() throws {
+        let reporter = Reporter(format: options.format)
+        let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
+            let set = try Pipeline.templates(overrides: templates)
+            return try Pipeline.migrateDiff(manifests: options.manifests, output: output, name: name, allowDestructive: allowDestructive,
+                                            templates: set, supabaseFolder: layout == .supabase ? supabaseOutput : nil,
+                                            supabaseVersion: supabaseVersion)
+        }
+        switch result {
+        case .failure(let error):
+            reporter.report(error.diagnostics)
+            throw ExitCode(1)
+        case .success(let migration):
+            reporter.report([])
+            if migration.written.isEmpty {
+                reporter.say("keyway: the schema already matches the manifests; no migration written")
+            } else {
+                for path in migration.written { reporter.say("wrote \(path)") }
+            }
+        }
+    }
+}
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "sqlite:PATH or postgres://user:password@host:port/db?sslmode=require|disable (or $KEYWAY_DATABASE_URL).")
+    var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? "sqlite:keyway.sqlite"
+    @Option(name: .long, help: "The migrations folder (default: Generated/Migrations/postgres or …/sqlite, by the URL).")
+    var migrations: String?
+
+    func url() throws -> DatabaseURL {
+        do { return try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+    }
+
+    func folder(_ url: DatabaseURL) -> String {
+        if let migrations { return migrations }
+        switch url {
+        case .sqlite: return "Generated/Migrations/sqlite"
+        case .postgres: return "Generated/Migrations/postgres"
+        }
+    }
+
+    func open(_ url: DatabaseURL) async throws -> (any MigrationDatabase, @Sendable () async -> Void) {
+        switch url {
+        case .sqlite(let path):
+            return (try SQLiteMigrationDatabase(path: path), {})
+        case .postgres:
+            let db = try await PostgresMigrationDatabase.connect(url)
+            return (db, { await db.close() })
+        }
+    }
+}
+
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("keyway: error: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+struct MigrateApply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Applies pending migrations in order, each in its own transaction, recording them in a ledger.")
+
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let url = try db.url()
+        let files = MigrationsFolder.files(in: db.folder(url))
+        if files.isEmpty { throw fail("no migrations in \(db.folder(url)); run `keyway migrate diff --name initial` first") }
+        do {
+            let (database, close) = try await db.open(url)
+            let applied: [AppliedMigration]
+            do {
+                applied = try await Migrator.apply(files: files, to: database)
+            } catch {
+                await close()
+                throw error
+            }
+            await close()
+            for row in applied { print("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
+            print("keyway: \(url.redacted) is at \(files.last!.version) (\(applied.count) applied now)")
+        } catch let error as MigrationError {
+            throw fail(error.description)
+        }
+    }
+}
+
+struct MigrateStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Lists each migration: applied, pending, edited since applied, or applied but missing here.")
+
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let url = try db.url()
+        let files = MigrationsFolder.files(in: db.folder(url))
+        do {
+            let (database, close) = try await db.open(url)
+            let applied: [AppliedMigration]
+            do {
+                try await database.prepare()
+                applied = try await database.applied()
+            } catch {
+                await database.finish()
+                await close()
+                throw error
+            }
+            await database.finish()
+            await close()
+            let states = Migrator.status(files: files, applied: applied)
+            for s in states { print("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
+            if states.contains(where: { $0.state == .edited || $0.state == .missing }) { throw ExitCode(1) }
+        } catch let error as MigrationError {
+            throw fail(error.description)
+        }
+    }
+}
+
+struct MigrateLint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Checks a live PostgreSQL database for row-level-security mistakes (splinter-style); exit 1 on any error.")
+
+    @Option(name: .long, help: "postgres://user:password@host:port/db?sslmode=require|disable (or $KEYWAY_DATABASE_URL).")
+    var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? ""
+    @Option(name: .long, help: "An exposed schema to check (repeatable; default public).")
+    var schema: [String] = []
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let url: DatabaseURL
+        do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+        guard case .postgres = url else { throw ValidationError("lint needs a postgres:// database (SQLite has no row level security)") }
+        do {
+            let db = try await PostgresMigrationDatabase.connect(url)
+            let findings: [LintFinding]
+            do {
+                findings = try await Linter(schemas: schema.isEmpty ? ["public"] : schema).run(on: db)
+            } catch {
+                await db.close()
+                throw MigrationError("lint queries failed: \(PostgresMigrationDatabase.describe(error))")
+            }
+            await db.close()
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(findings), as: UTF8.self))
+            case .text:
+                for f in findings { print("\(f.level.rawValue): \(f.object): \(f.message) [\(f.rule)]") }
+                let errors = findings.filter { $0.level == .error }.count
+                print("\(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")")
+            }
+            if findings.contains(where: { $0.level == .error }) { throw ExitCode(1) }
+        } catch let error as MigrationError {
+            throw fail(error.description)
+        }
+    }
+}
