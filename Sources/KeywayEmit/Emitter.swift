@@ -10,6 +10,18 @@ public enum Emitters {
     /// Every emitter of a `keyway generate` run.
     public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter()]
 
+    /// Every built-in template, with a prototype of the view it is rendered with (one
+    /// element in every list): what a template may name.
+    public static var templateViews: [String: Any] {
+        [
+            CatalogEmitter.swiftTemplate: CatalogEmitter.View(.prototype, literal: Literal.swift),
+            CatalogEmitter.jsonTemplate: CatalogEmitter.View(.prototype, literal: Literal.json),
+            RLSTestsEmitter.template: RLSTestsEmitter.view(key: "k", slug: "s"),
+            MigrationEmitter.templates[.postgres]!: MigrationEmitter.prototype,
+            MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
+        ]
+    }
+
     /// Runs every emitter; collects every template problem before failing. Files come
     /// back sorted by path.
     public static func emitAll(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {

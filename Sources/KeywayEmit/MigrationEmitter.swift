@@ -31,10 +31,11 @@ public struct MigrationEmitter: Sendable {
         let view = View(version: version, name: name, initial: diff.isInitial,
                         tenantTables: Self.tenantTables.map(View.Table.init), catalogTables: Self.catalogTables.map(View.Table.init),
                         hasStatements: !statements.isEmpty, statements: statements)
-        let prototype = View(version: "", name: "", initial: true, tenantTables: [.init(table: "")], catalogTables: [.init(table: "")],
-                             hasStatements: true, statements: [""])
-        return try templates.render(Self.templates[dialect]!, view, prototype: prototype)
+        return try templates.render(Self.templates[dialect]!, view, prototype: Self.prototype)
     }
+
+    static let prototype = View(version: "", name: "", initial: true, tenantTables: [.init(table: "")], catalogTables: [.init(table: "")],
+                                hasStatements: true, statements: [""])
 
     /// The SQL statements of the catalog changes, every manifest string a SQL literal.
     static func statements(_ diff: SchemaDiff, dialect: SQLDialect) -> [String] {
