@@ -13,6 +13,15 @@ public struct SchemaState: Codable, Equatable, Sendable {
         public var authMode: String
         /// Sorted.
         public var scopes: [String]
+
+        public init(key: String, provider: String, name: String, category: String, authMode: String, scopes: [String]) {
+            self.key = key
+            self.provider = provider
+            self.name = name
+            self.category = category
+            self.authMode = authMode
+            self.scopes = scopes
+        }
     }
 
     public struct ConnectorRow: Codable, Equatable, Sendable {
@@ -20,6 +29,13 @@ public struct SchemaState: Codable, Equatable, Sendable {
         public var name: String
         public var providerKey: String
         public var multipleConnections: Bool
+
+        public init(slug: String, name: String, providerKey: String, multipleConnections: Bool) {
+            self.slug = slug
+            self.name = name
+            self.providerKey = providerKey
+            self.multipleConnections = multipleConnections
+        }
     }
 
     /// Bumped when the fixed tables change shape.
