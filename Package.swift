@@ -80,6 +80,6 @@ let package = Package(
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", path: "Generated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
-        .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated", "keyway"]),
+        .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated", "keyway", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -6,7 +6,7 @@ import KeywayMigrations
 /// migration and its ledger row commit together in an IMMEDIATE transaction, which
 /// also serialises concurrent appliers (the second re-checks the ledger and skips).
 public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendable {
-    let queue: DatabaseQueue
+    public let queue: DatabaseQueue
 
     public init(path: String) throws {
         var configuration = Configuration()

@@ -143,6 +143,10 @@ struct YAMLComposer {
             let scalar = event.data.scalar
             try checkTag(scalar.tag, at: here, allowString: true)
             let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
+            if text.utf8.contains(0) {
+                // "\0" in a double-quoted string: no database text type can hold it.
+                throw Failure(location: here, message: "NUL characters are not allowed in manifest values; remove the \\0 escape")
+            }
             let style: YAMLScalar.Style
             switch scalar.style {
             case YAML_PLAIN_SCALAR_STYLE: style = Self.string(scalar.tag) == nil ? .plain : .quoted

@@ -110,6 +110,7 @@ struct LoadingTests {
             ("key: a\n---\nkey: b\n", "integrations/mail.yaml:2:1: error", "one YAML document"),
             ("", "integrations/mail.yaml:1:1: error", "empty"),
             ("x: *nowhere\n", "integrations/mail.yaml:1:4: error", "unknown alias '*nowhere'"),
+            ("name: \"a\\0b\"\n", "integrations/mail.yaml:1:7: error", "NUL characters are not allowed"),
         ]
         for (yaml, position, message) in cases {
             let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
