@@ -84,7 +84,11 @@ public enum Migrator {
 /// `sqlite:PATH` or `postgres://user:password@host:port/database?sslmode=require|disable`.
 public enum DatabaseURL: Equatable, Sendable {
     case sqlite(path: String)
-    case postgres(host: String, port: Int, user: String, password: String?, database: String, requireTLS: Bool)
+    case postgres(host: String, port: Int, user: String, password: String?, database: String, tls: TLSMode)
+
+    /// libpq's meanings: `require` encrypts without checking the certificate;
+    /// `verify-full` also checks the chain and the host name.
+    public enum TLSMode: String, Sendable { case disable, require, verifyFull = "verify-full" }
 
     public static func parse(_ text: String) throws(MigrationError) -> DatabaseURL {
         if text.hasPrefix("sqlite:") {
@@ -99,18 +103,19 @@ public enum DatabaseURL: Equatable, Sendable {
         }
         let database = String(url.path.drop { $0 == "/" })
         let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "require"
-        guard ["require", "disable", "verify-full"].contains(mode) else {
+        guard let tls = TLSMode(rawValue: mode) else {
             throw MigrationError("sslmode must be require, verify-full or disable, not '\(mode)'")
         }
-        return .postgres(host: host, port: url.port ?? 5432, user: url.user ?? "postgres", password: url.password,
-                         database: database.isEmpty ? (url.user ?? "postgres") : database, requireTLS: mode != "disable")
+        return .postgres(host: host, port: url.port ?? 5432, user: url.user.map { $0.removingPercentEncoding ?? $0 } ?? "postgres",
+                         password: url.password.map { $0.removingPercentEncoding ?? $0 },
+                         database: database.isEmpty ? (url.user ?? "postgres") : database, tls: tls)
     }
 
     /// The URL without its password, for messages.
     public var redacted: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
-        case .postgres(let host, let port, let user, _, let database, let tls): "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(tls ? "require" : "disable")"
+        case .postgres(let host, let port, let user, _, let database, let tls): "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
         }
     }
 }

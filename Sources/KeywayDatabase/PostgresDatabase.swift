@@ -14,16 +14,21 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
     static let lockKey: Int64 = 0x6B65_7977_6179_6D67
 
     public static func connect(_ url: DatabaseURL) async throws -> PostgresMigrationDatabase {
-        guard case .postgres(let host, let port, let user, let password, let database, let requireTLS) = url else {
+        guard case .postgres(let host, let port, let user, let password, let database, let mode) = url else {
             throw MigrationError("not a postgres:// URL")
         }
         var logger = Logger(label: "keyway.postgres")
         logger.logLevel = .critical
         let tls: PostgresConnection.Configuration.TLS
-        if requireTLS {
-            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        } else {
+        switch mode {
+        case .disable:
             tls = .disable
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .require(try NIOSSLContext(configuration: configuration))
+        case .verifyFull:
+            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         let configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         do {

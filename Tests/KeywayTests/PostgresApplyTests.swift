@@ -152,3 +152,21 @@ struct PostgresApplyTests {
         #expect(again.stdout.contains("(0 applied now)"))
     }
 }
+
+@Suite("TLS to PostgreSQL")
+struct PostgresTLSTests {
+    @Test("sslmode=require encrypts the connection; verify-full refuses a self-signed certificate")
+    func tls() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        let url = try DatabaseURL.parse("postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=require")
+        let connection = try await PostgresMigrationDatabase.connect(url)
+        let rows = try await connection.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+        await connection.close()
+        #expect(try rows.first?.decode(Bool.self) == true)
+        let strict = try DatabaseURL.parse("postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=verify-full")
+        await #expect(throws: MigrationError.self) { try await PostgresMigrationDatabase.connect(strict) }
+        #expect(url.redacted == "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=require")
+        #expect(try DatabaseURL.parse("postgres://u:p%40ss@h/d").redacted == "postgres://u@h:5432/d?sslmode=require")
+    }
+}

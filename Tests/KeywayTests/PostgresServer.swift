@@ -31,13 +31,18 @@ final class PostgresServer: @unchecked Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("keyway-pg-\(UUID().uuidString.prefix(8))").path
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = Self.freePort()
+        // A self-signed certificate, so that sslmode=require is tried for real.
+        let certificate = Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                                                        "-keyout", folder + "/server.key", "-out", folder + "/server.crt"])
+        guard certificate.status == 0 else { throw ServerError(description: "openssl could not make a test certificate: \(certificate.output)") }
+        chmod(folder + "/server.key", 0o600)
         if getuid() == 0 { _ = Self.run("/bin/chown", ["-R", "postgres:postgres", folder]) }
         let initdb = Self.runAsServerUser(bin + "/initdb", ["-D", folder + "/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"])
         guard initdb.status == 0 else { throw ServerError(description: "initdb failed: \(initdb.output)") }
         // The server inherits pg_ctl's standard output: a pipe would never reach its end.
         let start = Self.runAsServerUser(bin + "/pg_ctl", detached: true, [
             "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50 -c ssl=on -c ssl_cert_file=\(folder)/server.crt -c ssl_key_file=\(folder)/server.key",
             "start",
         ])
         guard start.status == 0 else {
@@ -67,7 +72,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     func url(_ database: String, user: String = "postgres") -> DatabaseURL {
-        .postgres(host: "127.0.0.1", port: port, user: user, password: nil, database: database, requireTLS: false)
+        .postgres(host: "127.0.0.1", port: port, user: user, password: nil, database: database, tls: .disable)
     }
 
     func urlString(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable" }
