@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "keyway", targets: ["keyway"]),
         .library(name: "KeywayCore", targets: ["KeywayCore"]),
+        // What apps link: the generated tools need it, and nothing else of keyway's.
+        .library(name: "KeywayRuntime", targets: ["KeywayRuntime"]),
     ],
     dependencies: [
         // YAML: Yams vendors libyaml (its CYaml target); keyway composes libyaml's events
@@ -48,6 +50,8 @@ let package = Package(
                 .embedInCode("postgres.migration.sql.mustache"),
                 .embedInCode("sqlite.migration.sql.mustache"),
                 .embedInCode("postgres.rls-tests.sql.mustache"),
+                .embedInCode("Tools.swift.mustache"),
+                .embedInCode("AllTools.swift.mustache"),
             ]
         ),
         .target(
@@ -77,8 +81,11 @@ let package = Package(
             name: "keyway",
             dependencies: ["KeywayCore", "KeywayDatabase", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
+        // webhook verification. Depends on no part of the generator.
+        .target(name: "KeywayRuntime", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
-        .target(name: "KeywayGenerated", path: "Generated/Swift"),
+        .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated", "keyway", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -9,5 +9,7 @@ public enum DefaultTemplates {
         "postgres.migration.sql.mustache": String(decoding: PackageResources.postgres_migration_sql_mustache, as: UTF8.self),
         "sqlite.migration.sql.mustache": String(decoding: PackageResources.sqlite_migration_sql_mustache, as: UTF8.self),
         "postgres.rls-tests.sql.mustache": String(decoding: PackageResources.postgres_rls_tests_sql_mustache, as: UTF8.self),
+        "Tools.swift.mustache": String(decoding: PackageResources.Tools_swift_mustache, as: UTF8.self),
+        "AllTools.swift.mustache": String(decoding: PackageResources.AllTools_swift_mustache, as: UTF8.self),
     ]
 }

@@ -8,7 +8,7 @@ public protocol Emitter: Sendable {
 
 public enum Emitters {
     /// Every emitter of a `keyway generate` run.
-    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter()]
+    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter(), ToolsEmitter()]
 
     /// Every built-in template, with a prototype of the view it is rendered with (one
     /// element in every list): what a template may name.
@@ -19,6 +19,8 @@ public enum Emitters {
             RLSTestsEmitter.template: RLSTestsEmitter.view(key: "k", slug: "s"),
             MigrationEmitter.templates[.postgres]!: MigrationEmitter.prototype,
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
+            ToolsEmitter.template: ToolsEmitter.view(Catalog.prototype.connectors[0]),
+            ToolsEmitter.registryTemplate: ToolsEmitter.RegistryView(marker: "", tools: [.init(reference: "")]),
         ]
     }
 

@@ -36,6 +36,12 @@ public enum SwiftIdentifier {
     static let reservedTypeNames: Set<String> = [
         "Self", "Type", "Protocol", "Any", "Sendable", "String", "Int", "Double", "Bool", "Array",
         "Dictionary", "Optional", "Codable", "Error", "Never", "Void",
+        // Foundation's and the runtime's names, which generated code uses.
+        "Data", "Date", "URL", "UUID", "Decimal", "Foundation", "KeywayRuntime", "KeywayGenerated", "JSONValue", "AgentTool",
+        "StandardRequestTool", "ToolInput", "ToolRequest", "ToolFailure", "ToolResult", "ToolRegistry", "InputCheck", "InputLocation",
+        "HTTPMethod", "NangoClient", "NangoWebhook",
+        // The generated catalog's and registry's own types.
+        "Integration", "IntegrationInfo", "AuthMode", "GrantedScope", "ConnectorInfo", "ToolSummary", "AllTools",
     ]
 
     /// Swift's reserved words (declarations, statements, expressions, types, patterns).

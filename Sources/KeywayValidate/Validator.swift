@@ -132,18 +132,31 @@ struct CrossReferenceRules {
             } else { types[id] = c }
             var tools: [String: Tool] = [:]
             for t in c.tools {
+                let modelName = c.slug + "_" + t.name
+                if modelName.count > 64 {
+                    reader.error(t.location, "the name models see, '\(modelName)' (connector slug + '_' + tool name), is longer than 64 characters, the limit of model APIs; shorten the tool name or the slug")
+                }
                 let tid = SwiftIdentifier.upperCamel(t.name)
                 if let other = tools[tid] {
                     reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
                 } else { tools[tid] = t }
-                var inputs: [String: String] = [:]
-                for input in t.inputs {
-                    let iid = SwiftIdentifier.lowerCamel(input.name)
-                    if let other = inputs[iid] {
-                        reader.error(t.location, "inputs '\(input.name)' and '\(other)' of tool '\(t.name)' both become the Swift property '\(iid)'; rename one")
-                    } else { inputs[iid] = input.name }
-                }
+                checkPropertyNames(t.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, of: "tool '\(t.name)'", at: t.location)
             }
+        }
+    }
+
+    /// Inputs (and the properties of object inputs, at every depth) become Swift
+    /// properties: two names that map to one identifier are refused.
+    private func checkPropertyNames(_ properties: [NamedSchema], of owner: String, at location: SourceLocation) {
+        var seen: [String: String] = [:]
+        for property in properties {
+            let id = SwiftIdentifier.lowerCamel(property.name)
+            if let other = seen[id] {
+                reader.error(location, "inputs '\(property.name)' and '\(other)' of \(owner) both become the Swift property '\(id)'; rename one")
+            } else { seen[id] = property.name }
+            var schema = property.schema
+            while case .array(let items) = schema.type { schema = items }
+            if case .object(let nested) = schema.type { checkPropertyNames(nested, of: "'\(property.name)'", at: location) }
         }
     }
 

@@ -7,7 +7,7 @@ struct Keyway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
-        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self]
+        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self, Tools.self]
     )
 
     /// Exit statuses: 0 clean (warnings allowed), 1 errors in the manifests or a stale
@@ -175,5 +175,21 @@ struct Check: ParsableCommand {
         reporter.report(diagnostics, stale: entries.map { (join($0.0), $0.1) })
         if !plan.isUpToDate || diagnostics.hasErrors { throw ExitCode(1) }
         reporter.say("keyway: \(output.output) is up to date (\(plan.unchanged.count) files)")
+    }
+}
+
+struct Tools: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prints every tool as model APIs take it: [{name, description, input_schema}] (JSON Schema 2020-12).")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let result = Pipeline.validate(manifests: options.manifests)
+        guard let catalog = result.catalog else {
+            Reporter(format: .text).report(result.diagnostics)
+            throw ExitCode(1)
+        }
+        FileHandle.standardOutput.write(Data(catalog.toolsJSON.utf8))
     }
 }

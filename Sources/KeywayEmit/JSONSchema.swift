@@ -1,0 +1,105 @@
+import KeywayModel
+
+/// A JSON value with ordered keys, so that both renderings are deterministic.
+indirect enum OrderedJSON: Equatable {
+    case string(String)
+    case integer(Int64)
+    case number(Double)
+    case bool(Bool)
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
+
+    static func == (a: OrderedJSON, b: OrderedJSON) -> Bool { a.json(indent: nil) == b.json(indent: nil) }
+
+    /// JSON text; `indent` nil for one line.
+    func json(indent: Int? = 0) -> String {
+        let pad = indent.map { String(repeating: "  ", count: $0 + 1) } ?? ""
+        let close = indent.map { String(repeating: "  ", count: $0) } ?? ""
+        let newline = indent == nil ? "" : "\n"
+        let next = indent.map { $0 + 1 }
+        switch self {
+        case .string(let s): return Literal.json(s)
+        case .integer(let i): return String(i)
+        case .number(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            return "[" + newline + items.map { pad + $0.json(indent: next) }.joined(separator: "," + newline + (indent == nil ? " " : "")) + newline + close + "]"
+        case .object(let pairs):
+            if pairs.isEmpty { return "{}" }
+            return "{" + newline + pairs.map { pad + Literal.json($0.0) + ": " + $0.1.json(indent: next) }.joined(separator: "," + newline + (indent == nil ? " " : "")) + newline + close + "}"
+        }
+    }
+
+    /// A `KeywayRuntime.JSONValue` expression.
+    func swift(indent: Int) -> String {
+        let pad = String(repeating: "    ", count: indent + 1)
+        let close = String(repeating: "    ", count: indent)
+        switch self {
+        case .string(let s): return ".string(\(Literal.swift(s)))"
+        case .integer(let i): return ".number(\(i))"
+        case .number(let d): return ".number(\(d))"
+        case .bool(let b): return ".bool(\(b))"
+        case .array(let items):
+            if items.isEmpty { return ".array([])" }
+            return ".array([\n" + items.map { pad + $0.swift(indent: indent + 1) + ",\n" }.joined() + close + "])"
+        case .object(let pairs):
+            if pairs.isEmpty { return ".object([:])" }
+            return ".object([\n" + pairs.map { pad + Literal.swift($0.0) + ": " + $0.1.swift(indent: indent + 1) + ",\n" }.joined() + close + "])"
+        }
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of a tool's input, as model APIs take it.
+enum JSONSchema {
+    static func input(of tool: Tool) -> OrderedJSON {
+        object(tool.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, description: nil)
+    }
+
+    static func object(_ properties: [NamedSchema], description: String?) -> OrderedJSON {
+        var pairs: [(String, OrderedJSON)] = [("type", .string("object"))]
+        if let description { pairs.append(("description", .string(description))) }
+        pairs.append(("properties", .object(properties.map { ($0.name, schema($0.schema)) })))
+        let required = properties.filter { !$0.schema.optional }.map { OrderedJSON.string($0.name) }
+        if !required.isEmpty { pairs.append(("required", .array(required))) }
+        pairs.append(("additionalProperties", .bool(false)))
+        return .object(pairs)
+    }
+
+    static func schema(_ s: InputSchema) -> OrderedJSON {
+        if case .object(let properties) = s.type { return object(properties, description: s.description) }
+        var pairs: [(String, OrderedJSON)] = [("type", .string(s.type.name))]
+        if let description = s.description { pairs.append(("description", .string(description))) }
+        if case .string(let format?) = s.type { pairs.append(("format", .string(format.rawValue))) }
+        if case .array(let items) = s.type { pairs.append(("items", schema(items))) }
+        if let allowed = s.allowed { pairs.append(("enum", .array(allowed.map(value)))) }
+        if let d = s.defaultValue { pairs.append(("default", value(d))) }
+        return .object(pairs)
+    }
+
+    static func value(_ v: JSONValue) -> OrderedJSON {
+        switch v {
+        case .string(let s): .string(s)
+        case .integer(let i): .integer(i)
+        case .number(let d): .number(d)
+        case .boolean(let b): .bool(b)
+        }
+    }
+
+    /// `keyway tools --format json`: every tool as model APIs take it, sorted by name.
+    public static func toolsDocument(_ catalog: Catalog) -> String {
+        let tools = catalog.connectors.flatMap { c in c.tools.map { (qualifiedName(c, $0), $0) } }.sorted { $0.0 < $1.0 }
+        let array = OrderedJSON.array(tools.map { name, tool in
+            .object([("name", .string(name)), ("description", .string(tool.description)), ("input_schema", input(of: tool))])
+        })
+        return array.json() + "\n"
+    }
+
+    /// The name a model calls a tool by: `<connector slug>_<tool name>`.
+    static func qualifiedName(_ connector: Connector, _ tool: Tool) -> String { connector.slug + "_" + tool.name }
+}
+
+extension Catalog {
+    /// `keyway tools --format json`.
+    public var toolsJSON: String { JSONSchema.toolsDocument(self) }
+}

@@ -1,0 +1,205 @@
+import KeywayModel
+
+/// `Swift/Tools/<Connector>.swift`, one per connector: a type per tool (name,
+/// description, method, endpoint, scopes, a Codable `Input`, its JSON Schema), and
+/// `Swift/Tools/AllTools.swift`, the registry of every tool. Compiled by the package.
+public struct ToolsEmitter: Emitter {
+    public static let template = "Tools.swift.mustache"
+    public static let registryTemplate = "AllTools.swift.mustache"
+
+    public init() {}
+
+    struct View {
+        struct Field {
+            var property: String
+            var jsonName: String
+            var swiftType: String
+            var doc: String
+        }
+        struct Struct {
+            var structName: String
+            var structConformance: String
+            var fields: [Field]
+            var hasFields: Bool
+            var initParameters: String
+            var checks: [String]
+        }
+        struct ToolView {
+            var typeName: String
+            var qualifiedName: String
+            var name: String
+            var description: String
+            var descriptionComment: String
+            var methodName: String
+            var endpoint: String
+            var endpointComment: String
+            var scopes: String
+            var providerConfigKey: String
+            var custom: Bool
+            var customFile: String
+            var conformance: String
+            var inputLocations: String
+            var schema: String
+            var structs: [Struct]
+        }
+        var marker: String
+        var slugComment: String
+        var nameComment: String
+        var providerKeyComment: String
+        var typeName: String
+        var providerConfigKey: String
+        var multipleConnections: Bool
+        var tools: [ToolView]
+    }
+
+    struct RegistryView {
+        struct Entry { var reference: String }
+        var marker: String
+        var tools: [Entry]
+    }
+
+    public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        let prototype = Self.view(Catalog.prototype.connectors[0])
+        for connector in catalog.connectors {
+            let view = Self.view(connector)
+            files.append(GeneratedFile(path: "Swift/Tools/\(view.typeName).swift", contents: try templates.render(Self.template, view, prototype: prototype)))
+        }
+        let registry = RegistryView(marker: Self.marker, tools: catalog.connectors.flatMap { c in
+            c.tools.map { RegistryView.Entry(reference: Self.connectorType(c) + "." + SwiftIdentifier.upperCamel($0.name) + ".self") }
+        })
+        files.append(GeneratedFile(path: "Swift/Tools/AllTools.swift",
+                                   contents: try templates.render(Self.registryTemplate, registry, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))))
+        return files
+    }
+
+    static let marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
+
+    static func connectorType(_ c: Connector) -> String { SwiftIdentifier.upperCamel(c.slug) }
+
+    /// Text in a `///` comment: one line, no control characters.
+    static func comment(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
+                out += scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func view(_ connector: Connector) -> View {
+        let s = Literal.swift
+        return View(
+            marker: marker, slugComment: comment("connectors/\(connector.slug).yaml"), nameComment: comment(connector.name),
+            providerKeyComment: comment(connector.providerKey), typeName: connectorType(connector),
+            providerConfigKey: s(connector.providerKey), multipleConnections: connector.multipleConnections,
+            tools: connector.tools.map { tool in
+                let typeName = SwiftIdentifier.upperCamel(tool.name)
+                let locations = tool.inputs.map { s($0.name) + ": ." + $0.location.rawValue }
+                return View.ToolView(
+                    typeName: typeName, qualifiedName: s(JSONSchema.qualifiedName(connector, tool)), name: s(tool.name),
+                    description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
+                    endpoint: s(tool.endpoint), endpointComment: comment(tool.endpoint),
+                    scopes: "[" + tool.scopes.map(s).joined(separator: ", ") + "]", providerConfigKey: s(connector.providerKey),
+                    custom: tool.request == .custom, customFile: "Generated/Swift/Custom/\(connectorType(connector))+\(typeName).swift",
+                    conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
+                    inputLocations: locations.isEmpty ? "[:]" : "[" + locations.joined(separator: ", ") + "]",
+                    schema: JSONSchema.input(of: tool).swift(indent: 2),
+                    structs: structs(for: tool))
+            })
+    }
+
+    /// `Input` and one struct for every object inside it, flattened into the tool's type.
+    static func structs(for tool: Tool) -> [View.Struct] {
+        var result: [View.Struct] = []
+        var used: Set<String> = ["Input"]
+        func build(_ name: String, _ properties: [NamedSchema], conformance: String, path: String) {
+            var fields: [View.Field] = []
+            var checks: [String] = []
+            var pending: [(String, [NamedSchema], String)] = []
+            for property in properties {
+                let identifier = propertyName(property.name)
+                let fieldPath = path.isEmpty ? property.name : path + "." + property.name
+                func typeName(_ schema: InputSchema, _ base: String) -> String {
+                    switch schema.type {
+                    case .string: return "Swift.String"
+                    case .integer: return "Swift.Int"
+                    case .number: return "Swift.Double"
+                    case .boolean: return "Swift.Bool"
+                    case .array(let items): return "[" + typeName(items, base + "Item") + "]"
+                    case .object(let nested):
+                        var structName = SwiftIdentifier.upperCamel(base)
+                        while used.contains(structName) { structName += "_" }
+                        used.insert(structName)
+                        pending.append((structName, nested, fieldPath))
+                        return structName
+                    }
+                }
+                let swiftType = typeName(property.schema, property.name)
+                fields.append(View.Field(property: identifier, jsonName: Literal.swift(property.name),
+                                         swiftType: swiftType + (property.schema.optional ? "?" : ""), doc: comment(doc(property.schema))))
+                checks += self.checks(property.schema, access: "self." + identifier, optional: property.schema.optional, field: fieldPath)
+            }
+            let parameters = fields.map { "\($0.property): \($0.swiftType)\($0.swiftType.hasSuffix("?") ? " = nil" : "")" }
+            result.append(View.Struct(structName: name, structConformance: conformance, fields: fields, hasFields: !fields.isEmpty,
+                                      initParameters: parameters.joined(separator: ", "), checks: checks))
+            for (structName, nested, nestedPath) in pending {
+                build(structName, nested, conformance: "Swift.Codable, Swift.Sendable, Swift.Equatable", path: nestedPath)
+            }
+        }
+        build("Input", tool.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, conformance: "KeywayRuntime.ToolInput, Swift.Equatable", path: "")
+        return result
+    }
+
+    /// Property names: the JSON name in lowerCamel; a keyword in backticks; names of the
+    /// struct's own members get a trailing underscore.
+    static func propertyName(_ name: String) -> String {
+        var id = SwiftIdentifier.lowerCamel(name)
+        if ["validate", "init", "self", "Type", "Protocol", "CodingKeys"].contains(id) { id += "_" }
+        return SwiftIdentifier.escaped(id)
+    }
+
+    static func doc(_ schema: InputSchema) -> String {
+        var parts: [String] = []
+        if let d = schema.description { parts.append(d) }
+        if case .string(let format?) = schema.type { parts.append("(format: \(format.rawValue))") }
+        if let d = schema.defaultValue { parts.append("(default: \(JSONSchema.value(d).json(indent: nil)))") }
+        return parts.isEmpty ? schema.type.name : parts.joined(separator: " ")
+    }
+
+    /// The checks of `validate()` for one field: formats, allowed values, nested structs.
+    static func checks(_ schema: InputSchema, access: String, optional: Bool, field: String) -> [String] {
+        let f = Literal.swift(field)
+        var lines: [String] = []
+        switch schema.type {
+        case .string(let format?):
+            let check = format == .email ? "email" : format == .dateTime ? "dateTime" : "uri"
+            lines.append("try KeywayRuntime.InputCheck.\(check)(\(access), field: \(f))")
+        case .array(let items):
+            let inner = checks(items, access: "item", optional: false, field: field + "[]")
+            if !inner.isEmpty {
+                lines.append("for item in \(access)\(optional ? " ?? []" : "") {")
+                lines += inner.map { "    " + $0 }
+                lines.append("}")
+            }
+        case .object:
+            lines.append("try \(access)\(optional ? "?" : "").validate()")
+        default: break
+        }
+        if let allowed = schema.allowed {
+            let values = allowed.map { v -> String in
+                switch v {
+                case .string(let s): Literal.swift(s)
+                case .integer(let i): String(i)
+                case .number(let d): String(d)
+                case .boolean(let b): String(b)
+                }
+            }
+            lines.append("try KeywayRuntime.InputCheck.oneOf(\(access), [\(values.joined(separator: ", "))], field: \(f))")
+        }
+        return lines
+    }
+}

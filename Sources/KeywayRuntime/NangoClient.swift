@@ -1,0 +1,110 @@
+import Foundation
+
+/// Nango's API: the proxy, connections, connect sessions. The secret key is sent as a
+/// bearer token and never appears in an error, a log line or a description.
+public struct NangoClient: Sendable, CustomStringConvertible {
+    public var baseURL: URL
+    private let secretKey: String
+    let transport: any HTTPTransport
+
+    /// - Parameter baseURL: Nango Cloud by default; a self-hosted server's URL otherwise.
+    public init(secretKey: String, baseURL: URL = URL(string: "https://api.nango.dev")!, transport: any HTTPTransport = URLSessionTransport()) {
+        self.secretKey = secretKey
+        self.baseURL = baseURL
+        self.transport = transport
+    }
+
+    public var description: String { "NangoClient(\(baseURL.absoluteString), secret key: <redacted>)" }
+
+    func url(_ path: String, query: [(name: String, value: String)] = []) -> URL {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
+        let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
+        components.percentEncodedPath = base + path
+        if !query.isEmpty {
+            components.percentEncodedQuery = query.map { Self.encodeQuery($0.name) + "=" + Self.encodeQuery($0.value) }.joined(separator: "&")
+        }
+        return components.url!
+    }
+
+    static let queryAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static func encodeQuery(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? "" }
+
+    private func send(_ method: String, _ path: String, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], body: Data? = nil) async throws(ToolFailure) -> HTTPResponse {
+        let request = HTTPRequest(method: method, url: url(path, query: query),
+                                  headers: [("Authorization", "Bearer \(secretKey)")] + headers, body: body)
+        do {
+            return try await transport.send(request)
+        } catch {
+            throw .transport(redact("\(error)"))
+        }
+    }
+
+    /// Removes the secret key from any text that might carry it.
+    func redact(_ text: String) -> String {
+        secretKey.isEmpty ? text : text.replacingOccurrences(of: secretKey, with: "<redacted>")
+    }
+
+    /// Sends a provider request through Nango's proxy (`/proxy/<endpoint>`).
+    public func proxy(_ request: ToolRequest, connectionID: String, providerConfigKey: String) async throws(ToolFailure) -> HTTPResponse {
+        var headers: [(name: String, value: String)] = [("Connection-Id", connectionID), ("Provider-Config-Key", providerConfigKey)]
+        headers += request.headers
+        return try await send(request.method.rawValue, "/proxy" + request.path, query: request.query, headers: headers, body: request.body)
+    }
+
+    /// A connection with its credentials' metadata (`GET /connection/{id}`).
+    public func connection(id: String, providerConfigKey: String) async throws(ToolFailure) -> JSONValue {
+        let path = "/connection/" + (id.addingPercentEncoding(withAllowedCharacters: ToolRequest.unreserved) ?? "")
+        let response = try await send("GET", path, query: [("provider_config_key", providerConfigKey)])
+        return try decode(response, providerConfigKey: providerConfigKey)
+    }
+
+    public struct ConnectSession: Sendable, Equatable, Decodable {
+        public var token: String
+        public var expiresAt: String
+        public var connectLink: String?
+        enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at", connectLink = "connect_link" }
+    }
+
+    /// Creates a connect session (`POST /connect/sessions`). `tags` tie the connection
+    /// to your user and organisation (end_user_id, organization_id…). `endUser` and
+    /// `organization` are Nango's deprecated fields: sent only when given.
+    public func createConnectSession(
+        tags: [String: String], allowedIntegrations: [String]? = nil,
+        endUser: (id: String, email: String?)? = nil, organizationID: String? = nil
+    ) async throws(ToolFailure) -> ConnectSession {
+        var body: [String: JSONValue] = ["tags": .object(tags.mapValues(JSONValue.string))]
+        if let allowedIntegrations { body["allowed_integrations"] = .array(allowedIntegrations.map(JSONValue.string)) }
+        if let endUser {
+            var user: [String: JSONValue] = ["id": .string(endUser.id)]
+            if let email = endUser.email { user["email"] = .string(email) }
+            body["end_user"] = .object(user)
+        }
+        if let organizationID { body["organization"] = .object(["id": .string(organizationID)]) }
+        let response = try await send("POST", "/connect/sessions", headers: [("Content-Type", "application/json")], body: JSONValue.object(body).jsonData)
+        guard (200..<300).contains(response.status) else { throw failure(response, providerConfigKey: "") }
+        struct Envelope: Decodable { var data: ConnectSession }
+        do {
+            return try JSONDecoder().decode(Envelope.self, from: response.body).data
+        } catch {
+            throw .upstream(status: response.status, body: "unexpected connect session response")
+        }
+    }
+
+    func decode(_ response: HTTPResponse, providerConfigKey: String) throws(ToolFailure) -> JSONValue {
+        guard (200..<300).contains(response.status) else { throw failure(response, providerConfigKey: providerConfigKey) }
+        if response.body.isEmpty { return .null }
+        return (try? JSONValue(json: response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
+    }
+
+    /// The typed failure of an error response.
+    func failure(_ response: HTTPResponse, providerConfigKey: String) -> ToolFailure {
+        let body = redact(String(decoding: response.body.prefix(4096), as: UTF8.self))
+        switch response.status {
+        case 401, 403: return .needsReauth(providerConfigKey: providerConfigKey, reason: "the provider answered \(response.status)")
+        case 429: return .rateLimited(retryAfter: response.header("Retry-After").flatMap(Double.init))
+        case 404 where body.contains("unknown_connection") || body.contains("connection_not_found"):
+            return .notConnected(providerConfigKey: providerConfigKey)
+        default: return .upstream(status: response.status, body: body)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Where an input goes in the provider's request.
+public enum InputLocation: String, Sendable {
+    case path, query, body, header
+}
+
+public enum HTTPMethod: String, Sendable {
+    case GET, POST, PUT, PATCH, DELETE
+
+    /// Safe to send twice: only these are retried.
+    public var isIdempotent: Bool { self == .GET || self == .PUT || self == .DELETE }
+}
+
+/// The input of a tool: decoded from a model's JSON arguments, then validated.
+public protocol ToolInput: Codable, Sendable {
+    /// Checks what the type system cannot (formats, allowed values).
+    func validate() throws(ToolFailure)
+}
+
+/// An agent tool generated from a connector manifest: what a model sees (name,
+/// description, JSON Schema) and what the request needs (endpoint, method, scopes).
+public protocol AgentTool: Sendable {
+    associatedtype Input: ToolInput
+    /// The name a model calls it by: `<connector slug>_<tool name>`, unique.
+    static var qualifiedName: String { get }
+    /// The tool's own name in its manifest.
+    static var name: String { get }
+    static var description: String { get }
+    static var method: HTTPMethod { get }
+    /// The provider's path, with `{name}` placeholders.
+    static var endpoint: String { get }
+    /// The OAuth scopes the connection must have granted.
+    static var scopes: [String] { get }
+    /// The Nango provider config key of its integration.
+    static var providerConfigKey: String { get }
+    /// A JSON Schema (draft 2020-12) object describing `Input`.
+    static var inputSchema: JSONValue { get }
+    /// The provider request for an input.
+    static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest
+}
+
+/// A tool whose request keyway derives: each input to the path, the query, a header or
+/// the JSON body, as `inputLocations` says (keyed by JSON name).
+public protocol StandardRequestTool: AgentTool {
+    static var inputLocations: [String: InputLocation] { get }
+}
+
+extension StandardRequestTool {
+    public static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest {
+        let encoded: JSONValue
+        do {
+            encoded = try JSONValue(json: JSONEncoder().encode(input))
+        } catch {
+            throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
+        }
+        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations)
+    }
+}
+
+/// A request to the provider's API, before Nango's proxy is in front of it.
+public struct ToolRequest: Sendable, Equatable {
+    public var method: HTTPMethod
+    /// The provider path, placeholders filled and percent-encoded.
+    public var path: String
+    public var query: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)]
+    public var body: Data?
+
+    public init(method: HTTPMethod, path: String, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], body: Data? = nil) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func == (a: ToolRequest, b: ToolRequest) -> Bool {
+        a.method == b.method && a.path == b.path && a.body == b.body
+            && a.query.map { [$0.name, $0.value] } == b.query.map { [$0.name, $0.value] }
+            && a.headers.map { [$0.name, $0.value] } == b.headers.map { [$0.name, $0.value] }
+    }
+
+    /// Characters left as they are in a path segment (RFC 3986 unreserved).
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation]) throws(ToolFailure) -> ToolRequest {
+        guard case .object(let fields) = input else { throw .invalidInput(field: "", reason: "must be a JSON object") }
+        var request = ToolRequest(method: method, path: endpoint)
+        var body: [String: JSONValue] = [:]
+        for name in fields.keys.sorted() {
+            let value = fields[name]!
+            if value == .null { continue }
+            switch locations[name] ?? (method == .GET || method == .DELETE ? .query : .body) {
+            case .path:
+                guard let text = value.parameterText, !text.isEmpty else { throw .invalidInput(field: name, reason: "must be a non-empty string or number") }
+                // A whole segment: '/', '?', '#' and '..' cannot change the path.
+                var segment = text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+                if segment == "." || segment == ".." { segment = segment.replacingOccurrences(of: ".", with: "%2E") }
+                request.path = request.path.replacingOccurrences(of: "{\(name)}", with: segment)
+            case .query:
+                guard let text = value.parameterText else { throw .invalidInput(field: name, reason: "must be a string, number or boolean") }
+                request.query.append((name, text))
+            case .header:
+                guard let text = value.parameterText, !text.contains("\r"), !text.contains("\n") else {
+                    throw .invalidInput(field: name, reason: "must be a single-line string")
+                }
+                request.headers.append((name, text))
+            case .body:
+                body[name] = value
+            }
+        }
+        if !body.isEmpty || (method != .GET && method != .DELETE && locations.values.contains(.body)) {
+            request.body = JSONValue.object(body).jsonData
+            request.headers.append(("Content-Type", "application/json"))
+        }
+        return request
+    }
+}
+
+/// Why a tool call did not succeed, in terms an agent (or its developer) can act on.
+public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The tenant has no connection for the integration: ask them to connect it.
+    case notConnected(providerConfigKey: String)
+    /// The connection must be re-authorised: expired, revoked, or missing a scope.
+    case needsReauth(providerConfigKey: String, reason: String)
+    /// The provider (or Nango) asked to slow down; retry after the delay if given.
+    case rateLimited(retryAfter: Double?)
+    /// The arguments do not fit the tool's input schema; `field` names the input.
+    case invalidInput(field: String, reason: String)
+    /// The provider answered with an error.
+    case upstream(status: Int, body: String)
+    /// No tool of that name.
+    case unknownTool(String)
+    /// The request never got an answer.
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .notConnected(let key): "no \(key) connection for this user: connect it first"
+        case .needsReauth(let key, let reason): "the \(key) connection needs to be re-authorised: \(reason)"
+        case .rateLimited(let after): "rate limited" + (after.map { "; retry after \($0) s" } ?? "")
+        case .invalidInput(let field, let reason): "invalid input \(field.isEmpty ? "" : "'\(field)' ")\(reason)"
+        case .upstream(let status, let body): "the provider answered \(status): \(body.prefix(500))"
+        case .unknownTool(let name): "no tool named '\(name)'"
+        case .transport(let message): "the request failed: \(message)"
+        }
+    }
+}
+
+/// What a tool call returns: the provider's JSON response, or a typed failure.
+public enum ToolResult: Sendable, Equatable {
+    case success(JSONValue)
+    case failure(ToolFailure)
+}
