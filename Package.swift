@@ -31,6 +31,9 @@ let package = Package(
         // (TLS contexts for sslmode=require, a silenced logger).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Tests only: a loopback HTTP server standing in for Nango's API (already in the
+        // graph through PostgresNIO).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "KeywayModel"),
@@ -86,7 +89,17 @@ let package = Package(
         .target(name: "KeywayRuntime", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
+        // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
+        // names): compiled here, so an escaping bug breaks the build.
+        .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
-        .testTarget(name: "KeywayTests", dependencies: ["KeywayCore", "KeywayGenerated", "keyway", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "KeywayTests", dependencies: [
+            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayHostileFixture", "keyway",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ]
 )

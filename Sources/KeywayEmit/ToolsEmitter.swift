@@ -123,22 +123,22 @@ public struct ToolsEmitter: Emitter {
             for property in properties {
                 let identifier = propertyName(property.name)
                 let fieldPath = path.isEmpty ? property.name : path + "." + property.name
-                func typeName(_ schema: InputSchema, _ base: String) -> String {
+                func typeName(_ schema: InputSchema, _ base: String, _ path: String) -> String {
                     switch schema.type {
                     case .string: return "Swift.String"
                     case .integer: return "Swift.Int"
                     case .number: return "Swift.Double"
                     case .boolean: return "Swift.Bool"
-                    case .array(let items): return "[" + typeName(items, base + "Item") + "]"
+                    case .array(let items): return "[" + typeName(items, base + "Item", path + "[]") + "]"
                     case .object(let nested):
                         var structName = SwiftIdentifier.upperCamel(base)
                         while used.contains(structName) { structName += "_" }
                         used.insert(structName)
-                        pending.append((structName, nested, fieldPath))
+                        pending.append((structName, nested, path))
                         return structName
                     }
                 }
-                let swiftType = typeName(property.schema, property.name)
+                let swiftType = typeName(property.schema, property.name, fieldPath)
                 fields.append(View.Field(property: identifier, jsonName: Literal.swift(property.name),
                                          swiftType: swiftType + (property.schema.optional ? "?" : ""), doc: comment(doc(property.schema))))
                 checks += self.checks(property.schema, access: "self." + identifier, optional: property.schema.optional, field: fieldPath)

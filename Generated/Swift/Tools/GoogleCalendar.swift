@@ -256,7 +256,7 @@ public enum GoogleCalendar {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.email, field: "attendees.email")
+                try KeywayRuntime.InputCheck.email(self.email, field: "attendees[].email")
             }
         }
     }

@@ -1,0 +1,306 @@
+import Crypto
+import Foundation
+import Testing
+import KeywayCore
+import KeywayGenerated
+import KeywayRuntime
+
+/// An input for a tool, built from its JSON Schema: every property, each a valid value.
+func sampleArguments(_ schema: KeywayRuntime.JSONValue, name: String = "") -> KeywayRuntime.JSONValue {
+    if case .array(let allowed)? = schema["enum"], let first = allowed.first { return first }
+    switch schema["type"] {
+    case .string("string")?:
+        switch schema["format"] {
+        case .string("email")?: return .string("ada@example.com")
+        case .string("date-time")?: return .string("2026-01-31T09:00:00Z")
+        case .string("uri")?: return .string("https://example.com/page")
+        default: return .string("value-\(name)")
+        }
+    case .string("integer")?: return schema["default"] ?? .number(7)
+    case .string("number")?: return .number(1.5)
+    case .string("boolean")?: return .bool(true)
+    case .string("array")?: return .array([sampleArguments(schema["items"] ?? .null, name: name)])
+    case .string("object")?:
+        guard case .object(let properties)? = schema["properties"] else { return .object([:]) }
+        return .object(properties.reduce(into: [:]) { $0[$1.key] = sampleArguments($1.value, name: $1.key) })
+    default: return .null
+    }
+}
+
+func roundTrip<T: AgentTool>(_ tool: T.Type, _ json: Data) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return try encoder.encode(JSONDecoder().decode(T.Input.self, from: json))
+}
+
+@Suite("The runtime, against a loopback stand-in for Nango", .serialized)
+struct RuntimeTests {
+    static let secret = "nango-secret-key-0123"
+    static let catalog = Pipeline.validate(manifests: packageRoot.appendingPathComponent("Manifests").path).catalog!
+
+    func executor(_ stub: StubNango, resolver: InMemoryConnectionResolver, retry: RetryPolicy = RetryPolicy(maxRetries: 2, baseDelay: 0.01, maxDelay: 0.05)) -> ToolExecutor {
+        ToolExecutor(client: NangoClient(secretKey: Self.secret, baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, retry: retry)
+    }
+
+    @Test("every shipped tool runs end to end: method, path, query, headers and body as the manifest says")
+    func everyToolEndToEnd() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(body: #"{"id": "42", "items": [1, 2]}"#) }
+        let resolver = InMemoryConnectionResolver()
+        for integration in Self.catalog.integrations {
+            await resolver.set(owner: "tenant-1", providerConfigKey: integration.key, ResolvedConnection(connectionID: "conn-\(integration.key)"))
+        }
+        let run = executor(stub, resolver: resolver)
+        #expect(AllTools.tools.count == Self.catalog.connectors.flatMap(\.tools).count)
+        for connector in Self.catalog.connectors {
+            for tool in connector.tools {
+                let name = connector.slug + "_" + tool.name
+                let type = try #require(AllTools.registry.tools[name])
+                let arguments = sampleArguments(type.inputSchema)
+                let before = stub.requests.count
+                let result = await run.execute(tool: name, arguments: arguments.jsonData, owner: "tenant-1")
+                #expect(result == .success(.object(["id": .string("42"), "items": .array([.number(1), .number(2)])])), "\(name)")
+                let sent = stub.requests.dropFirst(before)
+                try #require(sent.count == 1, "\(name) sent \(sent.count) requests")
+                let request = sent.first!
+                #expect(request.method == tool.method.rawValue, "\(name)")
+                #expect(request.header("Authorization") == "Bearer \(Self.secret)")
+                #expect(request.header("Connection-Id") == "conn-\(connector.providerKey)")
+                #expect(request.header("Provider-Config-Key") == connector.providerKey)
+                if tool.request == .custom { continue }
+                var path = tool.endpoint
+                var query: [String: String] = [:], body: [String: KeywayRuntime.JSONValue] = [:]
+                for input in tool.inputs {
+                    let value = arguments[input.name]!
+                    let text: String? = switch value {
+                    case .string(let s): s
+                    case .number(let n): String(Int(n))
+                    case .bool(let b): String(b)
+                    default: nil
+                    }
+                    switch input.location {
+                    case .path: path = path.replacingOccurrences(of: "{\(input.name)}", with: text!)
+                    case .query: query[input.name] = text
+                    case .header: #expect(request.header(input.name) == text)
+                    case .body: body[input.name] = value
+                    }
+                }
+                #expect(request.path == "/proxy" + path, "\(name)")
+                #expect(Dictionary(request.query, uniquingKeysWith: { a, _ in a }) == query, "\(name)")
+                if tool.method == .GET || tool.method == .DELETE {
+                    #expect(request.body.isEmpty, "\(name)")
+                } else {
+                    #expect(try KeywayRuntime.JSONValue(json: request.body) == .object(body), "\(name)")
+                }
+            }
+        }
+    }
+
+    @Test("Gmail's send_email sends an RFC 822 message, base64url-encoded")
+    func gmailSendEmail() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "gmail", ResolvedConnection(connectionID: "c"))
+        let subject = "Hello ✓\r\nBcc: victim@example.com"
+        let arguments: KeywayRuntime.JSONValue = .object(["to": .string("ada@example.com"), "subject": .string(subject), "body": .string("<p>Hi</p>")])
+        let result = await executor(stub, resolver: resolver).execute(tool: "gmail_send_email", arguments: arguments.jsonData, owner: "t")
+        #expect(result == .success(.object(["ok": .bool(true)])))
+        let request = try #require(stub.requests.first)
+        #expect(request.path == "/proxy/gmail/v1/users/me/messages/send")
+        guard case .string(let raw)? = try KeywayRuntime.JSONValue(json: request.body)["raw"] else { Issue.record("no raw"); return }
+        #expect(!raw.contains("+") && !raw.contains("/") && !raw.contains("="))
+        var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        let message = String(decoding: try #require(Data(base64Encoded: base64)), as: UTF8.self)
+        let headers = message.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n")
+        #expect(headers.contains("To: ada@example.com"))
+        #expect(headers.contains("Subject: =?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="))
+        #expect(!headers.contains { $0.hasPrefix("Bcc") }, "a subject cannot add headers")
+    }
+
+    @Test("failures are typed: 401 needs reauth, 429 rate limited after retries, 500 retried for GET only")
+    func failures() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "slack", ResolvedConnection(connectionID: "c"))
+        let run = executor(stub, resolver: resolver)
+        let list = KeywayRuntime.JSONValue.object([:]).jsonData
+        let send = KeywayRuntime.JSONValue.object(["channel": .string("C1"), "text": .string("hi")]).jsonData
+
+        stub.onRequest { _ in StubNango.Reply(status: 401, body: #"{"error": "invalid_auth"}"#) }
+        #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.needsReauth(providerConfigKey: "slack", reason: "the provider answered 401")))
+        #expect(stub.requests.count == 1, "401 is not retried")
+
+        stub.onRequest { _ in StubNango.Reply(status: 429, headers: [("Retry-After", "1")], body: "{}") }
+        #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.rateLimited(retryAfter: 1)))
+        #expect(stub.requests.count == 1 + 3, "GET retried twice")
+
+        stub.onRequest { _ in StubNango.Reply(status: 500, body: #"{"error": "boom"}"#) }
+        #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.upstream(status: 500, body: #"{"error": "boom"}"#)))
+        #expect(stub.requests.count == 4 + 3)
+        #expect(await run.execute(tool: "slack_send_message", arguments: send, owner: "t") == .failure(.upstream(status: 500, body: #"{"error": "boom"}"#)))
+        #expect(stub.requests.count == 7 + 1, "POST is not retried")
+
+        let calls = Counter()
+        stub.onRequest { _ in calls.next() == 1 ? StubNango.Reply(status: 503, body: "{}") : StubNango.Reply() }
+        #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .success(.object(["ok": .bool(true)])), "a retry that succeeds")
+    }
+
+    @Test("no connection, or a connection without the tool's scope, fails before any request")
+    func connectionChecks() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        let run = executor(stub, resolver: resolver)
+        let arguments = KeywayRuntime.JSONValue.object(["q": .string("from:ada")]).jsonData
+        #expect(await run.execute(tool: "gmail_search_emails", arguments: arguments, owner: "t") == .failure(.notConnected(providerConfigKey: "gmail")))
+        await resolver.set(owner: "t", providerConfigKey: "gmail", ResolvedConnection(connectionID: "c", grantedScopes: ["https://www.googleapis.com/auth/gmail.send"]))
+        #expect(await run.execute(tool: "gmail_search_emails", arguments: arguments, owner: "t")
+                == .failure(.needsReauth(providerConfigKey: "gmail", reason: "the connection lacks scope https://www.googleapis.com/auth/gmail.readonly")))
+        #expect(await run.execute(tool: "nope", arguments: arguments, owner: "t") == .failure(.unknownTool("nope")))
+        #expect(stub.requests.isEmpty)
+    }
+
+    @Test("invalid inputs are refused with the field named", arguments: [
+        ("gmail_search_emails", #"{}"#, "q"),
+        ("gmail_search_emails", #"{"q": 5}"#, "q"),
+        ("gmail_search_emails", #"{"q": "x", "maxResults": "ten"}"#, "maxResults"),
+        ("gmail_send_email", #"{"to": "not an email", "subject": "s", "body": "b"}"#, "to"),
+        ("gmail_send_email", #"{"to": "ada@example.com\r\nBcc: x@y.z", "subject": "s", "body": "b"}"#, "to"),
+        ("google-calendar_list_events", #"{"calendarId": "primary", "timeMin": "yesterday"}"#, "timeMin"),
+        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {"dateTime": "soon"}, "end": {"dateTime": "2026-01-31T10:00:00Z"}}"#, "start.dateTime"),
+        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {}, "end": {"dateTime": "2026-01-31T10:00:00Z"}}"#, "start.dateTime"),
+        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {"dateTime": "2026-01-31T09:00:00Z"}, "end": {"dateTime": "2026-01-31T10:00:00Z"}, "attendees": [{"email": "nope"}]}"#, "attendees[].email"),
+        ("stripe_list_customers", #"[1, 2]"#, ""),
+    ])
+    func invalidInputs(_ tool: String, _ json: String, _ field: String) async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        for key in ["gmail", "google-calendar", "stripe"] { await resolver.set(owner: "t", providerConfigKey: key, ResolvedConnection(connectionID: "c")) }
+        let result = await executor(stub, resolver: resolver).execute(tool: tool, arguments: Data(json.utf8), owner: "t")
+        guard case .failure(.invalidInput(let named, _)) = result else { Issue.record("\(tool) \(json) → \(result)"); return }
+        #expect(named == field, "\(tool) \(json)")
+        #expect(stub.requests.isEmpty)
+    }
+
+    @Test("for every tool, an input built from its schema encodes, decodes and encodes to the same JSON")
+    func inputRoundTrip() throws {
+        for tool in AllTools.tools {
+            let json = sampleArguments(tool.inputSchema).jsonData
+            let again = try roundTrip(tool, json)
+            #expect(try KeywayRuntime.JSONValue(json: again) == KeywayRuntime.JSONValue(json: json), "\(tool.qualifiedName)")
+        }
+    }
+
+    @Test("path values cannot change the path; header values cannot add headers")
+    func pathAndHeaderInjection() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "google-calendar", ResolvedConnection(connectionID: "c"))
+        let arguments = KeywayRuntime.JSONValue.object(["calendarId": .string("../../admin/x?y=1#z")]).jsonData
+        _ = await executor(stub, resolver: resolver).execute(tool: "google-calendar_list_events", arguments: arguments, owner: "t")
+        #expect(stub.requests.first?.path == "/proxy/calendar/v3/calendars/..%2F..%2Fadmin%2Fx%3Fy%3D1%23z/events")
+        for dots in ["..", "."] {
+            let request = try GoogleCalendar.ListEvents.makeRequest(.init(calendarId: dots))
+            #expect(!request.path.contains("/\(dots)/"))
+        }
+    }
+
+    @Test("connect sessions carry tags and allowed_integrations; end_user only when given")
+    func connectSession() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(status: 201, body: #"{"data": {"token": "tok", "expires_at": "2026-11-21T12:00:00Z", "connect_link": "https://connect.nango.dev/x"}}"#) }
+        let client = NangoClient(secretKey: Self.secret, baseURL: stub.baseURL)
+        let session = try await client.createConnectSession(tags: ["end_user_id": "u1", "organization_id": "o1"], allowedIntegrations: ["gmail"])
+        #expect(session.token == "tok" && session.expiresAt == "2026-11-21T12:00:00Z" && session.connectLink == "https://connect.nango.dev/x")
+        let request = try #require(stub.requests.first)
+        #expect(request.method == "POST" && request.path == "/connect/sessions")
+        #expect(try KeywayRuntime.JSONValue(json: request.body) == .object(["tags": .object(["end_user_id": .string("u1"), "organization_id": .string("o1")]), "allowed_integrations": .array([.string("gmail")])]))
+        _ = try await client.createConnectSession(tags: [:], endUser: (id: "u1", email: nil))
+        #expect(try KeywayRuntime.JSONValue(json: stub.requests[1].body)["end_user"] == .object(["id": .string("u1")]))
+
+        stub.onRequest { _ in StubNango.Reply(body: #"{"connection_id": "c1", "provider_config_key": "gmail"}"#) }
+        let connection = try await client.connection(id: "c 1", providerConfigKey: "gmail")
+        #expect(connection["connection_id"] == .string("c1"))
+        #expect(stub.requests[2].path == "/connection/c%201" && stub.requests[2].query.map { "\($0.0)=\($0.1)" } == ["provider_config_key=gmail"])
+    }
+
+    @Test("a self-hosted base URL with a path prefix is kept")
+    func selfHosted() async throws {
+        let stub = try StubNango()
+        let client = NangoClient(secretKey: Self.secret, baseURL: stub.baseURL.appendingPathComponent("nango"))
+        _ = try await client.proxy(ToolRequest(method: .GET, path: "/v1/customers"), connectionID: "c", providerConfigKey: "stripe")
+        #expect(stub.requests.first?.path == "/nango/proxy/v1/customers")
+    }
+
+    @Test("the secret key never appears in an error or a description")
+    func secretNeverShown() async throws {
+        let closed = URL(string: "http://127.0.0.1:\(PostgresServer.freePort())")!
+        let client = NangoClient(secretKey: Self.secret, baseURL: closed)
+        #expect(!"\(client)".contains(Self.secret) && !String(reflecting: client).contains(Self.secret))
+        do {
+            _ = try await client.proxy(ToolRequest(method: .GET, path: "/x"), connectionID: "c", providerConfigKey: "k")
+            Issue.record("a closed port answered")
+        } catch {
+            #expect(!"\(error)".contains(Self.secret))
+        }
+        let stub = try StubNango()
+        stub.onRequest { request in StubNango.Reply(status: 400, body: "echo: \(request.header("Authorization") ?? "")") }
+        let echoing = NangoClient(secretKey: Self.secret, baseURL: stub.baseURL)
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "stripe", ResolvedConnection(connectionID: "c"))
+        let result = await ToolExecutor(client: echoing, resolver: resolver, registry: AllTools.registry).execute(tool: "stripe_list_customers", arguments: Data("{}".utf8), owner: "t")
+        #expect(!"\(result)".contains(Self.secret))
+    }
+
+    @Test("webhooks: Nango's HMAC over the raw body, constant-time; tampering, wrong key, missing header and the legacy header refused")
+    func webhooks() throws {
+        let key = "webhook-signing-key"
+        let body = Data(#"{"type":"auth","operation":"creation","success":true,"connectionId":"c-1","providerConfigKey":"gmail","provider":"google-mail","environment":"prod","tags":{"end_user_id":"u1"},"endUser":{"endUserId":"u1","organizationId":"o1"}}"#.utf8)
+        let hmac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8))).map { String(format: "%02x", $0) }.joined()
+        #expect(NangoWebhook.verify(body: body, headers: ["X-Nango-Hmac-Sha256": hmac], signingKey: key))
+        #expect(NangoWebhook.verify(body: body, headers: ["x-nango-hmac-sha256": hmac.uppercased()], signingKey: key))
+        var tampered = body
+        tampered[tampered.count - 3] = UInt8(ascii: "X")
+        #expect(!NangoWebhook.verify(body: tampered, headers: ["X-Nango-Hmac-Sha256": hmac], signingKey: key))
+        #expect(!NangoWebhook.verify(body: body, headers: ["X-Nango-Hmac-Sha256": hmac], signingKey: "other-key"))
+        #expect(!NangoWebhook.verify(body: body, headers: [:], signingKey: key))
+        #expect(!NangoWebhook.verify(body: body, headers: ["X-Nango-Hmac-Sha256": String(hmac.dropLast())], signingKey: key))
+        let legacy = SHA256.hash(data: Data(key.utf8) + body).map { String(format: "%02x", $0) }.joined()
+        #expect(!NangoWebhook.verify(body: body, headers: ["X-Nango-Signature": legacy], signingKey: key))
+        #expect(NangoWebhook.verify(body: body, headers: ["X-Nango-Signature": legacy], signingKey: key, allowLegacy: true))
+        let event = try #require(NangoWebhook.authEvent(body: body, headers: ["X-Nango-Hmac-Sha256": hmac], signingKey: key))
+        #expect(event.connectionId == "c-1" && event.providerConfigKey == "gmail" && event.success && event.operation == "creation")
+        #expect(event.tags == ["end_user_id": "u1"] && event.endUser?.organizationId == "o1")
+        #expect(NangoWebhook.authEvent(body: tampered, headers: ["X-Nango-Hmac-Sha256": hmac], signingKey: key) == nil)
+    }
+
+    @Test("keyway tools prints valid JSON Schemas (checked by a reference validator), the same as the compiled ones")
+    func toolsSchemas() throws {
+        let run = try KeywayRun.run(["tools", "--format", "json", "--manifests", packageRoot.appendingPathComponent("Manifests").path])
+        #expect(run.status == 0)
+        let printed = try KeywayRuntime.JSONValue(json: Data(run.stdout.utf8))
+        #expect(printed == AllTools.registry.definitions)
+        let dir = TempDir()
+        dir.write("tools.json", run.stdout)
+        let samples = KeywayRuntime.JSONValue.object(AllTools.registry.tools.mapValues { sampleArguments($0.inputSchema) })
+        dir.write("samples.json", samples.jsonData)
+        let check = PostgresServer.run("/usr/bin/env", ["python3", "-c", """
+            import json, sys
+            from jsonschema import Draft202012Validator
+            tools = json.load(open(sys.argv[1])); samples = json.load(open(sys.argv[2]))
+            for t in tools:
+                Draft202012Validator.check_schema(t["input_schema"])
+                Draft202012Validator(t["input_schema"], format_checker=Draft202012Validator.FORMAT_CHECKER).validate(samples[t["name"]])
+                assert not Draft202012Validator(t["input_schema"]).is_valid({"unexpected": 1}), t["name"]
+            print(len(tools), "schemas valid")
+            """, dir.path + "/tools.json", dir.path + "/samples.json"])
+        #expect(check.status == 0 && check.output.contains("15 schemas valid"), "\(check.output)")
+    }
+}
+
+/// A thread-safe counter for stub handlers (which run on the server's event loop).
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.withLock { value += 1; return value } }
+}
