@@ -55,6 +55,9 @@ let package = Package(
                 .embedInCode("postgres.rls-tests.sql.mustache"),
                 .embedInCode("Tools.swift.mustache"),
                 .embedInCode("AllTools.swift.mustache"),
+                .embedInCode("checklist.md.mustache"),
+                .embedInCode("checklists-index.md.mustache"),
+                .embedInCode("scopes.md.mustache"),
             ]
         ),
         .target(

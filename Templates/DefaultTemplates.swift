@@ -11,5 +11,8 @@ public enum DefaultTemplates {
         "postgres.rls-tests.sql.mustache": String(decoding: PackageResources.postgres_rls_tests_sql_mustache, as: UTF8.self),
         "Tools.swift.mustache": String(decoding: PackageResources.Tools_swift_mustache, as: UTF8.self),
         "AllTools.swift.mustache": String(decoding: PackageResources.AllTools_swift_mustache, as: UTF8.self),
+        "checklist.md.mustache": String(decoding: PackageResources.checklist_md_mustache, as: UTF8.self),
+        "checklists-index.md.mustache": String(decoding: PackageResources.checklists_index_md_mustache, as: UTF8.self),
+        "scopes.md.mustache": String(decoding: PackageResources.scopes_md_mustache, as: UTF8.self),
     ]
 }

@@ -8,7 +8,7 @@ public protocol Emitter: Sendable {
 
 public enum Emitters {
     /// Every emitter of a `keyway generate` run.
-    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter(), ToolsEmitter()]
+    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter(), ToolsEmitter(), ChecklistEmitter(), ScopesReportEmitter()]
 
     /// Every built-in template, with a prototype of the view it is rendered with (one
     /// element in every list): what a template may name.
@@ -21,6 +21,9 @@ public enum Emitters {
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
             ToolsEmitter.template: ToolsEmitter.view(Catalog.prototype.connectors[0]),
             ToolsEmitter.registryTemplate: ToolsEmitter.RegistryView(marker: "", tools: [.init(reference: "")]),
+            ChecklistEmitter.template: ChecklistEmitter.view(Catalog.prototype.integrations[0], .prototype, ScopeAudit(.prototype).integrations[0]),
+            ChecklistEmitter.indexTemplate: ChecklistEmitter.IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]),
+            ScopesReportEmitter.template: ScopesReportEmitter.view(ScopeAudit(.prototype)),
         ]
     }
 

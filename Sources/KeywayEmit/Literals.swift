@@ -84,3 +84,58 @@ public enum SQLDialect: String, Sendable, CaseIterable {
     case postgres
     case sqlite
 }
+
+extension Literal {
+    /// Text for Markdown prose, on one line, that stays text: the characters that open
+    /// inline syntax (emphasis, code, links, tables, strikethrough, headings) are
+    /// backslash-escaped, `<`, `>` and `&` become entities (no HTML), and a word GitHub
+    /// would turn into a link by itself (a URL, `www.`, an email address) becomes a code
+    /// span, so a manifest string cannot add a link, an image or markup.
+    public static func markdown(_ s: String) -> String {
+        var words: [String] = []
+        for word in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0.isNewline || $0 == "\t" }) {
+            let w = String(word)
+            let lower = w.lowercased()
+            let linkLike = lower.contains("://") || lower.contains("www.") || lower.hasPrefix("mailto:")
+                || (w.contains("@") && w.split(separator: "@").last?.contains(".") == true)
+            words.append(linkLike ? markdownCode(w) : escapeProse(w))
+        }
+        return words.joined(separator: " ")
+    }
+
+    static func escapeProse(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\\", "`", "*", "_", "[", "]", "|", "~", "#", "!": out += "\\" + String(scalar)
+            default:
+                if needsEscape(scalar) {
+                    out += "&#x\(String(scalar.value, radix: 16, uppercase: true));"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// A Markdown code span holding `s` exactly: the fence is one backtick longer than
+    /// the longest run inside, padded when `s` starts or ends with a backtick. Nothing
+    /// inside a code span is Markdown or HTML.
+    public static func markdownCode(_ s: String) -> String {
+        let flat = s.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\n", "\r", "\t", "\u{2028}", "\u{2029}": " "
+            default: needsEscape(scalar) ? "\u{FFFD}" : String(scalar)
+            }
+        }.joined()
+        var longest = 0, run = 0
+        for c in flat { if c == "`" { run += 1; longest = max(longest, run) } else { run = 0 } }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = flat.hasPrefix("`") || flat.hasSuffix("`") || (flat.hasPrefix(" ") && flat.hasSuffix(" ") && !flat.allSatisfy { $0 == " " }) ? " " : ""
+        return fence + pad + flat + pad + fence
+    }
+}

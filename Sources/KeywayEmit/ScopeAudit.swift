@@ -1,0 +1,175 @@
+import Foundation
+import KeywayModel
+
+/// Every scope the product asks for: its level, why, which tools need it, and flags.
+/// The JSON form is stable (documented in the README): pipelines read it, and
+/// `--baseline` compares two of them.
+public struct ScopeAudit: Codable, Equatable, Sendable {
+    public static let currentVersion = 1
+
+    public enum Flag: String, Codable, Sendable, CaseIterable, Comparable {
+        /// Granted, but no tool needs it.
+        case unused
+        /// No level in Manifests/scopes/.
+        case unknown
+        /// Google's "sensitive" tier: app verification.
+        case sensitive
+        /// Google's "restricted" tier or an admin scope: the provider's strictest review.
+        case restricted
+
+        public static func < (a: Flag, b: Flag) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+    }
+
+    public struct Scope: Codable, Equatable, Sendable {
+        public var scope: String
+        /// non-sensitive | sensitive | restricted | read | write | admin, or nil when unknown.
+        public var level: String?
+        public var reason: String
+        /// Model-facing names of the tools that need it (`<slug>_<tool>`), sorted.
+        public var tools: [String]
+        public var flags: [Flag]
+    }
+
+    public struct Integration: Codable, Equatable, Sendable {
+        public var key: String
+        public var provider: String
+        public var name: String
+        public var scopes: [Scope]
+        /// The highest level among the scopes, or nil.
+        public var highestLevel: String?
+    }
+
+    public struct Change: Codable, Equatable, Sendable {
+        public enum Kind: String, Codable, Sendable { case added, removed, levelRaised = "level_raised", toolAdded = "tool_added" }
+        public var kind: Kind
+        public var integration: String
+        public var scope: String
+        public var from: String?
+        public var to: String?
+        public var tool: String?
+    }
+
+    public var version: Int
+    public var integrations: [Integration]
+    /// Present when compared with a baseline.
+    public var changes: [Change]?
+
+    public init(_ catalog: Catalog) {
+        version = Self.currentVersion
+        changes = nil
+        integrations = catalog.integrations.map { integration in
+            let scopeCatalog = catalog.scopeCatalog(for: integration)
+            let tools = catalog.connectors(of: integration).flatMap { c in c.tools.map { (c.slug + "_" + $0.name, $0) } }
+            var highest: ScopeLevel?
+            let scopes = integration.auth.scopes.map { grant -> Scope in
+                let level = scopeCatalog?.info(for: grant.scope)?.level
+                if let level, highest == nil || level.rank > highest!.rank { highest = level }
+                let users = tools.filter { $0.1.scopes.contains(grant.scope) }.map(\.0).sorted()
+                var flags: [Flag] = []
+                if users.isEmpty { flags.append(.unused) }
+                if level == nil { flags.append(.unknown) }
+                if level == .sensitive { flags.append(.sensitive) }
+                if level == .restricted || level == .admin { flags.append(.restricted) }
+                return Scope(scope: grant.scope, level: level?.rawValue, reason: grant.reason, tools: users, flags: flags)
+            }
+            return Integration(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest?.rawValue)
+        }
+    }
+
+    /// What changed since `baseline`: scopes added, removed, raised in level, and tools
+    /// that newly need a scope.
+    public func comparing(with baseline: ScopeAudit) -> ScopeAudit {
+        var result = self
+        var changes: [Change] = []
+        let before = Dictionary(baseline.integrations.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = Dictionary(integrations.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for integration in integrations {
+            let old = Dictionary((before[integration.key]?.scopes ?? []).map { ($0.scope, $0) }, uniquingKeysWith: { a, _ in a })
+            for scope in integration.scopes {
+                guard let previous = old[scope.scope] else {
+                    changes.append(Change(kind: .added, integration: integration.key, scope: scope.scope, from: nil, to: scope.level))
+                    continue
+                }
+                if Self.rank(scope.level) > Self.rank(previous.level) {
+                    changes.append(Change(kind: .levelRaised, integration: integration.key, scope: scope.scope, from: previous.level, to: scope.level))
+                }
+                for tool in scope.tools where !previous.tools.contains(tool) {
+                    changes.append(Change(kind: .toolAdded, integration: integration.key, scope: scope.scope, from: nil, to: nil, tool: tool))
+                }
+            }
+        }
+        for integration in baseline.integrations {
+            let current = Set((now[integration.key]?.scopes ?? []).map(\.scope))
+            for scope in integration.scopes where !current.contains(scope.scope) {
+                changes.append(Change(kind: .removed, integration: integration.key, scope: scope.scope, from: scope.level, to: nil))
+            }
+        }
+        result.changes = changes.sorted { ($0.integration, $0.scope, $0.kind.rawValue, $0.tool ?? "") < ($1.integration, $1.scope, $1.kind.rawValue, $1.tool ?? "") }
+        return result
+    }
+
+    static func rank(_ level: String?) -> Int { level.flatMap(ScopeLevel.init(rawValue:))?.rank ?? -1 }
+
+    // MARK: Renderings
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    /// RFC 4180 CSV, one row a scope; cells that a spreadsheet would run as a formula
+    /// (=, +, -, @ first) are prefixed with a quote.
+    public var csv: String {
+        func cell(_ s: String) -> String {
+            var s = s
+            if let first = s.first, "=+-@\t\r".contains(first) { s = "'" + s }
+            return s.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var rows = [["integration", "provider", "scope", "level", "reason", "tools", "flags"].joined(separator: ",")]
+        for i in integrations {
+            for s in i.scopes {
+                rows.append([i.key, i.provider, s.scope, s.level ?? "", s.reason, s.tools.joined(separator: " "), s.flags.map(\.rawValue).joined(separator: " ")].map(cell).joined(separator: ","))
+            }
+        }
+        if let changes {
+            rows.append("")
+            rows.append("change,integration,scope,from,to,tool")
+            for c in changes { rows.append([c.kind.rawValue, c.integration, c.scope, c.from ?? "", c.to ?? "", c.tool ?? ""].map(cell).joined(separator: ",")) }
+        }
+        return rows.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Aligned columns for a terminal.
+    public var text: String {
+        var lines: [String] = []
+        for i in integrations {
+            lines.append("\(i.key) (\(i.provider))\(i.highestLevel.map { " — highest level: \($0)" } ?? "")")
+            if i.scopes.isEmpty { lines.append("  (no scopes)") }
+            let width = i.scopes.map(\.scope.count).max() ?? 0
+            for s in i.scopes {
+                let flags = s.flags.isEmpty ? "" : "  [" + s.flags.map(\.rawValue).joined(separator: ", ") + "]"
+                lines.append("  " + s.scope.forDiagnostic.padding(toLength: max(width, 1), withPad: " ", startingAt: 0) + "  "
+                             + (s.level ?? "unknown").padding(toLength: 13, withPad: " ", startingAt: 0)
+                             + (s.tools.isEmpty ? "no tool" : s.tools.joined(separator: ", ")) + flags)
+            }
+        }
+        if let changes {
+            lines.append("")
+            lines.append(changes.isEmpty ? "no change since the baseline" : "changes since the baseline:")
+            for c in changes { lines.append("  " + c.summary) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension ScopeAudit.Change {
+    public var summary: String {
+        switch kind {
+        case .added: "+ \(integration): \(scope.forDiagnostic) added (\(to ?? "unknown level"))"
+        case .removed: "- \(integration): \(scope.forDiagnostic) removed"
+        case .levelRaised: "^ \(integration): \(scope.forDiagnostic) level raised \(from ?? "unknown") → \(to ?? "unknown")"
+        case .toolAdded: "~ \(integration): \(scope.forDiagnostic) now needed by \(tool ?? "")"
+        }
+    }
+}
