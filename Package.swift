@@ -34,6 +34,8 @@ let package = Package(
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
         // graph through PostgresNIO).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Tests only: a real Markdown parser to read the checklists back.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         .target(name: "KeywayModel"),
@@ -103,6 +105,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Ink", package: "Ink"),
         ]),
     ]
 )

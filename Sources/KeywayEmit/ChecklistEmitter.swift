@@ -139,3 +139,20 @@ public struct ScopesReportEmitter: Emitter {
         })
     }
 }
+
+extension ScopeAudit {
+    /// The Markdown report: the scope table, and the changes when compared.
+    public func markdown(templates: TemplateSet) throws(DiagnosticsError) -> String {
+        let prototype = ScopesReportEmitter.view(ScopeAudit(.prototype))
+        var text = try templates.render(ScopesReportEmitter.template, ScopesReportEmitter.view(self), prototype: prototype)
+        if let changes {
+            text += "\n## Changes since the baseline\n\n"
+            if changes.isEmpty {
+                text += "No change.\n"
+            } else {
+                for change in changes { text += "- " + Literal.markdown(change.summary) + "\n" }
+            }
+        }
+        return text
+    }
+}

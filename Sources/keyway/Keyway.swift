@@ -7,7 +7,7 @@ struct Keyway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
-        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self, Tools.self]
+        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self]
     )
 
     /// Exit statuses: 0 clean (warnings allowed), 1 errors in the manifests or a stale
@@ -191,5 +191,89 @@ struct Tools: ParsableCommand {
             throw ExitCode(1)
         }
         FileHandle.standardOutput.write(Data(catalog.toolsJSON.utf8))
+    }
+}
+
+enum AuditFormat: String, ExpressibleByArgument, CaseIterable { case text, md, json, csv }
+
+enum AuditGate: String, ExpressibleByArgument, CaseIterable { case unused, unknown, restricted, added }
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lists every granted scope with its level, reason and the tools that need it; compares with a baseline; gates CI.")
+
+    @Option(name: .long, help: "The manifests folder.")
+    var manifests = "Manifests"
+    @Option(name: .long, help: "text, md, json (stable; see the README) or csv.")
+    var format: AuditFormat = .text
+    @Option(name: .long, help: "A previous `keyway audit --format json`: report what changed since.")
+    var baseline: String?
+    @Option(name: .long, help: "A git revision: report what changed since the manifests at that revision.")
+    var since: String?
+    @Option(name: .long, parsing: .upToNextOption, help: "Exit 1 when a scope is unused, unknown, restricted, or added (added needs --baseline or --since). Repeatable.")
+    var failOn: [AuditGate] = []
+
+    func validate() throws {
+        if baseline != nil && since != nil { throw ValidationError("use --baseline or --since, not both") }
+        if failOn.contains(.added) && baseline == nil && since == nil { throw ValidationError("--fail-on added needs --baseline FILE or --since GITREF") }
+    }
+
+    func run() throws {
+        let result = Result { () throws(DiagnosticsError) -> (ScopeAudit, [Diagnostic], String) in
+            var base: ScopeAudit?
+            if let baseline {
+                guard let data = FileManager.default.contents(atPath: baseline) else {
+                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "cannot read the baseline file")])
+                }
+                do {
+                    base = try JSONDecoder().decode(ScopeAudit.self, from: data)
+                } catch {
+                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "not a keyway audit JSON (keyway audit --format json): \(error)")])
+                }
+                if base?.version != ScopeAudit.currentVersion {
+                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "the baseline is audit version \(base?.version ?? 0); this keyway reads version \(ScopeAudit.currentVersion)")])
+                }
+            }
+            if let since {
+                let folder = try Pipeline.manifests(at: since, of: manifests)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                do throws(DiagnosticsError) {
+                    base = try Pipeline.audit(manifests: folder.path, baseline: nil).audit
+                } catch {
+                    throw DiagnosticsError([.error(SourceLocation(file: manifests, line: 1, column: 1), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
+                }
+            }
+            let (audit, diagnostics) = try Pipeline.audit(manifests: manifests, baseline: base)
+            let text: String
+            switch format {
+            case .text: text = audit.text
+            case .json: text = audit.json
+            case .csv: text = audit.csv
+            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: nil))
+            }
+            return (audit, diagnostics, text)
+        }
+        switch result {
+        case .failure(let error):
+            Reporter(format: .text).report(error.diagnostics)
+            throw ExitCode(1)
+        case .success(let (audit, diagnostics, text)):
+            if !diagnostics.isEmpty { Reporter(format: .text).report(diagnostics) }
+            FileHandle.standardOutput.write(Data(text.utf8))
+            var failures: [String] = []
+            for gate in failOn {
+                switch gate {
+                case .unused, .unknown, .restricted:
+                    let flag = ScopeAudit.Flag(rawValue: gate.rawValue)!
+                    for i in audit.integrations { for s in i.scopes where s.flags.contains(flag) { failures.append("\(gate.rawValue): \(i.key): \(s.scope.forDiagnostic)") } }
+                case .added:
+                    for c in audit.changes ?? [] where c.kind == .added { failures.append("added: \(c.integration): \(c.scope.forDiagnostic)") }
+                }
+            }
+            if !failures.isEmpty {
+                FileHandle.standardError.write(Data(("keyway audit: failing on\n" + failures.map { "  " + $0 }.joined(separator: "\n") + "\n").utf8))
+                throw ExitCode(1)
+            }
+        }
     }
 }

@@ -135,7 +135,7 @@ struct CommandTests {
 
         let generated = try KeywayRun.run(["generate", "--manifests", manifests.path, "--output", out.path])
         #expect(generated.status == 0)
-        #expect(generated.stdout.contains("4 created, 1 updated, 0 removed, 0 unchanged"), "catalog.json, rls.sql, Tools/Mail.swift, Tools/AllTools.swift created; IntegrationCatalog.swift updated")
+        #expect(generated.stdout.contains("7 created, 1 updated, 0 removed, 0 unchanged"), "catalog.json, rls.sql, two tool files, two checklists, scopes.md created; IntegrationCatalog.swift updated")
         let noHistory = try KeywayRun.run(["check", "--manifests", manifests.path, "--output", out.path])
         #expect(noHistory.status == 1 && noHistory.stderr.contains("no migration history yet"))
         #expect(try KeywayRun.run(["migrate", "diff", "--name", "initial", "--manifests", manifests.path, "--output", out.path]).status == 0)

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import KeywayCore
+
+/// A fixture with one scope of each kind: restricted and used, sensitive and unused,
+/// and one that no scope catalog knows.
+enum AuditFixture {
+    static let integration = Fixture.integration.replacing1("      reason: Agents send email\n", """
+              reason: Agents send email
+            - scope: https://www.googleapis.com/auth/gmail.readonly
+              reason: Read mail
+            - scope: https://www.googleapis.com/auth/gmail.metadata
+              reason: Labels
+
+        """)
+    static let connector = Fixture.connector + """
+      - name: read_mail
+        description: Read mail
+        method: GET
+        endpoint: /gmail/v1/users/me/messages
+        scopes: [https://www.googleapis.com/auth/gmail.send, https://www.googleapis.com/auth/gmail.metadata]
+
+    """
+    static let scopes = Fixture.scopes + """
+      - scope: https://www.googleapis.com/auth/gmail.readonly
+        level: restricted
+        description: Read mail
+
+    """
+
+    static func folder() -> TempDir { Fixture.folder(integration: integration, connector: connector, scopes: scopes) }
+}
+
+@Suite("The scope audit")
+struct AuditTests {
+    @Test("flags: unused, unknown, sensitive, restricted; tools per scope; highest level")
+    func flags() throws {
+        let dir = AuditFixture.folder()
+        let catalog = try #require(dir.validate().catalog)
+        let audit = ScopeAudit(catalog)
+        let scopes = audit.integrations[0].scopes
+        #expect(scopes.map(\.scope) == ["https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.metadata"])
+        #expect(scopes.map(\.flags) == [[.sensitive], [.unused, .restricted], [.unknown]])
+        #expect(scopes.map(\.level) == ["sensitive", "restricted", nil])
+        #expect(scopes[0].tools == ["mail_read_mail", "mail_send_email"])
+        #expect(audit.integrations[0].highestLevel == "restricted")
+    }
+
+    @Test("--format json parsed back equals the model; csv and md hold every scope", arguments: ["json", "csv", "md", "text"])
+    func formats(_ format: String) throws {
+        let dir = AuditFixture.folder()
+        let run = try withExtendedLifetime(dir) { try KeywayRun.run(["audit", "--manifests", dir.path, "--format", format]) }
+        #expect(run.status == 0, "\(run.stderr)")
+        let audit = ScopeAudit(try #require(dir.validate().catalog))
+        switch format {
+        case "json":
+            #expect(try JSONDecoder().decode(ScopeAudit.self, from: Data(run.stdout.utf8)) == audit)
+        case "csv":
+            let rows = run.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(rows.count == 1 + 3)
+            #expect(rows[2] == "mail,google-mail,https://www.googleapis.com/auth/gmail.readonly,restricted,Read mail,,unused restricted")
+        default:
+            for scope in audit.integrations[0].scopes { #expect(run.stdout.contains(scope.scope)) }
+        }
+    }
+
+    @Test("CSV cells that a spreadsheet would run are defused")
+    func csvInjection() throws {
+        let dir = Fixture.folder(integration: Fixture.integration.replacing1("reason: Agents send email", "reason: \"=HYPERLINK(\\\"https://evil\\\", \\\"x\\\")\""))
+        let csv = ScopeAudit(try #require(dir.validate().catalog)).csv
+        #expect(csv.contains(",\"'=HYPERLINK(\"\"https://evil\"\", \"\"x\"\")\","))
+    }
+
+    @Test("each --fail-on gate exits 1 naming what failed, and 0 when nothing matches", arguments: [
+        (["unused"], "unused: mail: https://www.googleapis.com/auth/gmail.readonly"),
+        (["unknown"], "unknown: mail: https://www.googleapis.com/auth/gmail.metadata"),
+        (["restricted"], "restricted: mail: https://www.googleapis.com/auth/gmail.readonly"),
+    ])
+    func gates(_ gates: [String], _ expected: String) throws {
+        let dir = AuditFixture.folder()
+        let failing = try withExtendedLifetime(dir) { try KeywayRun.run(["audit", "--manifests", dir.path, "--fail-on"] + gates) }
+        #expect(failing.status == 1)
+        #expect(failing.stderr.contains(expected), "\(failing.stderr)")
+        let clean = Fixture.folder()
+        let passing = try withExtendedLifetime(clean) { try KeywayRun.run(["audit", "--manifests", clean.path, "--fail-on"] + gates) }
+        #expect(passing.status == 0, "\(passing.stderr)")
+    }
+
+    @Test("--fail-on added needs a baseline; with one it stops a pull request that adds a scope")
+    func addedGate() throws {
+        let before = Fixture.folder(), after = AuditFixture.folder(), files = TempDir()
+        #expect(try KeywayRun.run(["audit", "--manifests", after.path, "--fail-on", "added"]).status == 2)
+        let baseline = try KeywayRun.run(["audit", "--manifests", before.path, "--format", "json"])
+        files.write("baseline.json", baseline.stdout)
+        let run = try KeywayRun.run(["audit", "--manifests", after.path, "--baseline", files.path + "/baseline.json", "--fail-on", "added"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("added: mail: https://www.googleapis.com/auth/gmail.readonly"))
+        #expect(try KeywayRun.run(["audit", "--manifests", before.path, "--baseline", files.path + "/baseline.json", "--fail-on", "added"]).status == 0)
+        withExtendedLifetime((before, after, files)) {}
+    }
+
+    @Test("the baseline diff in each direction: added, level raised, tool added; removed")
+    func baselineDiff() throws {
+        let v1 = Fixture.folder(), v2 = AuditFixture.folder()
+        let old = ScopeAudit(try #require(v1.validate().catalog))
+        // v2 also raises gmail.send from sensitive to restricted.
+        v2.write("scopes/google.yaml", AuditFixture.scopes.replacing1("level: sensitive", "level: restricted"))
+        let new = ScopeAudit(try #require(v2.validate().catalog))
+        let forward = try #require(new.comparing(with: old).changes)
+        #expect(forward.map { "\($0.kind.rawValue) \($0.scope) \($0.from ?? "-") \($0.to ?? "-") \($0.tool ?? "-")" } == [
+            "added https://www.googleapis.com/auth/gmail.metadata - - -",
+            "added https://www.googleapis.com/auth/gmail.readonly - restricted -",
+            "level_raised https://www.googleapis.com/auth/gmail.send sensitive restricted -",
+            "tool_added https://www.googleapis.com/auth/gmail.send - - mail_read_mail",
+        ])
+        let backward = try #require(old.comparing(with: new).changes)
+        #expect(backward.map { "\($0.kind.rawValue) \($0.scope)" } == [
+            "removed https://www.googleapis.com/auth/gmail.metadata", "removed https://www.googleapis.com/auth/gmail.readonly",
+        ])
+        #expect(new.comparing(with: new).changes == [])
+    }
+
+    @Test("--since GITREF compares with the manifests of an earlier commit")
+    func since() throws {
+        let repo = TempDir()
+        func git(_ arguments: String...) -> Int32 {
+            PostgresServer.run("/usr/bin/env", ["git", "-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments).status
+        }
+        #expect(git("init", "-q") == 0)
+        for (path, text) in [("integrations/mail.yaml", Fixture.integration), ("connectors/mail.yaml", Fixture.connector), ("scopes/google.yaml", Fixture.scopes)] {
+            repo.write("Manifests/" + path, text)
+        }
+        #expect(git("add", "-A") == 0 && git("commit", "-qm", "one") == 0)
+        repo.write("Manifests/integrations/mail.yaml", AuditFixture.integration)
+        repo.write("Manifests/connectors/mail.yaml", AuditFixture.connector)
+        repo.write("Manifests/scopes/google.yaml", AuditFixture.scopes)
+        #expect(git("commit", "-qam", "two") == 0)
+        let run = try KeywayRun.run(["audit", "--manifests", repo.path + "/Manifests", "--since", "HEAD~1", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let audit = try JSONDecoder().decode(ScopeAudit.self, from: Data(run.stdout.utf8))
+        #expect(audit.changes?.filter { $0.kind == .added }.map(\.scope) == ["https://www.googleapis.com/auth/gmail.metadata", "https://www.googleapis.com/auth/gmail.readonly"])
+        #expect(try KeywayRun.run(["audit", "--manifests", repo.path + "/Manifests", "--since", "HEAD", "--fail-on", "added"]).status == 0)
+        #expect(try KeywayRun.run(["audit", "--manifests", repo.path + "/Manifests", "--since", "nope"]).status == 1)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Ink
+import Testing
+import KeywayCore
+
+/// The text of every `<code>` element of an HTML document, entities decoded.
+func codeSpans(_ html: String) -> [String] {
+    var spans: [String] = []
+    var rest = Substring(html)
+    while let open = rest.range(of: "<code>"), let close = rest.range(of: "</code>", range: open.upperBound..<rest.endIndex) {
+        spans.append(decodeEntities(String(rest[open.upperBound..<close.lowerBound])))
+        rest = rest[close.upperBound...]
+    }
+    return spans
+}
+
+func decodeEntities(_ s: String) -> String {
+    s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+}
+
+/// The HTML of one `## N. Title` section of a checklist, parsed by Ink.
+func section(_ markdown: String, _ title: String) -> String {
+    let parts = markdown.components(separatedBy: "\n## ")
+    let body = parts.first { $0.contains(". \(title)\n") } ?? ""
+    return MarkdownParser().html(from: body.components(separatedBy: "\n").dropFirst().joined(separator: "\n"))
+}
+
+@Suite("OAuth app checklists")
+struct ChecklistTests {
+    static let manifests = packageRoot.appendingPathComponent("Manifests").path
+
+    @Test("sections come in the order an engineer works")
+    func sectionOrder() throws {
+        let files = try generateFiles(Self.manifests)
+        let gmail = try #require(files.first { $0.path == "Checklists/gmail.md" }?.contents)
+        let headings = gmail.split(separator: "\n").filter { $0.hasPrefix("## ") }
+        #expect(headings == ["## 1. Create the app", "## 2. Enable the APIs", "## 3. Consent screen and app review", "## 4. Redirect URIs",
+                             "## 5. Scopes", "## 6. Secrets", "## 7. Nango integration", "## 8. Test the connection"])
+        #expect(gmail.contains("security assessment"), "restricted Google scopes need the assessment")
+        #expect(gmail.contains("`gmail_get_profile` (`GET /gmail/v1/users/me/profile`)"), "the test step names a read-only tool")
+        let index = try #require(files.first { $0.path == "Checklists/README.md" }?.contents)
+        #expect(index.contains("- [Gmail](gmail.md): 2 scopes, highest level: restricted"))
+    }
+
+    @Test("a Markdown parser reads back the redirect URIs, scopes and secret names exactly")
+    func roundTrip() throws {
+        let catalog = try #require(Pipeline.validate(manifests: Self.manifests).catalog)
+        let files = try generateFiles(Self.manifests)
+        for integration in catalog.integrations {
+            let markdown = try #require(files.first { $0.path == "Checklists/\(integration.key).md" }?.contents)
+            let redirects = codeSpans(section(markdown, "Redirect URIs"))
+            #expect(redirects == integration.auth.redirectURIs.map(\.value), "\(integration.key)")
+            let scopes = codeSpans(section(markdown, "Scopes")).filter { span in integration.auth.scopes.contains { $0.scope == span } }
+            #expect(scopes == integration.auth.scopes.map(\.scope), "\(integration.key)")
+            let secrets = codeSpans(section(markdown, "Secrets"))
+            #expect(secrets == integration.auth.secrets.flatMap { [$0.name, $0.value] }, "\(integration.key)")
+            #expect(codeSpans(section(markdown, "Create the app")) == (integration.auth.console.map { [$0] } ?? []))
+        }
+    }
+
+    static let hostile = [
+        "](javascript:alert(1)) [click](https://evil.example) ![x](https://evil.example/x.png)",
+        "<script>alert(1)</script> <img src=x onerror=alert(1)> &lt;b&gt;",
+        "a | b || c `code` ``` fence *bold* _em_ ~~strike~~ # not a heading",
+        "line one\nline two\r\n- [x] forged item\n## Forged heading",
+        "visit www.evil.example or mail me@evil.example now",
+    ]
+
+    @Test("hostile manifest strings cannot add links, HTML, items, headings or table cells", arguments: hostile)
+    func hostileStrings(_ text: String) throws {
+        let dir = CatalogEmitterTests.hostileFolder(text)
+        let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
+        let checklist = try #require(files.first { $0.path == "Checklists/mail.md" }?.contents)
+        let html = MarkdownParser().html(from: checklist)
+        for forbidden in ["<script", "<img", "<a ", "<h2>Forged", "<strong>", "<em>", "<del>", "<s>"] {
+            #expect(!html.contains(forbidden), "\(forbidden) in \(html)")
+        }
+        #expect(checklist.split(separator: "\n").filter { $0.hasPrefix("## ") }.count == 8, "no forged heading")
+        let plainDir = Fixture.folder()
+        let plainChecklist = try withExtendedLifetime(plainDir) { try generateFiles(plainDir.path) }.first { $0.path == "Checklists/mail.md" }!.contents
+        let items = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("- [") }.count }
+        #expect(items(checklist) == items(plainChecklist), "no forged item")
+        // The reason still reads as the text the manifest wrote (line breaks become spaces).
+        let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        let plain = decodeEntities(html.replacingOccurrences(of: "<code>", with: "").replacingOccurrences(of: "</code>", with: ""))
+        #expect(plain.contains(flat), "\(plain)")
+
+        let report = try #require(files.first { $0.path == "scopes.md" }?.contents)
+        let row = try #require(report.split(separator: "\n").last)
+        // Cells are split on unescaped pipes: exactly six, whatever the strings hold.
+        var cells = 0, escaped = false, inCode = false
+        for c in row.dropFirst() {
+            if escaped { escaped = false; continue }
+            if c == "\\" { escaped = true } else if c == "`" { inCode.toggle() } else if c == "|" { cells += 1 }
+        }
+        #expect(cells == 6, "\(row)")
+        let index = MarkdownParser().html(from: try #require(files.first { $0.path == "Checklists/README.md" }?.contents))
+        #expect(index.components(separatedBy: "<a ").count - 1 == 1, "the index links only to the checklist")
+        #expect(index.contains("href=\"mail.md\""))
+    }
+}
