@@ -5,28 +5,22 @@ public enum Literal {
     /// (so `\(` cannot interpolate) and every control, format, separator or private-use
     /// scalar — bidirectional overrides included (Trojan Source) — are written as escapes.
     public static func swift(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if needsEscape(scalar) {
-                    out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        quoted(s) { "\\u{\(String($0.value, radix: 16, uppercase: true))}" }
     }
 
     /// A JSON string literal for `s` (RFC 8259), with the same scalars escaped as in Swift
     /// so the file shows no invisible characters.
     public static func json(_ s: String) -> String {
+        quoted(s) { scalar in
+            scalar.value > 0xFFFF
+                ? String(scalar).utf16.map { "\\u" + hex4(UInt32($0)) }.joined()
+                : "\\u" + hex4(scalar.value)
+        }
+    }
+
+    /// `"…"` with quotes, backslashes and the usual control characters escaped as Swift
+    /// and JSON both write them, and every other invisible scalar by `escape`.
+    private static func quoted(_ s: String, escape: (Unicode.Scalar) -> String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -36,15 +30,7 @@ public enum Literal {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if needsEscape(scalar) {
-                    if scalar.value > 0xFFFF {
-                        for unit in String(scalar).utf16 { out += "\\u" + hex4(UInt32(unit)) }
-                    } else {
-                        out += "\\u" + hex4(scalar.value)
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                if needsEscape(scalar) { out += escape(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

@@ -84,13 +84,21 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    func open(_ url: DatabaseURL) async throws -> (any MigrationDatabase, @Sendable () async -> Void) {
+    /// Opens the database, runs `body`, and closes it whatever happens.
+    func withDatabase<T>(_ url: DatabaseURL, _ body: (any MigrationDatabase) async throws -> T) async throws -> T {
         switch url {
         case .sqlite(let path):
-            return (try SQLiteMigrationDatabase(path: path), {})
+            return try await body(try SQLiteMigrationDatabase(path: path))
         case .postgres:
             let db = try await PostgresMigrationDatabase.connect(url)
-            return (db, { await db.close() })
+            do {
+                let result = try await body(db)
+                await db.close()
+                return result
+            } catch {
+                await db.close()
+                throw error
+            }
         }
     }
 }
@@ -112,15 +120,7 @@ struct MigrateApply: AsyncParsableCommand {
         let files = MigrationsFolder.files(in: db.folder(url))
         if files.isEmpty { throw fail("no migrations in \(db.folder(url)); run `keyway migrate diff --name initial` first") }
         do {
-            let (database, close) = try await db.open(url)
-            let applied: [AppliedMigration]
-            do {
-                applied = try await Migrator.apply(files: files, to: database)
-            } catch {
-                await close()
-                throw error
-            }
-            await close()
+            let applied = try await db.withDatabase(url) { try await Migrator.apply(files: files, to: $0) }
             for row in applied { print("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
             print("keyway: \(url.redacted) is at \(files.last!.version) (\(applied.count) applied now)")
         } catch let error as MigrationError {
@@ -140,18 +140,16 @@ struct MigrateStatus: AsyncParsableCommand {
         let url = try db.url()
         let files = MigrationsFolder.files(in: db.folder(url))
         do {
-            let (database, close) = try await db.open(url)
-            let applied: [AppliedMigration]
-            do {
+            let applied = try await db.withDatabase(url) { database in
                 try await database.prepare()
-                applied = try await database.applied()
-            } catch {
+                let rows: [AppliedMigration]
+                do { rows = try await database.applied() } catch {
+                    await database.finish()
+                    throw error
+                }
                 await database.finish()
-                await close()
-                throw error
+                return rows
             }
-            await database.finish()
-            await close()
             let states = Migrator.status(files: files, applied: applied)
             for s in states { print("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
             if states.contains(where: { $0.state == .edited || $0.state == .missing }) { throw ExitCode(1) }
