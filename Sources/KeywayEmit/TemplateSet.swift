@@ -16,10 +16,24 @@ public struct TemplateSet: Sendable {
         }
     }
 
-    public var sources: [String: Source]
+    public let sources: [String: Source]
+    /// Each template parsed once, however many files it renders.
+    private let parsed: [String: Result<MustacheTemplate, DiagnosticsError>]
 
     public init(sources: [Source]) {
         self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
+        parsed = self.sources.mapValues(Self.parse)
+    }
+
+    private static func parse(_ source: Source) -> Result<MustacheTemplate, DiagnosticsError> {
+        do {
+            return .success(try MustacheTemplate(string: source.text))
+        } catch let error as MustacheTemplate.ParserError {
+            return .failure(DiagnosticsError([.error(SourceLocation(file: source.path, line: error.context.lineNumber, column: error.context.columnNumber),
+                                                     "template does not parse: \(error.error); fix the tag at this position")]))
+        } catch {
+            return .failure(DiagnosticsError([.error(SourceLocation(file: source.path, line: 1, column: 1), "template does not parse: \(error)")]))
+        }
     }
 
     /// Renders `view` with the template `name`, refusing names the view's type does not
@@ -27,18 +41,10 @@ public struct TemplateSet: Sendable {
     /// `prototype` is a view of the same type with one element in every list, so that
     /// the names are those of the types, whatever the data holds.
     func render(_ name: String, _ view: Any, prototype: Any) throws(DiagnosticsError) -> String {
-        guard let source = sources[name] else {
+        guard let source = sources[name], let parsed = parsed[name] else {
             throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
         }
-        let template: MustacheTemplate
-        do {
-            template = try MustacheTemplate(string: source.text)
-        } catch let error as MustacheTemplate.ParserError {
-            throw DiagnosticsError([.error(SourceLocation(file: source.path, line: error.context.lineNumber, column: error.context.columnNumber),
-                                           "template does not parse: \(error.error); fix the tag at this position")])
-        } catch {
-            throw DiagnosticsError([.error(SourceLocation(file: source.path, line: 1, column: 1), "template does not parse: \(error)")])
-        }
+        let template = try parsed.get()
         let unknown = TemplateNames.unknownNames(in: source.text, view: prototype)
         if !unknown.isEmpty {
             let known = TemplateNames.names(of: prototype).sorted().joined(separator: ", ")
@@ -47,7 +53,31 @@ public struct TemplateSet: Sendable {
                        "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
             })
         }
-        return template.render(view)
+        return template.render(Self.dictionary(view))
+    }
+
+    /// The view as nested dictionaries and arrays, read by reflection once: the engine
+    /// then looks names up in dictionaries instead of reflecting on every lookup.
+    static func dictionary(_ value: Any) -> Any {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .struct, .class:
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                guard let label = child.label else { continue }
+                let childMirror = Mirror(reflecting: child.value)
+                if childMirror.displayStyle == .optional {
+                    if let wrapped = childMirror.children.first { fields[label] = dictionary(wrapped.value) }
+                } else {
+                    fields[label] = dictionary(child.value)
+                }
+            }
+            return fields
+        case .collection:
+            return mirror.children.map { dictionary($0.value) }
+        default:
+            return value
+        }
     }
 }
 
