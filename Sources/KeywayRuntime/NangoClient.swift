@@ -19,7 +19,11 @@ public struct NangoClient: Sendable, CustomStringConvertible {
     func url(_ path: String, query: [(name: String, value: String)] = []) -> URL {
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
         let base = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
-        components.percentEncodedPath = base + path
+        // Setting an invalid percent-encoded path traps: encode whatever a path may not hold
+        // (spaces, non-ASCII), keeping the escapes already made.
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.insert("%")
+        components.percentEncodedPath = base + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
         if !query.isEmpty {
             components.percentEncodedQuery = query.map { Self.encodeQuery($0.name) + "=" + Self.encodeQuery($0.value) }.joined(separator: "&")
         }

@@ -230,6 +230,9 @@ struct RuntimeTests {
         let client = NangoClient(secretKey: Self.secret, baseURL: stub.baseURL.appendingPathComponent("nango"))
         _ = try await client.proxy(ToolRequest(method: .GET, path: "/v1/customers"), connectionID: "c", providerConfigKey: "stripe")
         #expect(stub.requests.first?.path == "/nango/proxy/v1/customers")
+        // A path a hand-written request builds with characters a URL path cannot hold.
+        _ = try await client.proxy(ToolRequest(method: .GET, path: "/v1/café items/a%2Fb"), connectionID: "c", providerConfigKey: "stripe")
+        #expect(stub.requests.last?.path == "/nango/proxy/v1/caf%C3%A9%20items/a%2Fb")
     }
 
     @Test("the secret key never appears in an error or a description")
