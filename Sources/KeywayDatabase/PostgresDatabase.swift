@@ -47,7 +47,7 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
     /// Runs a script, statement by statement.
     public func run(script: String) async throws {
         for statement in SQLStatements.split(script) {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
         }
     }
 
@@ -57,7 +57,7 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
 
     public func prepare() async throws {
         do {
-            try await connection.query("select pg_advisory_lock(\(Self.lockKey))", logger: logger).collect()
+            _ = try await connection.query("select pg_advisory_lock(\(Self.lockKey))", logger: logger).collect()
             try await run(script: """
                 create schema if not exists keyway;
                 revoke all on schema keyway from public;
@@ -88,13 +88,13 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
         let sql = String(decoding: file.contents, as: UTF8.self)
         let start = DispatchTime.now()
         do {
-            try await connection.query("begin", logger: logger).collect()
+            _ = try await connection.query("begin", logger: logger).collect()
             try await run(script: sql)
             let ms = Int32((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
-            try await connection.query(
+            _ = try await connection.query(
                 "insert into keyway.schema_migrations (version, name, checksum, execution_ms) values (\(file.version), \(file.name), \(file.checksum), \(ms))",
                 logger: logger).collect()
-            try await connection.query("commit", logger: logger).collect()
+            _ = try await connection.query("commit", logger: logger).collect()
             return AppliedMigration(version: file.version, name: file.name, checksum: file.checksum, appliedAt: "", executionMs: Int(ms))
         } catch {
             _ = try? await connection.query("rollback", logger: logger).collect()

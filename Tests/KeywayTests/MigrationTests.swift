@@ -113,7 +113,7 @@ struct MigrationTests {
         let queue = try DatabaseQueue(path: path)
         let state = try await sqliteState(queue)
         #expect(state == SchemaState(try #require(manifests.validate().catalog)))
-        let ledger = try await queue.read { try Row.fetchAll($0, sql: "select version, name, checksum from keyway_schema_migrations") }
+        let ledger = try queue.read { try Row.fetchAll($0, sql: "select version, name, checksum from keyway_schema_migrations") }
         #expect(ledger.map { $0["checksum"] as String } == [migrationFiles(out, .sqlite)[0].checksum])
         let db = try SQLiteMigrationDatabase(path: path)
         await #expect(throws: (any Error).self) {
@@ -128,7 +128,7 @@ struct MigrationTests {
         let out = TempDir(), fresh = TempDir(), dbs = TempDir()
         try migrateDiff(Versions.v1(), into: out, name: "initial")
         let upgraded = try DatabaseQueue(path: dbs.path + "/up.sqlite")
-        try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
         try await upgraded.write { db in
             try db.execute(sql: """
                 insert into integrations (owner_id, provider_config_key, connection_id, granted_scopes) values
@@ -138,16 +138,16 @@ struct MigrationTests {
                 """)
         }
         try migrateDiff(Versions.v2(), into: out, name: "add_chat")
-        try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
         let statuses = try await upgraded.read { try Row.fetchAll($0, sql: "select owner_id, status from integrations order by owner_id").map { "\($0["owner_id"] as String):\($0["status"] as String)" } }
         #expect(statuses == ["a:needs_reauth", "b:active"])
         #expect(try await upgraded.read { try String.fetchOne($0, sql: "select status from connector_connections") } == "needs_reauth")
         try migrateDiff(Versions.v3(), into: out, name: "drop_chat", allowDestructive: true)
-        try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
 
         try migrateDiff(Versions.v3(), into: fresh, name: "initial")
         let installed = try DatabaseQueue(path: dbs.path + "/fresh.sqlite")
-        try await Migrator.apply(files: migrationFiles(fresh, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/fresh.sqlite"))
+        _ = try await Migrator.apply(files: migrationFiles(fresh, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/fresh.sqlite"))
         #expect(try await sqliteState(upgraded) == sqliteState(installed))
         #expect(try await sqliteState(installed) == SchemaState(try #require(Versions.v3().validate().catalog)))
         #expect(try await sqliteStructure(upgraded) == sqliteStructure(installed))
@@ -160,7 +160,7 @@ struct MigrationTests {
         folder.write("0002_bad.sql", "create table u (x integer);\ninsert into nowhere values (1);\n")
         let path = dbs.path + "/f.sqlite"
         await #expect(throws: MigrationError.self) {
-            try await Migrator.apply(files: MigrationsFolder.files(in: folder.path), to: SQLiteMigrationDatabase(path: path))
+            _ = try await Migrator.apply(files: MigrationsFolder.files(in: folder.path), to: SQLiteMigrationDatabase(path: path))
         }
         let queue = try DatabaseQueue(path: path)
         #expect(try await queue.read { try String.fetchAll($0, sql: "select version from keyway_schema_migrations") } == ["0001"])
@@ -168,7 +168,7 @@ struct MigrationTests {
         folder.write("0001_good.sql", "create table t (x integer, y integer);\n")
         folder.write("0002_bad.sql", "select 1;\n")
         await #expect(throws: MigrationError.self) {
-            try await Migrator.apply(files: MigrationsFolder.files(in: folder.path), to: SQLiteMigrationDatabase(path: path))
+            _ = try await Migrator.apply(files: MigrationsFolder.files(in: folder.path), to: SQLiteMigrationDatabase(path: path))
         }
     }
 
@@ -176,7 +176,7 @@ struct MigrationTests {
     func hostileSQLite(_ text: String) async throws {
         let manifests = CatalogEmitterTests.hostileFolder(text), out = TempDir(), dbs = TempDir()
         try migrateDiff(manifests, into: out, name: "initial")
-        try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/h.sqlite"))
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/h.sqlite"))
         let queue = try DatabaseQueue(path: dbs.path + "/h.sqlite")
         #expect(try await queue.read { try String.fetchOne($0, sql: "select name from integration_providers") } == text)
         #expect(try await sqliteState(queue) == SchemaState(try #require(manifests.validate().catalog)))

@@ -150,7 +150,7 @@ final class PostgresServer: @unchecked Sendable {
         stopCommand = (binaries, folder)
         atexit {
             guard let (bin, folder) = PostgresServer.stopCommand else { return }
-            PostgresServer.runAsServerUser(bin + "/pg_ctl", detached: true, ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+            _ = PostgresServer.runAsServerUser(bin + "/pg_ctl", detached: true, ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
             try? FileManager.default.removeItem(atPath: folder)
         }
     }
