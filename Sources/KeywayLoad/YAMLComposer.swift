@@ -113,7 +113,7 @@ struct YAMLComposer {
     private mutating func account(_ size: Int, at location: SourceLocation) throws(Failure) {
         expanded += size
         if expanded > limits.maxExpandedNodes {
-            throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes through aliases; write the values out instead of nesting aliases")
+            throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes (aliases counted as many times as they are used); split the manifest, or write the values out instead of nesting aliases")
         }
     }
 
