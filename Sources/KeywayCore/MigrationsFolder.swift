@@ -50,11 +50,11 @@ public struct MigrationsFolder: Sendable {
         return String(decoding: try! encoder.encode(state), as: UTF8.self) + "\n"
     }
 
-    /// Problems of the history against the manifests: a sum that does not match its
-    /// files (edited history), or manifests that changed since the snapshot.
+    /// Problems of the history against the manifests: manifests that changed since the
+    /// snapshot, and everything `historyProblems()` finds.
     public func check(_ catalog: Catalog) -> [Diagnostic] {
-        var problems: [Diagnostic] = []
         let snapshotLocation = SourceLocation(file: display(Self.snapshotPath), line: 1, column: 1)
+        var problems: [Diagnostic] = []
         do {
             guard let snapshot = try snapshot() else {
                 return [.error(snapshotLocation, "there is no migration history yet; run `keyway migrate diff --name initial`")]
@@ -65,11 +65,19 @@ public struct MigrationsFolder: Sendable {
         } catch {
             problems.append(.error(snapshotLocation, "the snapshot cannot be read; restore it from version control"))
         }
+        return problems + historyProblems()
+    }
+
+    /// Released migrations that do not match their integrity file (edited, removed,
+    /// inserted or reordered history), or a missing integrity file.
+    public func historyProblems() -> [Diagnostic] {
+        var problems: [Diagnostic] = []
         for dialect in SQLDialect.allCases {
             let sumPath = Self.folder(dialect) + "/" + HistorySum.fileName
-            let location = SourceLocation(file: display(sumPath), line: 1, column: 1)
             guard let data = FileManager.default.contents(atPath: url(sumPath).path) else {
-                problems.append(.error(location, "the integrity file is missing; restore it from version control"))
+                if !files(dialect).isEmpty {
+                    problems.append(.error(SourceLocation(file: display(sumPath), line: 1, column: 1), "the integrity file is missing; restore it from version control"))
+                }
                 continue
             }
             for name in HistorySum.mismatches(recorded: String(decoding: data, as: UTF8.self), files: files(dialect)) {
@@ -102,7 +110,7 @@ extension Pipeline {
         do { previous = try folder.snapshot() } catch {
             throw DiagnosticsError([.error(here, "the snapshot cannot be read; restore it from version control")])
         }
-        var problems = folder.check(catalog).filter { !$0.message.contains("manifests changed") && !$0.message.contains("no migration history") }
+        var problems = folder.historyProblems()
         let diff = SchemaDiff(from: previous, to: SchemaState(catalog))
         if !allowDestructive {
             problems += diff.destructiveChanges.map {

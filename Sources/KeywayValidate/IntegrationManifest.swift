@@ -16,10 +16,12 @@ extension NodeReader {
         let category = string(f, "category", what)
         if let c = category, FormatRules.hasControlCharacters(c.value) { error(c.location, "'category' must be one line of text") }
         let description = string(f, "description", what)
-        let auth: Auth? = f["auth"].flatMap { self.auth($0.value) } ?? {
-            if f["auth"] == nil { error(f.node.location, "the integration is missing the required key 'auth'") }
-            return nil
-        }()
+        var auth: Auth?
+        if let node = f["auth"] {
+            auth = self.auth(node.value)
+        } else {
+            error(f.node.location, "the integration is missing the required key 'auth'")
+        }
         if let key, let stem = doc.relativePath.split(separator: "/").last?.split(separator: ".").first, String(stem) != key.value {
             warning(key.location, "the file is named '\(String(stem).forDiagnostic)' but its key is '\(key.value)'; rename the file to \(key.value).yaml")
         }
