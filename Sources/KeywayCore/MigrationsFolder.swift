@@ -100,9 +100,9 @@ extension Pipeline {
     /// manifests; then the sums and the snapshot. Writes nothing on any error.
     public static func migrateDiff(
         manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
-        supabaseFolder: String? = nil, supabaseVersion: String? = nil
+        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default
     ) throws(DiagnosticsError) -> MigrationResult {
-        let validation = validate(manifests: manifests)
+        let validation = validate(manifests: manifests, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
         let folder = MigrationsFolder(output: output)
         let here = SourceLocation(file: folder.display(MigrationsFolder.snapshotPath), line: 1, column: 1)
@@ -111,6 +111,9 @@ extension Pipeline {
             throw DiagnosticsError([.error(here, "the snapshot cannot be read; restore it from version control")])
         }
         var problems = folder.historyProblems()
+        if let previous, previous.format > SchemaState.currentFormat {
+            problems.append(.error(here, "the snapshot is of table format \(previous.format), newer than this keyway's \(SchemaState.currentFormat); use the keyway release that wrote it, or a later one"))
+        }
         let diff = SchemaDiff(from: previous, to: SchemaState(catalog))
         if !allowDestructive {
             problems += diff.destructiveChanges.map {

@@ -9,12 +9,32 @@ import KeywayTemplates
 /// load → validate → emit, as one call each; the CLI and the tests use these.
 public enum Pipeline {
     /// Loads and validates a manifests folder: every diagnostic of both stages, sorted.
-    public static func validate(manifests folder: String) -> ValidationResult {
+    /// The project's settings (`keyway.yaml`) go into the catalog.
+    public static func validate(manifests folder: String, config: ProjectConfig = .default) -> ValidationResult {
         let loaded = ManifestLoader().load(folder: folder)
         var result = Validator().validate(loaded.documents)
         result.diagnostics = (loaded.diagnostics + result.diagnostics).sortedForReport()
         if result.diagnostics.hasErrors { result.catalog = nil }
+        result.catalog?.tenancy = config.tenancy
         return result
+    }
+
+    /// The project's `keyway.yaml`: the file given, else `keyway.yaml` in the working
+    /// directory when there is one, else the defaults.
+    public static func projectConfig(path: String?) throws(DiagnosticsError) -> ProjectConfig {
+        let file = path ?? ProjectConfig.fileName
+        guard FileManager.default.fileExists(atPath: file) else {
+            if path == nil { return .default }
+            throw DiagnosticsError([.error(SourceLocation(file: file, line: 1, column: 1), "configuration file not found; pass an existing file to --config, or run without it to use the defaults")])
+        }
+        switch ManifestLoader().loadFile(URL(fileURLWithPath: file), display: file) {
+        case .failure(let diagnostic): throw DiagnosticsError([diagnostic])
+        case .success(nil): return .default
+        case .success(let root?):
+            let (config, diagnostics) = ProjectConfigReader.read(root)
+            guard let config else { throw DiagnosticsError(diagnostics) }
+            return config
+        }
     }
 
     /// The built-in templates, file name → text.
@@ -51,8 +71,8 @@ public enum Pipeline {
 
     /// Validates, then emits every file. Throws with all diagnostics when the manifests
     /// or the templates have errors: nothing is emitted from a broken model.
-    public static func generate(manifests folder: String, templates: TemplateSet) throws(DiagnosticsError) -> Generation {
-        let validation = validate(manifests: folder)
+    public static func generate(manifests folder: String, templates: TemplateSet, config: ProjectConfig = .default) throws(DiagnosticsError) -> Generation {
+        let validation = validate(manifests: folder, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
         do throws(DiagnosticsError) {
             return Generation(catalog: catalog, files: try Emitters.emitAll(catalog, templates: templates), diagnostics: validation.diagnostics)

@@ -109,6 +109,25 @@ public struct Linter: Sendable {
             findings.append(.init(level: .error, rule: "sensitive_columns_exposed", object: "\(schema).\(table)",
                                   message: "column \(column) looks like a credential and the table is exposed without row level security; enable RLS or move the column out of \(schema)"))
         }
+        // A Nango connection id a signed-in user can write: the tenant could point its row
+        // at another tenant's connection, and the server would then call the provider with
+        // the victim's grant. Only the server's role may write it.
+        let writable = try await database.query("""
+            select n.nspname, c.relname, a.attname, r.rolname,
+                   has_column_privilege(r.oid, c.oid, a.attnum, 'INSERT'), has_column_privilege(r.oid, c.oid, a.attnum, 'UPDATE')
+            from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+            cross join pg_roles r
+            where n.nspname = any(\(schemas)) and c.relkind in ('r', 'p', 'v') and a.attnum > 0 and not a.attisdropped
+              and a.attname in ('connection_id', 'nango_connection_id') and r.rolname in ('anon', 'authenticated')
+              and (has_column_privilege(r.oid, c.oid, a.attnum, 'INSERT') or has_column_privilege(r.oid, c.oid, a.attnum, 'UPDATE'))
+            order by 1, 2, 3, 4
+            """)
+        for row in writable {
+            let (schema, table, column, role, insert, update) = try row.decode((String, String, String, String, Bool, Bool).self)
+            let privileges = [insert ? "insert" : nil, update ? "update" : nil].compactMap { $0 }.joined(separator: " and ")
+            findings.append(.init(level: .error, rule: "tenant_writable_connection_id", object: "\(schema).\(table)",
+                                  message: "\(role) may \(privileges) \(column): a tenant could point its row at another tenant's Nango connection and act with that grant; `revoke insert, update on \(schema).\(table) from \(role)` and let the server (service_role) write connections"))
+        }
         return findings
     }
 

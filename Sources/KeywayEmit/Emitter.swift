@@ -16,7 +16,7 @@ public enum Emitters {
         [
             CatalogEmitter.swiftTemplate: CatalogEmitter.View(.prototype, literal: Literal.swift),
             CatalogEmitter.jsonTemplate: CatalogEmitter.View(.prototype, literal: Literal.json),
-            RLSTestsEmitter.template: RLSTestsEmitter.view(key: "k", slug: "s"),
+            RLSTestsEmitter.template: RLSTestsEmitter.prototype,
             MigrationEmitter.templates[.postgres]!: MigrationEmitter.prototype,
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
             ToolsEmitter.template: ToolsEmitter.view(Catalog.prototype.connectors[0]),

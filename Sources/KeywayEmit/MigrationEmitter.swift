@@ -20,7 +20,18 @@ public struct MigrationEmitter: Sendable {
         var version: String
         var name: String
         var initial: Bool
-        var tenantTables: [Table]
+        /// (Re)defines `requesting_owner_id()` and `requesting_user_id()`.
+        var definesTenantFunctions: Bool
+        /// Upgrades tables of format 1 to format 2.
+        var upgradeToFormat2: Bool
+        /// Creates what format 2 adds: triggers, the trust boundary's grants and policies.
+        var createsTrustBoundary: Bool
+        /// The claim paths, for a comment: `sub`, `o.id, org_id`.
+        var userClaims: String
+        var organizationClaims: String
+        /// SQL expressions over `request.claims` (jsonb), for `coalesce(…)`.
+        var ownerExpression: String
+        var userExpression: String
         var catalogTables: [Table]
         var hasStatements: Bool
         var statements: [String]
@@ -28,14 +39,31 @@ public struct MigrationEmitter: Sendable {
 
     public func render(_ diff: SchemaDiff, dialect: SQLDialect, version: String, name: String, templates: TemplateSet) throws(DiagnosticsError) -> String {
         let statements = Self.statements(diff, dialect: dialect)
+        let upgrade = diff.upgrades.contains(2)
+        let claims = diff.tenancy
         let view = View(version: version, name: name, initial: diff.isInitial,
-                        tenantTables: Self.tenantTables.map(View.Table.init), catalogTables: Self.catalogTables.map(View.Table.init),
+                        definesTenantFunctions: diff.definesTenantFunctions, upgradeToFormat2: upgrade,
+                        createsTrustBoundary: diff.isInitial || upgrade,
+                        userClaims: claims.user.map(\.description).joined(separator: ", "),
+                        organizationClaims: claims.organization.map(\.description).joined(separator: ", "),
+                        ownerExpression: Self.claimExpression(claims.organization + claims.user),
+                        userExpression: Self.claimExpression(claims.user),
+                        catalogTables: Self.catalogTables.map(View.Table.init),
                         hasStatements: !statements.isEmpty, statements: statements)
         return try templates.render(Self.templates[dialect]!, view, prototype: Self.prototype)
     }
 
-    static let prototype = View(version: "", name: "", initial: true, tenantTables: [.init(table: "")], catalogTables: [.init(table: "")],
-                                hasStatements: true, statements: [""])
+    static let prototype = View(version: "", name: "", initial: true, definesTenantFunctions: true, upgradeToFormat2: true, createsTrustBoundary: true,
+                                userClaims: "", organizationClaims: "", ownerExpression: "", userExpression: "",
+                                catalogTables: [.init(table: "")], hasStatements: true, statements: [""])
+
+    /// `nullif(request.claims #>> '{o,id}', ''), …`: each path's text, empty as absent.
+    static func claimExpression(_ paths: [TenantClaims.Path]) -> String {
+        paths.map { path in
+            // Claim names are plain (letters, digits, _ - :), so the array literal needs no quoting.
+            "nullif(request.claims #>> \(Literal.sql("{" + path.keys.joined(separator: ",") + "}", dialect: .postgres)), '')"
+        }.joined(separator: ", ")
+    }
 
     /// The SQL statements of the catalog changes, every manifest string a SQL literal.
     static func statements(_ diff: SchemaDiff, dialect: SQLDialect) -> [String] {
@@ -72,6 +100,26 @@ public struct MigrationEmitter: Sendable {
             case .removeIntegration(let key):
                 out.append("delete from \(schema)integrations where provider_config_key = \(q(key));")
                 out.append("delete from \(schema)integration_providers where provider_config_key = \(q(key));")
+            case .restrictToOneConnection(let slug):
+                // Slugs are ^[a-z0-9][a-z0-9-]*$ (validated), so one can name a constraint.
+                precondition(!slug.isEmpty && slug.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
+                if pg {
+                    out.append("""
+                        do $guard$
+                        begin
+                          if exists (select 1 from public.connector_connections where connector_slug = \(q(slug)) and instance_id <> 'default') then
+                            raise exception 'keyway: connector % now allows one connection per user (multiple_connections: false), but users hold several; remove the connections whose instance_id is not ''default'', then apply again', \(q(slug));
+                          end if;
+                        end
+                        $guard$;
+                        """)
+                } else {
+                    out.append("""
+                        create temp table keyway_guard (ok integer constraint "keyway: connector \(slug) now allows one connection per user (multiple_connections: false), but users hold several; remove the connections whose instance_id is not 'default', then apply again" check (ok));
+                        insert into keyway_guard (ok) select not exists (select 1 from connector_connections where connector_slug = \(q(slug)) and instance_id <> 'default');
+                        drop table temp.keyway_guard;
+                        """)
+                }
             case .addConnector(let row):
                 out.append("insert into \(schema)connectors (slug, name, provider_config_key, multiple_connections) values (\(q(row.slug)), \(q(row.name)), \(q(row.providerKey)), \(pg ? (row.multipleConnections ? "true" : "false") : (row.multipleConnections ? "1" : "0")));")
             case .updateConnector(let row):

@@ -1,8 +1,8 @@
 import KeywayModel
 
-/// `Migrations/postgres/tests/rls.sql`: pgTAP tests of the row-level-security policies,
-/// run by `supabase test db` or pg_prove against a migrated database. Needs one
-/// integration with a connector to build rows from; emits nothing without one.
+/// `Migrations/postgres/tests/rls.sql`: pgTAP tests of the row-level-security policies and
+/// the trust boundary, run by `supabase test db` or pg_prove against a migrated database.
+/// Needs one connector to build rows from; emits nothing without one.
 public struct RLSTestsEmitter: Emitter {
     public static let template = "postgres.rls-tests.sql.mustache"
     public static let path = "Migrations/postgres/tests/rls.sql"
@@ -10,46 +10,112 @@ public struct RLSTestsEmitter: Emitter {
     public init() {}
 
     struct View {
-        struct Table {
-            var table: String
-            var insertA: String
-            var insertB: String
-            var insertOwn: String
-            var insertOther: String
-            /// Rows of both tenants after tenant A's own write.
-            var serviceRoleCount: Int
+        struct Column {
+            var column: String
+            /// A SQL literal of the column's type.
+            var value: String
+        }
+        struct ConnectorRow {
+            var slug: String
+            var key: String
         }
         struct CatalogTable { var table: String }
         var marker: String
         var planCount: Int
-        var tables: [Table]
+        var key: String
+        var slug: String
+        var claimPaths: String
+        var claimsA1: String
+        var claimsA2: String
+        var claimsB: String
+        var integrationColumns: [Column]
+        var connectorColumns: [Column]
+        var singleConnector: [ConnectorRow]
+        var multipleConnector: [ConnectorRow]
         var catalogTables: [CatalogTable]
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         guard let connector = catalog.connectors.first else { return [] }
-        let view = Self.view(key: connector.providerKey, slug: connector.slug)
-        return [GeneratedFile(path: Self.path, contents: try templates.render(Self.template, view, prototype: Self.view(key: "k", slug: "s")))]
+        let view = Self.view(connector: connector, all: catalog.connectors, tenancy: catalog.tenancy)
+        return [GeneratedFile(path: Self.path, contents: try templates.render(Self.template, view, prototype: Self.prototype))]
     }
 
-    static func view(key: String, slug: String) -> View {
-        let k = Literal.sql(key, dialect: .postgres), s = Literal.sql(slug, dialect: .postgres)
-        func integration(_ owner: String, _ connection: String) -> String {
-            "insert into public.integrations (owner_id, provider_config_key, connection_id) values ('\(owner)', \(k), '\(connection)')"
-        }
-        func connection(_ owner: String, _ instance: String) -> String {
-            "insert into public.connector_connections (owner_id, user_id, connector_slug, instance_id, connection_id) values ('\(owner)', 'user-\(owner)', \(s), '\(instance)', 'conn-\(owner)-\(instance)')"
-        }
-        let tables = [
-            // One integration per owner and key: the tenant's own write is an upsert.
-            View.Table(table: "integrations", insertA: integration("keyway-tenant-a", "conn-a") + ";", insertB: integration("keyway-tenant-b", "conn-b") + ";",
-                       insertOwn: integration("keyway-tenant-a", "conn-a2") + " on conflict (owner_id, provider_config_key) do update set connection_id = excluded.connection_id",
-                       insertOther: integration("keyway-tenant-b", "conn-x"), serviceRoleCount: 2),
-            View.Table(table: "connector_connections", insertA: connection("keyway-tenant-a", "default") + ";", insertB: connection("keyway-tenant-b", "default") + ";",
-                       insertOwn: connection("keyway-tenant-a", "second"), insertOther: connection("keyway-tenant-b", "second"), serviceRoleCount: 3),
+    static let prototype: View = {
+        var view = RLSTestsEmitter.view(connector: nil, all: [], tenancy: .default)
+        view.singleConnector = [.init(slug: "", key: "")]
+        view.multipleConnector = [.init(slug: "", key: "")]
+        return view
+    }()
+
+    static func view(connector: Connector?, all: [Connector], tenancy: TenantClaims) -> View {
+        let sql = { (s: String) in Literal.sql(s, dialect: .postgres) }
+        let k = sql(connector?.providerKey ?? "k"), s = sql(connector?.slug ?? "s")
+        let integrationColumns: [View.Column] = [
+            .init(column: "connection_id", value: "'keyway-stolen'"),
+            .init(column: "status", value: "'active'"),
+            .init(column: "granted_scopes", value: "array['keyway-scope']"),
+            .init(column: "owner_id", value: "'keyway-user-b'"),
+            .init(column: "provider_config_key", value: k),
+            .init(column: "connected_by", value: "'keyway-user-a1'"),
+            .init(column: "expires_at", value: "null"),
+            .init(column: "metadata", value: "'{}'::jsonb"),
         ]
+        let connectorColumns: [View.Column] = [
+            .init(column: "connection_id", value: "'keyway-stolen'"),
+            .init(column: "status", value: "'active'"),
+            .init(column: "granted_scopes", value: "array['keyway-scope']"),
+            .init(column: "owner_id", value: "'keyway-user-b'"),
+            .init(column: "user_id", value: "'keyway-user-a2'"),
+            .init(column: "connector_slug", value: s),
+            .init(column: "instance_id", value: "'other'"),
+            .init(column: "provider_config_key", value: k),
+            .init(column: "expires_at", value: "null"),
+            .init(column: "metadata", value: "'{}'::jsonb"),
+        ]
+        let row = { (c: Connector) in View.ConnectorRow(slug: sql(c.slug), key: sql(c.providerKey)) }
+        let single = all.first { !$0.multipleConnections }.map(row).map { [$0] } ?? []
+        let multiple = all.first { $0.multipleConnections }.map(row).map { [$0] } ?? []
         let catalogTables = MigrationEmitter.catalogTables.map(View.CatalogTable.init)
+        let userPath = tenancy.user[0], orgA1 = tenancy.organization.first, orgA2 = tenancy.organization.dropFirst().first ?? orgA1
+        func claims(_ entries: [(TenantClaims.Path?, String)]) -> String {
+            var tree = ClaimTree.object([:])
+            for (path, value) in entries { if let path { tree.set(path.keys[...], value) } }
+            return sql(tree.json)
+        }
+        let paths = "user: " + tenancy.user.map(\.description).joined(separator: ", ")
+            + "; organisation: " + (tenancy.organization.isEmpty ? "none" : tenancy.organization.map(\.description).joined(separator: ", "))
+        let planCount = 5 + 3 + 1 + integrationColumns.count + 1 + 3 + 1 + connectorColumns.count + 1 + 3 + 7
+            + single.count + multiple.count + catalogTables.count * 3
         return View(marker: GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`",
-                    planCount: tables.count * 9 + catalogTables.count * 3, tables: tables, catalogTables: catalogTables)
+                    planCount: planCount, key: k, slug: s, claimPaths: paths,
+                    claimsA1: claims([(userPath, "keyway-user-a1"), (orgA1, "keyway-org-a")]),
+                    claimsA2: claims([(userPath, "keyway-user-a2"), (orgA2, "keyway-org-a")]),
+                    claimsB: claims([(userPath, "keyway-user-b")]),
+                    integrationColumns: integrationColumns, connectorColumns: connectorColumns,
+                    singleConnector: single, multipleConnector: multiple, catalogTables: catalogTables)
+    }
+}
+
+/// A JSON object of claims built from paths, with sorted keys.
+enum ClaimTree {
+    case object([String: ClaimTree])
+    case string(String)
+
+    mutating func set(_ keys: ArraySlice<String>, _ value: String) {
+        guard let first = keys.first else { self = .string(value); return }
+        var children: [String: ClaimTree] = [:]
+        if case .object(let existing) = self { children = existing }
+        var child = children[first] ?? .object([:])
+        child.set(keys.dropFirst(), value)
+        children[first] = child
+        self = .object(children)
+    }
+
+    var json: String {
+        switch self {
+        case .string(let s): Literal.json(s)
+        case .object(let o): "{" + o.keys.sorted().map { Literal.json($0) + ": " + o[$0]!.json }.joined(separator: ", ") + "}"
+        }
     }
 }

@@ -85,7 +85,7 @@ public struct ManifestLoader: Sendable {
 
     /// Reads and parses one file. Only regular files are read (a symlink to a device or a
     /// FIFO would never end), and never more than `maxFileSize + 1` bytes.
-    func loadFile(_ url: URL, display: String) -> Result<YAMLNode?, Diagnostic> {
+    public func loadFile(_ url: URL, display: String) -> Result<YAMLNode?, Diagnostic> {
         let start = SourceLocation(file: display, line: 1, column: 1)
         let resolved = url.resolvingSymlinksInPath()
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved.path),

@@ -1,3 +1,5 @@
+import KeywayModel
+
 /// What changes between two schema states, as catalog operations in a safe order.
 public struct SchemaDiff: Equatable, Sendable {
     public enum Change: Equatable, Sendable {
@@ -7,6 +9,9 @@ public struct SchemaDiff: Equatable, Sendable {
         case removeScopes(key: String, scopes: [String])
         case removeIntegration(key: String)
         case addConnector(SchemaState.ConnectorRow)
+        /// A connector that allowed several connections per user now allows one: the
+        /// migration refuses to run while a user still holds several.
+        case restrictToOneConnection(slug: String)
         case updateConnector(SchemaState.ConnectorRow)
         case removeConnector(slug: String)
     }
@@ -16,8 +21,16 @@ public struct SchemaDiff: Equatable, Sendable {
     public var changes: [Change]
     /// Whether this is the first migration (it creates the tables).
     public var isInitial: Bool
+    /// The table formats to upgrade to, in order (empty for a first migration, which
+    /// creates the current format).
+    public var upgrades: [Int]
+    /// Whether the tenant functions must be (re)defined: a first migration, an upgrade,
+    /// or other claim paths in `keyway.yaml`.
+    public var definesTenantFunctions: Bool
+    /// The claims the functions read after this migration.
+    public var tenancy: TenantClaims
 
-    public var isEmpty: Bool { changes.isEmpty && !isInitial }
+    public var isEmpty: Bool { changes.isEmpty && !isInitial && upgrades.isEmpty && !definesTenantFunctions }
 
     /// Changes that delete rows a tenant's connections depend on.
     public var destructiveChanges: [String] {
@@ -32,6 +45,10 @@ public struct SchemaDiff: Equatable, Sendable {
 
     public init(from old: SchemaState?, to new: SchemaState) {
         isInitial = old == nil
+        let upgrades = old.map { Array(stride(from: $0.format + 1, through: new.format, by: 1)) } ?? []
+        self.upgrades = upgrades
+        tenancy = new.effectiveTenancy
+        definesTenantFunctions = old.map { !upgrades.isEmpty || $0.effectiveTenancy != new.effectiveTenancy } ?? true
         let old = old ?? .empty
         var early: [Change] = [], late: [Change] = [], removals: [Change] = []
         let oldIntegrations = Dictionary(uniqueKeysWithValues: old.integrations.map { ($0.key, $0) })
@@ -53,6 +70,7 @@ public struct SchemaDiff: Equatable, Sendable {
         let newConnectors = Set(new.connectors.map(\.slug))
         for row in new.connectors {
             if let before = oldConnectors[row.slug] {
+                if before.multipleConnections && !row.multipleConnections { late.append(.restrictToOneConnection(slug: row.slug)) }
                 if before != row { late.append(.updateConnector(row)) }
             } else {
                 late.append(.addConnector(row))

@@ -38,21 +38,30 @@ public struct SchemaState: Codable, Equatable, Sendable {
         }
     }
 
-    /// Bumped when the fixed tables change shape.
+    /// Bumped when the fixed tables change shape: 1, the first tables; 2, the trust
+    /// boundary (server-owned connection rows, per-user isolation, one row per Nango
+    /// connection, `requesting_user_id()`).
     public var format: Int
     /// Sorted by key.
     public var integrations: [IntegrationRow]
     /// Sorted by slug.
     public var connectors: [ConnectorRow]
+    /// The claims the tenant functions read (`keyway.yaml`'s `tenancy:`). Absent from
+    /// format-1 snapshots, whose functions read `org_id`, else `sub`.
+    public var tenancy: TenantClaims?
 
-    public static let currentFormat = 1
+    public static let currentFormat = 2
     public static let empty = SchemaState(format: currentFormat, integrations: [], connectors: [])
 
-    public init(format: Int, integrations: [IntegrationRow], connectors: [ConnectorRow]) {
+    public init(format: Int, integrations: [IntegrationRow], connectors: [ConnectorRow], tenancy: TenantClaims? = .default) {
         self.format = format
         self.integrations = integrations.sorted { $0.key < $1.key }
         self.connectors = connectors.sorted { $0.slug < $1.slug }
+        self.tenancy = format >= 2 ? tenancy : nil
     }
+
+    /// The claims the database's functions read in this state.
+    public var effectiveTenancy: TenantClaims { tenancy ?? .formatOne }
 
     public init(_ catalog: Catalog) {
         self.init(
@@ -63,6 +72,7 @@ public struct SchemaState: Codable, Equatable, Sendable {
             },
             connectors: catalog.connectors.map {
                 ConnectorRow(slug: $0.slug, name: $0.name, providerKey: $0.providerKey, multipleConnections: $0.multipleConnections)
-            })
+            },
+            tenancy: catalog.tenancy)
     }
 }

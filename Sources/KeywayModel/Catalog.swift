@@ -6,11 +6,14 @@ public struct Catalog: Sendable, Equatable {
     public var integrations: [Integration]
     public var connectors: [Connector]
     public var scopeCatalogs: [ScopeCatalog]
+    /// Where the tenant is read from the JWT claims (the project's `keyway.yaml`).
+    public var tenancy: TenantClaims
 
-    public init(integrations: [Integration], connectors: [Connector], scopeCatalogs: [ScopeCatalog]) {
+    public init(integrations: [Integration], connectors: [Connector], scopeCatalogs: [ScopeCatalog], tenancy: TenantClaims = .default) {
         self.integrations = integrations.sorted { $0.key < $1.key }
         self.connectors = connectors.sorted { $0.slug < $1.slug }
         self.scopeCatalogs = scopeCatalogs.sorted { $0.provider < $1.provider }
+        self.tenancy = tenancy
     }
 
     public func connectors(of integration: Integration) -> [Connector] {

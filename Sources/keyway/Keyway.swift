@@ -41,6 +41,19 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .long, help: "How to print diagnostics: text (PATH:LINE:COL: error: …) or json.")
     var format: OutputFormat = .text
+
+    @Option(name: .long, help: "The project configuration (default: keyway.yaml in the working directory, when there is one).")
+    var config: String?
+
+    /// `keyway.yaml`, or the defaults; on an error, reports it and exits 1.
+    func projectConfig() throws -> ProjectConfig {
+        do throws(DiagnosticsError) {
+            return try Pipeline.projectConfig(path: config)
+        } catch {
+            Reporter(format: format).report(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// Prints diagnostics: text lines on standard error, or one JSON document on standard output.
@@ -92,7 +105,7 @@ struct Validate: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let result = Pipeline.validate(manifests: options.manifests)
+        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
         let reporter = Reporter(format: options.format)
         reporter.report(result.diagnostics)
         if result.diagnostics.hasErrors { throw ExitCode(1) }
@@ -110,9 +123,10 @@ struct OutputOptions: ParsableArguments {
 
 /// Validates and emits; on errors, reports them and exits 1 without writing anything.
 func emit(_ options: CommonOptions, _ output: OutputOptions, _ reporter: Reporter) throws -> Pipeline.Generation {
+    let config = try options.projectConfig()
     let result = Result { () throws(DiagnosticsError) -> Pipeline.Generation in
         let templates = try Pipeline.templates(overrides: output.templates)
-        return try Pipeline.generate(manifests: options.manifests, templates: templates)
+        return try Pipeline.generate(manifests: options.manifests, templates: templates, config: config)
     }
     switch result {
     case .success(let generation): return generation
@@ -185,7 +199,7 @@ struct Tools: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let result = Pipeline.validate(manifests: options.manifests)
+        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
         guard let catalog = result.catalog else {
             Reporter(format: .text).report(result.diagnostics)
             throw ExitCode(1)

@@ -45,11 +45,12 @@ struct MigrateDiff: ParsableCommand {
 
     func run() throws {
         let reporter = Reporter(format: options.format)
+        let config = try options.projectConfig()
         let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
             let set = try Pipeline.templates(overrides: templates)
             return try Pipeline.migrateDiff(manifests: options.manifests, output: output, name: name, allowDestructive: allowDestructive,
                                             templates: set, supabaseFolder: layout == .supabase ? supabaseOutput : nil,
-                                            supabaseVersion: supabaseVersion)
+                                            supabaseVersion: supabaseVersion, config: config)
         }
         switch result {
         case .failure(let error):

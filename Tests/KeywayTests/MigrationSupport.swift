@@ -6,10 +6,10 @@ import PostgresNIO
 
 /// Writes the next migration of a manifests folder into an output folder.
 @discardableResult
-func migrateDiff(_ manifests: TempDir, into output: TempDir, name: String, allowDestructive: Bool = false) throws -> Pipeline.MigrationResult {
+func migrateDiff(_ manifests: TempDir, into output: TempDir, name: String, allowDestructive: Bool = false, config: ProjectConfig = .default) throws -> Pipeline.MigrationResult {
     try withExtendedLifetime((manifests, output)) {
         try Pipeline.migrateDiff(manifests: manifests.path, output: output.path, name: name, allowDestructive: allowDestructive,
-                                 templates: Pipeline.templates(overrides: nil))
+                                 templates: Pipeline.templates(overrides: nil), config: config)
     }
 }
 

@@ -134,7 +134,7 @@ struct MigrationTests {
                 insert into integrations (owner_id, provider_config_key, connection_id, granted_scopes) values
                   ('a', 'mail', 'c1', '["https://www.googleapis.com/auth/gmail.send"]'),
                   ('b', 'mail', 'c2', '["https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.readonly"]');
-                insert into connector_connections (owner_id, user_id, connector_slug, connection_id) values ('a', 'u', 'mail', 'c1');
+                insert into connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('a', 'u', 'mail', 'mail', 'c1-user');
                 """)
         }
         try migrateDiff(Versions.v2(), into: out, name: "add_chat")

@@ -19,7 +19,7 @@ struct PostgresApplyTests {
             insert into public.integrations (owner_id, provider_config_key, connection_id, granted_scopes) values
               ('a', 'mail', 'c1', array['https://www.googleapis.com/auth/gmail.send']),
               ('b', 'mail', 'c2', array['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly']);
-            insert into public.connector_connections (owner_id, user_id, connector_slug, connection_id) values ('a', 'u', 'mail', 'c1');
+            insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('a', 'u', 'mail', 'mail', 'c1-user');
             """)
         try #require(seeded.status == 0, "\(seeded.output)")
         try migrateDiff(Versions.v2(), into: out, name: "add_chat")
@@ -121,6 +121,11 @@ struct PostgresApplyTests {
             create policy bare on public.docs for update to authenticated using (owner = current_setting('request.jwt.claims', true)) with check (true);
             create policy second on public.docs for select to authenticated using (owner = (select public.owner()));
             create policy third on public.docs for select to authenticated using (owner = (select public.owner()));
+            create table public.links (owner text, connection_id text);
+            alter table public.links enable row level security;
+            create policy links_own on public.links for all to authenticated using (owner = (select public.owner())) with check (owner = (select public.owner()));
+            grant select, insert on public.links to authenticated;
+            grant update (connection_id) on public.links to anon;
             """)
         try #require(setup.status == 0, "\(setup.output)")
         let db = try await connect(server, broken)
@@ -131,9 +136,21 @@ struct PostgresApplyTests {
             "rls_disabled_in_public public.no_rls", "rls_enabled_no_policy public.no_policy", "policy_exists_rls_disabled public.policy_off",
             "policy_without_role public.docs", "auth_rls_initplan public.docs", "permissive_true_on_write public.docs",
             "multiple_permissive_policies public.docs", "function_search_path_mutable public.owner", "sensitive_columns_exposed public.no_rls",
+            "tenant_writable_connection_id public.links",
         ] {
             #expect(rules.contains(expected), "\(expected) not in \(rules.sorted())")
         }
+        #expect(found.filter { $0.rule == "tenant_writable_connection_id" }.map(\.message) == [
+            "anon may update connection_id: a tenant could point its row at another tenant's Nango connection and act with that grant; `revoke insert, update on public.links from anon` and let the server (service_role) write connections",
+            "authenticated may insert connection_id: a tenant could point its row at another tenant's Nango connection and act with that grant; `revoke insert, update on public.links from authenticated` and let the server (service_role) write connections",
+        ])
+        // keyway's own schema as it was before the trust boundary (0001 alone) is flagged.
+        let before = try server.createDatabase()
+        try await applyPostgres([MigrationsFolder.files(in: Self.shippedMigrations)[0]], server, before)
+        let old = try await connect(server, before)
+        let oldFindings = try await Linter().run(on: old).filter { $0.rule == "tenant_writable_connection_id" }.map(\.object)
+        await old.close()
+        #expect(oldFindings == ["public.connector_connections", "public.integrations"])
         #expect(try KeywayRun.run(["migrate", "lint", "--database", server.urlString(broken)]).status == 1)
         let run = try KeywayRun.run(["migrate", "lint", "--database", server.urlString(ours)])
         #expect(run.status == 0 && run.stdout.contains("0 errors, 0 warnings"), "\(run.stdout)\(run.stderr)")

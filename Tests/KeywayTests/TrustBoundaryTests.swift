@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import Testing
+import KeywayCore
+import KeywayDatabase
+import KeywayMigrations
+
+/// The trust boundary as migrations ship it: an existing (format 1) database upgraded by
+/// keyway's own `migrate diff` output, the claim paths of `keyway.yaml`, and the rules
+/// the database keeps on both dialects.
+@Suite("Trust boundary: upgrades, claims, database rules", .serialized)
+struct TrustBoundaryTests {
+    static let shipped = packageRoot.appendingPathComponent("Generated/Migrations").path
+
+    /// The shipped history begins at format 1 (0001) and upgrades in 0002.
+    @Test("PostgreSQL: the shipped history (format 1, then the upgrade) equals a fresh install, rows kept")
+    func postgresUpgradeFromFormatOne() async throws {
+        let server = try PostgresServer.get()
+        let upgraded = try server.createDatabase(), fresh = try server.createDatabase()
+        let history = MigrationsFolder.files(in: Self.shipped + "/postgres")
+        #expect(history.map(\.fileName) == ["0001_initial.sql", "0002_trust_boundary.sql"])
+        try await applyPostgres([history[0]], server, upgraded)
+        let seeded = server.psql(upgraded, """
+            insert into public.integrations (owner_id, provider_config_key, connection_id, granted_scopes) values ('org-a', 'gmail', 'c1', array['s']);
+            insert into public.connector_connections (owner_id, user_id, connector_slug, connection_id, instance_id) values
+              ('org-a', 'u1', 'gmail', 'c2', 'work'), ('org-a', 'u1', 'hubspot', 'c3', 'default');
+            """)
+        try #require(seeded.status == 0, "\(seeded.output)")
+        try await applyPostgres(history, server, upgraded)
+        let out = TempDir(), manifests = TempDir()
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
+        try withExtendedLifetime((out, manifests)) {
+            try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+        }
+        try await applyPostgres(migrationFiles(out, .postgres), server, fresh)
+        #expect(postgresStructure(server, upgraded) == postgresStructure(server, fresh))
+        #expect(server.psql(upgraded, "select connector_slug || ':' || provider_config_key || ':' || instance_id || ':' || connection_id from public.connector_connections order by 1").output
+                == "gmail:gmail:work:c2\nhubspot:hubspot:default:c3\n")
+        #expect(server.psql(upgraded, "select owner_id || ':' || connection_id || ':' || array_to_string(granted_scopes, ',') || ':' || (connected_by is null) from public.integrations").output == "org-a:c1:s:true\n")
+    }
+
+    @Test("PostgreSQL: the upgrade refuses rows the new rules reject, names them, and changes nothing")
+    func postgresUpgradeRefusesConflicts() async throws {
+        let server = try PostgresServer.get()
+        let history = MigrationsFolder.files(in: Self.shipped + "/postgres")
+        for (seed, message) in [
+            ("insert into public.integrations (owner_id, provider_config_key, connection_id) values ('org-a', 'gmail', 'same'), ('org-b', 'gmail', 'same')",
+             "several integrations rows share one Nango connection (gmail/same)"),
+            ("insert into public.connector_connections (owner_id, user_id, connector_slug, connection_id, instance_id) values ('org-a', 'u1', 'hubspot', 'h1', 'default'), ('org-a', 'u1', 'hubspot', 'h2', 'second')",
+             "connectors that allow one connection per user hold connections with an instance_id other than 'default' (hubspot (user u1))"),
+            ("insert into public.integrations (owner_id, provider_config_key, connection_id) values ('org-a', 'gmail', 'both'); insert into public.connector_connections (owner_id, user_id, connector_slug, connection_id) values ('org-a', 'u1', 'gmail', 'both')",
+             "Nango connections back both an integrations row and a connector_connections row (gmail/both)"),
+        ] {
+            let db = try server.createDatabase()
+            try await applyPostgres([history[0]], server, db)
+            try #require(server.psql(db, seed).status == 0)
+            let before = postgresStructure(server, db)
+            do {
+                try await applyPostgres(history, server, db)
+                Issue.record("the upgrade ran over \(seed)")
+            } catch {
+                #expect("\(error)".contains("migration 0002_trust_boundary.sql failed and was rolled back: keyway: \(message)"), "\(error)")
+            }
+            #expect(postgresStructure(server, db) == before)
+            #expect(server.psql(db, "select string_agg(version, ',') from keyway.schema_migrations").output == "0001\n")
+        }
+    }
+
+    @Test("SQLite: the shipped history equals a fresh install, rows kept; the database keeps the rules")
+    func sqliteUpgradeAndRules() async throws {
+        let dbs = TempDir()
+        let history = MigrationsFolder.files(in: Self.shipped + "/sqlite")
+        _ = try await Migrator.apply(files: [history[0]], to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
+        let upgraded = try DatabaseQueue(path: dbs.path + "/up.sqlite")
+        try await upgraded.write { db in
+            try db.execute(sql: """
+                insert into integrations (id, owner_id, provider_config_key, connection_id, granted_scopes) values ('i1', 'org-a', 'gmail', 'c1', '["s"]');
+                insert into connector_connections (id, owner_id, user_id, connector_slug, connection_id, instance_id) values ('r1', 'org-a', 'u1', 'gmail', 'c2', 'work');
+                """)
+        }
+        _ = try await Migrator.apply(files: history, to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
+        let out = TempDir(), manifests = TempDir()
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
+        try withExtendedLifetime((out, manifests)) {
+            try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+        }
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/fresh.sqlite"))
+        let fresh = try DatabaseQueue(path: dbs.path + "/fresh.sqlite")
+        #expect(try await sqliteStructure(upgraded) == sqliteStructure(fresh))
+        #expect(try await upgraded.read { try String.fetchAll($0, sql: "select id || ':' || provider_config_key || ':' || connection_id from connector_connections union all select id || ':' || connection_id || ':' || granted_scopes from integrations order by 1") }
+                == ["i1:c1:[\"s\"]", "r1:gmail:c2"])
+
+        // The rules, as the application (the server) writes.
+        func attempt(_ sql: String) async -> String {
+            do {
+                try await upgraded.write { try $0.execute(sql: sql) }
+                return "ok"
+            } catch let error as DatabaseError {
+                return error.message ?? "\(error)"
+            } catch { return "\(error)" }
+        }
+        #expect(await attempt("insert into integrations (owner_id, provider_config_key, connection_id) values ('org-b', 'gmail', 'c1')") == "UNIQUE constraint failed: integrations.provider_config_key, integrations.connection_id")
+        #expect(await attempt("insert into connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('org-b', 'u9', 'gmail', 'gmail', 'c1')") == "keyway: this Nango connection already backs an integrations row; one Nango connection backs one row")
+        #expect(await attempt("insert into integrations (owner_id, provider_config_key, connection_id) values ('org-b', 'gmail', 'c2')") == "keyway: this Nango connection already backs a connector_connections row; one Nango connection backs one row")
+        #expect(await attempt("insert into connector_connections (owner_id, user_id, connector_slug, provider_config_key, instance_id, connection_id) values ('org-a', 'u1', 'hubspot', 'hubspot', 'two', 'h2')") == "keyway: this connector allows one connection per user (multiple_connections: false in its manifest); use instance_id 'default' to replace the connection")
+        #expect(await attempt("insert into connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('org-a', 'u1', 'gmail', 'slack', 'x')") == "FOREIGN KEY constraint failed")
+        #expect(await attempt("insert into integrations (owner_id, provider_config_key, connection_id, status) values ('org-a', 'slack', 's1', 'expired')") == "ok")
+        try await upgraded.write { try $0.execute(sql: "update integrations set updated_at = '2000-01-01T00:00:00.000Z' where id = 'i1'") }
+        #expect(try await upgraded.read { try String.fetchOne($0, sql: "select updated_at from integrations where id = 'i1'") } == "2000-01-01T00:00:00.000Z", "an explicit updated_at is kept")
+        try await upgraded.write { try $0.execute(sql: "update integrations set status = 'needs_reauth' where id = 'i1'") }
+        #expect(try await upgraded.read { try Bool.fetchOne($0, sql: "select updated_at > '2020' from integrations where id = 'i1'") } == true, "updated_at moves on a change")
+    }
+
+    @Test("a connector that stops allowing several connections: the migration refuses while users hold several, on both dialects")
+    func restrictToOneConnection() async throws {
+        let server = try PostgresServer.get()
+        let out = TempDir(), dbs = TempDir()
+        try migrateDiff(Versions.v1(), into: out, name: "initial")
+        let pg = try server.createDatabase()
+        try await applyPostgres(migrationFiles(out, .postgres), server, pg)
+        _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/r.sqlite"))
+        let rows = "insert into connector_connections (owner_id, user_id, connector_slug, provider_config_key, instance_id, connection_id) values ('o', 'u', 'mail', 'mail', 'default', 'c1'), ('o', 'u', 'mail', 'mail', 'work', 'c2')"
+        try #require(server.psql(pg, rows.replacingOccurrences(of: "into connector", with: "into public.connector")).status == 0)
+        try await DatabaseQueue(path: dbs.path + "/r.sqlite").write { try $0.execute(sql: rows) }
+        let single = Fixture.folder(connector: Fixture.connector.replacing1("multiple_connections: true", "multiple_connections: false"))
+        try migrateDiff(single, into: out, name: "one_mail")
+        let message = "keyway: connector mail now allows one connection per user (multiple_connections: false), but users hold several; remove the connections whose instance_id is not 'default', then apply again"
+        do {
+            try await applyPostgres(migrationFiles(out, .postgres), server, pg)
+            Issue.record("applied over two connections")
+        } catch {
+            #expect("\(error)" == "migration 0002_one_mail.sql failed and was rolled back: \(message)")
+        }
+        do {
+            _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/r.sqlite"))
+            Issue.record("applied over two connections")
+        } catch {
+            #expect("\(error)".contains("CHECK constraint failed: \(message)"), "\(error)")
+        }
+        // Once the extra connection is gone, both apply.
+        _ = server.psql(pg, "delete from public.connector_connections where instance_id = 'work'")
+        try await DatabaseQueue(path: dbs.path + "/r.sqlite").write { try $0.execute(sql: "delete from connector_connections where instance_id = 'work'") }
+        #expect(try await applyPostgres(migrationFiles(out, .postgres), server, pg).map(\.version) == ["0002"])
+        #expect(try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/r.sqlite")).map(\.version) == ["0002"])
+    }
+
+    @Test("keyway.yaml's claim paths: a change is a migration that redefines the tenant functions, and they read the new paths")
+    func claimPathsChange() async throws {
+        let server = try PostgresServer.get()
+        let manifests = Versions.v1(), out = TempDir()
+        try migrateDiff(manifests, into: out, name: "initial")
+        #expect(try migrateDiff(manifests, into: out, name: "nothing").written == [])
+        let custom = ProjectConfig(tenancy: TenantClaims(user: [.init(["user_id"])], organization: [.init(["app_metadata", "tenant"])]))
+        let result = try migrateDiff(manifests, into: out, name: "claims", config: custom)
+        #expect(result.written.sorted() == ["Migrations/postgres/0002_claims.sql", "Migrations/postgres/keyway.sum", "Migrations/schema.json",
+                                            "Migrations/sqlite/0002_claims.sql", "Migrations/sqlite/keyway.sum"])
+        let sql = try #require(out.read("Migrations/postgres/0002_claims.sql"))
+        #expect(sql.contains("coalesce(nullif(request.claims #>> '{app_metadata,tenant}', ''), nullif(request.claims #>> '{user_id}', ''))"))
+        #expect(!sql.contains("create table") && !sql.contains("create policy"))
+        let db = try server.createDatabase()
+        try await applyPostgres(migrationFiles(out, .postgres), server, db)
+        #expect(server.psql(db, #"set request.jwt.claims = '{"sub": "s", "user_id": "u", "app_metadata": {"tenant": "t"}}'; select public.requesting_owner_id() || '|' || public.requesting_user_id()"#).output == "t|u\n")
+        #expect(server.psql(db, #"set request.jwt.claims = '{"sub": "s", "user_id": "u"}'; select public.requesting_owner_id()"#).output == "u\n")
+        // check sees the snapshot matches this configuration, and not the default one.
+        let catalog = try #require(Pipeline.validate(manifests: manifests.path, config: custom).catalog)
+        #expect(MigrationsFolder(output: out.path).check(catalog) == [])
+        let defaults = try #require(manifests.validate().catalog)
+        #expect(MigrationsFolder(output: out.path).check(defaults).map(\.message) == ["the manifests changed since the last migration; run `keyway migrate diff --name NAME` and commit the new migration"])
+    }
+
+    @Test("keyway.yaml is strict: every problem at its line and column, with what to do")
+    func configDiagnostics() throws {
+        let dir = TempDir()
+        dir.write("keyway.yaml", """
+            tenancy:
+              user_claims: [sub, sub]
+              organisation_claims: [o.id]
+              organization_claims: ["o..id", sub, "https://x"]
+            extra: 1
+
+            """)
+        do {
+            _ = try Pipeline.projectConfig(path: dir.path + "/keyway.yaml")
+            Issue.record("accepted a bad keyway.yaml")
+        } catch {
+            let file = dir.path + "/keyway.yaml"
+            #expect(error.diagnostics.map(\.formatted) == [
+                "\(file):2:22: error: claim 'sub' is listed twice in 'user_claims'; remove one",
+                "\(file):3:3: error: unknown key 'organisation_claims'; did you mean 'organization_claims'?",
+                "\(file):4:25: error: 'o..id' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
+                "\(file):4:34: error: claim 'sub' is listed as both a user and an organisation claim; a claim names one or the other",
+                "\(file):4:39: error: 'https://x' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
+                "\(file):5:1: error: unknown key 'extra' in keyway.yaml; allowed keys: tenancy",
+            ])
+        }
+        dir.write("ok.yaml", "tenancy:\n  organization_claims: [org_id]\n")
+        #expect(try Pipeline.projectConfig(path: dir.path + "/ok.yaml") == ProjectConfig(tenancy: TenantClaims(user: [.init(["sub"])], organization: [.init(["org_id"])])))
+        #expect(throws: DiagnosticsError.self) { try Pipeline.projectConfig(path: dir.path + "/missing.yaml") }
+        // The shipped keyway.yaml says what the defaults are.
+        #expect(try Pipeline.projectConfig(path: packageRoot.appendingPathComponent("keyway.yaml").path) == .default)
+    }
+}
