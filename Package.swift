@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "KeywayCore", targets: ["KeywayCore"]),
         // What apps link: the generated tools need it, and nothing else of keyway's.
         .library(name: "KeywayRuntime", targets: ["KeywayRuntime"]),
+        // The server side of connections (webhooks → rows, lookups under RLS): apps that
+        // only call tools do not link it, so they build no database driver.
+        .library(name: "KeywayConnections", targets: ["KeywayConnections"]),
     ],
     dependencies: [
         // YAML: Yams vendors libyaml (its CYaml target); keyway composes libyaml's events
@@ -92,6 +95,13 @@ let package = Package(
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
         .target(name: "KeywayRuntime", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The connection lifecycle on PostgreSQL: Nango's auth webhooks written as the
+        // server's role, tenants' connections looked up as the tenant (RLS decides).
+        .target(name: "KeywayConnections", dependencies: [
+            "KeywayRuntime",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
         // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
@@ -99,7 +109,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayHostileFixture", "keyway",
+            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "keyway",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -94,6 +94,23 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         }
     }
 
+    /// A connect session for a tenant: the tags (`ConnectionTags`) say whose connection
+    /// it becomes, and the server's webhook handler files it by them.
+    public func createConnectSession(for tenant: Tenant, connector: String? = nil, instance: String? = nil, allowedIntegrations: [String]? = nil) async throws(ToolFailure) -> ConnectSession {
+        try await createConnectSession(tags: ConnectionTags.tags(for: tenant, connector: connector, instance: instance), allowedIntegrations: allowedIntegrations)
+    }
+
+    /// Deletes a connection at Nango (`DELETE /connection/{id}`), which ends its use of the
+    /// provider's grant. An unknown connection counts as deleted.
+    public func deleteConnection(id: String, providerConfigKey: String) async throws(ToolFailure) {
+        let path = "/connection/" + (id.addingPercentEncoding(withAllowedCharacters: ToolRequest.unreserved) ?? "")
+        let response = try await send("DELETE", path, query: [("provider_config_key", providerConfigKey)])
+        if (200..<300).contains(response.status) { return }
+        let body = String(decoding: response.body.prefix(4096), as: UTF8.self)
+        if response.status == 400 && body.contains("unknown_connection") || response.status == 404 { return }
+        throw failure(response, providerConfigKey: providerConfigKey)
+    }
+
     func decode(_ response: HTTPResponse, providerConfigKey: String) throws(ToolFailure) -> JSONValue {
         guard (200..<300).contains(response.status) else { throw failure(response, providerConfigKey: providerConfigKey) }
         if response.body.isEmpty { return .null }
@@ -106,9 +123,30 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         switch response.status {
         case 401, 403: return .needsReauth(providerConfigKey: providerConfigKey, reason: "the provider answered \(response.status)")
         case 429: return .rateLimited(retryAfter: response.header("Retry-After").flatMap(Double.init))
-        case 404 where body.contains("unknown_connection") || body.contains("connection_not_found"):
+        case 404 where body.contains("unknown_connection") || body.contains("connection_not_found") || body.contains("\"not_found\""):
             return .notConnected(providerConfigKey: providerConfigKey)
         default: return .upstream(status: response.status, body: body)
         }
+    }
+}
+
+/// The tags of a connect session that tie a Nango connection to a tenant. Nango lowercases
+/// tag keys, keeps at most 10, values up to 255 characters; `end_user_id` and
+/// `organization_id` are Nango's own names.
+public enum ConnectionTags {
+    public static let user = "end_user_id"
+    public static let organization = "organization_id"
+    /// A connector's slug: the connection is the user's own, for that connector
+    /// (`connector_connections`); without it, it is the organisation's (`integrations`).
+    public static let connector = "keyway_connector"
+    /// Which of the user's connections to the connector (default `default`).
+    public static let instance = "keyway_instance"
+
+    public static func tags(for tenant: Tenant, connector: String? = nil, instance: String? = nil) -> [String: String] {
+        var tags = [user: tenant.user]
+        if tenant.owner != tenant.user { tags[organization] = tenant.owner }
+        if let connector { tags[Self.connector] = connector }
+        if let instance { tags[Self.instance] = instance }
+        return tags
     }
 }

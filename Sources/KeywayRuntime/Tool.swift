@@ -34,10 +34,18 @@ public protocol AgentTool: Sendable {
     static var scopes: [String] { get }
     /// The Nango provider config key of its integration.
     static var providerConfigKey: String { get }
+    /// The slug of its connector (a user's connections are per connector).
+    static var connector: String { get }
     /// A JSON Schema (draft 2020-12) object describing `Input`.
     static var inputSchema: JSONValue { get }
     /// The provider request for an input.
     static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest
+}
+
+extension AgentTool {
+    /// `gmail` of `gmail_send_email`: slugs have no `_` (`^[a-z0-9][a-z0-9-]*$`), so the
+    /// model-facing name's first part is the connector.
+    public static var connector: String { String(qualifiedName.prefix { $0 != "_" }) }
 }
 
 /// A tool whose request keyway derives: each input to the path, the query, a header or

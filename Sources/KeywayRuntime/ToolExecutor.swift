@@ -1,8 +1,77 @@
 import Foundation
 
-/// Finds the tenant's connection for an integration.
+/// Who a tool call is for: the tenant whose connection it may use.
+public struct Tenant: Sendable, Hashable {
+    /// The owner of shared rows: the organisation, else the user (what the database's
+    /// `requesting_owner_id()` yields).
+    public var owner: String
+    /// The user (`requesting_user_id()`).
+    public var user: String
+    /// The verified JWT claims, as the database reads them (`request.jwt.claims`): a
+    /// resolver that lets row-level security decide passes these, not `owner`.
+    public var claims: JSONValue
+
+    public init(owner: String, user: String, claims: JSONValue) {
+        self.owner = owner
+        self.user = user
+        self.claims = claims
+    }
+
+    /// A user, in an organisation or not. The claims are Supabase Auth's and Clerk's
+    /// (`sub`, and `o.id` and `org_id` for the organisation), the defaults of keyway.yaml.
+    public init(user: String, organization: String? = nil) {
+        var claims: [String: JSONValue] = ["sub": .string(user)]
+        if let organization {
+            claims["o"] = .object(["id": .string(organization)])
+            claims["org_id"] = .string(organization)
+        }
+        self.init(owner: organization ?? user, user: user, claims: .object(claims))
+    }
+
+    /// The tenant of verified claims read with keyway.yaml's default paths: `sub` for the
+    /// user; `o.id` (Clerk v2), else `org_id` (Clerk v1) for the organisation. Nil
+    /// without a user.
+    public init?(claims: JSONValue) {
+        guard case .string(let user)? = claims["sub"], !user.isEmpty else { return nil }
+        var organization: String?
+        if case .string(let id)? = claims["o"]?["id"], !id.isEmpty { organization = id }
+        else if case .string(let id)? = claims["org_id"], !id.isEmpty { organization = id }
+        self.init(owner: organization ?? user, user: user, claims: claims)
+    }
+}
+
+/// What a tool call asks a resolver for.
+public struct ConnectionLookup: Sendable, Hashable {
+    public var tenant: Tenant
+    public var providerConfigKey: String
+    /// The connector of the tool: a user's own connections are per connector.
+    public var connector: String
+    /// Which of the user's connections, when the connector allows several (nil: the
+    /// `default` one, else the most recently updated).
+    public var instance: String?
+
+    public init(tenant: Tenant, providerConfigKey: String, connector: String, instance: String? = nil) {
+        self.tenant = tenant
+        self.providerConfigKey = providerConfigKey
+        self.connector = connector
+        self.instance = instance
+    }
+}
+
+/// Finds the tenant's connection for a tool call.
 public protocol ConnectionResolver: Sendable {
-    func connection(owner: String, providerConfigKey: String) async throws -> ResolvedConnection?
+    func connection(for lookup: ConnectionLookup) async throws -> ResolvedConnection?
+}
+
+/// A connection row's status (the `status` column of the migrations).
+public enum ConnectionStatus: String, Sendable, Codable, CaseIterable {
+    case active
+    /// The provider refused a refresh, or a scope was added since the user connected.
+    case needsReauth = "needs_reauth"
+    case expired
+    case error
+    /// Disconnected: the connection no longer exists at Nango.
+    case revoked
 }
 
 public struct ResolvedConnection: Sendable, Equatable {
@@ -10,21 +79,24 @@ public struct ResolvedConnection: Sendable, Equatable {
     /// The scopes granted when the user connected, if known: a tool needing another one
     /// fails with `needsReauth` before any request is sent.
     public var grantedScopes: [String]?
-    public init(connectionID: String, grantedScopes: [String]? = nil) {
+    public var status: ConnectionStatus
+    public init(connectionID: String, grantedScopes: [String]? = nil, status: ConnectionStatus = .active) {
         self.connectionID = connectionID
         self.grantedScopes = grantedScopes
+        self.status = status
     }
 }
 
-/// A resolver kept in memory, for tests and small apps.
+/// A resolver kept in memory, for tests and small apps: one connection per owner and
+/// provider config key.
 public actor InMemoryConnectionResolver: ConnectionResolver {
     private var connections: [String: ResolvedConnection] = [:]
     public init() {}
     public func set(owner: String, providerConfigKey: String, _ connection: ResolvedConnection?) {
         connections["\(owner)\u{0}\(providerConfigKey)"] = connection
     }
-    public func connection(owner: String, providerConfigKey: String) async throws -> ResolvedConnection? {
-        connections["\(owner)\u{0}\(providerConfigKey)"]
+    public func connection(for lookup: ConnectionLookup) async throws -> ResolvedConnection? {
+        connections["\(lookup.tenant.owner)\u{0}\(lookup.providerConfigKey)"]
     }
 }
 
@@ -72,26 +144,39 @@ public struct ToolExecutor: Sendable {
         self.retry = retry
     }
 
-    /// Executes a model's tool call for a tenant (`owner`).
+    /// Executes a model's tool call for a tenant named by its owner id alone (the user,
+    /// or the organisation); `execute(tool:arguments:tenant:)` when you have the claims.
     public func execute(tool name: String, arguments: Data, owner: String) async -> ToolResult {
+        await execute(tool: name, arguments: arguments, tenant: Tenant(user: owner))
+    }
+
+    /// Executes a model's tool call for a tenant; `instance` picks one of the user's
+    /// connections when the connector allows several.
+    public func execute(tool name: String, arguments: Data, tenant: Tenant, instance: String? = nil) async -> ToolResult {
         guard let tool = registry.tools[name] else { return .failure(.unknownTool(name)) }
         do {
-            return .success(try await run(tool, arguments: arguments, owner: owner))
+            return .success(try await run(tool, arguments: arguments, tenant: tenant, instance: instance))
         } catch {
             return .failure(error)
         }
     }
 
-    func run<T: AgentTool>(_ tool: T.Type, arguments: Data, owner: String) async throws(ToolFailure) -> JSONValue {
+    func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
         let input = try Self.decodeInput(T.Input.self, from: arguments)
         try input.validate()
         let connection: ResolvedConnection?
         do {
-            connection = try await resolver.connection(owner: owner, providerConfigKey: T.providerConfigKey)
+            connection = try await resolver.connection(for: ConnectionLookup(tenant: tenant, providerConfigKey: T.providerConfigKey, connector: T.connector, instance: instance))
         } catch {
             throw .transport("the connection resolver failed: \(error)")
         }
-        guard let connection else { throw .notConnected(providerConfigKey: T.providerConfigKey) }
+        guard let connection, connection.status != .revoked else { throw .notConnected(providerConfigKey: T.providerConfigKey) }
+        switch connection.status {
+        case .active, .revoked: break
+        case .needsReauth: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")
+        case .expired: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection has expired")
+        case .error: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection is in error at Nango")
+        }
         if let granted = connection.grantedScopes, let missing = T.scopes.first(where: { !granted.contains($0) }) {
             throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection lacks scope \(missing)")
         }

@@ -1,0 +1,207 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import KeywayConnections
+import KeywayCore
+import KeywayGenerated
+import KeywayMigrations
+import KeywayRuntime
+
+/// The loop the connection tables serve, end to end, with nothing mocked but Nango's API
+/// (the loopback stand-in): connect session → signed webhook → row written as the
+/// server → a tool call resolves the tenant's connection as that tenant under RLS →
+/// Nango's proxy. Then re-auth, disconnect, a scope added by a later migration, and
+/// every kind of bad webhook.
+@Suite("Connection lifecycle on a real PostgreSQL", .serialized)
+struct ConnectionLifecycleTests {
+    static let signingKey = "whsec-test-signing-key"
+    static let readonly = "https://www.googleapis.com/auth/gmail.readonly", send = "https://www.googleapis.com/auth/gmail.send"
+
+    /// Nango's API as the store and the executor use it: connect sessions, connections
+    /// (with the tags and scopes Nango keeps), deletions, the proxy.
+    final class Nango: @unchecked Sendable {
+        let stub: StubNango
+        private let lock = NSLock()
+        private var connections: [String: String] = [:]   // connection id → JSON
+        init() throws {
+            stub = try StubNango()
+            stub.onRequest { [unowned self] request in self.answer(request) }
+        }
+        func add(_ id: String, scopes: String, tags: [String: String]) {
+            let tagJSON = KeywayRuntime.JSONValue.object(tags.mapValues { .string($0) })
+            lock.withLock {
+                connections[id] = #"{"connection_id": "\#(id)", "provider_config_key": "x", "tags": \#(String(decoding: tagJSON.jsonData, as: UTF8.self)), "credentials": {"type": "OAUTH2", "access_token": "ya29.secret", "expires_at": "2030-01-01T00:00:00.000Z", "raw": {"scope": "\#(scopes)"}}}"#
+            }
+        }
+        func answer(_ request: StubNango.Recorded) -> StubNango.Reply {
+            if request.path == "/connect/sessions" { return .init(body: #"{"data": {"token": "nango_connect_session_1", "expires_at": "2030-01-01T00:00:00Z"}}"#) }
+            if request.path.hasPrefix("/connection/") {
+                let id = String(request.path.dropFirst("/connection/".count))
+                return lock.withLock {
+                    if request.method == "DELETE" {
+                        guard connections.removeValue(forKey: id) != nil else { return .init(status: 400, body: #"{"error": {"code": "unknown_connection"}}"#) }
+                        return .init(body: #"{"success": true}"#)
+                    }
+                    guard let json = connections[id] else { return .init(status: 404, body: #"{"error": {"code": "not_found", "message": "Failed to find connection"}}"#) }
+                    return .init(body: json)
+                }
+            }
+            return .init(body: #"{"messages": []}"#)
+        }
+    }
+
+    static func signed(_ json: String) -> (Data, [String: String]) {
+        let body = Data(json.utf8)
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(signingKey.utf8)))
+        return (body, ["Content-Type": "application/json", "X-Nango-Hmac-Sha256": Data(mac).map { String(format: "%02x", $0) }.joined()])
+    }
+
+    static func creation(_ id: String, _ key: String, tags: [String: String]) -> String {
+        let tagJSON = String(decoding: KeywayRuntime.JSONValue.object(tags.mapValues { .string($0) }).jsonData, as: UTF8.self)
+        return #"{"from": "nango", "type": "auth", "operation": "creation", "success": true, "connectionId": "\#(id)", "providerConfigKey": "\#(key)", "authMode": "OAUTH2", "provider": "google-mail", "environment": "dev", "tags": \#(tagJSON)}"#
+    }
+
+    @Test("connect → webhook → row → tool call under RLS → proxy; reauth, disconnect, new scope; bad webhooks write nothing")
+    func lifecycle() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let nango = try Nango()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let api = NangoClient(secretKey: "nango-secret", baseURL: nango.stub.baseURL)
+        let store = ConnectionStore(database: client, nango: api, webhookSigningKey: Self.signingKey, logger: logger)
+        let executor = ToolExecutor(client: api, resolver: store.resolver, registry: AllTools.registry, retry: RetryPolicy(maxRetries: 0))
+        let a1 = Tenant(user: "user-a1", organization: "org-a"), a2 = Tenant(user: "user-a2", organization: "org-a"), b = Tenant(user: "user-b")
+        let search = KeywayRuntime.JSONValue.object(["q": .string("from:ada")]).jsonData
+        func rows() -> String {
+            server.psql(db, "select 'c:' || owner_id || ':' || user_id || ':' || connector_slug || ':' || instance_id || ':' || connection_id || ':' || status || ':' || array_to_string(granted_scopes, ' ') from public.connector_connections union all select 'i:' || owner_id || ':' || connected_by || ':' || provider_config_key || ':' || connection_id || ':' || status from public.integrations order by 1").output
+        }
+
+        // 1. The app starts a connect session for member A1 and Gmail: the tags say whose.
+        _ = try await api.createConnectSession(for: a1, connector: "gmail", allowedIntegrations: ["gmail"])
+        let session = try #require(nango.stub.requests.last)
+        #expect(session.method == "POST" && session.path == "/connect/sessions")
+        #expect(session.json as? NSDictionary == ["tags": ["end_user_id": "user-a1", "organization_id": "org-a", "keyway_connector": "gmail"], "allowed_integrations": ["gmail"]] as NSDictionary)
+
+        // 2. The user connects at Nango; Nango signs a creation webhook.
+        let tagsA1 = ["end_user_id": "user-a1", "organization_id": "org-a", "keyway_connector": "gmail"]
+        nango.add("conn-a1", scopes: "\(Self.send) \(Self.readonly)", tags: tagsA1)
+        let (body, headers) = Self.signed(Self.creation("conn-a1", "gmail", tags: tagsA1))
+        let outcome = try await store.ingest(body: body, headers: headers)
+        #expect(outcome == .connected(.init(table: .connectorConnections, owner: "org-a", user: "user-a1", connector: "gmail", instance: "default",
+                                            connectionID: "conn-a1", grantedScopes: [Self.readonly, Self.send], replaced: nil)))
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:active:\(Self.readonly) \(Self.send)\n")
+        // A replayed delivery changes nothing.
+        #expect(try await store.ingest(body: body, headers: headers) == outcome)
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:active:\(Self.readonly) \(Self.send)\n")
+
+        // 3. A1's tool call: the connection is looked up as A1 (RLS), and reaches the proxy.
+        let before = nango.stub.requests.count
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .success(.object(["messages": .array([])])))
+        let proxied = try #require(nango.stub.requests.last)
+        #expect(nango.stub.requests.count == before + 1)
+        #expect(proxied.method == "GET" && proxied.path == "/proxy/gmail/v1/users/me/messages" && proxied.query.map { "\($0.0)=\($0.1)" } == ["q=from:ada"])
+        #expect(proxied.header("Connection-Id") == "conn-a1" && proxied.header("Provider-Config-Key") == "gmail" && proxied.header("Authorization") == "Bearer nango-secret")
+        // 4. Another member of the same organisation, and another tenant, cannot use it.
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a2) == .failure(.notConnected(providerConfigKey: "gmail")))
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: b) == .failure(.notConnected(providerConfigKey: "gmail")))
+        #expect(nango.stub.requests.count == before + 1, "no request left for A2 or B")
+
+        // 5. An organisation-wide connection (no connector tag): every member uses it, B does not.
+        let tagsOrg = ["end_user_id": "user-a2", "organization_id": "org-a"]
+        nango.add("conn-org-slack", scopes: "channels:read,chat:write,users:read", tags: tagsOrg)
+        let (orgBody, orgHeaders) = Self.signed(Self.creation("conn-org-slack", "slack", tags: tagsOrg))
+        _ = try await store.ingest(body: orgBody, headers: orgHeaders)
+        #expect(await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), tenant: a1) == .success(.object(["messages": .array([])])))
+        #expect(nango.stub.requests.last?.header("Connection-Id") == "conn-org-slack")
+        #expect(await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), tenant: b) == .failure(.notConnected(providerConfigKey: "slack")))
+
+        // 6. Nango cannot refresh the token: needs re-auth, before any request.
+        let (refresh, refreshHeaders) = Self.signed(#"{"from": "nango", "type": "auth", "operation": "refresh", "success": false, "connectionId": "conn-a1", "providerConfigKey": "gmail", "error": {"type": "refresh_token_external_error", "description": "invalid_grant"}}"#)
+        #expect(try await store.ingest(body: refresh, headers: refreshHeaders) == .markedNeedsReauth(1))
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1)
+                == .failure(.needsReauth(providerConfigKey: "gmail", reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")))
+        // The user re-authorises; the server syncs the connection from Nango: active again.
+        _ = try await store.sync(connectionID: "conn-a1", providerConfigKey: "gmail")
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .success(.object(["messages": .array([])])))
+
+        // 7. A scope added by a later migration: connections without it need re-auth.
+        let manifests = TempDir(), out = TempDir()
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Generated").path, toPath: out.path + "/g")
+        let gmail = manifests.path + "/m/integrations/gmail.yaml"
+        try String(contentsOfFile: gmail, encoding: .utf8).replacingOccurrences(of: "  redirect_uris:", with: "    - scope: https://www.googleapis.com/auth/gmail.labels\n      reason: Agents label email\n  redirect_uris:")
+            .write(toFile: gmail, atomically: true, encoding: .utf8)
+        _ = try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path + "/g", name: "gmail_labels", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+        try await applyPostgres(MigrationsFolder.files(in: out.path + "/g/Migrations/postgres"), server, db)
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1)
+                == .failure(.needsReauth(providerConfigKey: "gmail", reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")))
+        _ = try await store.sync(connectionID: "conn-a1", providerConfigKey: "gmail")
+
+        // 8. Disconnect through the server: deleted at Nango, revoked here; a late replay
+        //    of the creation does not bring it back.
+        #expect(try await store.disconnect(connectionID: "conn-a1", providerConfigKey: "gmail") == 1)
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" })" } == "DELETE /connection/conn-a1 [\"provider_config_key=gmail\"]")
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .failure(.notConnected(providerConfigKey: "gmail")))
+        #expect(try await store.ingest(body: body, headers: headers) == .revoked(0))
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:revoked:\(Self.readonly) \(Self.send)\ni:org-a:user-a2:slack:conn-org-slack:active\n")
+
+        // 9. Bad webhooks: refused with a typed error, nothing written.
+        let snapshot = rows()
+        let tagsB = ["end_user_id": "user-b", "keyway_connector": "hubspot"]
+        nango.add("conn-b-hubspot", scopes: "oauth", tags: tagsB)
+        nango.add("conn-b-hubspot-2", scopes: "oauth", tags: tagsB.merging(["keyway_instance": "second"]) { $1 })
+        nango.add("conn-x", scopes: "", tags: [:])
+        let creation = Self.creation("conn-a1", "gmail", tags: tagsA1)
+        var rejections: [String] = []
+        for (label, payload, headers) in [
+            ("unsigned", Data(creation.utf8), ["Content-Type": "application/json"]),
+            ("signed with another key", Data(creation.utf8), ["X-Nango-Hmac-Sha256": String(repeating: "0", count: 64)]),
+            ("not JSON", Self.signed("{not json").0, Self.signed("{not json").1),
+            ("no connection id", Self.signed(#"{"type": "auth", "operation": "creation", "success": true, "providerConfigKey": "gmail"}"#).0,
+             Self.signed(#"{"type": "auth", "operation": "creation", "success": true, "providerConfigKey": "gmail"}"#).1),
+            ("unknown integration", Self.signed(Self.creation("conn-x", "dropbox", tags: tagsA1)).0, Self.signed(Self.creation("conn-x", "dropbox", tags: tagsA1)).1),
+            ("no tenant tags", Self.signed(Self.creation("conn-x", "gmail", tags: [:])).0, Self.signed(Self.creation("conn-x", "gmail", tags: [:])).1),
+            ("unknown connector", Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "nope"])).0,
+             Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "nope"])).1),
+            ("connector of another integration", Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "slack"])).0,
+             Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "slack"])).1),
+        ] as [(String, Data, [String: String])] {
+            do {
+                let outcome = try await store.ingest(body: payload, headers: headers)
+                rejections.append("\(label): accepted (\(outcome))")
+            } catch {
+                rejections.append("\(label): \(error)")
+            }
+        }
+        #expect(rows() == snapshot, "the refused deliveries wrote nothing")
+        // HubSpot allows one connection per user: the first is filed, a second instance is refused by the database.
+        _ = try await store.ingest(body: Self.signed(Self.creation("conn-b-hubspot", "hubspot", tags: tagsB)).0, headers: Self.signed(Self.creation("conn-b-hubspot", "hubspot", tags: tagsB)).1)
+        let second = Self.creation("conn-b-hubspot-2", "hubspot", tags: tagsB.merging(["keyway_instance": "second"]) { $1 })
+        do {
+            _ = try await store.ingest(body: Self.signed(second).0, headers: Self.signed(second).1)
+            rejections.append("second hubspot connection: accepted")
+        } catch {
+            rejections.append("second hubspot connection: \(error)")
+        }
+        #expect(rejections == [
+            "unsigned: the signature is missing or wrong",
+            "signed with another key: the signature is missing or wrong",
+            "not JSON: not a Nango webhook: the body is not JSON",
+            "no connection id: not a Nango webhook: no 'connectionId'",
+            "unknown integration: no integration 'dropbox' in the catalog; add Manifests/integrations/dropbox.yaml and migrate",
+            "no tenant tags: the connection has no 'end_user_id' tag; create connect sessions with NangoClient.createConnectSession(for:)",
+            "unknown connector: connector 'nope' is not in the catalog; it must name a connector manifest",
+            "connector of another integration: connector 'slack' is built on 'slack', not on 'gmail'",
+            "second hubspot connection: the database refused the connection: keyway: connector hubspot allows one connection per user (multiple_connections: false in its manifest); use instance_id 'default' to replace the connection",
+        ])
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:revoked:\(Self.readonly) \(Self.send)\nc:user-b:user-b:hubspot:default:conn-b-hubspot:active:oauth\ni:org-a:user-a2:slack:conn-org-slack:active\n")
+        #expect(!rejections.joined().contains("ya29.secret") && !rejections.joined().contains(Self.signingKey), "no secret in an error")
+    }
+}
