@@ -10,7 +10,7 @@ import PostgresNIO
 public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
-    /// pg_advisory_lock key: the first eight bytes of SHA-256("keyway migrate apply").
+    /// pg_advisory_lock key: the ASCII bytes of "keywaymg", shared by apply and adopt.
     static let lockKey: Int64 = 0x6B65_7977_6179_6D67
 
     public static func connect(_ url: DatabaseURL) async throws -> PostgresMigrationDatabase {

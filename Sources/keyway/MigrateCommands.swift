@@ -7,7 +7,7 @@ import KeywayMigrations
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes and applies SQL migrations (PostgreSQL with RLS, and SQLite).",
-        subcommands: [MigrateDiff.self, MigrateApply.self, MigrateStatus.self, MigrateLint.self]
+        subcommands: [MigrateDiff.self, MigrateApply.self, MigrateStatus.self, MigrateLint.self, MigrateAdopt.self]
     )
 }
 
@@ -197,6 +197,46 @@ struct MigrateLint: AsyncParsableCommand {
                 print("\(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")")
             }
             if findings.contains(where: { $0.level == .error }) { throw ExitCode(1) }
+        } catch let error as MigrationError {
+            throw fail(error.description)
+        }
+    }
+}
+
+struct MigrateAdopt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Turns a PostgreSQL database that holds the seed guide's integrations table (and no keyway history) into keyway's schema, keeping every row.",
+        discussion: """
+            In one transaction: the old table moves to the private schema keyway (keyway.adopted_integrations, \
+            kept until you drop it), every migration runs and is recorded, and the rows are copied into the new \
+            public.integrations (provider → provider_config_key, nango_connection_id → connection_id, scopes → \
+            granted_scopes, connected_at → created_at). A provider the manifests lack, an unknown status, duplicate \
+            rows, or an object that depends on the old table refuses the run by name, and nothing changes.
+            """)
+
+    @Option(name: .long, help: "postgres://user:password@host:port/db?sslmode=require|disable (or $KEYWAY_DATABASE_URL).")
+    var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? ""
+    @Option(name: .long, help: "The PostgreSQL migrations folder.")
+    var migrations = "Generated/Migrations/postgres"
+
+    func run() async throws {
+        let url: DatabaseURL
+        do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+        guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
+        let files = MigrationsFolder.files(in: migrations)
+        do {
+            let db = try await PostgresMigrationDatabase.connect(url)
+            let report: Adopter.Report
+            do {
+                report = try await Adopter.adopt(files: files, database: db)
+            } catch {
+                await db.close()
+                throw error
+            }
+            await db.close()
+            for name in report.applied { print("applied \(name)") }
+            print("keyway: adopted \(report.rows) row\(report.rows == 1 ? "" : "s") into public.integrations; the old table is kept as \(report.keptAs) (not exposed): drop it once you are satisfied")
         } catch let error as MigrationError {
             throw fail(error.description)
         }
