@@ -48,10 +48,16 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         secretKey.isEmpty ? text : text.replacingOccurrences(of: secretKey, with: "<redacted>")
     }
 
-    /// Sends a provider request through Nango's proxy (`/proxy/<endpoint>`).
+    /// Sends a provider request through Nango's proxy (`/proxy/<endpoint>`). Nango forwards
+    /// to the provider only the headers named `Nango-Proxy-<name>` (the prefix removed),
+    /// so every provider header goes under that name; `Content-Type` also goes as it is,
+    /// since Nango reads the body by it.
     public func proxy(_ request: ToolRequest, connectionID: String, providerConfigKey: String) async throws(ToolFailure) -> HTTPResponse {
         var headers: [(name: String, value: String)] = [("Connection-Id", connectionID), ("Provider-Config-Key", providerConfigKey)]
-        headers += request.headers
+        for header in request.headers {
+            if header.name.caseInsensitiveCompare("Content-Type") == .orderedSame { headers.append(header) }
+            headers.append(("Nango-Proxy-" + header.name, header.value))
+        }
         return try await send(request.method.rawValue, "/proxy" + request.path, query: request.query, headers: headers, body: request.body)
     }
 

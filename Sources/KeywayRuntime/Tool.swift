@@ -142,6 +142,8 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownTool(String)
     /// The request never got an answer.
     case transport(String)
+    /// The call's task was cancelled before it finished (no further attempt is made).
+    case cancelled
 
     public var description: String {
         switch self {
@@ -152,6 +154,7 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .upstream(let status, let body): "the provider answered \(status): \(body.prefix(500))"
         case .unknownTool(let name): "no tool named '\(name)'"
         case .transport(let message): "the request failed: \(message)"
+        case .cancelled: "the call was cancelled"
         }
     }
 }

@@ -117,14 +117,44 @@ public struct ToolRegistry: Sendable {
     }
 }
 
+/// When failed idempotent requests are sent again: exponential backoff with full jitter
+/// (AWS's "full jitter": a random delay up to the exponential bound, at most `maxDelay`),
+/// never less than a provider's `Retry-After`; a `Retry-After` longer than `maxDelay` is
+/// not waited for: the call fails with `.rateLimited` at once.
 public struct RetryPolicy: Sendable {
     public var maxRetries: Int
     public var baseDelay: Double
     public var maxDelay: Double
-    public init(maxRetries: Int = 2, baseDelay: Double = 0.25, maxDelay: Double = 5) {
+    /// A number in [0, 1): the jitter's source, injectable so tests are exact.
+    public var random: @Sendable () -> Double
+
+    public init(maxRetries: Int = 2, baseDelay: Double = 0.25, maxDelay: Double = 5, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.maxRetries = maxRetries
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.random = random
+    }
+
+    /// The delay before retry number `attempt + 1` (attempt counts from 0).
+    public func delay(attempt: Int, retryAfter: Double?) -> Double {
+        let bound = min(maxDelay, baseDelay * pow(2, Double(attempt)))
+        let jittered = bound * random()
+        guard let retryAfter else { return jittered }
+        return max(jittered, retryAfter)
+    }
+}
+
+/// How the executor waits between retries: `TaskSleepClock` really sleeps; tests bring a
+/// clock that records the delays and returns at once. A sleep ends with
+/// `CancellationError` when its task is cancelled.
+public protocol RetryClock: Sendable {
+    func sleep(seconds: Double) async throws
+}
+
+public struct TaskSleepClock: RetryClock {
+    public init() {}
+    public func sleep(seconds: Double) async throws {
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
     }
 }
 
@@ -136,8 +166,10 @@ public struct ToolExecutor: Sendable {
     public let resolver: any ConnectionResolver
     public let registry: ToolRegistry
     public var retry: RetryPolicy
+    public var clock: any RetryClock
 
-    public init(client: NangoClient, resolver: any ConnectionResolver, registry: ToolRegistry, retry: RetryPolicy = RetryPolicy()) {
+    public init(client: NangoClient, resolver: any ConnectionResolver, registry: ToolRegistry, retry: RetryPolicy = RetryPolicy(), clock: any RetryClock = TaskSleepClock()) {
+        self.clock = clock
         self.client = client
         self.resolver = resolver
         self.registry = registry
@@ -162,7 +194,7 @@ public struct ToolExecutor: Sendable {
     }
 
     func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
-        let input = try Self.decodeInput(T.Input.self, from: arguments)
+        let input = try Self.decodeInput(T.Input.self, from: Self.applyingDefaults(arguments, schema: T.inputSchema))
         try input.validate()
         let connection: ResolvedConnection?
         do {
@@ -183,6 +215,7 @@ public struct ToolExecutor: Sendable {
         let request = try T.makeRequest(input)
         var attempt = 0
         while true {
+            if Task.isCancelled { throw .cancelled }
             let failure: ToolFailure
             do {
                 let response = try await client.proxy(request, connectionID: connection.connectionID, providerConfigKey: T.providerConfigKey)
@@ -191,19 +224,45 @@ public struct ToolExecutor: Sendable {
                 failure = error
             }
             let retryable: Bool
-            var delay = min(retry.maxDelay, retry.baseDelay * pow(2, Double(attempt)))
+            var retryAfter: Double?
             switch failure {
             case .rateLimited(let after):
-                retryable = true
-                if let after { delay = min(retry.maxDelay, max(delay, after)) }
+                // A wait longer than the policy allows is the caller's to decide on.
+                retryable = after.map { $0 <= retry.maxDelay } ?? true
+                retryAfter = after
             case .upstream(let status, _): retryable = status >= 500
             case .transport: retryable = true
             default: retryable = false
             }
             guard retryable, request.method.isIdempotent, attempt < retry.maxRetries else { throw failure }
+            do {
+                try await clock.sleep(seconds: retry.delay(attempt: attempt, retryAfter: retryAfter))
+            } catch {
+                // The caller gave up (a cancelled task): no more attempts.
+                throw .cancelled
+            }
             attempt += 1
-            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
         }
+    }
+
+    /// The arguments with every omitted (or null) property that declares a `default` in
+    /// the schema set to it, in nested objects too: the request sends what the schema
+    /// told the model. Arguments that are not a JSON object are left for decoding to refuse.
+    public static func applyingDefaults(_ arguments: Data, schema: JSONValue) -> Data {
+        guard let value = try? JSONValue(json: arguments.isEmpty ? Data("{}".utf8) : arguments), case .object = value else { return arguments }
+        func fill(_ value: JSONValue, _ schema: JSONValue) -> JSONValue {
+            guard case .object(var fields) = value, case .object(let properties)? = schema["properties"] else { return value }
+            for (name, property) in properties {
+                if fields[name] == nil || fields[name] == .null {
+                    if let fallback = property["default"] { fields[name] = fallback }
+                } else if let present = fields[name] {
+                    fields[name] = fill(present, property)
+                }
+            }
+            return .object(fields)
+        }
+        let filled = fill(value, schema)
+        return filled == value ? arguments : filled.jsonData
     }
 
     /// Decodes arguments, naming the field that does not fit.

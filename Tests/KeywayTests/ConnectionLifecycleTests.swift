@@ -106,7 +106,7 @@ struct ConnectionLifecycleTests {
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .success(.object(["messages": .array([])])))
         let proxied = try #require(nango.stub.requests.last)
         #expect(nango.stub.requests.count == before + 1)
-        #expect(proxied.method == "GET" && proxied.path == "/proxy/gmail/v1/users/me/messages" && proxied.query.map { "\($0.0)=\($0.1)" } == ["q=from:ada"])
+        #expect(proxied.method == "GET" && proxied.path == "/proxy/gmail/v1/users/me/messages" && proxied.query.map { "\($0.0)=\($0.1)" } == ["maxResults=10", "q=from:ada"])
         #expect(proxied.header("Connection-Id") == "conn-a1" && proxied.header("Provider-Config-Key") == "gmail" && proxied.header("Authorization") == "Bearer nango-secret")
         // 4. Another member of the same organisation, and another tenant, cannot use it.
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a2) == .failure(.notConnected(providerConfigKey: "gmail")))

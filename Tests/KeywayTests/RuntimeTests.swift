@@ -38,8 +38,9 @@ struct RuntimeTests {
     static let secret = "nango-secret-key-0123"
     static let catalog = Pipeline.validate(manifests: packageRoot.appendingPathComponent("Manifests").path).catalog!
 
-    func executor(_ stub: StubNango, resolver: InMemoryConnectionResolver, retry: RetryPolicy = RetryPolicy(maxRetries: 2, baseDelay: 0.01, maxDelay: 0.05)) -> ToolExecutor {
-        ToolExecutor(client: NangoClient(secretKey: Self.secret, baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, retry: retry)
+    func executor(_ stub: StubNango, resolver: InMemoryConnectionResolver, retry: RetryPolicy = RetryPolicy(maxRetries: 2, baseDelay: 0.01, maxDelay: 5, random: { 0.5 }),
+                  clock: any RetryClock = RecordingClock()) -> ToolExecutor {
+        ToolExecutor(client: NangoClient(secretKey: Self.secret, baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, retry: retry, clock: clock)
     }
 
     @Test("every shipped tool runs end to end: method, path, query, headers and body as the manifest says")
@@ -81,7 +82,9 @@ struct RuntimeTests {
                     switch input.location {
                     case .path: path = path.replacingOccurrences(of: "{\(input.name)}", with: text!)
                     case .query: query[input.name] = text
-                    case .header: #expect(request.header(input.name) == text)
+                    case .header:
+                        // Nango forwards only Nango-Proxy-* headers to the provider.
+                        #expect(request.header("Nango-Proxy-" + input.name) == text && request.header(input.name) == nil)
                     case .body: body[input.name] = value
                     }
                 }
@@ -306,4 +309,115 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
     func next() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// A retry clock that records each wait and returns at once (or, with `cancelling`,
+/// answers as a cancelled task's sleep does).
+final class RecordingClock: RetryClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Double] = []
+    let cancelling: Bool
+    init(cancelling: Bool = false) { self.cancelling = cancelling }
+    var sleeps: [Double] { lock.withLock { recorded } }
+    func sleep(seconds: Double) async throws {
+        lock.withLock { recorded.append(seconds) }
+        if cancelling { throw CancellationError() }
+    }
+}
+
+@Suite("Retries: backoff with jitter, Retry-After, cancellation")
+struct RetryTests {
+    func run(_ stub: StubNango, _ clock: RecordingClock, maxRetries: Int = 3) async -> ToolResult {
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "slack", ResolvedConnection(connectionID: "c"))
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry,
+                                    retry: RetryPolicy(maxRetries: maxRetries, baseDelay: 1, maxDelay: 4, random: { 0.5 }), clock: clock)
+        return await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), owner: "t")
+    }
+
+    @Test("full jitter under an exponential bound capped at maxDelay; no real sleep")
+    func backoff() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(status: 503, body: "{}") }
+        let clock = RecordingClock()
+        #expect(await run(stub, clock, maxRetries: 4) == .failure(.upstream(status: 503, body: "{}")))
+        #expect(clock.sleeps == [0.5, 1, 2, 2], "0.5 × min(4, 1 × 2^attempt)")
+        #expect(stub.requests.count == 5)
+        #expect(RetryPolicy(baseDelay: 1, maxDelay: 4, random: { 0 }).delay(attempt: 5, retryAfter: nil) == 0)
+        #expect(RetryPolicy(baseDelay: 1, maxDelay: 4, random: { 0.999 }).delay(attempt: 5, retryAfter: nil) < 4)
+    }
+
+    @Test("Retry-After is a floor; one longer than maxDelay is the caller's to wait for")
+    func retryAfter() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(status: 429, headers: [("Retry-After", "3")], body: "{}") }
+        let clock = RecordingClock()
+        #expect(await run(stub, clock, maxRetries: 2) == .failure(.rateLimited(retryAfter: 3)))
+        #expect(clock.sleeps == [3, 3])
+        let long = try StubNango()
+        long.onRequest { _ in StubNango.Reply(status: 429, headers: [("Retry-After", "60")], body: "{}") }
+        let waited = RecordingClock()
+        #expect(await run(long, waited) == .failure(.rateLimited(retryAfter: 60)))
+        #expect(waited.sleeps == [] && long.requests.count == 1)
+    }
+
+    @Test("a cancelled call stops: no further attempt, a typed failure")
+    func cancellation() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(status: 500, body: "{}") }
+        let clock = RecordingClock(cancelling: true)
+        #expect(await run(stub, clock) == .failure(.cancelled))
+        #expect(stub.requests.count == 1 && clock.sleeps == [0.5])
+        // A task cancelled before its call sends nothing.
+        let idle = try StubNango()
+        let task = Task { () -> ToolResult in
+            while !Task.isCancelled { await Task.yield() }
+            return await run(idle, RecordingClock())
+        }
+        task.cancel()
+        #expect(await task.value == .failure(.cancelled))
+        #expect(idle.requests.isEmpty)
+    }
+}
+
+@Suite("What reaches Nango's proxy: declared defaults, provider headers")
+struct ProxyFidelityTests {
+    @Test("a declared default is sent when the caller omits the field (or sends null); a given value wins")
+    func defaultsAreSent() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "gmail", ResolvedConnection(connectionID: "c"))
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, clock: RecordingClock())
+        let schema = try #require(AllTools.registry.tools["gmail_search_emails"]).inputSchema
+        #expect(schema["properties"]?["maxResults"]?["default"] == .number(10), "the model is told 10")
+        for (arguments, query) in [
+            (#"{"q": "from:ada"}"#, ["maxResults=10", "q=from:ada"]),
+            (#"{"q": "from:ada", "maxResults": null}"#, ["maxResults=10", "q=from:ada"]),
+            (#"{"q": "from:ada", "maxResults": 3}"#, ["maxResults=3", "q=from:ada"]),
+        ] {
+            _ = await executor.execute(tool: "gmail_search_emails", arguments: Data(arguments.utf8), owner: "t")
+            #expect(stub.requests.last?.query.map { "\($0.0)=\($0.1)" } == query, "\(arguments)")
+        }
+        // Nested defaults, and arguments that are not an object are left for decoding to refuse.
+        let nested: KeywayRuntime.JSONValue = .object(["type": .string("object"), "properties": .object([
+            "page": .object(["type": .string("object"), "properties": .object(["size": .object(["type": .string("integer"), "default": .number(50)])])]),
+            "limit": .object(["type": .string("integer"), "default": .number(20)]),
+        ])])
+        let filled = ToolExecutor.applyingDefaults(Data(#"{"page": {}}"#.utf8), schema: nested)
+        #expect(try KeywayRuntime.JSONValue(json: filled) == .object(["page": .object(["size": .number(50)]), "limit": .number(20)]))
+        #expect(ToolExecutor.applyingDefaults(Data("[1]".utf8), schema: nested) == Data("[1]".utf8))
+    }
+
+    @Test("header inputs reach the provider: Nango forwards only Nango-Proxy-<name>")
+    func providerHeaders() async throws {
+        let stub = try StubNango()
+        let client = NangoClient(secretKey: "k", baseURL: stub.baseURL)
+        let request = ToolRequest(method: .POST, path: "/v1/pages", headers: [("Notion-Version", "2022-06-28"), ("Idempotency-Key", "abc"), ("Content-Type", "application/json")], body: Data("{}".utf8))
+        _ = try await client.proxy(request, connectionID: "c", providerConfigKey: "notion")
+        let sent = try #require(stub.requests.first)
+        let names = sent.headers.map { $0.0.lowercased() }.filter { !["host", "accept", "accept-encoding", "accept-language", "user-agent", "content-length", "connection"].contains($0) }
+        #expect(names.sorted() == ["authorization", "connection-id", "content-type", "nango-proxy-content-type", "nango-proxy-idempotency-key", "nango-proxy-notion-version", "provider-config-key"])
+        #expect(sent.header("Nango-Proxy-Notion-Version") == "2022-06-28" && sent.header("Nango-Proxy-Idempotency-Key") == "abc")
+        #expect(sent.header("Notion-Version") == nil)
+    }
 }
