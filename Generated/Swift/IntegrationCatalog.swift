@@ -43,12 +43,12 @@ public enum Integration: String, CaseIterable, Codable, Sendable {
                 description: "Read and create calendar events",
                 authMode: .oauth2,
                 grantedScopes: [
-                    GrantedScope(scope: "https://www.googleapis.com/auth/calendar", reason: "Agents list the user's events and schedule new ones"),
+                    GrantedScope(scope: "https://www.googleapis.com/auth/calendar.events", reason: "Agents list the user's events and schedule new ones"),
                 ],
                 connectors: [
                     ConnectorInfo(slug: "google-calendar", name: "Google Calendar", multipleConnections: true, tools: [
-                        ToolSummary(name: "list_events", description: "List upcoming events of a calendar", method: "GET", endpoint: "/calendar/v3/calendars/{calendarId}/events", scopes: ["https://www.googleapis.com/auth/calendar"]),
-                        ToolSummary(name: "create_event", description: "Create an event in a calendar", method: "POST", endpoint: "/calendar/v3/calendars/{calendarId}/events", scopes: ["https://www.googleapis.com/auth/calendar"]),
+                        ToolSummary(name: "list_events", description: "List upcoming events of a calendar", method: "GET", endpoint: "/calendar/v3/calendars/{calendarId}/events", scopes: ["https://www.googleapis.com/auth/calendar.events"]),
+                        ToolSummary(name: "create_event", description: "Create an event in a calendar", method: "POST", endpoint: "/calendar/v3/calendars/{calendarId}/events", scopes: ["https://www.googleapis.com/auth/calendar.events"]),
                     ]),
                 ]
             )
@@ -61,6 +61,7 @@ public enum Integration: String, CaseIterable, Codable, Sendable {
                 description: "Manage CRM contacts and deals",
                 authMode: .oauth2,
                 grantedScopes: [
+                    GrantedScope(scope: "oauth", reason: "HubSpot requires it to install the app; Nango reads the portal id with it"),
                     GrantedScope(scope: "crm.objects.contacts.read", reason: "Agents search contacts"),
                     GrantedScope(scope: "crm.objects.contacts.write", reason: "Agents create contacts"),
                     GrantedScope(scope: "crm.objects.deals.read", reason: "Agents list deals"),
@@ -123,9 +124,9 @@ public enum Integration: String, CaseIterable, Codable, Sendable {
                 ],
                 connectors: [
                     ConnectorInfo(slug: "slack", name: "Slack", multipleConnections: true, tools: [
-                        ToolSummary(name: "send_message", description: "Send a message to a Slack channel", method: "POST", endpoint: "/api/chat.postMessage", scopes: ["chat:write"]),
-                        ToolSummary(name: "list_channels", description: "List the public channels of the workspace", method: "GET", endpoint: "/api/conversations.list", scopes: ["channels:read"]),
-                        ToolSummary(name: "list_users", description: "List the members of the workspace", method: "GET", endpoint: "/api/users.list", scopes: ["users:read"]),
+                        ToolSummary(name: "send_message", description: "Send a message to a Slack channel", method: "POST", endpoint: "/chat.postMessage", scopes: ["chat:write"]),
+                        ToolSummary(name: "list_channels", description: "List the public channels of the workspace", method: "GET", endpoint: "/conversations.list", scopes: ["channels:read"]),
+                        ToolSummary(name: "list_users", description: "List the members of the workspace", method: "GET", endpoint: "/users.list", scopes: ["users:read"]),
                     ]),
                 ]
             )

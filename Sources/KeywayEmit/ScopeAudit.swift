@@ -66,7 +66,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
                 if let level, highest == nil || level.rank > highest!.rank { highest = level }
                 let users = tools.filter { $0.1.scopes.contains(grant.scope) }.map(\.0).sorted()
                 var flags: [Flag] = []
-                if users.isEmpty { flags.append(.unused) }
+                if users.isEmpty && !grant.withoutTool { flags.append(.unused) }
                 if level == nil { flags.append(.unknown) }
                 if level == .sensitive { flags.append(.sensitive) }
                 if level == .restricted || level == .admin { flags.append(.restricted) }

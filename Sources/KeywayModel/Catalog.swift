@@ -98,10 +98,14 @@ public struct ScopeGrant: Sendable, Equatable {
     public var scope: String
     public var reason: String
     public var location: SourceLocation
-    public init(scope: String, reason: String, location: SourceLocation) {
+    /// `without_tool: true`: the provider (or Nango) requires the scope though no tool
+    /// calls with it (HubSpot's `oauth`), so it is not reported as unused.
+    public var withoutTool: Bool
+    public init(scope: String, reason: String, location: SourceLocation, withoutTool: Bool = false) {
         self.scope = scope
         self.reason = reason
         self.location = location
+        self.withoutTool = withoutTool
     }
 }
 

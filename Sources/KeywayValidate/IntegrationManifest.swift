@@ -5,7 +5,7 @@ import KeywayModel
 extension NodeReader {
     static let integrationKeys = ["key", "provider", "name", "category", "description", "auth"]
     static let authKeys = ["mode", "console", "enable_apis", "scopes", "redirect_uris", "secrets"]
-    static let scopeGrantKeys = ["scope", "reason"]
+    static let scopeGrantKeys = ["scope", "reason", "without_tool"]
 
     func integration(_ doc: ManifestDocument) -> Integration? {
         guard let f = mapping(doc.root, "an integration manifest", allowed: Self.integrationKeys) else { return nil }
@@ -65,7 +65,7 @@ extension NodeReader {
             } else if let first = grants.first(where: { $0.scope == scope.value }) {
                 error(scope.location, "scope '\(scope.value.forDiagnostic)' is granted twice (first at line \(first.location.line)); remove one")
             } else {
-                grants.append(ScopeGrant(scope: scope.value, reason: reason.value, location: scope.location))
+                grants.append(ScopeGrant(scope: scope.value, reason: reason.value, location: scope.location, withoutTool: bool(g, "without_tool")?.value ?? false))
             }
         }
         var redirects: [NamedValue] = []

@@ -100,8 +100,13 @@ struct CrossReferenceRules {
             }
         }
         for integration in integrations where !reader.integrationsWithBrokenConnectors.contains(integration.key) {
-            for grant in integration.auth.scopes where !(used[integration.key]?.contains(grant.scope) ?? false) {
-                reader.warning(grant.location, "scope '\(grant.scope.forDiagnostic)' is granted but no tool uses it; remove it (least privilege) or add the tool that needs it")
+            for grant in integration.auth.scopes {
+                let isUsed = used[integration.key]?.contains(grant.scope) ?? false
+                if !isUsed && !grant.withoutTool {
+                    reader.warning(grant.location, "scope '\(grant.scope.forDiagnostic)' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it")
+                } else if isUsed && grant.withoutTool {
+                    reader.warning(grant.location, "scope '\(grant.scope.forDiagnostic)' is marked 'without_tool: true' but tools use it; remove the mark")
+                }
             }
         }
         checkSwiftNames(integrations: integrations, connectors: connectors)

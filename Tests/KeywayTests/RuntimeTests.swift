@@ -171,7 +171,8 @@ struct RuntimeTests {
         ("gmail_send_email", #"{"to": "ada@example.com\r\nBcc: x@y.z", "subject": "s", "body": "b"}"#, "to"),
         ("google-calendar_list_events", #"{"calendarId": "primary", "timeMin": "yesterday"}"#, "timeMin"),
         ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {"dateTime": "soon"}, "end": {"dateTime": "2026-01-31T10:00:00Z"}}"#, "start.dateTime"),
-        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {}, "end": {"dateTime": "2026-01-31T10:00:00Z"}}"#, "start.dateTime"),
+        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {"dateTime": "tomorrow"}, "end": {"dateTime": "2026-01-31T10:00:00Z"}}"#, "start.dateTime"),
+        ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "sendUpdates": "everyone", "start": {}, "end": {}}"#, "sendUpdates"),
         ("google-calendar_create_event", #"{"calendarId": "p", "summary": "s", "start": {"dateTime": "2026-01-31T09:00:00Z"}, "end": {"dateTime": "2026-01-31T10:00:00Z"}, "attendees": [{"email": "nope"}]}"#, "attendees[].email"),
         ("stripe_list_customers", #"[1, 2]"#, ""),
     ])
@@ -406,6 +407,20 @@ struct ProxyFidelityTests {
         let filled = ToolExecutor.applyingDefaults(Data(#"{"page": {}}"#.utf8), schema: nested)
         #expect(try KeywayRuntime.JSONValue(json: filled) == .object(["page": .object(["size": .number(50)]), "limit": .number(20)]))
         #expect(ToolExecutor.applyingDefaults(Data("[1]".utf8), schema: nested) == Data("[1]".utf8))
+    }
+
+    @Test("Calendar create_event: an all-day event with invitations sent, exact request")
+    func allDayEventWithInvitations() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "google-calendar", ResolvedConnection(connectionID: "c", grantedScopes: ["https://www.googleapis.com/auth/calendar.events"]))
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, clock: RecordingClock())
+        let arguments = #"{"calendarId": "primary", "summary": "Offsite", "start": {"date": "2026-02-01", "timeZone": "Europe/Paris"}, "end": {"date": "2026-02-02"}, "attendees": [{"email": "ada@example.com"}]}"#
+        #expect(await executor.execute(tool: "google-calendar_create_event", arguments: Data(arguments.utf8), owner: "t") == .success(.object(["ok": .bool(true)])))
+        let sent = try #require(stub.requests.first)
+        #expect(sent.method == "POST" && sent.path == "/proxy/calendar/v3/calendars/primary/events")
+        #expect(sent.query.map { "\($0.0)=\($0.1)" } == ["sendUpdates=all"], "invitations go out unless the model says otherwise")
+        #expect(String(decoding: sent.body, as: UTF8.self) == #"{"attendees":[{"email":"ada@example.com"}],"end":{"date":"2026-02-02"},"start":{"date":"2026-02-01","timeZone":"Europe/Paris"},"summary":"Offsite"}"#)
     }
 
     @Test("header inputs reach the provider: Nango forwards only Nango-Proxy-<name>")

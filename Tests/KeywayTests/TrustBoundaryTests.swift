@@ -18,7 +18,7 @@ struct TrustBoundaryTests {
         let server = try PostgresServer.get()
         let upgraded = try server.createDatabase(), fresh = try server.createDatabase()
         let history = MigrationsFolder.files(in: Self.shipped + "/postgres")
-        #expect(history.map(\.fileName) == ["0001_initial.sql", "0002_trust_boundary.sql"])
+        #expect(history.map(\.fileName) == ["0001_initial.sql", "0002_trust_boundary.sql", "0003_calendar_events_scope.sql"])
         try await applyPostgres([history[0]], server, upgraded)
         let seeded = server.psql(upgraded, """
             insert into public.integrations (owner_id, provider_config_key, connection_id, granted_scopes) values ('org-a', 'gmail', 'c1', array['s']);

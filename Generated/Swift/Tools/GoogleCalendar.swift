@@ -21,7 +21,7 @@ public enum GoogleCalendar {
         public static let description = "List upcoming events of a calendar"
         public static let method = KeywayRuntime.HTTPMethod.GET
         public static let endpoint = "/calendar/v3/calendars/{calendarId}/events"
-        public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar"]
+        public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar.events"]
         public static let providerConfigKey = "google-calendar"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["calendarId": .path, "timeMin": .query, "maxResults": .query, "singleEvents": .query]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
@@ -43,7 +43,7 @@ public enum GoogleCalendar {
                 ]),
                 "singleEvents": .object([
                     "type": .string("boolean"),
-                    "description": .string("Expand recurring events"),
+                    "description": .string("Expand recurring events into single occurrences"),
                     "default": .bool(true),
                 ]),
             ]),
@@ -60,7 +60,7 @@ public enum GoogleCalendar {
             public var timeMin: Swift.String?
             /// Maximum number of events (default: 25)
             public var maxResults: Swift.Int?
-            /// Expand recurring events (default: true)
+            /// Expand recurring events into single occurrences (default: true)
             public var singleEvents: Swift.Bool?
 
             public init(calendarId: Swift.String, timeMin: Swift.String? = nil, maxResults: Swift.Int? = nil, singleEvents: Swift.Bool? = nil) {
@@ -92,15 +92,25 @@ public enum GoogleCalendar {
         public static let description = "Create an event in a calendar"
         public static let method = KeywayRuntime.HTTPMethod.POST
         public static let endpoint = "/calendar/v3/calendars/{calendarId}/events"
-        public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar"]
+        public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar.events"]
         public static let providerConfigKey = "google-calendar"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["calendarId": .path, "summary": .body, "description": .body, "start": .body, "end": .body, "attendees": .body]
+        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["calendarId": .path, "sendUpdates": .query, "summary": .body, "description": .body, "start": .body, "end": .body, "attendees": .body]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
             "properties": .object([
                 "calendarId": .object([
                     "type": .string("string"),
                     "description": .string("Calendar ID ('primary' for the user's main calendar)"),
+                ]),
+                "sendUpdates": .object([
+                    "type": .string("string"),
+                    "description": .string("Who receives an email invitation"),
+                    "enum": .array([
+                        .string("all"),
+                        .string("externalOnly"),
+                        .string("none"),
+                    ]),
+                    "default": .string("all"),
                 ]),
                 "summary": .object([
                     "type": .string("string"),
@@ -112,31 +122,41 @@ public enum GoogleCalendar {
                 ]),
                 "start": .object([
                     "type": .string("object"),
-                    "description": .string("When the event starts"),
+                    "description": .string("When the event starts (dateTime for a timed event, date for an all-day one)"),
                     "properties": .object([
                         "dateTime": .object([
                             "type": .string("string"),
                             "description": .string("Start time (RFC 3339)"),
                             "format": .string("date-time"),
                         ]),
-                    ]),
-                    "required": .array([
-                        .string("dateTime"),
+                        "date": .object([
+                            "type": .string("string"),
+                            "description": .string("Start date of an all-day event (YYYY-MM-DD)"),
+                        ]),
+                        "timeZone": .object([
+                            "type": .string("string"),
+                            "description": .string("IANA time zone of the start, like Europe/Paris"),
+                        ]),
                     ]),
                     "additionalProperties": .bool(false),
                 ]),
                 "end": .object([
                     "type": .string("object"),
-                    "description": .string("When the event ends"),
+                    "description": .string("When the event ends (dateTime for a timed event, date for an all-day one)"),
                     "properties": .object([
                         "dateTime": .object([
                             "type": .string("string"),
                             "description": .string("End time (RFC 3339)"),
                             "format": .string("date-time"),
                         ]),
-                    ]),
-                    "required": .array([
-                        .string("dateTime"),
+                        "date": .object([
+                            "type": .string("string"),
+                            "description": .string("End date of an all-day event (YYYY-MM-DD, exclusive)"),
+                        ]),
+                        "timeZone": .object([
+                            "type": .string("string"),
+                            "description": .string("IANA time zone of the end, like Europe/Paris"),
+                        ]),
                     ]),
                     "additionalProperties": .bool(false),
                 ]),
@@ -171,19 +191,22 @@ public enum GoogleCalendar {
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Calendar ID ('primary' for the user's main calendar)
             public var calendarId: Swift.String
+            /// Who receives an email invitation (default: "all")
+            public var sendUpdates: Swift.String?
             /// Title of the event
             public var summary: Swift.String
             /// Notes shown with the event
             public var description: Swift.String?
-            /// When the event starts
+            /// When the event starts (dateTime for a timed event, date for an all-day one)
             public var start: Start
-            /// When the event ends
+            /// When the event ends (dateTime for a timed event, date for an all-day one)
             public var end: End
             /// People to invite
             public var attendees: [AttendeesItem]?
 
-            public init(calendarId: Swift.String, summary: Swift.String, description: Swift.String? = nil, start: Start, end: End, attendees: [AttendeesItem]? = nil) {
+            public init(calendarId: Swift.String, sendUpdates: Swift.String? = nil, summary: Swift.String, description: Swift.String? = nil, start: Start, end: End, attendees: [AttendeesItem]? = nil) {
                 self.calendarId = calendarId
+                self.sendUpdates = sendUpdates
                 self.summary = summary
                 self.description = description
                 self.start = start
@@ -193,6 +216,7 @@ public enum GoogleCalendar {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case calendarId = "calendarId"
+                case sendUpdates = "sendUpdates"
                 case summary = "summary"
                 case description = "description"
                 case start = "start"
@@ -201,6 +225,7 @@ public enum GoogleCalendar {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.oneOf(self.sendUpdates, ["all", "externalOnly", "none"], field: "sendUpdates")
                 try self.start.validate()
                 try self.end.validate()
                 for item in self.attendees ?? [] {
@@ -211,14 +236,22 @@ public enum GoogleCalendar {
 
         public struct Start: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// Start time (RFC 3339) (format: date-time)
-            public var dateTime: Swift.String
+            public var dateTime: Swift.String?
+            /// Start date of an all-day event (YYYY-MM-DD)
+            public var date: Swift.String?
+            /// IANA time zone of the start, like Europe/Paris
+            public var timeZone: Swift.String?
 
-            public init(dateTime: Swift.String) {
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
                 self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
             }
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
@@ -228,14 +261,22 @@ public enum GoogleCalendar {
 
         public struct End: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// End time (RFC 3339) (format: date-time)
-            public var dateTime: Swift.String
+            public var dateTime: Swift.String?
+            /// End date of an all-day event (YYYY-MM-DD, exclusive)
+            public var date: Swift.String?
+            /// IANA time zone of the end, like Europe/Paris
+            public var timeZone: Swift.String?
 
-            public init(dateTime: Swift.String) {
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
                 self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
             }
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {

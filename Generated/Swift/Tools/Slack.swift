@@ -14,13 +14,13 @@ public enum Slack {
 
     /// Send a message to a Slack channel
     ///
-    /// `POST /api/chat.postMessage`
+    /// `POST /chat.postMessage`
     public struct SendMessage: KeywayRuntime.StandardRequestTool {
         public static let qualifiedName = "slack_send_message"
         public static let name = "send_message"
         public static let description = "Send a message to a Slack channel"
         public static let method = KeywayRuntime.HTTPMethod.POST
-        public static let endpoint = "/api/chat.postMessage"
+        public static let endpoint = "/chat.postMessage"
         public static let scopes: [Swift.String] = ["chat:write"]
         public static let providerConfigKey = "slack"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["channel": .body, "text": .body]
@@ -66,13 +66,13 @@ public enum Slack {
 
     /// List the public channels of the workspace
     ///
-    /// `GET /api/conversations.list`
+    /// `GET /conversations.list`
     public struct ListChannels: KeywayRuntime.StandardRequestTool {
         public static let qualifiedName = "slack_list_channels"
         public static let name = "list_channels"
         public static let description = "List the public channels of the workspace"
         public static let method = KeywayRuntime.HTTPMethod.GET
-        public static let endpoint = "/api/conversations.list"
+        public static let endpoint = "/conversations.list"
         public static let scopes: [Swift.String] = ["channels:read"]
         public static let providerConfigKey = "slack"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query, "exclude_archived": .query]
@@ -116,13 +116,13 @@ public enum Slack {
 
     /// List the members of the workspace
     ///
-    /// `GET /api/users.list`
+    /// `GET /users.list`
     public struct ListUsers: KeywayRuntime.StandardRequestTool {
         public static let qualifiedName = "slack_list_users"
         public static let name = "list_users"
         public static let description = "List the members of the workspace"
         public static let method = KeywayRuntime.HTTPMethod.GET
-        public static let endpoint = "/api/users.list"
+        public static let endpoint = "/users.list"
         public static let scopes: [Swift.String] = ["users:read"]
         public static let providerConfigKey = "slack"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query]
