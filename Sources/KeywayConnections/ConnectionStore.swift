@@ -122,7 +122,7 @@ public struct ConnectionStore: Sendable {
         let owner = tags[ConnectionTags.organization].flatMap { $0.isEmpty ? nil : $0 } ?? user
         let scopes = Self.grantedScopes(remote)
         let expiresAt: String? = { if case .string(let s)? = remote["credentials"]?["expires_at"] { return s }; return nil }()
-        return try await server { connection -> WebhookOutcome in
+        let outcome = try await server { connection -> WebhookOutcome in
             try await requireIntegration(providerConfigKey, connection)
             if let slug = tags[ConnectionTags.connector] {
                 let instance = tags[ConnectionTags.instance].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
@@ -171,6 +171,21 @@ public struct ConnectionStore: Sendable {
                 """, binds(owner, providerConfigKey, connectionID, scopes, user, expiresAt))
             return .connected(.init(table: .integrations, owner: owner, user: user, connector: nil, instance: nil,
                                     connectionID: connectionID, grantedScopes: scopes, replaced: replaced))
+        }
+        await retire(outcome, providerConfigKey: providerConfigKey)
+        return outcome
+    }
+
+    /// A reconnect replaced another connection in the same row: that one is deleted at
+    /// Nango too, so its OAuth grant does not outlive the row (and a late replay of its
+    /// creation finds it gone). Best effort: the new row is already committed; a failure
+    /// is logged, and the outcome still names the connection.
+    func retire(_ outcome: WebhookOutcome, providerConfigKey: String) async {
+        guard case .connected(let connected) = outcome, let old = connected.replaced else { return }
+        do {
+            try await nango.deleteConnection(id: old, providerConfigKey: providerConfigKey)
+        } catch {
+            logger.error("the replaced connection could not be deleted at Nango; delete it by hand", metadata: ["connection_id": "\(old)", "provider_config_key": "\(providerConfigKey)"])
         }
     }
 
@@ -304,7 +319,7 @@ public enum WebhookOutcome: Sendable, Equatable, CustomStringConvertible {
         public var instance: String?
         public var connectionID: String
         public var grantedScopes: [String]
-        /// The connection this one replaced (a reconnect): delete it at Nango.
+        /// The connection this one replaced (a reconnect); the store deletes it at Nango.
         public var replaced: String?
 
         public init(table: Table, owner: String, user: String, connector: String?, instance: String?, connectionID: String, grantedScopes: [String], replaced: String?) {

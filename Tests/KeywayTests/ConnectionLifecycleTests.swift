@@ -144,13 +144,26 @@ struct ConnectionLifecycleTests {
                 == .failure(.needsReauth(providerConfigKey: "gmail", reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")))
         _ = try await store.sync(connectionID: "conn-a1", providerConfigKey: "gmail")
 
+        // 7b. A1 reconnects Gmail (a new Nango connection for the same row): the old one is
+        //     deleted at Nango, so its grant does not outlive the row.
+        nango.add("conn-a1-new", scopes: "\(Self.send) \(Self.readonly) https://www.googleapis.com/auth/gmail.labels", tags: tagsA1)
+        let (again, againHeaders) = Self.signed(Self.creation("conn-a1-new", "gmail", tags: tagsA1))
+        #expect(try await store.ingest(body: again, headers: againHeaders) == .connected(.init(
+            table: .connectorConnections, owner: "org-a", user: "user-a1", connector: "gmail", instance: "default", connectionID: "conn-a1-new",
+            grantedScopes: ["https://www.googleapis.com/auth/gmail.labels", Self.readonly, Self.send], replaced: "conn-a1")))
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path)" } == "DELETE /connection/conn-a1")
+        #expect(try await store.ingest(body: body, headers: headers) == .revoked(0), "a late replay of the old creation finds it gone")
+        #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .success(.object(["messages": .array([])])))
+        #expect(nango.stub.requests.last?.header("Connection-Id") == "conn-a1-new")
+
         // 8. Disconnect through the server: deleted at Nango, revoked here; a late replay
         //    of the creation does not bring it back.
-        #expect(try await store.disconnect(connectionID: "conn-a1", providerConfigKey: "gmail") == 1)
-        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" })" } == "DELETE /connection/conn-a1 [\"provider_config_key=gmail\"]")
+        #expect(try await store.disconnect(connectionID: "conn-a1-new", providerConfigKey: "gmail") == 1)
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" })" } == "DELETE /connection/conn-a1-new [\"provider_config_key=gmail\"]")
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .failure(.notConnected(providerConfigKey: "gmail")))
-        #expect(try await store.ingest(body: body, headers: headers) == .revoked(0))
-        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:revoked:\(Self.readonly) \(Self.send)\ni:org-a:user-a2:slack:conn-org-slack:active\n")
+        let (latest, latestHeaders) = Self.signed(Self.creation("conn-a1-new", "gmail", tags: tagsA1))
+        #expect(try await store.ingest(body: latest, headers: latestHeaders) == .revoked(0))
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1-new:revoked:https://www.googleapis.com/auth/gmail.labels \(Self.readonly) \(Self.send)\ni:org-a:user-a2:slack:conn-org-slack:active\n")
 
         // 9. Bad webhooks: refused with a typed error, nothing written.
         let snapshot = rows()
@@ -158,7 +171,7 @@ struct ConnectionLifecycleTests {
         nango.add("conn-b-hubspot", scopes: "oauth", tags: tagsB)
         nango.add("conn-b-hubspot-2", scopes: "oauth", tags: tagsB.merging(["keyway_instance": "second"]) { $1 })
         nango.add("conn-x", scopes: "", tags: [:])
-        let creation = Self.creation("conn-a1", "gmail", tags: tagsA1)
+        let creation = Self.creation("conn-a1-new", "gmail", tags: tagsA1)
         var rejections: [String] = []
         for (label, payload, headers) in [
             ("unsigned", Data(creation.utf8), ["Content-Type": "application/json"]),
@@ -201,7 +214,7 @@ struct ConnectionLifecycleTests {
             "connector of another integration: connector 'slack' is built on 'slack', not on 'gmail'",
             "second hubspot connection: the database refused the connection: keyway: connector hubspot allows one connection per user (multiple_connections: false in its manifest); use instance_id 'default' to replace the connection",
         ])
-        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1:revoked:\(Self.readonly) \(Self.send)\nc:user-b:user-b:hubspot:default:conn-b-hubspot:active:oauth\ni:org-a:user-a2:slack:conn-org-slack:active\n")
+        #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1-new:revoked:https://www.googleapis.com/auth/gmail.labels \(Self.readonly) \(Self.send)\nc:user-b:user-b:hubspot:default:conn-b-hubspot:active:oauth\ni:org-a:user-a2:slack:conn-org-slack:active\n")
         #expect(!rejections.joined().contains("ya29.secret") && !rejections.joined().contains(Self.signingKey), "no secret in an error")
     }
 }
