@@ -39,6 +39,9 @@ public struct ToolsEmitter: Emitter {
             var customFile: String
             var conformance: String
             var inputLocations: String
+            /// `wire:` names by input name, when any input has one.
+            var hasWireNames: Bool
+            var wireNames: String
             var schema: String
             var structs: [Struct]
         }
@@ -99,6 +102,7 @@ public struct ToolsEmitter: Emitter {
             tools: connector.tools.map { tool in
                 let typeName = SwiftIdentifier.upperCamel(tool.name)
                 let locations = tool.inputs.map { s($0.name) + ": ." + $0.location.rawValue }
+                let wires = tool.inputs.compactMap { input in input.wire.map { s(input.name) + ": " + s($0) } }
                 return View.ToolView(
                     typeName: typeName, qualifiedName: s(JSONSchema.qualifiedName(connector, tool)), name: s(tool.name),
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
@@ -107,6 +111,7 @@ public struct ToolsEmitter: Emitter {
                     custom: tool.request == .custom, customFile: "Generated/Swift/Custom/\(connectorType(connector))+\(typeName).swift",
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
                     inputLocations: locations.isEmpty ? "[:]" : "[" + locations.joined(separator: ", ") + "]",
+                    hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: "[" + wires.joined(separator: ", ") + "]",
                     schema: JSONSchema.input(of: tool).swift(indent: 2),
                     structs: structs(for: tool))
             })

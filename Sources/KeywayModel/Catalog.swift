@@ -190,11 +190,18 @@ public struct ToolInput: Sendable, Equatable {
     public var schema: InputSchema
     /// Where the value goes in the request, resolved (never absent after validation).
     public var location: InputLocation
-    public init(name: String, schema: InputSchema, location: InputLocation) {
+    /// `wire:`: the name in the query, header or body when it is not the input's own
+    /// (`expand[]`, `Notion-Version`, `$filter`); the model still sees `name`.
+    public var wire: String?
+    public init(name: String, schema: InputSchema, location: InputLocation, wire: String? = nil) {
         self.name = name
         self.schema = schema
         self.location = location
+        self.wire = wire
     }
+
+    /// The name the provider receives.
+    public var wireName: String { wire ?? name }
 }
 
 public enum InputLocation: String, Sendable, CaseIterable {

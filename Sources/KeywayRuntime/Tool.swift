@@ -52,6 +52,13 @@ extension AgentTool {
 /// the JSON body, as `inputLocations` says (keyed by JSON name).
 public protocol StandardRequestTool: AgentTool {
     static var inputLocations: [String: InputLocation] { get }
+    /// The name each input has on the wire when it is not its own (`expand[]`,
+    /// `Notion-Version`), keyed by input name.
+    static var inputWireNames: [String: String] { get }
+}
+
+extension StandardRequestTool {
+    public static var inputWireNames: [String: String] { [:] }
 }
 
 extension StandardRequestTool {
@@ -62,7 +69,7 @@ extension StandardRequestTool {
         } catch {
             throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
         }
-        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations)
+        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations, wireNames: inputWireNames)
     }
 }
 
@@ -92,7 +99,7 @@ public struct ToolRequest: Sendable, Equatable {
     /// Characters left as they are in a path segment (RFC 3986 unreserved).
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation]) throws(ToolFailure) -> ToolRequest {
+    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:]) throws(ToolFailure) -> ToolRequest {
         guard case .object(let fields) = input else { throw .invalidInput(field: "", reason: "must be a JSON object") }
         var request = ToolRequest(method: method, path: endpoint)
         var body: [String: JSONValue] = [:]
@@ -108,14 +115,14 @@ public struct ToolRequest: Sendable, Equatable {
                 request.path = request.path.replacingOccurrences(of: "{\(name)}", with: segment)
             case .query:
                 guard let text = value.parameterText else { throw .invalidInput(field: name, reason: "must be a string, number or boolean") }
-                request.query.append((name, text))
+                request.query.append((wireNames[name] ?? name, text))
             case .header:
                 guard let text = value.parameterText, !text.contains("\r"), !text.contains("\n") else {
                     throw .invalidInput(field: name, reason: "must be a single-line string")
                 }
-                request.headers.append((name, text))
+                request.headers.append((wireNames[name] ?? name, text))
             case .body:
-                body[name] = value
+                body[wireNames[name] ?? name] = value
             }
         }
         if !body.isEmpty || (method != .GET && method != .DELETE && locations.values.contains(.body)) {

@@ -77,7 +77,7 @@ extension NodeReader {
                 error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                 continue
             }
-            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
+            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys + ["wire"]),
                   let schema = inputSchema(fields, "input '\(entry.key)'") else { continue }
             var location: InputLocation
             if fields["in"] != nil {
@@ -98,7 +98,19 @@ extension NodeReader {
             if location == .path || location == .query || location == .header, !schema.type.isScalar {
                 error(entry.keyLocation, "input '\(entry.key)' is \(schema.type.name == "array" ? "an array" : "an object") and cannot go in the \(location.rawValue); use in: body")
             }
-            inputs.append(ToolInput(name: entry.key, schema: schema, location: location))
+            var wire: String?
+            if let w = string(fields, "wire", "input '\(entry.key)'", required: false) {
+                if let problem = Self.wireProblem(w.value, location: location, input: entry.key) {
+                    error(w.location, problem)
+                } else if let other = inputs.first(where: { $0.location == location && Self.sameWireName($0.wireName, w.value, location) }) {
+                    error(w.location, "wire name '\(w.value.forDiagnostic)' is also input '\(other.name)''s in the \(location.rawValue); each input needs its own")
+                } else {
+                    wire = w.value
+                }
+            } else if let other = inputs.first(where: { $0.location == location && $0.wire != nil && Self.sameWireName($0.wireName, entry.key, location) }) {
+                error(entry.keyLocation, "input '\(entry.key)' goes in the \(location.rawValue) under the name input '\(other.name)' already sends; give one of them another 'wire'")
+            }
+            inputs.append(ToolInput(name: entry.key, schema: schema, location: location, wire: wire))
         }
         for placeholder in placeholders where !inputs.contains(where: { $0.name == placeholder }) {
             if let e = endpoint, namedEntries(f, "input")?.contains(where: { $0.key == placeholder }) != true {
@@ -142,6 +154,27 @@ extension NodeReader {
         let names = Tool.placeholders(in: endpoint)
         if Set(names).count != names.count { return "the endpoint names the same placeholder twice" }
         return nil
+    }
+
+    /// Why a `wire:` name cannot be used, if it cannot.
+    static func wireProblem(_ wire: String, location: InputLocation, input: String) -> String? {
+        if location == .path { return "input '\(input)' goes in the path, where it is named by its '{\(input)}' placeholder; remove 'wire'" }
+        if wire.isEmpty || wire.utf8.count > 128 { return "'wire' must be 1 to 128 characters" }
+        if wire == input { return "'wire' is the input's own name; remove it" }
+        if wire.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "'wire' must not contain spaces or control characters"
+        }
+        if location == .header {
+            // RFC 9110 field names are tokens.
+            let tchar = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".unicodeScalars)
+            if !wire.unicodeScalars.allSatisfy(tchar.contains) { return "a header name is letters, digits and !#$%&'*+-.^_`|~ only (RFC 9110), not '\(wire.forDiagnostic)'" }
+        }
+        return nil
+    }
+
+    /// Header names compare without case; query and body names exactly.
+    static func sameWireName(_ a: String, _ b: String, _ location: InputLocation) -> Bool {
+        location == .header ? a.lowercased() == b.lowercased() : a == b
     }
 
     /// An input's type and constraints. `fields` was already checked for unknown keys.

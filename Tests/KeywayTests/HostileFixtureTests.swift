@@ -50,7 +50,7 @@ struct HostileFixtureTests {
         #expect(request.path == "/v1/s%2F1/items")
         #expect(request.headers.contains { $0.name == "in" && $0.value == "h" })
         let body = try KeywayRuntime.JSONValue(json: try #require(request.body))
-        #expect(body == .object(["class": .string("c\\d"), "validate": .bool(false), "init": .number(4),
+        #expect(body == .object(["class": .string("c\\d"), "validate": .bool(false), "init\"]);exit(1)//\u{202E}\\(x)$": .number(4),
                                  "Type": .object(["default": .string("https://example.com"), "protocol": .array([.string("a@b.co")])])]))
         var bad = input
         bad.class = "z"

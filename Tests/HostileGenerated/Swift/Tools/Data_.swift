@@ -24,6 +24,7 @@ public enum Data_ {
         public static let scopes: [Swift.String] = ["scope:\"quoted\"\\"]
         public static let providerConfigKey = "data"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["self": .path, "class": .body, "validate": .body, "init": .body, "in": .header, "Type": .body]
+        public static let inputWireNames: [Swift.String: Swift.String] = ["init": "init\"]);exit(1)//\u{202E}\\(x)$"]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
             "properties": .object([
