@@ -104,7 +104,10 @@ public struct MigrationEmitter: Sendable {
                 // Slugs are ^[a-z0-9][a-z0-9-]*$ (validated), so one can name a constraint.
                 precondition(!slug.isEmpty && slug.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
                 if pg {
+                    // The share lock holds off new connections until this migration commits,
+                    // so none slips in between the guard and the update.
                     out.append("""
+                        lock table public.connector_connections in share mode;
                         do $guard$
                         begin
                           if exists (select 1 from public.connector_connections where connector_slug = \(q(slug)) and instance_id <> 'default') then

@@ -84,6 +84,7 @@ struct PostgresTests {
             else if out.contains("duplicate key") || out.contains("already backs") { outcome = "one row per connection" }
             else if out.contains("allows one connection per user") { outcome = "one connection per user" }
             else if out.contains("violates foreign key constraint") { outcome = "foreign key" }
+            else if out.contains("violates check constraint") { outcome = "check" }
             else { outcome = "error: " + out }
             outcomes.append("\(label) → \(outcome)")
         }
@@ -123,6 +124,7 @@ struct PostgresTests {
         attempt("server adds A1 a second HubSpot connection", "insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, instance_id, connection_id) values ('org-a', 'a1', 'hubspot', 'hubspot', 'two', 'x')", role: "service_role")
         attempt("server adds A1 a second Gmail account", "insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, instance_id, connection_id) values ('org-a', 'a1', 'gmail', 'gmail', 'work', 'conn-a1-work') returning instance_id", role: "service_role")
         attempt("server files a connector connection under another integration", "insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('org-a', 'a3', 'gmail', 'slack', 'y')", role: "service_role")
+        attempt("server files a row with an empty owner", "insert into public.integrations (owner_id, provider_config_key, connection_id) values ('', 'hubspot', 'z')", role: "service_role")
         attempt("server marks needs_reauth; updated_at moves", "update public.integrations set status = 'needs_reauth', updated_at = '2000-01-01' where connection_id = 'conn-a' returning updated_at = now()", role: "service_role")
         #expect(outcomes == [
             "A1 (Clerk v2) reads integrations → conn-a conn-a-slack",
@@ -155,6 +157,7 @@ struct PostgresTests {
             "server adds A1 a second HubSpot connection → one connection per user",
             "server adds A1 a second Gmail account → work",
             "server files a connector connection under another integration → foreign key",
+            "server files a row with an empty owner → check",
             "server marks needs_reauth; updated_at moves → t",
         ])
 
@@ -178,7 +181,7 @@ struct PostgresTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         let plan = try #require(lines.first { $0.hasPrefix("1..") })
         let planned = Int(plan.dropFirst(3)) ?? -1
-        #expect(planned == 54)
+        #expect(planned == 55)
         #expect(lines.filter { $0.hasPrefix("ok ") }.count == planned)
         #expect(lines.filter { $0.hasPrefix("not ok") } == [])
     }

@@ -200,3 +200,51 @@ struct TrustBoundaryTests {
         #expect(try Pipeline.projectConfig(path: packageRoot.appendingPathComponent("keyway.yaml").path) == .default)
     }
 }
+
+/// The attacks of a second, independent pass (isolation levels, Supabase's default
+/// privileges), kept as regressions.
+@Suite("Trust boundary: isolation levels and Supabase's default privileges", .serialized)
+struct TrustBoundaryIsolationTests {
+    @Test("one Nango connection backs one row even when the second writer reads an older snapshot (REPEATABLE READ, SERIALIZABLE)")
+    func isolationLevels() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        for level in ["repeatable read", "serializable"] {
+            let id = "dup-" + level.prefix(3)
+            let first = try await connect(server, db), second = try await connect(server, db)
+            var outcome = ""
+            do {
+                try await second.run(script: "begin isolation level \(level); set local role service_role; select count(*) from public.connectors")
+                try await first.run(script: "set role service_role; insert into public.integrations (owner_id, provider_config_key, connection_id) values ('org-\(id)', 'slack', '\(id)')")
+                do {
+                    try await second.run(script: "insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id) values ('org-b', 'b1', 'slack', 'slack', '\(id)')")
+                    try await second.run(script: "commit")
+                    outcome = "committed"
+                } catch {
+                    outcome = PostgresMigrationDatabase.describe(error)
+                    try? await second.run(script: "rollback")
+                }
+            } catch {
+                outcome = "setup failed: \(PostgresMigrationDatabase.describe(error))"
+            }
+            await first.close()
+            await second.close()
+            #expect(outcome.hasPrefix("keyway: Nango connection \(id) of slack already backs a row") || outcome.contains("could not serialize"), "\(level): \(outcome)")
+            #expect(server.psql(db, "select count(*) from public.connector_connections where connection_id = '\(id)'").output == "0\n")
+        }
+    }
+
+    @Test("with Supabase's default privileges (every new public function executable by anon), anon still cannot call the tenant functions")
+    func supabaseDefaultPrivileges() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try #require(server.psql(db, "alter default privileges in schema public grant execute on functions to anon, authenticated, service_role; alter default privileges in schema public grant all on tables to anon, authenticated, service_role;").status == 0)
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        #expect(server.psql(db, "select string_agg(p.proname || ':' || has_function_privilege('anon', p.oid, 'execute'), ',' order by p.proname) from pg_proc p where p.pronamespace in ('public'::regnamespace, 'keyway'::regnamespace)").output
+                == "one_connection_unless_multiple:false,one_row_per_connection:false,requesting_owner_id:false,requesting_user_id:false,touch_updated_at:false\n")
+        #expect(server.psql(db, "select count(*) from information_schema.role_table_grants where table_schema = 'public' and grantee = 'anon'").output == "0\n")
+        #expect(server.psql(db, "select string_agg(table_name || ':' || privilege_type, ',' order by table_name, privilege_type) from information_schema.role_table_grants where table_schema = 'public' and grantee = 'authenticated'").output
+                == "connector_connections:SELECT,connectors:SELECT,integration_providers:SELECT,integration_scopes:SELECT,integrations:SELECT\n")
+    }
+}

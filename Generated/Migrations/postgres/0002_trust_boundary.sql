@@ -1,6 +1,8 @@
 -- keyway migration 0002 "trust_boundary" for PostgreSQL (Supabase roles: anon, authenticated, service_role).
 -- Released history: never edit this file; change the manifests and run `keyway migrate diff`.
 
+-- (anon is named in the revokes: Supabase's default privileges grant it every new
+-- function in public, which revoking from public alone leaves in place.)
 -- The tenant of a request, from the JWT claims PostgREST sets (request.jwt.claims), by
 -- the claim paths of keyway.yaml's `tenancy:` (sub for the user;
 -- o.id, org_id for the organisation). requesting_owner_id(): the organisation,
@@ -15,7 +17,7 @@ as $function$
   select coalesce(nullif(request.claims #>> '{o,id}', ''), nullif(request.claims #>> '{org_id}', ''), nullif(request.claims #>> '{sub}', ''))
   from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as request
 $function$;
-revoke all on function public.requesting_owner_id() from public;
+revoke all on function public.requesting_owner_id() from public, anon;
 grant execute on function public.requesting_owner_id() to authenticated, service_role;
 
 create or replace function public.requesting_user_id()
@@ -27,7 +29,7 @@ as $function$
   select coalesce(nullif(request.claims #>> '{sub}', ''))
   from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as request
 $function$;
-revoke all on function public.requesting_user_id() from public;
+revoke all on function public.requesting_user_id() from public, anon;
 grant execute on function public.requesting_user_id() to authenticated, service_role;
 
 -- Upgrade to the trust boundary (table format 2): connection rows become the server's.
@@ -53,6 +55,10 @@ begin
   join public.connector_connections cc on cc.connector_slug = c.slug and cc.connection_id = i.connection_id;
   if shared is not null then
     raise exception 'keyway: Nango connections back both an integrations row and a connector_connections row (%); keep one row per connection, then apply again', shared;
+  end if;
+  if exists (select 1 from public.integrations where owner_id = '' or connection_id = '')
+     or exists (select 1 from public.connector_connections where owner_id = '' or user_id = '' or connection_id = '') then
+    raise exception 'keyway: connection rows with an empty owner_id, user_id or connection_id belong to no one; delete them, then apply again';
   end if;
   select string_agg(format('%s (user %s)', cc.connector_slug, cc.user_id), ', ' order by cc.connector_slug, cc.user_id) into shared
   from public.connector_connections cc join public.connectors c on c.slug = cc.connector_slug
@@ -80,6 +86,8 @@ alter table public.integrations add constraint integrations_status_check check (
 alter table public.integrations add column connected_by text;
 alter table public.integrations add column expires_at timestamptz;
 alter table public.integrations add constraint integrations_connection_key unique (provider_config_key, connection_id);
+alter table public.integrations add constraint integrations_owner_id_check check (owner_id <> '');
+alter table public.integrations add constraint integrations_connection_id_check check (connection_id <> '');
 
 alter table public.connector_connections alter column owner_id drop default;
 alter table public.connector_connections drop constraint connector_connections_status_check;
@@ -90,6 +98,9 @@ update public.connector_connections cc set provider_config_key = c.provider_conf
 alter table public.connector_connections alter column provider_config_key set not null;
 alter table public.connector_connections drop constraint connector_connections_connector_slug_fkey;
 alter table public.connector_connections add constraint connector_connections_connection_key unique (provider_config_key, connection_id);
+alter table public.connector_connections add constraint connector_connections_owner_id_check check (owner_id <> '');
+alter table public.connector_connections add constraint connector_connections_user_id_check check (user_id <> '');
+alter table public.connector_connections add constraint connector_connections_connection_id_check check (connection_id <> '');
 alter table public.connector_connections add constraint connector_connections_connector_fkey foreign key (connector_slug, provider_config_key)
     references public.connectors (slug, provider_config_key) on update cascade;
 
@@ -110,26 +121,47 @@ begin
   return new;
 end
 $function$;
-revoke all on function keyway.touch_updated_at() from public;
+revoke all on function keyway.touch_updated_at() from public, anon, authenticated;
+
+-- One Nango connection backs one row, across both tables and at every isolation level:
+-- each row claims its connection in keyway.nango_connections, whose primary key holds
+-- even where a check on a snapshot would not (REPEATABLE READ, SERIALIZABLE). The
+-- function runs as its owner (security definer, fixed search_path) so that the server's
+-- role needs no privilege on the private schema; it runs after the row is written, so
+-- an upsert that updates instead of inserting claims nothing twice.
+create table keyway.nango_connections (
+  provider_config_key text not null,
+  connection_id text not null,
+  primary key (provider_config_key, connection_id)
+);
+revoke all on table keyway.nango_connections from public;
 
 create or replace function keyway.one_row_per_connection()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $function$
 begin
-  perform pg_advisory_xact_lock(hashtextextended(new.provider_config_key || '/' || new.connection_id, 0));
-  if (tg_table_name = 'integrations' and exists (
-        select 1 from public.connector_connections c where c.provider_config_key = new.provider_config_key and c.connection_id = new.connection_id))
-     or (tg_table_name = 'connector_connections' and exists (
-        select 1 from public.integrations i where i.provider_config_key = new.provider_config_key and i.connection_id = new.connection_id)) then
-    raise exception 'keyway: Nango connection % of % already backs a row of the other connection table; one Nango connection backs one row', new.connection_id, new.provider_config_key
-      using errcode = '23505';
+  if tg_op = 'UPDATE' and old.provider_config_key = new.provider_config_key and old.connection_id = new.connection_id then
+    return null;
   end if;
-  return new;
+  if tg_op in ('UPDATE', 'DELETE') then
+    delete from keyway.nango_connections where provider_config_key = old.provider_config_key and connection_id = old.connection_id;
+  end if;
+  if tg_op = 'DELETE' then
+    return null;
+  end if;
+  begin
+    insert into keyway.nango_connections (provider_config_key, connection_id) values (new.provider_config_key, new.connection_id);
+  exception when unique_violation then
+    raise exception 'keyway: Nango connection % of % already backs a row; one Nango connection backs one row', new.connection_id, new.provider_config_key
+      using errcode = '23505';
+  end;
+  return null;
 end
 $function$;
-revoke all on function keyway.one_row_per_connection() from public;
+revoke all on function keyway.one_row_per_connection() from public, anon, authenticated;
 
 create or replace function keyway.one_connection_unless_multiple()
 returns trigger
@@ -145,15 +177,20 @@ begin
   return new;
 end
 $function$;
-revoke all on function keyway.one_connection_unless_multiple() from public;
+revoke all on function keyway.one_connection_unless_multiple() from public, anon, authenticated;
+
+-- Connections already filed (an upgrade) claim theirs.
+insert into keyway.nango_connections (provider_config_key, connection_id)
+  select provider_config_key, connection_id from public.integrations
+  union all select provider_config_key, connection_id from public.connector_connections;
 
 create trigger integrations_touch_updated_at before update on public.integrations
   for each row execute function keyway.touch_updated_at();
-create trigger integrations_one_row_per_connection before insert or update of provider_config_key, connection_id on public.integrations
+create trigger integrations_one_row_per_connection after insert or update of provider_config_key, connection_id or delete on public.integrations
   for each row execute function keyway.one_row_per_connection();
 create trigger connector_connections_touch_updated_at before update on public.connector_connections
   for each row execute function keyway.touch_updated_at();
-create trigger connector_connections_one_row_per_connection before insert or update of provider_config_key, connection_id on public.connector_connections
+create trigger connector_connections_one_row_per_connection after insert or update of provider_config_key, connection_id or delete on public.connector_connections
   for each row execute function keyway.one_row_per_connection();
 create trigger connector_connections_one_connection_unless_multiple before insert or update of connector_slug, instance_id on public.connector_connections
   for each row execute function keyway.one_connection_unless_multiple();

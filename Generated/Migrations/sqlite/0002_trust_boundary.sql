@@ -8,13 +8,15 @@
 -- cannot alter constraints, so the two connection tables are rebuilt (rows kept).
 -- Data the new constraints would reject stops the migration with a clear message.
 create temp table keyway_upgrade_check (
-  ok integer constraint "keyway: several connection rows share one Nango connection (in one table or across both), or a connector without multiple connections holds an instance other than 'default'; fix the rows, then apply again" check (ok)
+  ok integer constraint "keyway: a connection row has an empty owner, user or connection id, or several share one Nango connection (in one table or across both), or a connector without multiple connections holds an instance other than 'default'; fix the rows, then apply again" check (ok)
 );
 insert into keyway_upgrade_check (ok) select
   not exists (select 1 from integrations group by provider_config_key, connection_id having count(*) > 1)
   and not exists (select 1 from connector_connections cc join connectors c on c.slug = cc.connector_slug group by c.provider_config_key, cc.connection_id having count(*) > 1)
   and not exists (select 1 from connector_connections cc join connectors c on c.slug = cc.connector_slug where c.multiple_connections = 0 and cc.instance_id <> 'default')
-  and not exists (select 1 from integrations i join connectors c on c.provider_config_key = i.provider_config_key join connector_connections cc on cc.connector_slug = c.slug and cc.connection_id = i.connection_id);
+  and not exists (select 1 from integrations i join connectors c on c.provider_config_key = i.provider_config_key join connector_connections cc on cc.connector_slug = c.slug and cc.connection_id = i.connection_id)
+  and not exists (select 1 from integrations where owner_id = '' or connection_id = '')
+  and not exists (select 1 from connector_connections where owner_id = '' or user_id = '' or connection_id = '');
 drop table temp.keyway_upgrade_check;
 
 alter table integrations rename to keyway_format1_integrations;
@@ -28,9 +30,9 @@ create unique index connectors_slug_provider_key on connectors (slug, provider_c
 -- config key, one row per Nango connection.
 create table integrations (
   id text primary key not null default (lower(hex(randomblob(16)))),
-  owner_id text not null,
+  owner_id text not null check (owner_id <> ''),
   provider_config_key text not null references integration_providers (provider_config_key),
-  connection_id text not null,
+  connection_id text not null check (connection_id <> ''),
   status text not null default 'active' check (status in ('active', 'needs_reauth', 'expired', 'error', 'revoked')),
   granted_scopes text not null default '[]' check (json_valid(granted_scopes) and json_type(granted_scopes) = 'array'),
   metadata text not null default '{}' check (json_valid(metadata) and json_type(metadata) = 'object'),
@@ -47,11 +49,11 @@ create index integrations_provider_config_key_idx on integrations (provider_conf
 -- the connector allows multiple connections).
 create table connector_connections (
   id text primary key not null default (lower(hex(randomblob(16)))),
-  owner_id text not null,
-  user_id text not null,
+  owner_id text not null check (owner_id <> ''),
+  user_id text not null check (user_id <> ''),
   connector_slug text not null,
   instance_id text not null default 'default',
-  connection_id text not null,
+  connection_id text not null check (connection_id <> ''),
   status text not null default 'active' check (status in ('active', 'needs_reauth', 'expired', 'error', 'revoked')),
   granted_scopes text not null default '[]' check (json_valid(granted_scopes) and json_type(granted_scopes) = 'array'),
   metadata text not null default '{}' check (json_valid(metadata) and json_type(metadata) = 'object'),

@@ -8,7 +8,7 @@ create schema if not exists extensions;
 create extension if not exists pgtap with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
 set local search_path = public, extensions;
-select plan(53);
+select plan(54);
 
 -- The rows, written as the server writes them (the migration owner here).
 insert into public.integrations (owner_id, provider_config_key, connection_id) values
@@ -122,6 +122,9 @@ select throws_ok($$ insert into public.connector_connections (owner_id, user_id,
   '23505', null, 'connector_connections: a connection that backs an integrations row cannot back another row');
 select throws_ok($$ insert into public.integrations (owner_id, provider_config_key, connection_id) values ('keyway-org-c', 'data', 'keyway-conn-a1') $$,
   '23505', null, 'integrations: a connection that backs a connector_connections row cannot back another row');
+delete from public.integrations where connection_id = 'keyway-conn-b';
+select lives_ok($$ insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, instance_id, connection_id) values ('keyway-user-b', 'keyway-user-b', 'data', 'data', 'moved', 'keyway-conn-b') $$,
+  'a deleted row frees its Nango connection for another row');
 select lives_ok($$ update public.integrations set status = 'needs_reauth', updated_at = '2000-01-01' where connection_id = 'keyway-conn-a' $$,
   'integrations: service_role updates a status');
 select results_eq($$ select updated_at = now() from public.integrations where connection_id = 'keyway-conn-a' $$, $$ values (true) $$,
