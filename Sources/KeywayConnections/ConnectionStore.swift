@@ -23,7 +23,7 @@ public struct ConnectionStore: Sendable {
 
     public init(database: PostgresClient, nango: NangoClient, webhookSigningKey: String,
                 serverRole: String? = "service_role", tenantRole: String = "authenticated", logger: Logger = Logger(label: "keyway.connections")) {
-        precondition(serverRole.map(Self.isRoleName) ?? true && Self.isRoleName(tenantRole), "role names are plain identifiers")
+        precondition((serverRole.map(Self.isRoleName) ?? true) && Self.isRoleName(tenantRole), "role names are plain identifiers")
         self.database = database
         self.nango = nango
         self.signingKey = webhookSigningKey
@@ -78,19 +78,7 @@ public struct ConnectionStore: Sendable {
         case ("creation", true), ("override", true):
             return try await sync(connectionID: event.connectionID, providerConfigKey: event.providerConfigKey, tags: event.tags)
         case ("refresh", false):
-            let count = try await server { connection in
-                try await requireIntegration(event.providerConfigKey, connection)
-                var total = 0
-                for table in ["integrations", "connector_connections"] {
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                        update public.\(table) set status = 'needs_reauth'
-                        where provider_config_key = $1 and connection_id = $2 and status in ('active', 'expired', 'error') returning 1
-                        """, binds: binds(event.providerConfigKey, event.connectionID)), logger: logger).collect()
-                    total += rows.count
-                }
-                return total
-            }
-            return .markedNeedsReauth(count)
+            return .markedNeedsReauth(try await setStatus(.needsReauth, from: [.active, .expired, .error], event.connectionID, event.providerConfigKey))
         case ("deletion", _):
             // Nango does not send this today (a deleted connection sends no webhook); a
             // server that relays one gets the same effect as `disconnect`.
@@ -202,11 +190,18 @@ public struct ConnectionStore: Sendable {
     }
 
     func markRevoked(_ connectionID: String, _ providerConfigKey: String) async throws(WebhookRejection) -> Int {
+        try await setStatus(.revoked, from: [.active, .needsReauth, .expired, .error], connectionID, providerConfigKey)
+    }
+
+    /// Moves the rows of one Nango connection, in either table, from one of `from` to
+    /// `status`; the number of rows changed. The integration must be in the catalog.
+    func setStatus(_ status: ConnectionStatus, from: [ConnectionStatus], _ connectionID: String, _ providerConfigKey: String) async throws(WebhookRejection) -> Int {
         try await server { connection in
+            try await requireIntegration(providerConfigKey, connection)
             var total = 0
             for table in ["integrations", "connector_connections"] {
-                total += try await rows(connection, "update public.\(table) set status = 'revoked' where provider_config_key = $1 and connection_id = $2 and status <> 'revoked' returning 1",
-                                        binds(providerConfigKey, connectionID)).count
+                total += try await rows(connection, "update public.\(table) set status = $1 where provider_config_key = $2 and connection_id = $3 and status = any($4) returning 1",
+                                        binds(status.rawValue, providerConfigKey, connectionID, from.map(\.rawValue))).count
             }
             return total
         }

@@ -101,8 +101,8 @@ public struct MigrationEmitter: Sendable {
                 out.append("delete from \(schema)integrations where provider_config_key = \(q(key));")
                 out.append("delete from \(schema)integration_providers where provider_config_key = \(q(key));")
             case .restrictToOneConnection(let slug):
-                // Slugs are ^[a-z0-9][a-z0-9-]*$ (validated), so one can name a constraint.
-                precondition(!slug.isEmpty && slug.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
+                // Slugs are validated, so one can name a constraint.
+                precondition(Slug.isValid(slug))
                 if pg {
                     // The share lock holds off new connections until this migration commits,
                     // so none slips in between the guard and the update.

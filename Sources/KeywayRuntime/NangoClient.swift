@@ -113,7 +113,7 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         let response = try await send("DELETE", path, query: [("provider_config_key", providerConfigKey)])
         if (200..<300).contains(response.status) { return }
         let body = String(decoding: response.body.prefix(4096), as: UTF8.self)
-        if response.status == 400 && body.contains("unknown_connection") || response.status == 404 { return }
+        if (response.status == 400 && body.contains("unknown_connection")) || response.status == 404 { return }
         throw failure(response, providerConfigKey: providerConfigKey)
     }
 

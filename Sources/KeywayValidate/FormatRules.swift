@@ -5,10 +5,7 @@ import KeywayModel
 enum FormatRules {
     /// `^[a-z0-9][a-z0-9-]*$`, at most 64 characters: integration keys, connector slugs,
     /// providers. It also keeps `../` and `/` out of every file name derived from them.
-    static func isSlug(_ s: String) -> Bool {
-        guard let first = s.utf8.first, s.utf8.count <= 64 else { return false }
-        return isLowerAlnum(first) && s.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
-    }
+    static func isSlug(_ s: String) -> Bool { Slug.isValid(s) }
 
     /// Tool names: what LLM APIs accept for a function name, starting with a letter.
     /// `^[A-Za-z][A-Za-z0-9_-]{0,63}$`

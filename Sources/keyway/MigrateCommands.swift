@@ -215,26 +215,17 @@ struct MigrateAdopt: AsyncParsableCommand {
             rows, or an object that depends on the old table refuses the run by name, and nothing changes.
             """)
 
-    @Option(name: .long, help: "postgres://user:password@host:port/db?sslmode=require|disable (or $KEYWAY_DATABASE_URL).")
-    var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? ""
-    @Option(name: .long, help: "The PostgreSQL migrations folder.")
-    var migrations = "Generated/Migrations/postgres"
+    @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
-        let url: DatabaseURL
-        do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+        let url = try db.url()
         guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
-        let files = MigrationsFolder.files(in: migrations)
+        let files = MigrationsFolder.files(in: db.folder(url))
         do {
-            let db = try await PostgresMigrationDatabase.connect(url)
-            let report: Adopter.Report
-            do {
-                report = try await Adopter.adopt(files: files, database: db)
-            } catch {
-                await db.close()
-                throw error
+            let report = try await db.withDatabase(url) { database in
+                guard let postgres = database as? PostgresMigrationDatabase else { throw MigrationError("adopt needs a postgres:// database") }
+                return try await Adopter.adopt(files: files, database: postgres)
             }
-            await db.close()
             for name in report.applied { print("applied \(name)") }
             print("keyway: adopted \(report.rows) row\(report.rows == 1 ? "" : "s") into public.integrations; the old table is kept as \(report.keptAs) (not exposed): drop it once you are satisfied")
         } catch let error as MigrationError {

@@ -173,19 +173,23 @@ struct ConnectionLifecycleTests {
         nango.add("conn-x", scopes: "", tags: [:])
         let creation = Self.creation("conn-a1-new", "gmail", tags: tagsA1)
         var rejections: [String] = []
-        for (label, payload, headers) in [
+        let unsigned: [(String, Data, [String: String])] = [
             ("unsigned", Data(creation.utf8), ["Content-Type": "application/json"]),
             ("signed with another key", Data(creation.utf8), ["X-Nango-Hmac-Sha256": String(repeating: "0", count: 64)]),
-            ("not JSON", Self.signed("{not json").0, Self.signed("{not json").1),
-            ("no connection id", Self.signed(#"{"type": "auth", "operation": "creation", "success": true, "providerConfigKey": "gmail"}"#).0,
-             Self.signed(#"{"type": "auth", "operation": "creation", "success": true, "providerConfigKey": "gmail"}"#).1),
-            ("unknown integration", Self.signed(Self.creation("conn-x", "dropbox", tags: tagsA1)).0, Self.signed(Self.creation("conn-x", "dropbox", tags: tagsA1)).1),
-            ("no tenant tags", Self.signed(Self.creation("conn-x", "gmail", tags: [:])).0, Self.signed(Self.creation("conn-x", "gmail", tags: [:])).1),
-            ("unknown connector", Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "nope"])).0,
-             Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "nope"])).1),
-            ("connector of another integration", Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "slack"])).0,
-             Self.signed(Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "slack"])).1),
-        ] as [(String, Data, [String: String])] {
+        ]
+        let signedBodies: [(String, String)] = [
+            ("not JSON", "{not json"),
+            ("no connection id", #"{"type": "auth", "operation": "creation", "success": true, "providerConfigKey": "gmail"}"#),
+            ("unknown integration", Self.creation("conn-x", "dropbox", tags: tagsA1)),
+            ("no tenant tags", Self.creation("conn-x", "gmail", tags: [:])),
+            ("unknown connector", Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "nope"])),
+            ("connector of another integration", Self.creation("conn-x", "gmail", tags: ["end_user_id": "u", "keyway_connector": "slack"])),
+        ]
+        let signed = signedBodies.map { label, json -> (String, Data, [String: String]) in
+            let (body, headers) = Self.signed(json)
+            return (label, body, headers)
+        }
+        for (label, payload, headers) in unsigned + signed {
             do {
                 let outcome = try await store.ingest(body: payload, headers: headers)
                 rejections.append("\(label): accepted (\(outcome))")
@@ -195,10 +199,11 @@ struct ConnectionLifecycleTests {
         }
         #expect(rows() == snapshot, "the refused deliveries wrote nothing")
         // HubSpot allows one connection per user: the first is filed, a second instance is refused by the database.
-        _ = try await store.ingest(body: Self.signed(Self.creation("conn-b-hubspot", "hubspot", tags: tagsB)).0, headers: Self.signed(Self.creation("conn-b-hubspot", "hubspot", tags: tagsB)).1)
-        let second = Self.creation("conn-b-hubspot-2", "hubspot", tags: tagsB.merging(["keyway_instance": "second"]) { $1 })
+        let (firstHubSpot, firstHeaders) = Self.signed(Self.creation("conn-b-hubspot", "hubspot", tags: tagsB))
+        _ = try await store.ingest(body: firstHubSpot, headers: firstHeaders)
+        let (second, secondHeaders) = Self.signed(Self.creation("conn-b-hubspot-2", "hubspot", tags: tagsB.merging(["keyway_instance": "second"]) { $1 }))
         do {
-            _ = try await store.ingest(body: Self.signed(second).0, headers: Self.signed(second).1)
+            _ = try await store.ingest(body: second, headers: secondHeaders)
             rejections.append("second hubspot connection: accepted")
         } catch {
             rejections.append("second hubspot connection: \(error)")

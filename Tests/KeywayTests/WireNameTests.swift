@@ -8,20 +8,10 @@ import KeywayRuntime
 /// Swift-safe input name (`expand[]`, `Notion-Version`, `$filter`).
 @Suite("Wire names")
 struct WireNameTests {
+    /// The shared fixture connector with one more tool, `things`, whose inputs are given.
     static func connector(_ inputs: String, method: String = "GET") -> String {
         let inputs = inputs.split(separator: "\n").map { "      " + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
-        return """
-        slug: mail
-        name: Mail
-        nango:
-          provider_key: mail
-        multiple_connections: true
-        tools:
-          - name: send_email
-            description: Send an email
-            method: POST
-            endpoint: /gmail/v1/users/me/messages/send
-            scopes: [https://www.googleapis.com/auth/gmail.send]
+        return Fixture.connector + """
           - name: things
             description: Things
             method: \(method)
@@ -46,14 +36,14 @@ struct WireNameTests {
                   blank:   { type: string, optional: true, wire: "" }
           """))
         #expect(Fixture.diagnostics(dir).map(\.formatted) == [
-            "connectors/mail.yaml:19:54: error: wire name 'expand[]' is also input 'expand''s in the query; each input needs its own",
-            "connectors/mail.yaml:20:50: error: 'wire' must not contain spaces or control characters",
-            "connectors/mail.yaml:21:66: error: a header name is letters, digits and !#$%&'*+-.^_`|~ only (RFC 9110), not 'X(Token)'",
-            "connectors/mail.yaml:23:66: error: wire name 'idempotency-key' is also input 'key''s in the header; each input needs its own",
-            "connectors/mail.yaml:24:54: error: 'wire' is the input's own name; remove it",
-            "connectors/mail.yaml:25:36: error: input 'extra' goes in the path, but the endpoint has no '{extra}'; add it to the endpoint or change 'in'",
-            "connectors/mail.yaml:25:48: error: input 'extra' goes in the path, where it is named by its '{extra}' placeholder; remove 'wire'",
-            "connectors/mail.yaml:26:54: error: 'wire' must be 1 to 128 characters",
+            "connectors/mail.yaml:21:54: error: wire name 'expand[]' is also input 'expand''s in the query; each input needs its own",
+            "connectors/mail.yaml:22:50: error: 'wire' must not contain spaces or control characters",
+            "connectors/mail.yaml:23:66: error: a header name is letters, digits and !#$%&'*+-.^_`|~ only (RFC 9110), not 'X(Token)'",
+            "connectors/mail.yaml:25:66: error: wire name 'idempotency-key' is also input 'key''s in the header; each input needs its own",
+            "connectors/mail.yaml:26:54: error: 'wire' is the input's own name; remove it",
+            "connectors/mail.yaml:27:36: error: input 'extra' goes in the path, but the endpoint has no '{extra}'; add it to the endpoint or change 'in'",
+            "connectors/mail.yaml:27:48: error: input 'extra' goes in the path, where it is named by its '{extra}' placeholder; remove 'wire'",
+            "connectors/mail.yaml:28:54: error: 'wire' must be 1 to 128 characters",
         ])
         let fine = Fixture.folder(connector: Self.connector("""
                   expand:  { type: string, optional: true, wire: "expand[]" }
