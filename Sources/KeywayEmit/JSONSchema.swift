@@ -72,10 +72,20 @@ enum JSONSchema {
         if let description = s.description { pairs.append(("description", .string(description))) }
         if case .string(let format?) = s.type { pairs.append(("format", .string(format.rawValue))) }
         if case .array(let items) = s.type { pairs.append(("items", schema(items))) }
+        if case .map(let values) = s.type { pairs.append(("additionalProperties", schema(values))) }
+        let b = s.bounds
+        if let v = b.minimum { pairs.append(("minimum", number(v))) }
+        if let v = b.maximum { pairs.append(("maximum", number(v))) }
+        let isArray = if case .array = s.type { true } else { false }
+        if let v = b.minLength { pairs.append((isArray ? "minItems" : "minLength", .integer(Int64(v)))) }
+        if let v = b.maxLength { pairs.append((isArray ? "maxItems" : "maxLength", .integer(Int64(v)))) }
+        if let v = b.pattern { pairs.append(("pattern", .string(v))) }
         if let allowed = s.allowed { pairs.append(("enum", .array(allowed.map(value)))) }
         if let d = s.defaultValue { pairs.append(("default", value(d))) }
         return .object(pairs)
     }
+
+    static func number(_ d: Double) -> OrderedJSON { d.rounded() == d && abs(d) < 1e15 ? .integer(Int64(d)) : .number(d) }
 
     static func value(_ v: JSONValue) -> OrderedJSON {
         switch v {

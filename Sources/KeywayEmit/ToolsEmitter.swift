@@ -42,6 +42,11 @@ public struct ToolsEmitter: Emitter {
             /// `wire:` names by input name, when any input has one.
             var hasWireNames: Bool
             var wireNames: String
+            /// `encoding: form`.
+            var formEncoded: Bool
+            /// Array inputs of the query with `style: comma`, when any.
+            var hasCommaArrays: Bool
+            var arrayStyles: String
             var schema: String
             var structs: [Struct]
         }
@@ -103,6 +108,7 @@ public struct ToolsEmitter: Emitter {
                 let typeName = SwiftIdentifier.upperCamel(tool.name)
                 let locations = tool.inputs.map { s($0.name) + ": ." + $0.location.rawValue }
                 let wires = tool.inputs.compactMap { input in input.wire.map { s(input.name) + ": " + s($0) } }
+                let commas = tool.inputs.filter { $0.style == .comma }.map { s($0.name) + ": .comma" }
                 return View.ToolView(
                     typeName: typeName, qualifiedName: s(JSONSchema.qualifiedName(connector, tool)), name: s(tool.name),
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
@@ -112,6 +118,8 @@ public struct ToolsEmitter: Emitter {
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
                     inputLocations: locations.isEmpty ? "[:]" : "[" + locations.joined(separator: ", ") + "]",
                     hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: "[" + wires.joined(separator: ", ") + "]",
+                    formEncoded: tool.encoding == .form && tool.request != .custom,
+                    hasCommaArrays: !commas.isEmpty && tool.request != .custom, arrayStyles: "[" + commas.joined(separator: ", ") + "]",
                     schema: JSONSchema.input(of: tool).swift(indent: 2),
                     structs: structs(for: tool))
             })
@@ -135,6 +143,7 @@ public struct ToolsEmitter: Emitter {
                     case .number: return "Swift.Double"
                     case .boolean: return "Swift.Bool"
                     case .array(let items): return "[" + typeName(items, base + "Item", path + "[]") + "]"
+                    case .map(let values): return "[Swift.String: " + typeName(values, base + "Value", path + ".*") + "]"
                     case .object(let nested):
                         var structName = SwiftIdentifier.upperCamel(base)
                         while used.contains(structName) { structName += "_" }
@@ -176,17 +185,42 @@ public struct ToolsEmitter: Emitter {
     }
 
     /// The checks of `validate()` for one field: formats, allowed values, nested structs.
-    static func checks(_ schema: InputSchema, access: String, optional: Bool, field: String) -> [String] {
+    static func checks(_ schema: InputSchema, access: String, optional: Bool, field: String, depth: Int = 0) -> [String] {
         let f = Literal.swift(field)
         var lines: [String] = []
+        // Checks of scalars take an optional, so one line serves both.
+        let b = schema.bounds
         switch schema.type {
-        case .string(let format?):
-            let check = format == .email ? "email" : format == .dateTime ? "dateTime" : "uri"
-            lines.append("try KeywayRuntime.InputCheck.\(check)(\(access), field: \(f))")
+        case .string(let format):
+            if let format {
+                let check = switch format { case .email: "email"; case .dateTime: "dateTime"; case .date: "date"; case .uri: "uri" }
+                lines.append("try KeywayRuntime.InputCheck.\(check)(\(access), field: \(f))")
+            }
+            if b.minLength != nil || b.maxLength != nil {
+                lines.append("try KeywayRuntime.InputCheck.length(\(access), min: \(b.minLength.map(String.init) ?? "nil"), max: \(b.maxLength.map(String.init) ?? "nil"), field: \(f))")
+            }
+            if let p = b.pattern { lines.append("try KeywayRuntime.InputCheck.pattern(\(access), \(Literal.swift(p)), field: \(f))") }
+        case .integer, .number:
+            if b.minimum != nil || b.maximum != nil {
+                let lit = { (d: Double?) in d.map { d in d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d) } ?? "nil" }
+                lines.append("try KeywayRuntime.InputCheck.range(\(access), min: \(lit(b.minimum)), max: \(lit(b.maximum)), field: \(f))")
+            }
         case .array(let items):
-            let inner = checks(items, access: "item", optional: false, field: field + "[]")
+            if b.minLength != nil || b.maxLength != nil {
+                lines.append("try KeywayRuntime.InputCheck.count(\(access)\(optional ? "?" : "").count, min: \(b.minLength.map(String.init) ?? "nil"), max: \(b.maxLength.map(String.init) ?? "nil"), field: \(f))")
+            }
+            let item = "item\(depth == 0 ? "" : String(depth))"
+            let inner = checks(items, access: item, optional: false, field: field + "[]", depth: depth + 1)
             if !inner.isEmpty {
-                lines.append("for item in \(access)\(optional ? " ?? []" : "") {")
+                lines.append("for \(item) in \(access)\(optional ? " ?? []" : "") {")
+                lines += inner.map { "    " + $0 }
+                lines.append("}")
+            }
+        case .map(let values):
+            let value = "value\(depth == 0 ? "" : String(depth))"
+            let inner = checks(values, access: value, optional: false, field: field + ".*", depth: depth + 1)
+            if !inner.isEmpty {
+                lines.append("for \(value) in (\(access)\(optional ? " ?? [:]" : "")).values {")
                 lines += inner.map { "    " + $0 }
                 lines.append("}")
             }

@@ -138,6 +138,23 @@ public enum HTTPMethod: String, Sendable, CaseIterable {
     public var carriesBody: Bool { self != .GET && self != .DELETE }
 }
 
+/// How a tool's body inputs are written (`encoding:`).
+public enum RequestEncoding: String, Sendable, CaseIterable {
+    /// `application/json`.
+    case json
+    /// `application/x-www-form-urlencoded`, nested objects and arrays as `a[b]=…`, `a[]=…`
+    /// (Stripe's convention, Rails' and PHP's).
+    case form
+}
+
+/// How an array input goes in the query (`style:`).
+public enum QueryArrayStyle: String, Sendable, CaseIterable {
+    /// `k=a&k=b` (OpenAPI's `form` with `explode: true`, its default).
+    case repeated
+    /// `k=a,b` (OpenAPI's `form` with `explode: false`).
+    case comma
+}
+
 public enum RequestStyle: String, Sendable, CaseIterable {
     /// keyway maps the inputs onto path, query, headers and a JSON body.
     case standard
@@ -152,12 +169,15 @@ public struct Tool: Sendable, Equatable {
     public var endpoint: String
     public var scopes: [String]
     public var request: RequestStyle
+    /// How the body is encoded (`json` unless the manifest says `encoding: form`).
+    public var encoding: RequestEncoding
     public var inputs: [ToolInput]
     public var location: SourceLocation
     /// Where each scope was written, for diagnostics at the scope's own line.
     public var scopeLocations: [String: SourceLocation]
 
-    public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, inputs: [ToolInput], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
+    public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: RequestEncoding = .json, inputs: [ToolInput], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
+        self.encoding = encoding
         self.name = name
         self.description = description
         self.method = method
@@ -193,11 +213,17 @@ public struct ToolInput: Sendable, Equatable {
     /// `wire:`: the name in the query, header or body when it is not the input's own
     /// (`expand[]`, `Notion-Version`, `$filter`); the model still sees `name`.
     public var wire: String?
-    public init(name: String, schema: InputSchema, location: InputLocation, wire: String? = nil) {
+    /// `style:` of an array in the query (nil for every other input: `repeated` applies).
+    public var style: QueryArrayStyle?
+    /// Where the input was written, for diagnostics about it (e.g. `tools lint`).
+    public var sourceLocation: SourceLocation?
+    public init(name: String, schema: InputSchema, location: InputLocation, wire: String? = nil, style: QueryArrayStyle? = nil, sourceLocation: SourceLocation? = nil) {
         self.name = name
         self.schema = schema
         self.location = location
         self.wire = wire
+        self.style = style
+        self.sourceLocation = sourceLocation
     }
 
     /// The name the provider receives.
@@ -215,6 +241,9 @@ public indirect enum InputType: Sendable, Equatable {
     case boolean
     case array(items: InputSchema)
     case object(properties: [NamedSchema])
+    /// `type: object` with `values:`: a map from any string key to values of one schema
+    /// (JSON Schema's `additionalProperties`), like HubSpot's `properties` or Stripe's `metadata`.
+    case map(values: InputSchema)
 
     public var name: String {
         switch self {
@@ -223,7 +252,7 @@ public indirect enum InputType: Sendable, Equatable {
         case .number: "number"
         case .boolean: "boolean"
         case .array: "array"
-        case .object: "object"
+        case .object, .map: "object"
         }
     }
 }
@@ -231,6 +260,8 @@ public indirect enum InputType: Sendable, Equatable {
 public enum StringFormat: String, Sendable, CaseIterable {
     case email
     case dateTime = "date-time"
+    /// A calendar date, `YYYY-MM-DD` (RFC 3339 full-date).
+    case date
     case uri
 }
 
@@ -249,14 +280,37 @@ public struct InputSchema: Sendable, Equatable {
     public var optional: Bool
     public var defaultValue: JSONValue?
     public var allowed: [JSONValue]?
+    public var bounds: InputBounds
 
-    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: JSONValue? = nil, allowed: [JSONValue]? = nil) {
+    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: JSONValue? = nil, allowed: [JSONValue]? = nil, bounds: InputBounds = InputBounds()) {
         self.type = type
         self.description = description
         self.optional = optional
         self.defaultValue = defaultValue
         self.allowed = allowed
+        self.bounds = bounds
     }
+}
+
+/// `minimum`/`maximum` (integers and numbers), `min_length`/`max_length` (characters of a
+/// string, items of an array), `pattern` (strings; an ECMA-262 regular expression, as
+/// JSON Schema reads it, unanchored).
+public struct InputBounds: Sendable, Equatable {
+    public var minimum: Double?
+    public var maximum: Double?
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var pattern: String?
+
+    public init(minimum: Double? = nil, maximum: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.pattern = pattern
+    }
+
+    public var isEmpty: Bool { self == InputBounds() }
 }
 
 /// A literal value from a manifest (`default:`, `enum:`), typed by its input's type.

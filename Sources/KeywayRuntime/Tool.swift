@@ -55,10 +55,17 @@ public protocol StandardRequestTool: AgentTool {
     /// The name each input has on the wire when it is not its own (`expand[]`,
     /// `Notion-Version`), keyed by input name.
     static var inputWireNames: [String: String] { get }
+    /// How the body is written: JSON, or a form (`encoding: form`).
+    static var bodyEncoding: ToolRequest.BodyEncoding { get }
+    /// Array inputs in the query sent comma-joined, keyed by input name (the others are
+    /// sent repeated).
+    static var queryArrayStyles: [String: ToolRequest.ArrayStyle] { get }
 }
 
 extension StandardRequestTool {
     public static var inputWireNames: [String: String] { [:] }
+    public static var bodyEncoding: ToolRequest.BodyEncoding { .json }
+    public static var queryArrayStyles: [String: ToolRequest.ArrayStyle] { [:] }
 }
 
 extension StandardRequestTool {
@@ -69,7 +76,8 @@ extension StandardRequestTool {
         } catch {
             throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
         }
-        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations, wireNames: inputWireNames)
+        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations, wireNames: inputWireNames,
+                                        encoding: bodyEncoding, arrayStyles: queryArrayStyles)
     }
 }
 
@@ -96,10 +104,28 @@ public struct ToolRequest: Sendable, Equatable {
             && a.headers.map { [$0.name, $0.value] } == b.headers.map { [$0.name, $0.value] }
     }
 
+    /// How a body is written.
+    public enum BodyEncoding: String, Sendable {
+        /// `application/json`.
+        case json
+        /// `application/x-www-form-urlencoded`: nested objects as `a[b]=…`, arrays of
+        /// scalars as `a[]=…`, arrays of objects as `a[0][b]=…`.
+        case form
+    }
+
+    /// How an array goes in the query.
+    public enum ArrayStyle: String, Sendable {
+        /// `k=a&k=b`.
+        case repeated
+        /// `k=a,b`.
+        case comma
+    }
+
     /// Characters left as they are in a path segment (RFC 3986 unreserved).
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:]) throws(ToolFailure) -> ToolRequest {
+    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:],
+                         encoding: BodyEncoding = .json, arrayStyles: [String: ArrayStyle] = [:]) throws(ToolFailure) -> ToolRequest {
         guard case .object(let fields) = input else { throw .invalidInput(field: "", reason: "must be a JSON object") }
         var request = ToolRequest(method: method, path: endpoint)
         var body: [String: JSONValue] = [:]
@@ -114,6 +140,19 @@ public struct ToolRequest: Sendable, Equatable {
                 if segment == "." || segment == ".." { segment = segment.replacingOccurrences(of: ".", with: "%2E") }
                 request.path = request.path.replacingOccurrences(of: "{\(name)}", with: segment)
             case .query:
+                if case .array(let items) = value {
+                    var texts: [String] = []
+                    for item in items {
+                        guard let text = item.parameterText else { throw .invalidInput(field: name, reason: "must be a list of strings, numbers or booleans") }
+                        texts.append(text)
+                    }
+                    if arrayStyles[name] == .comma {
+                        if !texts.isEmpty { request.query.append((wireNames[name] ?? name, texts.joined(separator: ","))) }
+                    } else {
+                        request.query += texts.map { (wireNames[name] ?? name, $0) }
+                    }
+                    continue
+                }
                 guard let text = value.parameterText else { throw .invalidInput(field: name, reason: "must be a string, number or boolean") }
                 request.query.append((wireNames[name] ?? name, text))
             case .header:
@@ -126,10 +165,52 @@ public struct ToolRequest: Sendable, Equatable {
             }
         }
         if !body.isEmpty || (method != .GET && method != .DELETE && locations.values.contains(.body)) {
-            request.body = JSONValue.object(body).jsonData
-            request.headers.append(("Content-Type", "application/json"))
+            switch encoding {
+            case .json:
+                request.body = JSONValue.object(body).jsonData
+                request.headers.append(("Content-Type", "application/json"))
+            case .form:
+                request.body = Data(formBody(body).utf8)
+                request.headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            }
         }
         return request
+    }
+
+    /// Characters a form value or key keeps as they are (the WHATWG
+    /// `application/x-www-form-urlencoded` serializer: alphanumerics and `*-._`; a space
+    /// becomes `+`, everything else is percent-encoded as UTF-8).
+    static let formSafe = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
+
+    static func formEscape(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if byte < 0x80, formSafe.contains(scalar) { out.unicodeScalars.append(scalar) }
+            else if byte == 0x20 { out += "+" }
+            else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) }
+        }
+        return out
+    }
+
+    /// A form body: keys in sorted order (as the JSON body), nulls and empty lists or
+    /// objects left out.
+    static func formBody(_ fields: [String: JSONValue]) -> String {
+        var pairs: [(String, String)] = []
+        func add(_ key: String, _ value: JSONValue) {
+            switch value {
+            case .null: break
+            case .object(let o):
+                for k in o.keys.sorted() { add(key + "[" + k + "]", o[k]!) }
+            case .array(let items):
+                let scalars = items.allSatisfy { $0.parameterText != nil || $0 == .null }
+                for (i, item) in items.enumerated() { add(key + (scalars ? "[]" : "[\(i)]"), item) }
+            default:
+                pairs.append((key, value.parameterText ?? ""))
+            }
+        }
+        for k in fields.keys.sorted() { add(k, fields[k]!) }
+        return pairs.map { formEscape($0.0) + "=" + formEscape($0.1) }.joined(separator: "&")
     }
 }
 
@@ -170,4 +251,8 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
 public enum ToolResult: Sendable, Equatable {
     case success(JSONValue)
     case failure(ToolFailure)
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -5,9 +5,10 @@ import KeywayModel
 extension NodeReader {
     static let connectorKeys = ["slug", "name", "description", "nango", "multiple_connections", "tools"]
     static let nangoKeys = ["provider_key"]
-    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "input"]
-    static let inputKeys = ["type", "format", "description", "optional", "default", "enum", "in", "items", "properties"]
-    static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties"]
+    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input"]
+    static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties", "values",
+                                  "minimum", "maximum", "min_length", "max_length", "pattern"]
+    static let inputKeys = nestedInputKeys + ["in", "wire", "style"]
 
     func connector(_ doc: ManifestDocument) -> Connector? {
         let errorsBefore = diagnostics.count
@@ -62,6 +63,14 @@ extension NodeReader {
         let endpoint = string(f, "endpoint", what)
         if let e = endpoint, let problem = Self.endpointProblem(e.value) { error(e.location, problem) }
         let request: Located<RequestStyle>? = f["request"] == nil ? nil : choice(f, "request", what)
+        let encoding: Located<RequestEncoding>? = f["encoding"] == nil ? nil : choice(f, "encoding", what)
+        if let encoding {
+            if let m = method?.value, !m.carriesBody {
+                error(encoding.location, "a \(m.rawValue) request has no body to encode; remove 'encoding'")
+            } else if request?.value == .custom {
+                error(encoding.location, "a custom request builds its own body; remove 'encoding'")
+            }
+        }
         var scopes: [Located<String>] = []
         for scope in stringList(f, "scopes", what) ?? [] {
             if scopes.contains(where: { $0.value == scope.value }) {
@@ -77,7 +86,7 @@ extension NodeReader {
                 error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                 continue
             }
-            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys + ["wire"]),
+            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
                   let schema = inputSchema(fields, "input '\(entry.key)'") else { continue }
             var location: InputLocation
             if fields["in"] != nil {
@@ -95,13 +104,25 @@ extension NodeReader {
             if location == .path && schema.optional {
                 error(entry.keyLocation, "path input '\(entry.key)' cannot be optional: the endpoint needs it")
             }
-            if location == .path || location == .query || location == .header, !schema.type.isScalar {
-                error(entry.keyLocation, "input '\(entry.key)' is \(schema.type.name == "array" ? "an array" : "an object") and cannot go in the \(location.rawValue); use in: body")
+            if location == .query, case .array(let items) = schema.type {
+                if !items.type.isScalar { error(entry.keyLocation, "input '\(entry.key)' is an array of \(items.type.name)s and cannot go in the query; use an array of strings, numbers or booleans, or in: body") }
+            } else if location == .path || location == .query || location == .header, !schema.type.isScalar {
+                let kind = if case .array = schema.type { "an array" } else { "an object" }
+                let hint = location == .query ? "use in: body" : "use in: query (arrays) or in: body"
+                error(entry.keyLocation, "input '\(entry.key)' is \(kind) and cannot go in the \(location.rawValue); \(hint)")
+            }
+            var style: QueryArrayStyle?
+            if fields["style"] != nil, let chosen: Located<QueryArrayStyle> = choice(fields, "style", "input '\(entry.key)'") {
+                if location == .query, case .array = schema.type { style = chosen.value } else {
+                    error(chosen.location, "'style' applies to arrays in the query only")
+                }
             }
             var wire: String?
             if let w = string(fields, "wire", "input '\(entry.key)'", required: false) {
                 if let problem = Self.wireProblem(w.value, location: location, input: entry.key) {
                     error(w.location, problem)
+                } else if location == .body, encoding?.value == .form, w.value.contains("[") || w.value.contains("]") {
+                    error(w.location, "in a form body the brackets come from the encoding (arrays as name[]=…, objects as name[key]=…); write wire: '\(String(w.value.prefix { $0 != "[" }).forDiagnostic)'")
                 } else if let other = inputs.first(where: { $0.location == location && Self.sameWireName($0.wireName, w.value, location) }) {
                     error(w.location, "wire name '\(w.value.forDiagnostic)' is also input '\(other.name)''s in the \(location.rawValue); each input needs its own")
                 } else {
@@ -110,7 +131,7 @@ extension NodeReader {
             } else if let other = inputs.first(where: { $0.location == location && $0.wire != nil && Self.sameWireName($0.wireName, entry.key, location) }) {
                 error(entry.keyLocation, "input '\(entry.key)' goes in the \(location.rawValue) under the name input '\(other.name)' already sends; give one of them another 'wire'")
             }
-            inputs.append(ToolInput(name: entry.key, schema: schema, location: location, wire: wire))
+            inputs.append(ToolInput(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
         }
         for placeholder in placeholders where !inputs.contains(where: { $0.name == placeholder }) {
             if let e = endpoint, namedEntries(f, "input")?.contains(where: { $0.key == placeholder }) != true {
@@ -119,7 +140,7 @@ extension NodeReader {
         }
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
-                    scopes: scopes.map(\.value), request: request?.value ?? .standard, inputs: inputs, location: name.location,
+                    scopes: scopes.map(\.value), request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
                     scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }))
     }
 
@@ -202,6 +223,15 @@ extension NodeReader {
             guard let itemFields = mapping(items.value, "'items'", allowed: Self.nestedInputKeys),
                   let itemSchema = inputSchema(itemFields, "the items of \(what)") else { return nil }
             type = .array(items: itemSchema)
+        case "object" where f["values"] != nil:
+            if let p = f["properties"] {
+                error(p.keyLocation, "\(what) has both 'values' (a map of any keys) and 'properties' (fixed keys); keep one")
+                return nil
+            }
+            guard let valueFields = mapping(f["values"]!.value, "'values'", allowed: Self.nestedInputKeys),
+                  let valueSchema = inputSchema(valueFields, "the values of \(what)") else { return nil }
+            if valueSchema.optional { error(f["values"]!.keyLocation, "the values of a map cannot be optional; remove 'optional'") }
+            type = .map(values: valueSchema)
         case "object":
             var properties: [NamedSchema] = []
             for entry in namedEntries(f, "properties") ?? [] {
@@ -223,11 +253,16 @@ extension NodeReader {
         if f["format"] != nil, typeName.value != "string" { error(f["format"]!.keyLocation, "'format' applies to strings only") }
         if f["items"] != nil, typeName.value != "array" { error(f["items"]!.keyLocation, "'items' applies to arrays only") }
         if f["properties"] != nil, typeName.value != "object" { error(f["properties"]!.keyLocation, "'properties' applies to objects only") }
+        if f["values"] != nil, typeName.value != "object" { error(f["values"]!.keyLocation, "'values' applies to objects only") }
+        let bounds = self.bounds(f, of: type, what)
         var allowed: [JSONValue]?
         if let e = f["enum"] {
             if case .sequence(let items) = e.value.value, !items.isEmpty, type.isScalar {
                 let values = items.compactMap { literal($0, of: type, "each value of 'enum'") }
                 if Set(values).count != values.count { error(e.value.location, "'enum' lists a value twice") }
+                for (value, node) in zip(values, items) {
+                    if let problem = Self.boundsProblem(value, bounds) { error(node.location, "this 'enum' value \(problem)") }
+                }
                 allowed = values
             } else {
                 error(e.value.location, type.isScalar ? "'enum' must be a non-empty list of allowed values" : "'enum' applies to strings, numbers and booleans only")
@@ -238,13 +273,99 @@ extension NodeReader {
             if type.isScalar {
                 defaultValue = literal(d.value, of: type, "'default'")
                 if let v = defaultValue, let allowed, !allowed.contains(v) { error(d.value.location, "the default is not one of the 'enum' values") }
+                if let v = defaultValue, let problem = Self.boundsProblem(v, bounds) { error(d.value.location, "the default \(problem)") }
                 if !optional { warning(d.keyLocation, "a default on a required input is never used; add optional: true or remove the default") }
             } else {
                 error(d.value.location, "'default' applies to strings, numbers and booleans only")
             }
         }
-        return InputSchema(type: type, description: description, optional: optional, defaultValue: defaultValue, allowed: allowed)
+        return InputSchema(type: type, description: description, optional: optional, defaultValue: defaultValue, allowed: allowed, bounds: bounds)
     }
+
+    /// `minimum`, `maximum` (integers, numbers), `min_length`, `max_length` (strings,
+    /// arrays), `pattern` (strings), each checked against the input's type.
+    func bounds(_ f: Fields, of type: InputType, _ what: String) -> InputBounds {
+        var bounds = InputBounds()
+        let numeric: Bool, lengthy: Bool, isString: Bool
+        switch type {
+        case .integer, .number: (numeric, lengthy, isString) = (true, false, false)
+        case .string: (numeric, lengthy, isString) = (false, true, true)
+        case .array: (numeric, lengthy, isString) = (false, true, false)
+        default: (numeric, lengthy, isString) = (false, false, false)
+        }
+        for key in ["minimum", "maximum"] {
+            guard let pair = f[key] else { continue }
+            guard numeric else {
+                error(pair.keyLocation, "'\(key)' applies to integers and numbers only; \(what) is \(type.articleName)")
+                continue
+            }
+            let value: Double?
+            switch literal(pair.value, of: type == .integer ? .integer : .number, "'\(key)'") {
+            case .integer(let i)?: value = Double(i)
+            case .number(let d)?: value = d
+            default: value = nil
+            }
+            if key == "minimum" { bounds.minimum = value } else { bounds.maximum = value }
+        }
+        for key in ["min_length", "max_length"] {
+            guard let pair = f[key] else { continue }
+            guard lengthy else {
+                error(pair.keyLocation, "'\(key)' applies to strings (characters) and arrays (items) only; \(what) is \(type.articleName)")
+                continue
+            }
+            guard case .scalar(let s) = pair.value.value, s.style == .plain, let n = Int(s.text), n >= 0, n <= 1_000_000_000 else {
+                error(pair.value.location, "'\(key)' must be a whole number from 0 to 1000000000, found \(describe(pair.value))")
+                continue
+            }
+            if key == "min_length" { bounds.minLength = n } else { bounds.maxLength = n }
+        }
+        if let pair = f["pattern"] {
+            if !isString {
+                error(pair.keyLocation, "'pattern' applies to strings only; \(what) is \(type.articleName)")
+            } else if let p = string(pair.value, "'pattern'") {
+                if let problem = Self.patternProblem(p.value) { error(p.location, problem) } else { bounds.pattern = p.value }
+            }
+        }
+        if let lo = bounds.minimum, let hi = bounds.maximum, lo > hi {
+            error(f["minimum"]!.value.location, "'minimum' is greater than 'maximum'; nothing could be sent")
+        }
+        if let lo = bounds.minLength, let hi = bounds.maxLength, lo > hi {
+            error(f["min_length"]!.value.location, "'min_length' is greater than 'max_length'; nothing could be sent")
+        }
+        return bounds
+    }
+
+    /// Why `pattern` cannot be used, if it cannot: JSON Schema patterns are ECMA-262 regular
+    /// expressions; keyway checks them with Swift's `Regex`, which reads the common syntax.
+    static func patternProblem(_ pattern: String) -> String? {
+        if pattern.utf8.count > 1024 { return "'pattern' must be at most 1024 bytes" }
+        if FormatRules.hasControlCharacters(pattern) { return "'pattern' must not contain control characters; write them as escapes (\\n, \\t)" }
+        do {
+            _ = try Regex(pattern)
+            return nil
+        } catch {
+            return "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
+        }
+    }
+
+    /// How a literal breaks the bounds, or nil.
+    static func boundsProblem(_ value: JSONValue, _ bounds: InputBounds) -> String? {
+        switch value {
+        case .integer, .number:
+            let d: Double = if case .integer(let i) = value { Double(i) } else if case .number(let n) = value { n } else { 0 }
+            if let lo = bounds.minimum, d < lo { return "is less than 'minimum' (\(Self.format(lo)))" }
+            if let hi = bounds.maximum, d > hi { return "is greater than 'maximum' (\(Self.format(hi)))" }
+        case .string(let s):
+            let n = s.count
+            if let lo = bounds.minLength, n < lo { return "is shorter than 'min_length' (\(lo))" }
+            if let hi = bounds.maxLength, n > hi { return "is longer than 'max_length' (\(hi))" }
+            if let p = bounds.pattern, let regex = try? Regex(p), (try? regex.firstMatch(in: s)) == nil { return "does not match 'pattern'" }
+        case .boolean: break
+        }
+        return nil
+    }
+
+    static func format(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
 
     /// A literal of an input's type: a string as written; an integer, number or boolean
     /// as a plain scalar in YAML 1.2 core form.
@@ -261,7 +382,7 @@ extension NodeReader {
             if s.style == .plain, let v = Double(s.text), v.isFinite, s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) { return .number(v) }
         case .boolean:
             if s.style == .plain, s.text == "true" || s.text == "false" { return .boolean(s.text == "true") }
-        case .array, .object: break
+        case .array, .object, .map: break
         }
         error(node.location, "\(what) must be a \(type.name), found '\(s.text.forDiagnostic)'")
         return nil
@@ -272,7 +393,10 @@ extension InputType {
     var isScalar: Bool {
         switch self {
         case .string, .integer, .number, .boolean: true
-        case .array, .object: false
+        case .array, .object, .map: false
         }
     }
+
+    /// "an integer", "a string".
+    var articleName: String { (["array", "object", "integer"].contains(name) ? "an " : "a ") + name }
 }

@@ -160,7 +160,9 @@ struct CrossReferenceRules {
                 reader.error(location, "inputs '\(property.name)' and '\(other)' of \(owner) both become the Swift property '\(id)'; rename one")
             } else { seen[id] = property.name }
             var schema = property.schema
-            while case .array(let items) = schema.type { schema = items }
+            while true {
+                if case .array(let items) = schema.type { schema = items } else if case .map(let values) = schema.type { schema = values } else { break }
+            }
             if case .object(let nested) = schema.type { checkPropertyNames(nested, of: "'\(property.name)'", at: location) }
         }
     }
