@@ -180,6 +180,14 @@ public struct ToolsEmitter: Emitter {
         var parts: [String] = []
         if let d = schema.description { parts.append(d) }
         if case .string(let format?) = schema.type { parts.append("(format: \(format.rawValue))") }
+        let b = schema.bounds
+        let n = { (d: Double) in JSONSchema.number(d).json(indent: nil) }
+        let unit = if case .array = schema.type { " items" } else { " characters" }
+        if let v = b.minimum { parts.append("(minimum: \(n(v)))") }
+        if let v = b.maximum { parts.append("(maximum: \(n(v)))") }
+        if let v = b.minLength { parts.append("(at least \(v)\(unit))") }
+        if let v = b.maxLength { parts.append("(at most \(v)\(unit))") }
+        if let v = b.pattern { parts.append("(pattern: \(v))") }
         if let d = schema.defaultValue { parts.append("(default: \(JSONSchema.value(d).json(indent: nil)))") }
         return parts.isEmpty ? schema.type.name : parts.joined(separator: " ")
     }

@@ -30,7 +30,9 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         return components.url!
     }
 
-    static let queryAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    /// Unreserved characters, and ',' (a sub-delimiter RFC 3986 leaves as it is in a
+    /// query): the separator of comma-joined arrays (`properties=a,b`), as OpenAPI writes them.
+    static let queryAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~,")
     static func encodeQuery(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? "" }
 
     private func send(_ method: String, _ path: String, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], body: Data? = nil) async throws(ToolFailure) -> HTTPResponse {

@@ -124,7 +124,10 @@ public struct ToolRequest: Sendable, Equatable {
     /// Characters left as they are in a path segment (RFC 3986 unreserved).
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:],
+    /// The request keyway derives from a JSON input: each field to the path, the query, a
+    /// header or the body, as `locations` says (a field without one goes to the query of a
+    /// GET or DELETE, else to the body), under its wire name. Custom tools can start here.
+    public static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:],
                          encoding: BodyEncoding = .json, arrayStyles: [String: ArrayStyle] = [:]) throws(ToolFailure) -> ToolRequest {
         guard case .object(let fields) = input else { throw .invalidInput(field: "", reason: "must be a JSON object") }
         var request = ToolRequest(method: method, path: endpoint)
@@ -147,6 +150,8 @@ public struct ToolRequest: Sendable, Equatable {
                         texts.append(text)
                     }
                     if arrayStyles[name] == .comma {
+                        // The provider splits at commas: an item holding one would become two.
+                        if texts.contains(where: { $0.contains(",") }) { throw .invalidInput(field: name + "[]", reason: "must not contain ',' (the list is sent comma-joined)") }
                         if !texts.isEmpty { request.query.append((wireNames[name] ?? name, texts.joined(separator: ","))) }
                     } else {
                         request.query += texts.map { (wireNames[name] ?? name, $0) }

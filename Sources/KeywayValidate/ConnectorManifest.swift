@@ -113,7 +113,12 @@ extension NodeReader {
             }
             var style: QueryArrayStyle?
             if fields["style"] != nil, let chosen: Located<QueryArrayStyle> = choice(fields, "style", "input '\(entry.key)'") {
-                if location == .query, case .array = schema.type { style = chosen.value } else {
+                if location == .query, case .array(let items) = schema.type {
+                    style = chosen.value
+                    if chosen.value == .comma, let allowed = items.allowed, allowed.contains(where: { if case .string(let s) = $0 { s.contains(",") } else { false } }) {
+                        error(chosen.location, "an 'enum' value of input '\(entry.key)' contains ',', which a comma-joined list would split in two; use style: repeated or change the value")
+                    }
+                } else {
                     error(chosen.location, "'style' applies to arrays in the query only")
                 }
             }
@@ -371,7 +376,7 @@ extension NodeReader {
     /// as a plain scalar in YAML 1.2 core form.
     private func literal(_ node: YAMLNode, of type: InputType, _ what: String) -> JSONValue? {
         guard case .scalar(let s) = node.value, !s.isNull else {
-            error(node.location, "\(what) must be a \(type.name), found \(node.kindName)")
+            error(node.location, "\(what) must be \(type.articleName), found \(node.kindName)")
             return nil
         }
         switch type {
@@ -384,7 +389,7 @@ extension NodeReader {
             if s.style == .plain, s.text == "true" || s.text == "false" { return .boolean(s.text == "true") }
         case .array, .object, .map: break
         }
-        error(node.location, "\(what) must be a \(type.name), found '\(s.text.forDiagnostic)'")
+        error(node.location, "\(what) must be \(type.articleName), found '\(s.text.forDiagnostic)'")
         return nil
     }
 }

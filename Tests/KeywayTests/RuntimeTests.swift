@@ -13,6 +13,7 @@ func sampleArguments(_ schema: KeywayRuntime.JSONValue, name: String = "") -> Ke
         switch schema["format"] {
         case .string("email")?: return .string("ada@example.com")
         case .string("date-time")?: return .string("2026-01-31T09:00:00Z")
+        case .string("date")?: return .string("2026-01-31")
         case .string("uri")?: return .string("https://example.com/page")
         default: return .string("value-\(name)")
         }
@@ -21,6 +22,7 @@ func sampleArguments(_ schema: KeywayRuntime.JSONValue, name: String = "") -> Ke
     case .string("boolean")?: return .bool(true)
     case .string("array")?: return .array([sampleArguments(schema["items"] ?? .null, name: name)])
     case .string("object")?:
+        if let values = schema["additionalProperties"], case .object = values { return .object(["key-\(name)": sampleArguments(values, name: name)]) }
         guard case .object(let properties)? = schema["properties"] else { return .object([:]) }
         return .object(properties.reduce(into: [:]) { $0[$1.key] = sampleArguments($1.value, name: $1.key) })
     default: return .null
@@ -73,12 +75,16 @@ struct RuntimeTests {
                 var query: [String: String] = [:], body: [String: KeywayRuntime.JSONValue] = [:]
                 for input in tool.inputs {
                     let value = arguments[input.name]!
-                    let text: String? = switch value {
-                    case .string(let s): s
-                    case .number(let n): String(Int(n))
-                    case .bool(let b): String(b)
-                    default: nil
+                    func scalar(_ value: KeywayRuntime.JSONValue) -> String? {
+                        switch value {
+                        case .string(let s): s
+                        case .number(let n): String(Int(n))
+                        case .bool(let b): String(b)
+                        default: nil
+                        }
                     }
+                    // A sample array holds one item: repeated and comma-joined send it alike.
+                    let text: String? = if case .array(let items) = value, input.location == .query { items.compactMap(scalar).joined(separator: ",") } else { scalar(value) }
                     switch input.location {
                     case .path: path = path.replacingOccurrences(of: "{\(input.name)}", with: text!)
                     case .query: query[input.name] = text

@@ -13,6 +13,8 @@ final class StubNango: @unchecked Sendable {
         var query: [(String, String)]
         var headers: [(String, String)]
         var body: Data
+        /// The request target exactly as it arrived (path and query, still percent-encoded).
+        var target: String = ""
 
         func header(_ name: String) -> String? { headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1 }
         var json: Any? { try? JSONSerialization.jsonObject(with: body) }
@@ -83,7 +85,7 @@ final class StubNango: @unchecked Sendable {
                 let recorded = Recorded(
                     method: head.method.rawValue, path: components?.percentEncodedPath ?? head.uri,
                     query: (components?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
-                    headers: head.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView))
+                    headers: head.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView), target: head.uri)
                 let reply = server.handle(recorded)
                 var headers = HTTPHeaders(reply.headers)
                 headers.add(name: "Content-Length", value: String(reply.body.utf8.count))

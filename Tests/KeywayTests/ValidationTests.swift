@@ -93,7 +93,7 @@ struct ValidationTests {
         RuleCase(name: "input type", connector: c.replacing1("type: string, format: email", "type: strnig"),
                  position: "connectors/mail.yaml:13:19: error", message: "unknown input type 'strnig'; did you mean 'string'?"),
         RuleCase(name: "enum values typed", connector: c.replacing1("to: { type: string, format: email, description: Recipient }", "n: { type: integer, optional: true, enum: [1, two] }"),
-                 position: "connectors/mail.yaml:13:53: error", message: "each value of 'enum' must be a integer, found 'two'"),
+                 position: "connectors/mail.yaml:13:53: error", message: "each value of 'enum' must be an integer, found 'two'"),
         RuleCase(name: "default in enum", connector: c.replacing1("to: { type: string, format: email, description: Recipient }", "n: { type: integer, optional: true, enum: [1, 2], default: 3 }"),
                  position: "connectors/mail.yaml:13:66: error", message: "the default is not one of the 'enum' values"),
         RuleCase(name: "endpoint without empty segments", connector: c.replacing1("endpoint: /gmail", "endpoint: //evil.example.com/gmail"),

@@ -86,7 +86,7 @@ public enum Gmail {
         public static let endpoint = "/gmail/v1/users/me/messages"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.readonly"]
         public static let providerConfigKey = "gmail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["q": .query, "maxResults": .query]
+        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["q": .query, "maxResults": .query, "labelIds": .query]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
             "properties": .object([
@@ -97,7 +97,16 @@ public enum Gmail {
                 "maxResults": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of messages to return"),
+                    "minimum": .number(1),
+                    "maximum": .number(500),
                     "default": .number(10),
+                ]),
+                "labelIds": .object([
+                    "type": .string("array"),
+                    "description": .string("Only messages with all of these label IDs (INBOX, UNREAD, or a user label's ID)"),
+                    "items": .object([
+                        "type": .string("string"),
+                    ]),
                 ]),
             ]),
             "required": .array([
@@ -109,20 +118,25 @@ public enum Gmail {
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Gmail search query
             public var q: Swift.String
-            /// Maximum number of messages to return (default: 10)
+            /// Maximum number of messages to return (minimum: 1) (maximum: 500) (default: 10)
             public var maxResults: Swift.Int?
+            /// Only messages with all of these label IDs (INBOX, UNREAD, or a user label's ID)
+            public var labelIds: [Swift.String]?
 
-            public init(q: Swift.String, maxResults: Swift.Int? = nil) {
+            public init(q: Swift.String, maxResults: Swift.Int? = nil, labelIds: [Swift.String]? = nil) {
                 self.q = q
                 self.maxResults = maxResults
+                self.labelIds = labelIds
             }
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case q = "q"
                 case maxResults = "maxResults"
+                case labelIds = "labelIds"
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.maxResults, min: 1.0, max: 500.0, field: "maxResults")
             }
         }
     }

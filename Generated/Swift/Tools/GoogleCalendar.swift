@@ -39,6 +39,8 @@ public enum GoogleCalendar {
                 "maxResults": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of events"),
+                    "minimum": .number(1),
+                    "maximum": .number(2500),
                     "default": .number(25),
                 ]),
                 "singleEvents": .object([
@@ -58,7 +60,7 @@ public enum GoogleCalendar {
             public var calendarId: Swift.String
             /// Only events ending after this time (format: date-time)
             public var timeMin: Swift.String?
-            /// Maximum number of events (default: 25)
+            /// Maximum number of events (minimum: 1) (maximum: 2500) (default: 25)
             public var maxResults: Swift.Int?
             /// Expand recurring events into single occurrences (default: true)
             public var singleEvents: Swift.Bool?
@@ -79,6 +81,7 @@ public enum GoogleCalendar {
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
                 try KeywayRuntime.InputCheck.dateTime(self.timeMin, field: "timeMin")
+                try KeywayRuntime.InputCheck.range(self.maxResults, min: 1.0, max: 2500.0, field: "maxResults")
             }
         }
     }
@@ -131,7 +134,8 @@ public enum GoogleCalendar {
                         ]),
                         "date": .object([
                             "type": .string("string"),
-                            "description": .string("Start date of an all-day event (YYYY-MM-DD)"),
+                            "description": .string("Start date of an all-day event"),
+                            "format": .string("date"),
                         ]),
                         "timeZone": .object([
                             "type": .string("string"),
@@ -151,7 +155,8 @@ public enum GoogleCalendar {
                         ]),
                         "date": .object([
                             "type": .string("string"),
-                            "description": .string("End date of an all-day event (YYYY-MM-DD, exclusive)"),
+                            "description": .string("End date of an all-day event (exclusive: the day after the last)"),
+                            "format": .string("date"),
                         ]),
                         "timeZone": .object([
                             "type": .string("string"),
@@ -237,7 +242,7 @@ public enum GoogleCalendar {
         public struct Start: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// Start time (RFC 3339) (format: date-time)
             public var dateTime: Swift.String?
-            /// Start date of an all-day event (YYYY-MM-DD)
+            /// Start date of an all-day event (format: date)
             public var date: Swift.String?
             /// IANA time zone of the start, like Europe/Paris
             public var timeZone: Swift.String?
@@ -256,13 +261,14 @@ public enum GoogleCalendar {
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
                 try KeywayRuntime.InputCheck.dateTime(self.dateTime, field: "start.dateTime")
+                try KeywayRuntime.InputCheck.date(self.date, field: "start.date")
             }
         }
 
         public struct End: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// End time (RFC 3339) (format: date-time)
             public var dateTime: Swift.String?
-            /// End date of an all-day event (YYYY-MM-DD, exclusive)
+            /// End date of an all-day event (exclusive: the day after the last) (format: date)
             public var date: Swift.String?
             /// IANA time zone of the end, like Europe/Paris
             public var timeZone: Swift.String?
@@ -281,6 +287,7 @@ public enum GoogleCalendar {
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
                 try KeywayRuntime.InputCheck.dateTime(self.dateTime, field: "end.dateTime")
+                try KeywayRuntime.InputCheck.date(self.date, field: "end.date")
             }
         }
 

@@ -122,6 +122,8 @@ public enum Hubspot {
                 "limit": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of results"),
+                    "minimum": .number(1),
+                    "maximum": .number(200),
                     "default": .number(10),
                 ]),
             ]),
@@ -134,7 +136,7 @@ public enum Hubspot {
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in default searchable properties
             public var query: Swift.String
-            /// Maximum number of results (default: 10)
+            /// Maximum number of results (minimum: 1) (maximum: 200) (default: 10)
             public var limit: Swift.Int?
 
             public init(query: Swift.String, limit: Swift.Int? = nil) {
@@ -148,6 +150,7 @@ public enum Hubspot {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 200.0, field: "limit")
             }
         }
     }
@@ -163,32 +166,47 @@ public enum Hubspot {
         public static let endpoint = "/crm/v3/objects/deals"
         public static let scopes: [Swift.String] = ["crm.objects.deals.read"]
         public static let providerConfigKey = "hubspot"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query]
+        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query, "properties": .query]
+        public static let queryArrayStyles: [Swift.String: KeywayRuntime.ToolRequest.ArrayStyle] = ["properties": .comma]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
             "properties": .object([
                 "limit": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of deals"),
+                    "minimum": .number(1),
+                    "maximum": .number(100),
                     "default": .number(10),
+                ]),
+                "properties": .object([
+                    "type": .string("array"),
+                    "description": .string("Deal properties to return (e.g. dealname, amount, dealstage); HubSpot's default set when absent"),
+                    "items": .object([
+                        "type": .string("string"),
+                    ]),
                 ]),
             ]),
             "additionalProperties": .bool(false),
         ])
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
-            /// Maximum number of deals (default: 10)
+            /// Maximum number of deals (minimum: 1) (maximum: 100) (default: 10)
             public var limit: Swift.Int?
+            /// Deal properties to return (e.g. dealname, amount, dealstage); HubSpot's default set when absent
+            public var properties: [Swift.String]?
 
-            public init(limit: Swift.Int? = nil) {
+            public init(limit: Swift.Int? = nil, properties: [Swift.String]? = nil) {
                 self.limit = limit
+                self.properties = properties
             }
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case limit = "limit"
+                case properties = "properties"
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 100.0, field: "limit")
             }
         }
     }

@@ -34,6 +34,8 @@ public enum Notion {
                 "page_size": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of results"),
+                    "minimum": .number(1),
+                    "maximum": .number(100),
                     "default": .number(10),
                 ]),
             ]),
@@ -46,7 +48,7 @@ public enum Notion {
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in titles
             public var query: Swift.String
-            /// Maximum number of results (default: 10)
+            /// Maximum number of results (minimum: 1) (maximum: 100) (default: 10)
             public var pageSize: Swift.Int?
 
             public init(query: Swift.String, pageSize: Swift.Int? = nil) {
@@ -60,6 +62,7 @@ public enum Notion {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.pageSize, min: 1.0, max: 100.0, field: "page_size")
             }
         }
     }

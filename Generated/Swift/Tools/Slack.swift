@@ -82,6 +82,8 @@ public enum Slack {
                 "limit": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of channels"),
+                    "minimum": .number(1),
+                    "maximum": .number(999),
                     "default": .number(100),
                 ]),
                 "exclude_archived": .object([
@@ -94,7 +96,7 @@ public enum Slack {
         ])
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
-            /// Maximum number of channels (default: 100)
+            /// Maximum number of channels (minimum: 1) (maximum: 999) (default: 100)
             public var limit: Swift.Int?
             /// Leave out archived channels (default: true)
             public var excludeArchived: Swift.Bool?
@@ -110,6 +112,7 @@ public enum Slack {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 999.0, field: "limit")
             }
         }
     }
@@ -132,6 +135,7 @@ public enum Slack {
                 "limit": .object([
                     "type": .string("integer"),
                     "description": .string("Maximum number of users"),
+                    "minimum": .number(1),
                     "default": .number(100),
                 ]),
             ]),
@@ -139,7 +143,7 @@ public enum Slack {
         ])
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
-            /// Maximum number of users (default: 100)
+            /// Maximum number of users (minimum: 1) (default: 100)
             public var limit: Swift.Int?
 
             public init(limit: Swift.Int? = nil) {
@@ -151,6 +155,7 @@ public enum Slack {
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: nil, field: "limit")
             }
         }
     }

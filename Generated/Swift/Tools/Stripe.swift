@@ -29,12 +29,15 @@ public enum Stripe {
             "properties": .object([
                 "email": .object([
                     "type": .string("string"),
-                    "description": .string("Only customers with this email"),
+                    "description": .string("Only customers with this email (case-sensitive)"),
                     "format": .string("email"),
+                    "maxLength": .number(512),
                 ]),
                 "limit": .object([
                     "type": .string("integer"),
-                    "description": .string("Maximum number of customers (1-100)"),
+                    "description": .string("Maximum number of customers"),
+                    "minimum": .number(1),
+                    "maximum": .number(100),
                     "default": .number(10),
                 ]),
             ]),
@@ -42,9 +45,9 @@ public enum Stripe {
         ])
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
-            /// Only customers with this email (format: email)
+            /// Only customers with this email (case-sensitive) (format: email) (at most 512 characters)
             public var email: Swift.String?
-            /// Maximum number of customers (1-100) (default: 10)
+            /// Maximum number of customers (minimum: 1) (maximum: 100) (default: 10)
             public var limit: Swift.Int?
 
             public init(email: Swift.String? = nil, limit: Swift.Int? = nil) {
@@ -59,6 +62,8 @@ public enum Stripe {
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
                 try KeywayRuntime.InputCheck.email(self.email, field: "email")
+                try KeywayRuntime.InputCheck.length(self.email, min: nil, max: 512, field: "email")
+                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 100.0, field: "limit")
             }
         }
     }

@@ -23,6 +23,7 @@ public enum Integration: String, CaseIterable, Codable, Sendable {
                     ConnectorInfo(slug: "data", name: "Data \" connector", multipleConnections: false, tools: [
                         ToolSummary(name: "default", description: "description with \"\"\" and \\( and #\" and */ and \n newline and \u{202E} rtl", method: "POST", endpoint: "/v1/{self}/items", scopes: ["scope:\"quoted\"\\"]),
                         ToolSummary(name: "init", description: "GET with a keyword name", method: "GET", endpoint: "/v1/init", scopes: []),
+                        ToolSummary(name: "protocol", description: "A form-encoded write with maps", method: "POST", endpoint: "/v1/protocol", scopes: []),
                     ]),
                 ]
             )

@@ -9,6 +9,7 @@ public enum AllTools {
     public static let tools: [any KeywayRuntime.AgentTool.Type] = [
         Data_.Default.self,
         Data_.Init.self,
+        Data_.Protocol_.self,
     ]
 
     public static let registry = KeywayRuntime.ToolRegistry(tools)

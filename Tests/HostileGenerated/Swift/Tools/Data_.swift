@@ -10,7 +10,7 @@ public enum Data_ {
     /// Whether a user may connect several accounts.
     public static let multipleConnections = false
     /// Every tool of the connector.
-    public static let tools: [any KeywayRuntime.AgentTool.Type] = [Default.self, Init.self]
+    public static let tools: [any KeywayRuntime.AgentTool.Type] = [Default.self, Init.self, Protocol_.self]
 
     /// description with """ and \( and #" and */ and   newline and \u{202E} rtl
     ///
@@ -155,19 +155,182 @@ public enum Data_ {
         public static let endpoint = "/v1/init"
         public static let scopes: [Swift.String] = []
         public static let providerConfigKey = "data"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = [:]
+        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["ids": .query, "fields": .query, "day": .query, "code": .query]
+        public static let inputWireNames: [Swift.String: Swift.String] = ["ids": "ids[]\"\\(x)", "fields": "fields\u{202E}"]
+        public static let queryArrayStyles: [Swift.String: KeywayRuntime.ToolRequest.ArrayStyle] = ["fields": .comma]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
-            "properties": .object([:]),
+            "properties": .object([
+                "ids": .object([
+                    "type": .string("array"),
+                    "items": .object([
+                        "type": .string("integer"),
+                        "minimum": .number(-1),
+                        "maximum": .number(9),
+                    ]),
+                    "maxItems": .number(3),
+                ]),
+                "fields": .object([
+                    "type": .string("array"),
+                    "items": .object([
+                        "type": .string("string"),
+                        "enum": .array([
+                            .string("a\u{2028}b"),
+                            .string("*/"),
+                        ]),
+                    ]),
+                ]),
+                "day": .object([
+                    "type": .string("string"),
+                    "format": .string("date"),
+                ]),
+                "code": .object([
+                    "type": .string("string"),
+                    "minLength": .number(1),
+                    "maxLength": .number(64),
+                    "pattern": .string("^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#"),
+                ]),
+            ]),
             "additionalProperties": .bool(false),
         ])
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
+            /// (at most 3 items)
+            public var ids: [Swift.Int]?
+            /// array
+            public var fields: [Swift.String]?
+            /// (format: date)
+            public var day: Swift.String?
+            /// (at least 1 characters) (at most 64 characters) (pattern: ^[a-z"\\]{2,}\(x\)$|"""#)
+            public var code: Swift.String?
 
-            public init() {
+            public init(ids: [Swift.Int]? = nil, fields: [Swift.String]? = nil, day: Swift.String? = nil, code: Swift.String? = nil) {
+                self.ids = ids
+                self.fields = fields
+                self.day = day
+                self.code = code
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case ids = "ids"
+                case fields = "fields"
+                case day = "day"
+                case code = "code"
             }
 
             public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.count(self.ids?.count, min: nil, max: 3, field: "ids")
+                for item in self.ids ?? [] {
+                    try KeywayRuntime.InputCheck.range(item, min: -1.0, max: 9.0, field: "ids[]")
+                }
+                for item in self.fields ?? [] {
+                    try KeywayRuntime.InputCheck.oneOf(item, ["a\u{2028}b", "*/"], field: "fields[]")
+                }
+                try KeywayRuntime.InputCheck.date(self.day, field: "day")
+                try KeywayRuntime.InputCheck.length(self.code, min: 1, max: 64, field: "code")
+                try KeywayRuntime.InputCheck.pattern(self.code, "^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#", field: "code")
+            }
+        }
+    }
+
+    /// A form-encoded write with maps
+    ///
+    /// `POST /v1/protocol`
+    public struct Protocol_: KeywayRuntime.StandardRequestTool {
+        public static let qualifiedName = "data_protocol"
+        public static let name = "protocol"
+        public static let description = "A form-encoded write with maps"
+        public static let method = KeywayRuntime.HTTPMethod.POST
+        public static let endpoint = "/v1/protocol"
+        public static let scopes: [Swift.String] = []
+        public static let providerConfigKey = "data"
+        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["metadata": .body, "self": .body, "expand": .body]
+        public static let inputWireNames: [Swift.String: Swift.String] = ["expand": "expand\");"]
+        public static let bodyEncoding = KeywayRuntime.ToolRequest.BodyEncoding.form
+        public static let inputSchema: KeywayRuntime.JSONValue = .object([
+            "type": .string("object"),
+            "properties": .object([
+                "metadata": .object([
+                    "type": .string("object"),
+                    "description": .string("map of \"strings\""),
+                    "additionalProperties": .object([
+                        "type": .string("string"),
+                        "maxLength": .number(500),
+                    ]),
+                ]),
+                "self": .object([
+                    "type": .string("object"),
+                    "additionalProperties": .object([
+                        "type": .string("object"),
+                        "properties": .object([
+                            "init": .object([
+                                "type": .string("number"),
+                                "minimum": .number(0.5),
+                            ]),
+                        ]),
+                        "required": .array([
+                            .string("init"),
+                        ]),
+                        "additionalProperties": .bool(false),
+                    ]),
+                ]),
+                "expand": .object([
+                    "type": .string("array"),
+                    "items": .object([
+                        "type": .string("string"),
+                    ]),
+                ]),
+            ]),
+            "required": .array([
+                .string("self"),
+            ]),
+            "additionalProperties": .bool(false),
+        ])
+
+        public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
+            /// map of "strings"
+            public var metadata: [Swift.String: Swift.String]?
+            /// object
+            public var self_: [Swift.String: SelfValue]
+            /// array
+            public var expand: [Swift.String]?
+
+            public init(metadata: [Swift.String: Swift.String]? = nil, self_: [Swift.String: SelfValue], expand: [Swift.String]? = nil) {
+                self.metadata = metadata
+                self.self_ = self_
+                self.expand = expand
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case metadata = "metadata"
+                case self_ = "self"
+                case expand = "expand"
+            }
+
+            public func validate() throws(KeywayRuntime.ToolFailure) {
+                for value in (self.metadata ?? [:]).values {
+                    try KeywayRuntime.InputCheck.length(value, min: nil, max: 500, field: "metadata.*")
+                }
+                for value in (self.self_).values {
+                    try value.validate()
+                }
+            }
+        }
+
+        public struct SelfValue: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// (minimum: 0.5)
+            public var init_: Swift.Double
+
+            public init(init_: Swift.Double) {
+                self.init_ = init_
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case init_ = "init"
+            }
+
+            public func validate() throws(KeywayRuntime.ToolFailure) {
+                try KeywayRuntime.InputCheck.range(self.init_, min: 0.5, max: nil, field: "self.*.init")
             }
         }
     }
