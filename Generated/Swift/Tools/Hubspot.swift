@@ -167,7 +167,6 @@ public enum Hubspot {
         public static let scopes: [Swift.String] = ["crm.objects.deals.read"]
         public static let providerConfigKey = "hubspot"
         public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query, "properties": .query]
-        public static let queryArrayStyles: [Swift.String: KeywayRuntime.ToolRequest.ArrayStyle] = ["properties": .comma]
         public static let inputSchema: KeywayRuntime.JSONValue = .object([
             "type": .string("object"),
             "properties": .object([
