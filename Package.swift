@@ -69,7 +69,8 @@ let package = Package(
             name: "KeywayEmit",
             dependencies: ["KeywayModel", "KeywayMigrations", "KeywayTemplates", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        .target(name: "KeywayWrite", dependencies: ["KeywayModel"]),
+        // Crypto: the SHA-256 of each owned file in .keyway-manifest.
+        .target(name: "KeywayWrite", dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]),
         // Migrations as data: the schema the manifests describe, diffs between two
         // states, the SQL of each dialect, the history's checksums. Pure, like emitters.
         .target(

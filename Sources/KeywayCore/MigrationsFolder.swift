@@ -100,7 +100,7 @@ extension Pipeline {
     /// manifests; then the sums and the snapshot. Writes nothing on any error.
     public static func migrateDiff(
         manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
-        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default
+        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default, force: Bool = false
     ) throws(DiagnosticsError) -> MigrationResult {
         let validation = validate(manifests: manifests, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
@@ -136,22 +136,25 @@ extension Pipeline {
             files.append(GeneratedFile(path: MigrationsFolder.folder(dialect) + "/" + HistorySum.fileName, contents: HistorySum.render(all)))
         }
         files.append(GeneratedFile(path: MigrationsFolder.snapshotPath, contents: MigrationsFolder.encode(SchemaState(catalog))))
+        // One change across both folders: the Supabase file is written with the history or
+        // not at all, so a retry finds the same state.
         var written: [String] = []
-        do {
-            let writer = OutputWriter(outputFolder: output)
-            var plan = try writer.plan(files)
+        do throws(WriteError) {
+            let writer = OutputWriter(outputFolder: output, producer: .migrations)
+            var plan = try writer.plan(files, force: force)
             plan.extra = []
-            try writer.apply(plan)
+            var plans = [(writer: writer, plan: plan)]
             written = (plan.missing + plan.stale).map(\.path)
             if let supabaseFolder {
                 let version = supabaseVersion ?? Self.utcVersion()
                 let sql = files.first { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") }!.contents
-                let supabase = OutputWriter(outputFolder: supabaseFolder)
+                let supabase = OutputWriter(outputFolder: supabaseFolder, producer: .migrations, recordsOwnership: false)
                 var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
                 supabasePlan.extra = []
-                try supabase.apply(supabasePlan)
+                plans.append((supabase, supabasePlan))
                 written.append(supabaseFolder + "/\(version)_\(name).sql")
             }
+            try OutputWriter.commit(plans)
         } catch {
             throw DiagnosticsError([.error(SourceLocation(file: output, line: 1, column: 1), error.description)])
         }

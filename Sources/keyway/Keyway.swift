@@ -141,26 +141,41 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var output: OutputOptions
+    @Flag(name: .long, help: "Take over files in the way that keyway did not write (or that were edited since), instead of stopping.")
+    var force = false
 
     func run() throws {
         let reporter = Reporter(format: options.format)
         let generation = try emit(options, output, reporter)
         let writer = OutputWriter(outputFolder: output.output)
         let written = Result { () throws(WriteError) -> OutputPlan in
-            let plan = try writer.plan(generation.files)
-            try writer.apply(plan)
+            let plan = try writer.plan(generation.files, force: force)
+            if plan.conflicts.isEmpty { try writer.apply(plan) }
             return plan
         }
         switch written {
+        case .success(let plan) where !plan.conflicts.isEmpty:
+            reporter.report(generation.diagnostics + plan.conflicts.map {
+                .error(SourceLocation(file: join(output.output, $0.path), line: 1, column: 1), $0.message + "; nothing was changed")
+            })
+            throw ExitCode(1)
         case .success(let plan):
-            reporter.report(generation.diagnostics)
-            reporter.say("keyway: \(plan.missing.count) created, \(plan.stale.count) updated, \(plan.extra.count) removed, \(plan.unchanged.count) unchanged in \(output.output)")
+            let released = plan.released.map {
+                Diagnostic.warning(SourceLocation(file: join(output.output, $0), line: 1, column: 1),
+                                   "keyway no longer generates this file, but it was edited since keyway wrote it: left in place, and no longer keyway's")
+            }
+            reporter.report(generation.diagnostics + released)
+            let litter = plan.litter.isEmpty ? "" : "; removed \(plan.litter.count) temporary file\(plan.litter.count == 1 ? "" : "s") of an interrupted run"
+            reporter.say("keyway: \(plan.missing.count) created, \(plan.stale.count) updated, \(plan.extra.count) removed, \(plan.unchanged.count) unchanged in \(output.output)\(litter)")
         case .failure(let error):
             reporter.report(generation.diagnostics + [.error(SourceLocation(file: output.output, line: 1, column: 1), error.description)])
             throw ExitCode(1)
         }
     }
 }
+
+/// A path inside the output folder, as diagnostics show it.
+func join(_ folder: String, _ path: String) -> String { folder.hasSuffix("/") ? folder + path : folder + "/" + path }
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fails (exit 1) when the output folder is not exactly what `keyway generate` would write.")
@@ -178,15 +193,17 @@ struct Check: ParsableCommand {
             }
             throw ExitCode(1)
         }
-        let join = { (p: String) in output.output.hasSuffix("/") ? output.output + p : output.output + "/" + p }
-        let entries = plan.stale.map { ($0.path, "stale") } + plan.missing.map { ($0.path, "missing") } + plan.extra.map { ($0, "extra") }
+        var entries: [(String, String)] = plan.stale.map { ($0.path, "stale: the file is not what the manifests generate; run `keyway generate`") }
+            + plan.missing.map { ($0.path, "missing: the file is not what the manifests generate; run `keyway generate`") }
+            + plan.extra.map { ($0, "extra: keyway no longer generates this file; run `keyway generate` to remove it") }
+            + plan.conflicts.map { ($0.path, "\($0.reason == .edited ? "edited" : "not keyway's"): \($0.message)") }
+            + plan.litter.map { ($0, "litter: a temporary file of an interrupted keyway run; run `keyway generate` to remove it") }
+        if plan.manifestChanges { entries.append((OwnershipManifest.fileName, "stale: the record of the files keyway owns is out of date; run `keyway generate`")) }
         let history = MigrationsFolder(output: output.output).check(generation.catalog)
-        let diagnostics = generation.diagnostics + history + entries.sorted { $0.0 < $1.0 }.map { path, state in
-            Diagnostic.error(SourceLocation(file: join(path), line: 1, column: 1), state == "extra"
-                ? "extra: keyway no longer generates this file; run `keyway generate` to remove it"
-                : "\(state): the file is not what the manifests generate; run `keyway generate`")
+        let diagnostics = generation.diagnostics + history + entries.sorted { $0.0 < $1.0 }.map { path, message in
+            Diagnostic.error(SourceLocation(file: join(output.output, path), line: 1, column: 1), message)
         }
-        reporter.report(diagnostics, stale: entries.map { (join($0.0), $0.1) })
+        reporter.report(diagnostics, stale: entries.map { (join(output.output, $0.0), String($0.1.prefix { $0 != ":" })) })
         if !plan.isUpToDate || diagnostics.hasErrors { throw ExitCode(1) }
         reporter.say("keyway: \(output.output) is up to date (\(plan.unchanged.count) files)")
     }

@@ -33,6 +33,8 @@ struct MigrateDiff: ParsableCommand {
     var supabaseVersion: String?
     @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name.")
     var templates: String?
+    @Flag(name: .long, help: "Take over files in the way that keyway did not write (or that were edited since), instead of stopping.")
+    var force = false
 
     func validate() throws {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
@@ -50,7 +52,7 @@ struct MigrateDiff: ParsableCommand {
             let set = try Pipeline.templates(overrides: templates)
             return try Pipeline.migrateDiff(manifests: options.manifests, output: output, name: name, allowDestructive: allowDestructive,
                                             templates: set, supabaseFolder: layout == .supabase ? supabaseOutput : nil,
-                                            supabaseVersion: supabaseVersion, config: config)
+                                            supabaseVersion: supabaseVersion, config: config, force: force)
         }
         switch result {
         case .failure(let error):

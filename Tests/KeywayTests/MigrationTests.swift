@@ -103,6 +103,27 @@ struct MigrationTests {
         #expect(supabase.read("migrations/20261121120000_initial.sql") == out.read("Migrations/postgres/0001_initial.sql"))
     }
 
+    @Test("Supabase layout into a folder that cannot be written: neither the history nor the Supabase file changes")
+    func supabaseLayoutFails() throws {
+        let manifests = Versions.v1(), out = TempDir(), supabase = TempDir()
+        supabase.write("migrations", "a file where the folder should be\n")
+        let before = out.snapshot()
+        #expect(throws: DiagnosticsError.self) {
+            try withExtendedLifetime((manifests, out)) {
+                _ = try Pipeline.migrateDiff(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
+                                             templates: Pipeline.templates(overrides: nil), supabaseFolder: supabase.path + "/migrations",
+                                             supabaseVersion: "20261121120000")
+            }
+        }
+        #expect(out.snapshot() == before)
+        // Once the folder is there, the same command writes both.
+        try FileManager.default.removeItem(atPath: supabase.path + "/migrations")
+        _ = try Pipeline.migrateDiff(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
+                                     templates: Pipeline.templates(overrides: nil), supabaseFolder: supabase.path + "/migrations",
+                                     supabaseVersion: "20261121120000")
+        #expect(supabase.read("migrations/20261121120000_initial.sql") == out.read("Migrations/postgres/0001_initial.sql"))
+    }
+
     @Test("SQLite: apply, ledger, catalog rows equal the manifests, foreign keys refuse unknown providers")
     func sqliteRoundTrip() async throws {
         let manifests = Versions.v1(), out = TempDir(), dbFolder = TempDir()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import KeywayCore
+@testable import KeywayWrite
 
 @Suite("The write stage and keyway check")
 struct WriterTests {
@@ -25,17 +26,105 @@ struct WriterTests {
         #expect(before[.systemFileNumber] as? Int == after[.systemFileNumber] as? Int)
     }
 
-    @Test("a stale file is removed only if it carries keyway's marker")
-    func removesOnlyMarkedFiles() throws {
+    @Test("ownership is the manifest's: a file that merely quotes the marker is never removed or replaced")
+    func ownershipByManifest() throws {
         let out = TempDir()
-        out.write("Swift/Old.swift", "// \(GeneratedFile.marker)\n")
-        out.write("Swift/Handwritten.swift", "// mine\n")
+        out.write("NOTES.md", "We use keyway; its files say \(GeneratedFile.marker) at the top.\n")
+        out.write("Swift/Handwritten.swift", "// mine, not \(GeneratedFile.marker)\n")
         let writer = OutputWriter(outputFolder: out.path)
-        let plan = try writer.plan(Self.files)
-        #expect(plan.extra == ["Swift/Old.swift"])
+        try writer.apply(writer.plan(Self.files))
+        #expect(out.read(".keyway-manifest") == """
+            # keyway owns the files below: SHA-256 of the bytes it wrote, the command, the path. Written by keyway; do not edit.
+            \(OwnershipManifest.sha256(Data(Self.files[0].contents.utf8)))  generate  Swift/A.swift
+            \(OwnershipManifest.sha256(Data(Self.files[1].contents.utf8)))  generate  b.json
+
+            """)
+        // The next run produces only b.json: A.swift (owned, unedited) goes; the others stay.
+        let plan = try writer.plan([Self.files[1]])
+        #expect(plan.extra == ["Swift/A.swift"] && plan.conflicts == [] && plan.released == [])
         try writer.apply(plan)
-        #expect(out.read("Swift/Old.swift") == nil)
-        #expect(out.read("Swift/Handwritten.swift") == "// mine\n")
+        #expect(out.read("Swift/A.swift") == nil)
+        #expect(out.read("NOTES.md") != nil && out.read("Swift/Handwritten.swift") != nil)
+        #expect(try writer.plan([Self.files[1]]).isUpToDate)
+    }
+
+    @Test("a hand-written file in the way stops the run and names the file; --force takes it over")
+    func notOwnedInTheWay() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan([Self.files[1]]))
+        out.write("Swift/A.swift", "// my own A\n")
+        let before = out.snapshot()
+        let plan = try writer.plan(Self.files)
+        #expect(plan.conflicts == [.init(path: "Swift/A.swift", reason: .notOwned)])
+        #expect(throws: WriteError.self) { try writer.apply(plan) }
+        #expect(out.snapshot() == before)
+        let forced = try writer.plan(Self.files, force: true)
+        #expect(forced.conflicts == [] && forced.stale.map(\.path) == ["Swift/A.swift"])
+        try writer.apply(forced)
+        #expect(out.read("Swift/A.swift") == Self.files[0].contents)
+    }
+
+    @Test("an owned file edited by hand is not overwritten, and not removed once keyway stops producing it")
+    func editedOwnedFile() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan(Self.files))
+        out.write("Swift/A.swift", "// \(GeneratedFile.marker)\nlet a = 2 // my fix\n")
+        let changed = [GeneratedFile(path: "Swift/A.swift", contents: "// \(GeneratedFile.marker)\nlet a = 3\n"), Self.files[1]]
+        #expect(try writer.plan(changed).conflicts == [.init(path: "Swift/A.swift", reason: .edited)])
+        let dropped = try writer.plan([Self.files[1]])
+        #expect(dropped.extra == [] && dropped.released == ["Swift/A.swift"])
+        try writer.apply(dropped)
+        #expect(out.read("Swift/A.swift") == "// \(GeneratedFile.marker)\nlet a = 2 // my fix\n")
+        #expect(out.read(".keyway-manifest")?.contains("Swift/A.swift") == false)
+    }
+
+    @Test("a folder without a record yet: files with keyway's header at the paths it produces are taken over, nothing is removed")
+    func firstRecord() throws {
+        let out = TempDir()
+        out.write("Swift/A.swift", "// \(GeneratedFile.marker)\nlet a = 0\n")
+        out.write("Swift/Old.swift", "// \(GeneratedFile.marker)\n")
+        out.write("b.json", "{\n  \"note\": \"mine\"\n}\n")
+        let plan = try OutputWriter(outputFolder: out.path).plan(Self.files)
+        #expect(plan.stale.map(\.path) == ["Swift/A.swift"] && plan.extra == [])
+        #expect(plan.conflicts == [.init(path: "b.json", reason: .notOwned)])
+    }
+
+    @Test("temporary files of a killed run are reported by check and removed by the next run")
+    func litter() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan(Self.files))
+        out.write("Swift/.keyway-A.swift.4242.tmp", "half")
+        out.write(".keyway-b.json.4242.bak", "old")
+        let plan = try writer.plan(Self.files)
+        #expect(plan.litter == [".keyway-b.json.4242.bak", "Swift/.keyway-A.swift.4242.tmp"] && !plan.isUpToDate)
+        try writer.apply(plan)
+        #expect(out.snapshot().keys.sorted() == [".keyway-manifest", "Swift/A.swift", "b.json"])
+    }
+
+    @Test("a commit that fails midway is rolled back from the staged originals, and says so")
+    func rollback() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan(Self.files))
+        let before = out.snapshot()
+        let next = [GeneratedFile(path: "Swift/A.swift", contents: "// \(GeneratedFile.marker)\nlet a = 2\n"),
+                    GeneratedFile(path: "Swift/New.swift", contents: "// \(GeneratedFile.marker)\n"),
+                    GeneratedFile(path: "c/d.json", contents: "{}\n")]
+        let plan = try writer.plan(next)
+        #expect(plan.extra == ["b.json"])
+        for renames in 0...3 {
+            do {
+                try OutputWriter.commit([(writer, plan)], failingAfter: renames)
+                Issue.record("the commit did not fail")
+            } catch {
+                #expect(error.description.hasSuffix("injected failure; every file was put back: the output is as it was before the run"))
+            }
+            #expect(out.snapshot() == before, "after \(renames) renames")
+            #expect(!FileManager.default.fileExists(atPath: out.path + "/c"))
+        }
     }
 
     @Test("paths that leave the output folder are refused", arguments: ["../evil.swift", "/etc/evil", "a/../../evil", "a//b", "", "./a", "a\\..\\b"])
@@ -54,29 +143,31 @@ struct WriterTests {
         #expect(outside.snapshot().isEmpty)
     }
 
-    @Test("a write that cannot finish changes nothing")
+    @Test("a write that cannot be staged changes nothing")
     func atomicWrite() throws {
         let out = TempDir()
-        out.write("Swift/A.swift", "old\n")
-        try FileManager.default.createDirectory(atPath: out.path + "/b.json", withIntermediateDirectories: true)
-        let before = out.snapshot()
+        out.write("Swift/A.swift", "// \(GeneratedFile.marker)\nold\n")
         let writer = OutputWriter(outputFolder: out.path)
-        #expect(throws: WriteError.self) { try writer.apply(writer.plan(Self.files)) }
+        let plan = try writer.plan(Self.files)
+        // b.json turns into a folder after the plan: staging fails, nothing moves.
+        try FileManager.default.createDirectory(atPath: out.path + "/b.json/x", withIntermediateDirectories: true)
+        let before = out.snapshot()
+        #expect(throws: WriteError.self) { try writer.apply(plan) }
         #expect(out.snapshot() == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path + "/Swift") == ["A.swift"])
     }
 
-    @Test("check reports fresh, stale, missing and extra files")
+    @Test("check reports stale, missing, extra, edited and foreign files")
     func checkStates() throws {
         let out = TempDir()
         let writer = OutputWriter(outputFolder: out.path)
-        try writer.apply(writer.plan(Self.files))
-        #expect(try writer.plan(Self.files).isUpToDate)
+        let three = Self.files + [GeneratedFile(path: "Swift/Gone.swift", contents: "// \(GeneratedFile.marker)\n")]
+        try writer.apply(writer.plan(three))
+        #expect(try writer.plan(three).isUpToDate)
         out.write("Swift/A.swift", "edited\n")
         try FileManager.default.removeItem(atPath: out.path + "/b.json")
-        out.write("Swift/Gone.swift", "// \(GeneratedFile.marker)\n")
-        let plan = try writer.plan(Self.files)
-        #expect(plan.stale.map(\.path) == ["Swift/A.swift"])
+        let plan = try writer.plan(Self.files.map { GeneratedFile(path: $0.path, contents: $0.contents + "// v2\n") })
+        #expect(plan.conflicts == [.init(path: "Swift/A.swift", reason: .edited)])
         #expect(plan.missing.map(\.path) == ["b.json"])
         #expect(plan.extra == ["Swift/Gone.swift"])
         #expect(!plan.isUpToDate)
@@ -142,9 +233,17 @@ struct CommandTests {
         #expect(out.read("keep.txt") == "hand-written\n")
         #expect(try KeywayRun.run(["check", "--manifests", manifests.path, "--output", out.path]).status == 0)
 
+        // A file keyway did not write is not its business, whatever it says inside.
         out.write("Swift/Removed.swift", "// \(GeneratedFile.marker)\n")
-        let extra = try KeywayRun.run(["check", "--manifests", manifests.path, "--output", out.path])
-        #expect(extra.status == 1 && extra.stderr.contains("Swift/Removed.swift:1:1: error: extra"))
+        #expect(try KeywayRun.run(["check", "--manifests", manifests.path, "--output", out.path]).status == 0)
+        // A hand-written checklist where an integration's would go stops generate, naming it.
+        out.write("Checklists/acme.md", "# my notes on acme\n")
+        manifests.write("integrations/acme.yaml", Fixture.integration.replacing1("key: mail", "key: acme").replacing1("provider: google-mail", "provider: acme"))
+        let unblocked = out.snapshot()
+        let blocked = try KeywayRun.run(["generate", "--manifests", manifests.path, "--output", out.path])
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("\(out.path)/Checklists/acme.md:1:1: error: keyway did not write this file (it is not in .keyway-manifest) and would replace it; move it away, or pass --force to let keyway take it over; nothing was changed"))
+        #expect(out.snapshot() == unblocked)
         withExtendedLifetime(manifests) {}
     }
 
