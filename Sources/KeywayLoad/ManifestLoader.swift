@@ -48,14 +48,51 @@ public struct ManifestLoader: Sendable {
                                       "manifests folder not found; pass --manifests DIR or create \(folder)/integrations"))
             return LoadResult(documents: [], diagnostics: diagnostics)
         }
-        // YAML files outside the three known folders are probably misplaced.
-        for name in (try? fm.contentsOfDirectory(atPath: root.path))?.sorted() ?? [] where Self.isYAML(name) {
-            diagnostics.append(.warning(SourceLocation(file: Self.join(folder, name), line: 1, column: 1),
-                                        "not read: manifests live in integrations/, connectors/ or scopes/; move the file into one of them"))
+        let kinds = ManifestKind.allCases.map(\.folder)
+        // YAML files outside the three known folders are probably misplaced, and a folder
+        // named almost like one of them is probably misspelt: nothing is skipped silently.
+        for name in (try? fm.contentsOfDirectory(atPath: root.path))?.sorted() ?? [] where !name.hasPrefix(".") && !kinds.contains(name) {
+            var isFolder: ObjCBool = false
+            _ = fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isFolder)
+            let location = SourceLocation(file: Self.join(folder, name), line: 1, column: 1)
+            if isFolder.boolValue, let kind = kinds.first(where: { Self.isNear(name.lowercased(), $0) }) {
+                diagnostics.append(.warning(location, "not read: did you mean \(kind)/? manifests live in integrations/, connectors/ or scopes/"))
+            } else if !isFolder.boolValue, Self.looksLikeYAML(name) {
+                diagnostics.append(.warning(location, "not read: manifests live in integrations/, connectors/ or scopes/; move the file into one of them"))
+            }
         }
         for kind in ManifestKind.allCases {
             let dir = root.appendingPathComponent(kind.folder)
-            guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { continue }
+            var isFolder: ObjCBool = false
+            let exists = fm.fileExists(atPath: dir.path, isDirectory: &isFolder)
+            if !exists {
+                // A symbolic link to nothing is not an absent folder.
+                if (try? fm.destinationOfSymbolicLink(atPath: dir.path)) != nil {
+                    diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1),
+                                              "cannot read the folder: it is a symbolic link to nothing; fix the link (keyway will not take a folder it cannot read for an empty one)"))
+                }
+                continue
+            }
+            let names: [String]
+            do {
+                guard isFolder.boolValue else { throw CocoaError(.fileReadUnknown) }
+                names = try fm.contentsOfDirectory(atPath: dir.path)
+            } catch {
+                diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1), isFolder.boolValue
+                    ? "cannot read the folder (\(Self.reason(error))); make it readable (keyway will not take a folder it cannot read for an empty one)"
+                    : "\(kind.folder) is a file, not a folder; manifests live in \(kind.folder)/<name>.yaml"))
+                continue
+            }
+            for name in names.sorted() where !name.hasPrefix(".") && !Self.isYAML(name) {
+                var nested: ObjCBool = false
+                _ = fm.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &nested)
+                let location = SourceLocation(file: Self.join(folder, kind.folder + "/" + name), line: 1, column: 1)
+                if nested.boolValue {
+                    diagnostics.append(.warning(location, "not read: subfolders of \(kind.folder)/ are not read; move its manifests up into \(kind.folder)/"))
+                } else if Self.looksLikeYAML(name) {
+                    diagnostics.append(.warning(location, "not read: manifests end in .yaml or .yml, in lower case; rename the file"))
+                }
+            }
             for name in names.sorted() where Self.isYAML(name) && !name.hasPrefix(".") {
                 let relative = kind.folder + "/" + name
                 let display = Self.join(folder, relative)
@@ -77,6 +114,33 @@ public struct ManifestLoader: Sendable {
     }
 
     static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
+
+    /// `.YAML`, `.Yml`…: a manifest with the wrong case of extension.
+    static func looksLikeYAML(_ name: String) -> Bool { isYAML(name.lowercased()) }
+
+    /// Whether a folder name is one or two edits from a kind's (`conectors`, `scope`).
+    static func isNear(_ a: String, _ b: String) -> Bool {
+        guard abs(a.count - b.count) <= 2, a != b else { return false }
+        let x = Array(a), y = Array(b)
+        var row = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var next = [i] + Array(repeating: 0, count: y.count)
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            row = next
+        }
+        return row[y.count] <= 2
+    }
+
+    /// A plain reason for a file-system error.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return ns.code == NSFileReadNoPermissionError ? "permission denied" : ns.localizedDescription
+    }
 
     static func join(_ folder: String, _ relative: String) -> String {
         if folder.isEmpty || folder == "." { return relative }

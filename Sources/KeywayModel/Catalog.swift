@@ -118,8 +118,11 @@ public struct Connector: Sendable, Equatable {
     public var multipleConnections: Bool
     public var tools: [Tool]
     public var location: SourceLocation
+    /// Where `nango.provider_key` was written (the slug's location when built in code).
+    public var providerKeyLocation: SourceLocation
 
-    public init(slug: String, name: String, description: String?, providerKey: String, multipleConnections: Bool, tools: [Tool], location: SourceLocation) {
+    public init(slug: String, name: String, description: String?, providerKey: String, multipleConnections: Bool, tools: [Tool], location: SourceLocation, providerKeyLocation: SourceLocation? = nil) {
+        self.providerKeyLocation = providerKeyLocation ?? location
         self.slug = slug
         self.name = name
         self.description = description

@@ -35,13 +35,15 @@ public enum SwiftIdentifier {
     /// Type names that cannot be declared, or that would shadow what generated code uses.
     static let reservedTypeNames: Set<String> = [
         "Self", "Type", "Protocol", "Any", "Sendable", "String", "Int", "Double", "Bool", "Array",
-        "Dictionary", "Optional", "Codable", "Error", "Never", "Void",
+        "Dictionary", "Optional", "Codable", "Error", "Never", "Void", "Equatable", "Hashable", "CaseIterable", "CodingKey",
+        // Module names: a type named like a module shadows it (`enum Swift` breaks every `Swift.String`).
+        "Swift",
         // Foundation's and the runtime's names, which generated code uses.
         "Data", "Date", "URL", "UUID", "Decimal", "Foundation", "KeywayRuntime", "KeywayGenerated", "JSONValue", "AgentTool",
         "StandardRequestTool", "ToolInput", "ToolRequest", "ToolFailure", "ToolResult", "ToolRegistry", "InputCheck", "InputLocation",
         "HTTPMethod", "NangoClient", "NangoWebhook",
         // The generated catalog's and registry's own types.
-        "Integration", "IntegrationInfo", "AuthMode", "GrantedScope", "ConnectorInfo", "ToolSummary", "AllTools",
+        "Integration", "IntegrationInfo", "AuthMode", "GrantedScope", "ConnectorInfo", "ToolSummary", "AllTools", "IntegrationCatalog",
     ]
 
     /// Swift's reserved words (declarations, statements, expressions, types, patterns).

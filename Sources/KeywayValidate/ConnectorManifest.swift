@@ -34,11 +34,13 @@ extension NodeReader {
         }
         let multiple = bool(f, "multiple_connections")
         var tools: [Tool] = []
+        var toolLines: [String: Int] = [:]
         for item in list(f, "tools", what) ?? [] {
             guard let tool = tool(item) else { continue }
-            if let first = tools.first(where: { $0.name == tool.name }) {
-                error(tool.location, "tool '\(tool.name)' is defined twice in this connector (first at line \(first.location.line)); rename one")
+            if let line = toolLines[tool.name] {
+                error(tool.location, "tool '\(tool.name)' is defined twice in this connector (first at line \(line)); rename one")
             } else {
+                toolLines[tool.name] = tool.location.line
                 tools.append(tool)
             }
         }
@@ -47,7 +49,7 @@ extension NodeReader {
         }
         guard let slug, let name, let providerKey else { return nil }
         return Connector(slug: slug.value, name: name.value, description: description?.value, providerKey: providerKey.value,
-                         multipleConnections: multiple?.value ?? false, tools: tools, location: slug.location)
+                         multipleConnections: multiple?.value ?? false, tools: tools, location: slug.location, providerKeyLocation: providerKey.location)
     }
 
     private func tool(_ node: YAMLNode) -> Tool? {
@@ -72,15 +74,20 @@ extension NodeReader {
             }
         }
         var scopes: [Located<String>] = []
+        var scopeSet: Set<String> = []
         for scope in stringList(f, "scopes", what) ?? [] {
-            if scopes.contains(where: { $0.value == scope.value }) {
+            if !scopeSet.insert(scope.value).inserted {
                 error(scope.location, "scope '\(scope.value.forDiagnostic)' is listed twice; remove one")
             } else {
                 scopes.append(scope)
             }
         }
         var inputs: [ToolInput] = []
+        // Wire names taken, per location (headers without case), to the input that has it.
+        var wireOwners: [String: String] = [:]
+        func wireKey(_ name: String, _ location: InputLocation) -> String { location.rawValue + "\u{0}" + (location == .header ? name.lowercased() : name) }
         let placeholders = endpoint.map { Tool.placeholders(in: $0.value) } ?? []
+        let placeholderSet = Set(placeholders)
         for entry in namedEntries(f, "input") ?? [] {
             guard FormatRules.isInputName(entry.key) else {
                 error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
@@ -92,14 +99,14 @@ extension NodeReader {
             if fields["in"] != nil {
                 guard let explicit: Located<InputLocation> = choice(fields, "in", "input '\(entry.key)'") else { continue }
                 location = explicit.value
-                if location == .path && !placeholders.contains(entry.key) {
+                if location == .path && !placeholderSet.contains(entry.key) {
                     error(explicit.location, "input '\(entry.key)' goes in the path, but the endpoint has no '{\(entry.key)}'; add it to the endpoint or change 'in'")
                 }
                 if location == .body, let m = method?.value, !m.carriesBody {
                     error(explicit.location, "a \(m.rawValue) request has no body; put input '\(entry.key)' in the query")
                 }
             } else {
-                location = placeholders.contains(entry.key) ? .path : (method?.value.defaultInputLocation ?? .body)
+                location = placeholderSet.contains(entry.key) ? .path : (method?.value.defaultInputLocation ?? .body)
             }
             if location == .path && schema.optional {
                 error(entry.keyLocation, "path input '\(entry.key)' cannot be optional: the endpoint needs it")
@@ -128,18 +135,22 @@ extension NodeReader {
                     error(w.location, problem)
                 } else if location == .body, encoding?.value == .form, w.value.contains("[") || w.value.contains("]") {
                     error(w.location, "in a form body the brackets come from the encoding (arrays as name[]=…, objects as name[key]=…); write wire: '\(String(w.value.prefix { $0 != "[" }).forDiagnostic)'")
-                } else if let other = inputs.first(where: { $0.location == location && Self.sameWireName($0.wireName, w.value, location) }) {
-                    error(w.location, "wire name '\(w.value.forDiagnostic)' is also input '\(other.name)''s in the \(location.rawValue); each input needs its own")
+                } else if let other = wireOwners[wireKey(w.value, location)] {
+                    error(w.location, "wire name '\(w.value.forDiagnostic)' is also input '\(other)''s in the \(location.rawValue); each input needs its own")
                 } else {
                     wire = w.value
                 }
-            } else if let other = inputs.first(where: { $0.location == location && $0.wire != nil && Self.sameWireName($0.wireName, entry.key, location) }) {
-                error(entry.keyLocation, "input '\(entry.key)' goes in the \(location.rawValue) under the name input '\(other.name)' already sends; give one of them another 'wire'")
+            } else if let other = wireOwners[wireKey(entry.key, location)] {
+                error(entry.keyLocation, "input '\(entry.key)' goes in the \(location.rawValue) under the name input '\(other)' already sends; give one of them another 'wire'")
             }
+            let key = wireKey(wire ?? entry.key, location)
+            if wireOwners[key] == nil { wireOwners[key] = entry.key }
             inputs.append(ToolInput(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
         }
-        for placeholder in placeholders where !inputs.contains(where: { $0.name == placeholder }) {
-            if let e = endpoint, namedEntries(f, "input")?.contains(where: { $0.key == placeholder }) != true {
+        let inputNames = Set(inputs.map(\.name))
+        let writtenNames = Set(namedEntries(f, "input")?.map(\.key) ?? [])
+        for placeholder in placeholders where !inputNames.contains(placeholder) {
+            if let e = endpoint, !writtenNames.contains(placeholder) {
                 error(e.location, "the endpoint names '{\(placeholder.forDiagnostic)}' but no input of that name exists; add it under 'input'")
             }
         }
@@ -251,7 +262,7 @@ extension NodeReader {
             type = .object(properties: properties)
         default:
             let options = ["string", "integer", "number", "boolean", "array", "object"]
-            let hint = Self.closest(to: typeName.value, in: options).map { "did you mean '\($0)'?" } ?? "use one of: \(options.joined(separator: ", "))"
+            let hint = closest(to: typeName.value, in: options).map { "did you mean '\($0)'?" } ?? "use one of: \(options.joined(separator: ", "))"
             error(typeName.location, "unknown input type '\(typeName.value.forDiagnostic)'; \(hint)")
             return nil
         }

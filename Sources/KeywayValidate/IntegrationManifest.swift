@@ -48,11 +48,14 @@ extension NodeReader {
         if let c = string(f, "console", "'auth'", required: false) {
             if let problem = FormatRules.httpsURLProblem(c.value) { error(c.location, "'console' \(problem)") } else { console = c.value }
         }
+        // Sets and dictionaries for every duplicate check: linear in the list's length.
         var apis: [String] = []
+        var apiSet: Set<String> = []
         for api in stringList(f, "enable_apis", "'auth'") ?? [] {
-            if apis.contains(api.value) { error(api.location, "'\(api.value.forDiagnostic)' is listed twice in enable_apis; remove one") } else { apis.append(api.value) }
+            if !apiSet.insert(api.value).inserted { error(api.location, "'\(api.value.forDiagnostic)' is listed twice in enable_apis; remove one") } else { apis.append(api.value) }
         }
         var grants: [ScopeGrant] = []
+        var grantIndex: [String: Int] = [:]
         for item in list(f, "scopes", "'auth'") ?? [] {
             if case .scalar = item.value {
                 error(item.location, "each scope needs a reason: write '- scope: …' with 'reason: …' on the next line")
@@ -62,9 +65,10 @@ extension NodeReader {
                   let scope = string(g, "scope", "the scope"), let reason = string(g, "reason", "the scope") else { continue }
             if FormatRules.hasControlOrSpace(scope.value) {
                 error(scope.location, "a scope must not contain spaces or control characters; list each scope on its own")
-            } else if let first = grants.first(where: { $0.scope == scope.value }) {
+            } else if let first = grantIndex[scope.value].map({ grants[$0] }) {
                 error(scope.location, "scope '\(scope.value.forDiagnostic)' is granted twice (first at line \(first.location.line)); remove one")
             } else {
+                grantIndex[scope.value] = grants.count
                 grants.append(ScopeGrant(scope: scope.value, reason: reason.value, location: scope.location, withoutTool: bool(g, "without_tool")?.value ?? false))
             }
         }

@@ -37,7 +37,7 @@ final class NodeReader {
         for pair in pairs {
             if allowed.contains(pair.key) {
                 fields[pair.key] = pair
-            } else if let suggestion = Self.closest(to: pair.key, in: allowed) {
+            } else if let suggestion = closest(to: pair.key, in: allowed) {
                 error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)'; did you mean '\(suggestion)'?")
             } else {
                 error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)' in \(what); allowed keys: \(allowed.joined(separator: ", "))")
@@ -140,7 +140,7 @@ final class NodeReader {
             if let value = T(rawValue: raw) { return Located(value: value, location: text.location) }
         }
         let options = T.allCases.map(\.rawValue)
-        let hint = Self.closest(to: text.value, in: options).map { "; did you mean '\($0)'?" } ?? "; use one of: \(options.joined(separator: ", "))"
+        let hint = closest(to: text.value, in: options).map { "; did you mean '\($0)'?" } ?? "; use one of: \(options.joined(separator: ", "))"
         error(text.location, "'\(key)' cannot be '\(text.value.forDiagnostic)'\(hint)")
         return nil
     }
@@ -150,12 +150,28 @@ final class NodeReader {
         return node.kindName
     }
 
+    /// Did-you-mean work allowed in one run, in cells of the distance table: beyond it,
+    /// diagnostics say what is allowed without a suggestion. Keeps a file of a hundred
+    /// thousand misspelt keys (or thousands of unknown provider keys against thousands of
+    /// integrations) linear.
+    static let suggestionBudget = 20_000_000
+    /// Cells spent so far (tests read it).
+    private(set) var suggestionCells = 0
+
     /// The allowed word closest to a misspelt one, if it is close enough to be a typo.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    /// Candidates whose length alone puts them out of reach cost nothing.
+    func closest(to word: String, in candidates: [String]) -> String? {
         let lowered = word.lowercased()
+        let length = min(lowered.count, 64)
         var best: (String, Int)?
         for candidate in candidates {
-            let d = distance(lowered, candidate.lowercased())
+            let reach = max(2, candidate.count / 3)
+            let candidateLength = min(candidate.count, 64)
+            if abs(candidateLength - length) > reach { continue }
+            let cost = max(1, length * candidateLength)
+            guard suggestionCells + cost <= Self.suggestionBudget else { return best?.0 }
+            suggestionCells += cost
+            let d = Self.distance(lowered, candidate.lowercased())
             if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }
         }
         return best?.0

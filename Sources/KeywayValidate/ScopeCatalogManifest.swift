@@ -10,10 +10,11 @@ extension NodeReader {
         guard let f = mapping(doc.root, "a scope catalog", allowed: Self.scopeCatalogKeys) else { return nil }
         let provider = slug(f, "provider", "the scope catalog")
         var providers: [String] = []
+        var providerSet: Set<String> = []
         for p in stringList(f, "providers", "the scope catalog") ?? [] {
             if !FormatRules.isSlug(p.value) {
                 error(p.location, "each of 'providers' must be a Nango provider name (^[a-z0-9][a-z0-9-]*$), not '\(p.value.forDiagnostic)'")
-            } else if providers.contains(p.value) {
+            } else if !providerSet.insert(p.value).inserted {
                 error(p.location, "provider '\(p.value)' is listed twice; remove one")
             } else {
                 providers.append(p.value)

@@ -27,6 +27,7 @@ public struct Validator: Sendable {
         }
         for doc in documents { scanForSecrets(doc.root, reader) }
         var rules = CrossReferenceRules(reader: reader)
+        rules.integrationFiles = Set(documents.filter { $0.kind == .integration }.map { String($0.relativePath.dropFirst("integrations/".count).prefix { $0 != "." }) })
         integrations = rules.unique(integrations, key: \.key, location: \.location, what: "integration key")
         connectors = rules.unique(connectors, key: \.slug, location: \.location, what: "connector slug")
         catalogs = rules.unique(catalogs, key: \.provider, location: \.location, what: "scope catalog provider")
@@ -64,6 +65,8 @@ public struct Validator: Sendable {
 /// Rules that relate manifests to each other.
 struct CrossReferenceRules {
     let reader: NodeReader
+    /// Stems of the integration files read, valid or not.
+    var integrationFiles: Set<String> = []
 
     /// Keeps the first of each key and reports the others at their own position.
     func unique<T>(_ items: [T], key: KeyPath<T, String>, location: KeyPath<T, SourceLocation>, what: String) -> [T] {
@@ -83,11 +86,17 @@ struct CrossReferenceRules {
     mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ScopeCatalog]) {
         let byKey = Dictionary(uniqueKeysWithValues: integrations.map { ($0.key, $0) })
         var used: [String: Set<String>] = [:]
+        let keys = integrations.map(\.key)
         for connector in connectors {
             guard let integration = byKey[connector.providerKey] else {
-                let hint = NodeReader.closest(to: connector.providerKey, in: integrations.map(\.key)).map { "; did you mean '\($0)'?" }
+                // An integration file of that name that has errors of its own: those say it all.
+                if integrationFiles.contains(connector.providerKey) { continue }
+                let suggestion = reader.closest(to: connector.providerKey, in: keys)
+                // Its tools probably belong to the suggested integration: no "unused scope" noise.
+                if let suggestion { reader.integrationsWithBrokenConnectors.insert(suggestion) }
+                let hint = suggestion.map { "; did you mean '\($0)'?" }
                     ?? "; add Manifests/integrations/\(connector.providerKey).yaml or fix the key"
-                reader.error(connector.location, "connector '\(connector.slug)' uses nango.provider_key '\(connector.providerKey)', which names no integration\(hint)")
+                reader.error(connector.providerKeyLocation, "connector '\(connector.slug)' uses nango.provider_key '\(connector.providerKey)', which names no integration\(hint)")
                 continue
             }
             let granted = Set(integration.auth.scopes.map(\.scope))
@@ -129,12 +138,17 @@ struct CrossReferenceRules {
                 reader.error(i.location, "integration '\(i.key)' and '\(other.key)' (\(other.location.file)) both become the Swift name '\(id)'; rename one")
             } else { cases[id] = i }
         }
+        // Keyed without case: each type is a file, Swift/Tools/<Type>.swift, and `Ab.swift`
+        // and `AB.swift` are one file on macOS and Windows.
         var types: [String: Connector] = [:]
         for c in connectors {
             let id = SwiftIdentifier.upperCamel(c.slug)
-            if let other = types[id] {
-                reader.error(c.location, "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) both become the Swift type '\(id)'; rename one")
-            } else { types[id] = c }
+            if let other = types[id.lowercased()] {
+                let otherID = SwiftIdentifier.upperCamel(other.slug)
+                reader.error(c.location, otherID == id
+                    ? "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) both become the Swift type '\(id)'; rename one"
+                    : "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) become the Swift types '\(id)' and '\(otherID)', whose files are one on case-insensitive file systems (macOS, Windows); rename one")
+            } else { types[id.lowercased()] = c }
             var tools: [String: Tool] = [:]
             for t in c.tools {
                 let modelName = c.slug + "_" + t.name

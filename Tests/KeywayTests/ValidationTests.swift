@@ -52,7 +52,7 @@ struct ValidationTests {
                  position: "integrations/mail.yaml:1:6: warning", message: "rename the file to post.yaml"),
         // References and scopes
         RuleCase(name: "provider_key names an integration", connector: c.replacing1("provider_key: mail", "provider_key: mial"),
-                 position: "connectors/mail.yaml:1:7: error", message: "names no integration; did you mean 'mail'?"),
+                 position: "connectors/mail.yaml:4:17: error", message: "names no integration; did you mean 'mail'?"),
         RuleCase(name: "tool scope granted by its integration, error at the scope's line",
                  connector: c.replacing1("scopes: [https://www.googleapis.com/auth/gmail.send]", "scopes: [https://www.googleapis.com/auth/gmail.send, https://www.googleapis.com/auth/gmail.modify]"),
                  position: "connectors/mail.yaml:11:58: error", message: "needs scope 'https://www.googleapis.com/auth/gmail.modify', which integration 'mail' does not grant"),
