@@ -455,6 +455,7 @@ enum YAMLText {
 }
 
 extension String {
-    /// Text safe inside a YAML comment: one line, control characters escaped, short.
-    var yamlComment: String { forDiagnostic.replacingOccurrences(of: "\\u{A}", with: " ") }
+    /// Text safe inside a YAML comment: one line (line breaks and other control characters
+    /// escaped), at most 80 characters.
+    var yamlComment: String { forDiagnostic }
 }

@@ -151,7 +151,7 @@ struct InputChecker {
             }
         }
         if !missing.isEmpty {
-            out.append(.error(tool.location, "the operation requires \(missing.joined(separator: ", ")); add an input for each"))
+            out.append(.error(tool.location, "the operation requires \(missing.joined(separator: ", ")); add an input for \(missing.count == 1 ? "it" : "each")"))
         }
     }
 
@@ -182,7 +182,7 @@ struct InputChecker {
 
     mutating func unknownParameter(_ input: ToolInput, _ operation: APIOperation) {
         let place = input.location.rawValue
-        let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(place) \(input.location == .header ? "header" : "parameter") of that name"
+        let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(input.location == .header ? "header" : "query parameter") of that name"
         let elsewhere = operation.parameters.first { $0.name.lowercased() == input.wireName.lowercased() && $0.location.rawValue != place }
         let hint: String
         if let elsewhere {
@@ -271,7 +271,7 @@ struct InputChecker {
         let sent = Set(inputs.map(\.wireName))
         let missing = required.sorted().filter { name in !sent.contains(name) && properties.first(where: { $0.name == name })?.schema.readOnly != true }
         if !missing.isEmpty {
-            out.append(.error(tool.location, "the operation requires body \(missing.count == 1 ? "property" : "properties") \(missing.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")); add an input for each (in: body)"))
+            out.append(.error(tool.location, "the operation requires body \(missing.count == 1 ? "property" : "properties") \(missing.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")); add an input for \(missing.count == 1 ? "it" : "each") (in: body)"))
         }
     }
 
