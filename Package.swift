@@ -34,6 +34,9 @@ let package = Package(
         // (TLS contexts for sslmode=require, a silenced logger).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `keyway tools lint/import`: reads providers' OpenAPI 3.0 and 3.1 documents (typed,
+        // with $ref resolution and 3.0 → 3.1 conversion) to hold tool manifests against them.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
         // graph through PostgresNIO).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -71,6 +74,19 @@ let package = Package(
         ),
         // Crypto: the SHA-256 of each owned file in .keyway-manifest.
         .target(name: "KeywayWrite", dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]),
+        // Tools held against a provider's OpenAPI document (`tools lint`), and tool entries
+        // drafted from one (`tools import`). Pure: the CLI reads the file.
+        .target(
+            name: "KeywayOpenAPI",
+            dependencies: [
+                "KeywayModel",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            cSettings: [.define("YAML_DECLARE_STATIC")]
+        ),
         // Migrations as data: the schema the manifests describe, diffs between two
         // states, the SQL of each dialect, the history's checksums. Pure, like emitters.
         .target(
@@ -91,7 +107,7 @@ let package = Package(
         .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase"]),
         .executableTarget(
             name: "keyway",
-            dependencies: ["KeywayCore", "KeywayDatabase", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KeywayCore", "KeywayDatabase", "KeywayOpenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
@@ -110,7 +126,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "keyway",
+            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeywayCore
+import KeywayOpenAPI
 
 @main
 struct Keyway: AsyncParsableCommand {
@@ -211,17 +212,109 @@ struct Check: ParsableCommand {
 
 struct Tools: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Prints every tool as model APIs take it: [{name, description, input_schema}] (JSON Schema 2020-12).")
+        abstract: "Prints the tools (the default), checks them against the provider's OpenAPI document, or drafts one from it.",
+        subcommands: [List.self, Lint.self, Import.self],
+        defaultSubcommand: List.self)
 
-    @OptionGroup var options: CommonOptions
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prints every tool as model APIs take it: [{name, description, input_schema}] (JSON Schema 2020-12).")
 
-    func run() throws {
-        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
-        guard let catalog = result.catalog else {
-            Reporter(format: .text).report(result.diagnostics)
-            throw ExitCode(1)
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
+            guard let catalog = result.catalog else {
+                Reporter(format: .text).report(result.diagnostics)
+                throw ExitCode(1)
+            }
+            FileHandle.standardOutput.write(Data(catalog.toolsJSON.utf8))
         }
-        FileHandle.standardOutput.write(Data(catalog.toolsJSON.utf8))
+    }
+
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Checks tools against the provider's OpenAPI 3.0/3.1 document: operations, inputs, types, enums, bounds, defaults, encoding, scopes.")
+
+        @OptionGroup var options: CommonOptions
+        @Option(name: .long, help: "The provider's OpenAPI document (JSON or YAML).")
+        var openapi: String
+        @Option(name: .long, help: "Check this connector's tools only (default: every connector's).")
+        var connector: String?
+        @Option(name: .long, help: "What the document's paths start with that Nango's base URL already holds (e.g. /api).")
+        var basePath = ""
+
+        func run() throws {
+            let reporter = Reporter(format: options.format)
+            let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
+            guard let catalog = result.catalog else {
+                reporter.report(result.diagnostics)
+                throw ExitCode(1)
+            }
+            var connectors = catalog.connectors
+            if let connector {
+                connectors = connectors.filter { $0.slug == connector }
+                if connectors.isEmpty {
+                    let slugs = catalog.connectors.map(\.slug)
+                    reporter.report([.error(SourceLocation(file: options.manifests, line: 1, column: 1),
+                                            "no connector '\(connector.forDiagnostic)'; use one of: \(slugs.joined(separator: ", "))")])
+                    throw ExitCode(1)
+                }
+            }
+            let api = try readDocument(openapi, reporter)
+            let diagnostics = OpenAPILinter(api: api, basePath: basePath).lint(connectors)
+            reporter.report(diagnostics)
+            let tools = connectors.reduce(0) { $0 + $1.tools.count }
+            reporter.say("keyway: \(tools) tool\(tools == 1 ? "" : "s") checked against \(openapi.escapingControls)")
+            if diagnostics.hasErrors { throw ExitCode(1) }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prints a tool entry (YAML to paste under a connector's tools:) drafted from an operation of an OpenAPI document.")
+
+        @Option(name: .long, help: "The provider's OpenAPI document (JSON or YAML).")
+        var openapi: String
+        @Option(name: .long, help: "The operationId of the operation.")
+        var operation: String
+        @Option(name: .long, help: "What the document's paths start with that Nango's base URL already holds (e.g. /api).")
+        var basePath = ""
+
+        func run() throws {
+            let reporter = Reporter(format: .text)
+            let api = try readDocument(openapi, reporter)
+            switch OpenAPIImporter(api: api, basePath: basePath).entry(operationId: operation) {
+            case .success(let yaml): FileHandle.standardOutput.write(Data(yaml.utf8))
+            case .failure(let diagnostic):
+                reporter.report([diagnostic])
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Reads and decodes an OpenAPI document; on a problem, reports it and exits 1. The size
+/// is checked before the file is read.
+func readDocument(_ path: String, _ reporter: Reporter) throws -> ProviderAPI {
+    let at = SourceLocation(file: path, line: 1, column: 1)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        reporter.report([.error(at, "OpenAPI document not found; pass an existing file to --openapi")])
+        throw ExitCode(1)
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= ProviderAPI.maximumBytes, let data = FileManager.default.contents(atPath: path) else {
+        reporter.report([.error(at, size > ProviderAPI.maximumBytes
+            ? "the OpenAPI document is larger than \(ProviderAPI.maximumBytes >> 20) MiB; keyway does not read it"
+            : "cannot read the OpenAPI document")])
+        throw ExitCode(1)
+    }
+    switch ProviderAPI.decode(data, file: path) {
+    case .success(let api): return api
+    case .failure(let diagnostic):
+        reporter.report([diagnostic])
+        throw ExitCode(1)
     }
 }
 

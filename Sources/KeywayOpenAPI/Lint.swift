@@ -1,0 +1,412 @@
+import Foundation
+import KeywayModel
+import OpenAPIKit
+
+/// `keyway tools lint`: each tool held against the provider's own OpenAPI document.
+/// Pure: a decoded document and validated connectors in, positioned diagnostics out.
+public struct OpenAPILinter {
+    public var api: ProviderAPI
+    /// What the document's paths hold before the path Nango's base URL ends with
+    /// (`/api` for a document whose paths are `/api/chat.postMessage`); "" for none.
+    public var basePath: String
+
+    public init(api: ProviderAPI, basePath: String = "") {
+        self.api = api
+        self.basePath = Self.normalized(basePath)
+    }
+
+    /// `/api/` and `api` both mean `/api`; `/` means none.
+    static func normalized(_ basePath: String) -> String {
+        var p = basePath.trimmingCharacters(in: .whitespaces)
+        while p.hasSuffix("/") { p.removeLast() }
+        if !p.isEmpty && !p.hasPrefix("/") { p = "/" + p }
+        return p
+    }
+
+    /// Every finding for every tool of the connectors, sorted for the report.
+    public func lint(_ connectors: [Connector]) -> [Diagnostic] {
+        connectors.flatMap { $0.tools.flatMap(lint) }.sortedForReport()
+    }
+
+    /// The path of an operation as a tool's endpoint would say it, or nil when the base
+    /// path does not start it.
+    func relative(_ path: String) -> String? {
+        if basePath.isEmpty { return path }
+        if path == basePath { return "/" }
+        return path.hasPrefix(basePath + "/") ? String(path.dropFirst(basePath.count)) : nil
+    }
+
+    /// A path template's shape: placeholders without their names (`/v1/{}/items`).
+    static func shape(_ path: String) -> String {
+        var out = ""
+        var inside = false
+        for ch in path {
+            if ch == "{" { inside = true; out.append("{") } else if ch == "}" { inside = false; out.append("}") } else if !inside { out.append(ch) }
+        }
+        return out
+    }
+
+    func operation(for tool: Tool) -> APIOperation? {
+        let shape = Self.shape(tool.endpoint)
+        return api.operations.first { $0.method == tool.method.rawValue && relative($0.path).map(Self.shape) == shape }
+    }
+
+    func lint(_ tool: Tool) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        guard let operation = operation(for: tool) else { return [notFound(tool)] }
+        let title = "\(operation.method) \(operation.path.forDiagnostic)"
+        scopes(tool, operation, title, &out)
+        if let problem = operation.problem {
+            out.append(.warning(tool.location, "the document's \(title) cannot be resolved (\(problem)); its inputs are not checked"))
+            return out
+        }
+        var checker = InputChecker(tool: tool, out: out)
+        checker.parameters(operation, specPath: relative(operation.path) ?? operation.path)
+        if tool.request == .standard { checker.body(operation) }
+        return checker.out
+    }
+
+    /// Not in the document: another method at the same path, or the closest path.
+    func notFound(_ tool: Tool) -> Diagnostic {
+        let shape = Self.shape(tool.endpoint)
+        let endpoint = tool.endpoint.forDiagnostic
+        let samePath = api.operations.filter { relative($0.path).map(Self.shape) == shape }
+        if !samePath.isEmpty {
+            let methods = samePath.map(\.method).joined(separator: ", ")
+            return .error(tool.location, "the OpenAPI document has no \(tool.method.rawValue) \(endpoint), only \(methods); change 'method'")
+        }
+        var paths: [String] = []
+        for operation in api.operations {
+            if let r = relative(operation.path), !paths.contains(r) { paths.append(r) }
+        }
+        let byShape = Dictionary(paths.map { (Self.shape($0), $0) }, uniquingKeysWith: { a, _ in a })
+        if let near = Suggest.closest(to: shape, in: byShape.keys.sorted()), let path = byShape[near] {
+            let methods = api.operations.filter { relative($0.path) == path }.map(\.method).joined(separator: ", ")
+            return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); did you mean \(path.forDiagnostic) (\(methods))?")
+        }
+        let hint = basePath.isEmpty
+            ? "check 'endpoint', or pass --base-path when the document's paths start with what Nango's base URL already holds"
+            : "check 'endpoint' and --base-path \(basePath.forDiagnostic)"
+        return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); \(hint)")
+    }
+
+    /// The tool's scopes are among the operation's OAuth scopes, when it lists any.
+    func scopes(_ tool: Tool, _ operation: APIOperation, _ title: String, _ out: inout [Diagnostic]) {
+        var accepted: [String] = []
+        for scope in operation.oauthScopes.joined() where !accepted.contains(scope) { accepted.append(scope) }
+        guard !accepted.isEmpty else { return }
+        for scope in tool.scopes where !accepted.contains(scope) {
+            let list = accepted.prefix(8).map { "'\($0.forDiagnostic)'" }.joined(separator: ", ") + (accepted.count > 8 ? ", …" : "")
+            out.append(.error(tool.scopeLocations[scope] ?? tool.location,
+                              "scope '\(scope.forDiagnostic)' is not one the document lists for \(title) (\(list)); use one of those"))
+        }
+    }
+}
+
+/// The checks of one tool's inputs against one operation.
+struct InputChecker {
+    var tool: Tool
+    var out: [Diagnostic]
+
+    /// Headers Nango or keyway's runtime set on every request: never asked of a manifest.
+    static let transportHeaders: Set<String> = ["authorization", "content-type", "accept"]
+
+    func at(_ input: ToolInput) -> SourceLocation { input.sourceLocation ?? tool.location }
+
+    mutating func parameters(_ operation: APIOperation, specPath: String) {
+        let placeholders = Tool.placeholders(in: specPath)
+        let manifestPlaceholders = tool.pathParameters
+        for input in tool.inputs where input.location != .body {
+            switch input.location {
+            case .path:
+                guard let index = manifestPlaceholders.firstIndex(of: input.name), index < placeholders.count,
+                      let parameter = operation.parameters.first(where: { $0.location == .path && $0.name == placeholders[index] }) else { continue }
+                check(input, parameter)
+            case .query, .header:
+                let sameName: (DereferencedParameter) -> Bool = input.location == .header
+                    ? { $0.name.lowercased() == input.wireName.lowercased() } : { $0.name == input.wireName }
+                if let parameter = operation.parameters.first(where: { $0.location.rawValue == input.location.rawValue && sameName($0) }) {
+                    check(input, parameter)
+                } else if input.location == .query, let (parameter, key) = deepObjectMember(input.wireName, operation) {
+                    deepObject(input, parameter, key)
+                } else {
+                    unknownParameter(input, operation)
+                }
+            case .body: break
+            }
+        }
+        var missing: [String] = []
+        for parameter in operation.parameters where parameter.required {
+            switch parameter.location {
+            case .query:
+                if !tool.inputs.contains(where: { $0.location == .query && ($0.wireName == parameter.name || $0.wireName.hasPrefix(parameter.name + "[")) }) {
+                    missing.append("query parameter '\(parameter.name.forDiagnostic)' (in: query)")
+                }
+            case .header:
+                if !Self.transportHeaders.contains(parameter.name.lowercased()),
+                   !tool.inputs.contains(where: { $0.location == .header && $0.wireName.lowercased() == parameter.name.lowercased() }) {
+                    missing.append("header '\(parameter.name.forDiagnostic)' (in: header)")
+                }
+            default: break
+            }
+        }
+        if !missing.isEmpty {
+            out.append(.error(tool.location, "the operation requires \(missing.joined(separator: ", ")); add an input for \(missing.count == 1 ? "it" : "each")"))
+        }
+    }
+
+    /// `filter[status]` sent for a `deepObject` query parameter `filter` with a `status` key.
+    func deepObjectMember(_ wire: String, _ operation: APIOperation) -> (DereferencedParameter, String)? {
+        guard wire.hasSuffix("]"), let open = wire.firstIndex(of: "[") else { return nil }
+        let base = String(wire[..<open])
+        let key = String(wire[wire.index(after: open)..<wire.index(before: wire.endIndex)])
+        guard !key.isEmpty, !key.contains("["),
+              let parameter = operation.parameters.first(where: { $0.location == .query && $0.name == base }),
+              case .a(let context) = parameter.schemaOrContent, context.style == .deepObject else { return nil }
+        return (parameter, key)
+    }
+
+    mutating func deepObject(_ input: ToolInput, _ parameter: DereferencedParameter, _ key: String) {
+        guard case .a(let context) = parameter.schemaOrContent else { return }
+        let schema = SpecSchema(context.schema)
+        guard case .object(let properties, let required, let additional) = schema.shape else { return }
+        if let property = properties.first(where: { $0.name == key }) {
+            compare(input.schema, property.schema, "input '\(input.name)'", at(input), required: parameter.required && required.contains(key))
+        } else if case .some(let values) = additional {
+            if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
+        } else {
+            let hint = Suggest.closest(to: key, in: properties.map(\.name)).map { "; did you mean '\(parameter.name.forDiagnostic)[\($0.forDiagnostic)]'?" } ?? "; remove the input or fix 'wire'"
+            out.append(.error(at(input), "query parameter '\(parameter.name.forDiagnostic)' has no key '\(key.forDiagnostic)' in the document\(hint)"))
+        }
+    }
+
+    mutating func unknownParameter(_ input: ToolInput, _ operation: APIOperation) {
+        let place = input.location.rawValue
+        let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(input.location == .header ? "header" : "query parameter") of that name"
+        let elsewhere = operation.parameters.first { $0.name.lowercased() == input.wireName.lowercased() && $0.location.rawValue != place }
+        let hint: String
+        if let elsewhere {
+            hint = "; the document has it in the \(elsewhere.location.rawValue): change 'in'"
+        } else if let near = Suggest.closest(to: input.wireName, in: operation.parameters.filter { $0.location.rawValue == place }.map(\.name)) {
+            hint = "; did you mean '\(near.forDiagnostic)'?"
+        } else {
+            hint = input.location == .header ? " (documents often leave common headers out; check the provider's docs)" : "; remove the input or fix its name"
+        }
+        let message = what + hint
+        out.append(input.location == .header && elsewhere == nil ? .warning(at(input), message) : .error(at(input), message))
+    }
+
+    mutating func check(_ input: ToolInput, _ parameter: DereferencedParameter) {
+        let name = parameter.name.forDiagnostic
+        guard case .a(let context) = parameter.schemaOrContent else {
+            out.append(.warning(at(input), "parameter '\(name)' is described by 'content' (a serialized value) in the document; keyway does not check it"))
+            return
+        }
+        let schema = SpecSchema(context.schema)
+        if input.location == .query {
+            let isArray = if case .array = schema.shape { true } else { false }
+            switch context.style {
+            case .deepObject:
+                out.append(.error(at(input), "query parameter '\(name)' is a deepObject (\(name)[key]=value) in the document; keyway sends no objects in the query: declare one input per key, with wire: '\(name)[key]'"))
+                return
+            case .spaceDelimited, .pipeDelimited:
+                out.append(.error(at(input), "query parameter '\(name)' is \(context.style.rawValue) in the document; keyway sends arrays repeated or with style: comma only"))
+                return
+            case .form where isArray:
+                if context.explode && input.style == .comma {
+                    out.append(.error(at(input), "the document sends '\(name)' repeated (\(name)=a&\(name)=b: style form, explode true); remove style: comma"))
+                } else if !context.explode && input.style != .comma {
+                    out.append(.error(at(input), "the document wants '\(name)' comma-separated (\(name)=a,b: style form, explode false); add style: comma"))
+                }
+            default: break
+            }
+        }
+        compare(input.schema, schema, "input '\(input.name)'", at(input), required: parameter.required)
+    }
+
+    mutating func body(_ operation: APIOperation) {
+        let inputs = tool.inputs.filter { $0.location == .body }
+        guard let request = operation.requestBody else {
+            for input in inputs {
+                out.append(.error(at(input), "the operation takes no request body in the document; remove input '\(input.name)' or change 'in'"))
+            }
+            return
+        }
+        guard !inputs.isEmpty || request.required else { return }
+        let types = request.content.keys.map(\.typeAndSubtype)
+        let isJSON = { (t: String) in t == "application/json" || t.hasSuffix("+json") }
+        let isForm = { (t: String) in t == "application/x-www-form-urlencoded" }
+        let wanted = tool.encoding == .json ? isJSON : isForm
+        let key = request.content.keys.first { wanted($0.typeAndSubtype) }
+            ?? request.content.keys.first { isJSON($0.typeAndSubtype) || isForm($0.typeAndSubtype) }
+        if !types.contains(where: wanted) {
+            let listed = types.joined(separator: ", ").forDiagnostic
+            let fix = if tool.encoding == .json && types.contains(where: isForm) { "add encoding: form" }
+                else if tool.encoding == .form && types.contains(where: isJSON) { "remove encoding: form (JSON is the default)" }
+                else { "keyway sends JSON or form bodies only; write the tool with request: custom" }
+            out.append(.error(tool.location, "the operation's request body is \(listed), not \(tool.encoding == .json ? "JSON" : "a form"); \(fix)"))
+        }
+        guard let key, let contentSchema = request.content[key]?.schema else { return }
+        var schema = SpecSchema(contentSchema)
+        if case .choice(let branches, _) = schema.shape {
+            // The branch that names the most of the manifest's body inputs.
+            let wires = Set(inputs.map(\.wireName))
+            schema = branches.max { a, b in Self.overlap(a, wires) < Self.overlap(b, wires) } ?? schema
+        }
+        guard case .object(let properties, let required, let additional) = schema.shape else {
+            if case .any = schema.shape { return }
+            out.append(.error(tool.location, "the operation's request body is \(schema.typeName) in the document, not an object of named fields; write the tool with request: custom"))
+            return
+        }
+        for input in inputs {
+            if let property = properties.first(where: { $0.name == input.wireName }) {
+                compare(input.schema, property.schema, "input '\(input.name)'", at(input), required: required.contains(input.wireName))
+            } else if case .some(let values) = additional {
+                if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
+            } else {
+                let hint = Suggest.closest(to: input.wireName, in: properties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove the input or fix its name"
+                out.append(.error(at(input), "the request body has no property '\(input.wireName.forDiagnostic)' in the document; \(hint)"))
+            }
+        }
+        let sent = Set(inputs.map(\.wireName))
+        let missing = required.sorted().filter { name in !sent.contains(name) && properties.first(where: { $0.name == name })?.schema.readOnly != true }
+        if !missing.isEmpty {
+            out.append(.error(tool.location, "the operation requires body \(missing.count == 1 ? "property" : "properties") \(missing.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")); add an input for \(missing.count == 1 ? "it" : "each") (in: body)"))
+        }
+    }
+
+    static func overlap(_ schema: SpecSchema, _ names: Set<String>) -> Int {
+        guard case .object(let properties, _, _) = schema.shape else { return -1 }
+        return properties.filter { names.contains($0.name) }.count
+    }
+
+    /// Type, formats, enum, bounds, default and requiredness of one manifest schema
+    /// against the document's.
+    mutating func compare(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation, required: Bool) {
+        if required && m.optional && m.defaultValue == nil {
+            out.append(.error(at, "\(what) is optional here, but the document requires it; remove optional: true or give it a default"))
+        }
+        compareShape(m, s, what, at)
+    }
+
+    mutating func compareShape(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
+        switch s.shape {
+        case .any, .unsupported:
+            return
+        case .choice(let branches, let keyword):
+            for branch in branches {
+                var trial = InputChecker(tool: tool, out: [])
+                trial.compareShape(m, branch, what, at)
+                if !trial.out.hasErrors {
+                    out += trial.out
+                    return
+                }
+            }
+            out.append(.error(at, "\(what) matches none of the document's \(keyword) shapes (\(s.typeName)); make it one of them"))
+            return
+        default: break
+        }
+        switch (m.type, s.shape) {
+        case (.string(let format), .string(let specFormat)):
+            if let format, let specFormat, format.rawValue != specFormat, StringFormat(rawValue: specFormat) != nil {
+                out.append(.error(at, "\(what) has format \(format.rawValue), but the document says \(specFormat.forDiagnostic); use format: \(specFormat.forDiagnostic)"))
+            }
+        case (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean):
+            break
+        case (.number, .integer):
+            out.append(.warning(at, "\(what) is a number here, but the document says integer; use type: integer so that no fraction is sent"))
+        case (.array(let items), .array(let specItems)):
+            if let specItems { compareShape(items, specItems, "the items of \(what)", at) }
+        case (.object(let properties), .object(let specProperties, let required, let additional)):
+            for property in properties {
+                let label = "property '\(property.name)' of \(what)"
+                if let spec = specProperties.first(where: { $0.name == property.name }) {
+                    compare(property.schema, spec.schema, label, at, required: required.contains(property.name))
+                } else if case .some(let values) = additional {
+                    if let values { compareShape(property.schema, values, label, at) }
+                } else {
+                    let hint = Suggest.closest(to: property.name, in: specProperties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
+                    out.append(.error(at, "\(what) has property '\(property.name)' the document does not list; \(hint)"))
+                }
+            }
+            let missing = required.sorted().filter { name in !properties.contains { $0.name == name } && specProperties.first { $0.name == name }?.schema.readOnly != true }
+            if !missing.isEmpty {
+                out.append(.error(at, "\(what) lacks the document's required \(missing.count == 1 ? "property" : "properties") \(missing.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") under 'properties'"))
+            }
+        case (.map(let values), .object(let specProperties, _, let additional)):
+            switch additional {
+            case .some(let specValues?): compareShape(values, specValues, "the values of \(what)", at)
+            case .some(nil): break
+            case nil:
+                let names = specProperties.map { "'\($0.name.forDiagnostic)'" }.joined(separator: ", ")
+                out.append(.error(at, "\(what) is a map (values:), but the document allows only the properties \(names); use properties:"))
+            }
+        default:
+            out.append(.error(at, "\(what) is \(Self.article(m.type.name)) here, but the document says \(s.typeName); use type: \(s.typeName)"))
+            return
+        }
+        if let specAllowed = s.allowedTexts, let allowed = m.allowed {
+            let extra = allowed.map(Literal.text).filter { !specAllowed.contains($0) }
+            if !extra.isEmpty {
+                let listed = specAllowed.prefix(12).map { "'\($0.forDiagnostic)'" }.joined(separator: ", ") + (specAllowed.count > 12 ? ", …" : "")
+                out.append(.error(at, "enum \(extra.count == 1 ? "value" : "values") \(extra.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")) of \(what) \(extra.count == 1 ? "is" : "are") not among the document's (\(listed)); remove \(extra.count == 1 ? "it" : "them")"))
+            }
+        }
+        bounds(m, s, what, at)
+        if let d = m.defaultValue, let specDefault = s.defaultValue.flatMap({ Literal.text($0.value) }), Literal.text(d) != specDefault {
+            out.append(.warning(at, "\(what) defaults to \(Literal.text(d).forDiagnostic) here, but to \(specDefault.forDiagnostic) in the document; keyway sends its own default, so keep it only on purpose (say why in a comment)"))
+        }
+    }
+
+    /// The manifest's bounds lie within the document's; a bound only the document has is
+    /// a warning (the model is not told it).
+    mutating func bounds(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
+        let isInteger = if case .integer = m.type { true } else { false }
+        if let bound = s.minimum {
+            let (value, exclusive) = bound
+            let least = exclusive && isInteger ? value + 1 : value
+            let text = Literal.number(least)
+            if let mine = m.bounds.minimum {
+                if mine < least || (exclusive && !isInteger && mine <= value) {
+                    out.append(.error(at, "\(what) allows values below the document's minimum (\(exclusive && !isInteger ? "more than " : "")\(text)); raise minimum to \(text)\(exclusive && !isInteger ? " or above" : "")"))
+                }
+            } else {
+                out.append(.warning(at, "\(what) has no minimum, but the document's is \(exclusive && !isInteger ? "above " : "")\(text); add minimum: \(text)\(exclusive && !isInteger ? " (or more)" : "") so that the model is told"))
+            }
+        }
+        if let bound = s.maximum {
+            let (value, exclusive) = bound
+            let most = exclusive && isInteger ? value - 1 : value
+            let text = Literal.number(most)
+            if let mine = m.bounds.maximum {
+                if mine > most || (exclusive && !isInteger && mine >= value) {
+                    out.append(.error(at, "\(what) allows values above the document's maximum (\(exclusive && !isInteger ? "less than " : "")\(text)); lower maximum to \(text)\(exclusive && !isInteger ? " or below" : "")"))
+                }
+            } else {
+                out.append(.warning(at, "\(what) has no maximum, but the document's is \(exclusive && !isInteger ? "below " : "")\(text); add maximum: \(text)\(exclusive && !isInteger ? " (or less)" : "") so that the model is told"))
+            }
+        }
+        let unit = if case .array = m.type { "items" } else { "characters" }
+        if let least = s.minLength {
+            if let mine = m.bounds.minLength {
+                if mine < least { out.append(.error(at, "\(what) allows fewer \(unit) than the document's min_length (\(least)); raise min_length to \(least)")) }
+            } else {
+                out.append(.warning(at, "\(what) has no min_length, but the document's is \(least); add min_length: \(least) so that the model is told"))
+            }
+        }
+        if let most = s.maxLength {
+            if let mine = m.bounds.maxLength {
+                if mine > most { out.append(.error(at, "\(what) allows more \(unit) than the document's max_length (\(most)); lower max_length to \(most)")) }
+            } else {
+                out.append(.warning(at, "\(what) has no max_length, but the document's is \(most); add max_length: \(most) so that the model is told"))
+            }
+        }
+        if let pattern = s.pattern, m.bounds.pattern != pattern {
+            out.append(.warning(at, m.bounds.pattern == nil
+                ? "\(what) has no pattern, but the document's is '\(pattern.forDiagnostic)'; add it so that the model is told"
+                : "\(what) has a pattern other than the document's ('\(pattern.forDiagnostic)'); make sure it accepts nothing the document's rejects"))
+        }
+    }
+
+    static func article(_ name: String) -> String { (["array", "object", "integer"].contains(name) ? "an " : "a ") + name }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import KeywayModel
+import OpenAPIKit
+
+/// A JSON Schema of the document reduced to what keyway's inputs can say: one type,
+/// its constraints, and the `anyOf`/`oneOf` branches keyway must pick from.
+struct SpecSchema {
+    indirect enum Shape {
+        case string(format: String?)
+        case integer
+        case number
+        case boolean
+        case array(items: SpecSchema?)
+        /// `additional`: nil when the document allows no other keys (or says nothing and
+        /// lists properties), `.some(nil)` when any value is allowed.
+        case object(properties: [(name: String, schema: SpecSchema)], required: [String], additional: SpecSchema??)
+        /// `anyOf`/`oneOf` of several shapes (`null` branches dropped).
+        case choice([SpecSchema], keyword: String)
+        /// No type: anything goes.
+        case any
+        case null
+        /// A shape keyway cannot read (`not`, `allOf` of different types).
+        case unsupported(String)
+    }
+
+    var shape: Shape
+    var allowed: [AnyCodable]?
+    var defaultValue: AnyCodable?
+    var description: String?
+    var readOnly = false
+    var minimum: (value: Double, exclusive: Bool)?
+    var maximum: (value: Double, exclusive: Bool)?
+    var minLength: Int?
+    var maxLength: Int?
+    var pattern: String?
+
+    init(shape: Shape) { self.shape = shape }
+
+    /// Deep enough for any real request schema; a deeper one is not read further.
+    static let maximumDepth = 32
+
+    init(_ schema: DereferencedJSONSchema, depth: Int = 0) {
+        guard depth < Self.maximumDepth else {
+            self.init(shape: .unsupported("nested deeper than \(Self.maximumDepth) levels"))
+            return
+        }
+        switch schema {
+        case .null: self.init(shape: .null)
+        case .boolean(let core):
+            self.init(shape: .boolean)
+            take(core)
+        case .number(let core, let numeric):
+            self.init(shape: .number)
+            take(core)
+            minimum = numeric.minimum.map { ($0.value, $0.exclusive) }
+            maximum = numeric.maximum.map { ($0.value, $0.exclusive) }
+        case .integer(let core, let integer):
+            self.init(shape: .integer)
+            take(core)
+            minimum = integer.minimum.map { (Double($0.value), $0.exclusive) }
+            maximum = integer.maximum.map { (Double($0.value), $0.exclusive) }
+        case .string(let core, let string):
+            let format = core.formatString.flatMap { $0.isEmpty ? nil : $0 }
+            self.init(shape: .string(format: format))
+            take(core)
+            minLength = string.minLength > 0 ? string.minLength : nil
+            maxLength = string.maxLength
+            pattern = string.pattern
+        case .array(let core, let array):
+            self.init(shape: .array(items: array.items.map { SpecSchema($0, depth: depth + 1) }))
+            take(core)
+            minLength = array.minItems > 0 ? array.minItems : nil
+            maxLength = array.maxItems
+        case .object(let core, let object):
+            let properties = object.properties.map { (name: $0.key, schema: SpecSchema($0.value, depth: depth + 1)) }
+            let additional: SpecSchema??
+            switch object.additionalProperties {
+            case .a(true)?: additional = .some(nil)
+            case .a(false)?: additional = nil
+            case .b(let values)?: additional = .some(SpecSchema(values, depth: depth + 1))
+            case nil: additional = properties.isEmpty ? .some(nil) : nil
+            }
+            self.init(shape: .object(properties: properties, required: object.requiredProperties, additional: additional))
+            take(core)
+        case .all(of: let schemas, core: let core):
+            self = Self.merged(schemas.map { SpecSchema($0, depth: depth + 1) })
+            take(core)
+        case .one(of: let schemas, core: let core), .any(of: let schemas, core: let core):
+            let keyword = if case .one = schema { "oneOf" } else { "anyOf" }
+            let branches = schemas.map { SpecSchema($0, depth: depth + 1) }.filter { if case .null = $0.shape { false } else { true } }
+            if branches.count == 1 { self = branches[0] } else { self.init(shape: .choice(branches, keyword: keyword)) }
+            take(core)
+        case .not(_, core: let core):
+            self.init(shape: .unsupported("'not'"))
+            take(core)
+        case .fragment(let core):
+            self.init(shape: .any)
+            take(core)
+        }
+    }
+
+    /// The constraints every schema kind shares; a branch's own win over its parent's.
+    private mutating func take<Format>(_ core: JSONSchema.CoreContext<Format>) {
+        allowed = allowed ?? core.allowedValues?.filter { !($0.value is NSNull) }
+        defaultValue = defaultValue ?? core.defaultValue
+        description = description ?? core.description
+        readOnly = readOnly || core.readOnly
+    }
+
+    /// `allOf`: objects merge (properties, required keys); one typed branch among untyped
+    /// ones is that branch; anything else is a shape keyway does not read.
+    static func merged(_ parts: [SpecSchema]) -> SpecSchema {
+        let typed = parts.filter { if case .any = $0.shape { false } else { true } }
+        if typed.count == 1 { return typed[0] }
+        var properties: [(name: String, schema: SpecSchema)] = []
+        var required: [String] = []
+        var additional: SpecSchema?? = .some(nil)
+        for part in typed {
+            guard case .object(let p, let r, let a) = part.shape else { return SpecSchema(shape: .unsupported("'allOf' of different types")) }
+            for property in p where !properties.contains(where: { $0.name == property.name }) { properties.append(property) }
+            required += r.filter { !required.contains($0) }
+            if !p.isEmpty || a == nil { additional = nil }
+        }
+        var merged = SpecSchema(shape: typed.isEmpty ? .any : .object(properties: properties, required: required, additional: additional))
+        merged.description = typed.first?.description
+        return merged
+    }
+
+    /// The document's word for the shape.
+    var typeName: String {
+        switch shape {
+        case .string: "string"
+        case .integer: "integer"
+        case .number: "number"
+        case .boolean: "boolean"
+        case .array: "array"
+        case .object: "object"
+        case .choice(let branches, _): branches.map(\.typeName).joined(separator: " or ")
+        case .any: "any value"
+        case .null: "null"
+        case .unsupported(let why): why
+        }
+    }
+
+    var allowedTexts: [String]? { allowed?.compactMap { Literal.text($0.value) } }
+}
+
+/// Literals compared by their text, so that `10`, `10.0` and a YAML `"10"` typed by the
+/// decoder agree as the provider would read them.
+enum Literal {
+    static func text(_ value: Any) -> String? {
+        switch value {
+        case let b as Bool: b ? "true" : "false"
+        case let i as Int: String(i)
+        case let u as UInt: String(u)
+        case let d as Double: number(d)
+        case let s as String: s
+        default: nil
+        }
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): s
+        case .integer(let i): String(i)
+        case .number(let d): number(d)
+        case .boolean(let b): b ? "true" : "false"
+        }
+    }
+
+    static func number(_ d: Double) -> String {
+        d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    }
+}
+
+/// Edit distance, for did-you-mean suggestions.
+enum Suggest {
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    /// The closest candidate within a third of the word's length (at least 2 edits).
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let limit = max(2, word.count / 3)
+        var best: (String, Int)?
+        for candidate in candidates {
+            let d = distance(word, candidate)
+            if d <= limit, d < (best?.1 ?? .max) { best = (candidate, d) }
+        }
+        return best?.0
+    }
+}

@@ -1,0 +1,507 @@
+import Foundation
+import Testing
+import KeywayCore
+import KeywayOpenAPI
+
+/// `keyway tools lint` and `keyway tools import` against two small OpenAPI documents
+/// written for these tests: a shop (3.0, YAML) and a chat API (3.1, JSON, paths under /api).
+@Suite("OpenAPI lint and import")
+struct OpenAPITests {
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/OpenAPI")
+
+    static func api(_ name: String) throws -> ProviderAPI {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent(name))
+        return try ProviderAPI.decode(data, file: name).get()
+    }
+
+    /// A manifests folder with the shop and chat integrations and the connectors given.
+    static func folder(_ connectors: [String: String]) throws -> TempDir {
+        let dir = TempDir()
+        for name in ["shop", "chat"] {
+            dir.write("integrations/\(name).yaml", try Data(contentsOf: fixtures.appendingPathComponent("integrations/\(name).yaml")))
+        }
+        for (slug, text) in connectors { dir.write("connectors/\(slug).yaml", text) }
+        return dir
+    }
+
+    static func connector(_ slug: String, _ tools: String) -> String {
+        "slug: \(slug)\nname: \(slug.capitalized)\nnango:\n  provider_key: \(slug)\ntools:\n" + tools
+    }
+
+    /// Lint diagnostics as `file:line:col: severity: message`, the folder's path removed.
+    static func lint(_ dir: TempDir, _ slug: String, _ document: String, basePath: String = "") throws -> [String] {
+        let validation = dir.validate()
+        #expect(validation.diagnostics.filter { $0.severity == .error } == [])
+        let catalog = try #require(validation.catalog)
+        let linter = OpenAPILinter(api: try api(document), basePath: basePath)
+        return linter.lint(catalog.connectors.filter { $0.slug == slug }).map {
+            var d = $0
+            d.location.file = String(d.location.file.dropFirst(dir.path.count + 1))
+            return d.formatted
+        }
+    }
+
+    static let badShop = connector("shop", """
+      - name: missing_op
+        description: No such path
+        method: GET
+        endpoint: /v1/customer
+      - name: wrong_method
+        description: No such method
+        method: PUT
+        endpoint: /v1/customers/{id}
+        scopes: [shop.write]
+        input:
+          id: { type: string, max_length: 64 }
+      - name: get
+        description: Placeholder names differ, shapes agree
+        method: GET
+        endpoint: /v1/customers/{id}
+        scopes: [shop.read]
+        input:
+          id: { type: string, max_length: 100 }
+      - name: list
+        description: List
+        method: GET
+        endpoint: /v1/customers
+        scopes: [shop.write]
+        input:
+          limit:   { type: number, optional: true, default: 10, minimum: 0 }
+          status:  { type: string, optional: true, enum: [active, deleted] }
+          expand:  { type: array, items: { type: string }, optional: true, wire: "expand[]", style: comma }
+          ids:     { type: array, items: { type: string }, optional: true, max_length: 50 }
+          created: { type: integer, optional: true }
+          created_gte: { type: integer, optional: true, wire: "created[gte]" }
+          created_on: { type: integer, optional: true, wire: "created[on]" }
+          sort:    { type: string, optional: true }
+          X-Trace: { type: string, in: header, optional: true }
+          session: { type: string, optional: true }
+      - name: create
+        description: Create
+        method: POST
+        endpoint: /v1/customers
+        scopes: [shop.write]
+        input:
+          name: { type: string, min_length: 0, max_length: 300 }
+          address:
+            type: object
+            properties:
+              city: { type: string, optional: true }
+              zip:  { type: string }
+          metadata: { type: object, values: { type: integer } }
+          tag: { type: string, optional: true }
+      - name: order
+        description: Order
+        method: POST
+        endpoint: /v1/orders
+        scopes: [shop.write]
+        input:
+          amount:   { type: integer, minimum: 1 }
+          currency: { type: string, optional: true }
+          draft:    { type: boolean, optional: true }
+
+    """)
+
+    static let badChat = connector("chat", """
+      - name: post
+        description: Post
+        method: POST
+        endpoint: /chat.postMessage
+        scopes: ["chat:write"]
+        input:
+          channel:  { type: string }
+          text:     { type: string, max_length: 4000 }
+          priority: { type: boolean, optional: true }
+      - name: post_low
+        description: Post, the string branch of priority
+        method: POST
+        endpoint: /chat.postMessage
+        scopes: ["chat:write"]
+        input:
+          channel:  { type: string }
+          text:     { type: string, max_length: 4000 }
+          priority: { type: string, optional: true, enum: [low] }
+      - name: history
+        description: History
+        method: GET
+        endpoint: /conversations.history
+        scopes: ["channels:read"]
+        input:
+          limit:  { type: integer, optional: true, default: 100, minimum: 0, maximum: 1000 }
+          oldest: { type: string, optional: true, format: date }
+
+    """)
+
+    @Test("every rule, on a 3.0 YAML document: the whole list of findings, at the manifest's lines")
+    func lintShop() throws {
+        let dir = try Self.folder(["shop": Self.badShop])
+        #expect(try Self.lint(dir, "shop", "shop-3.0.yaml") == [
+            "connectors/shop.yaml:6:11: error: the OpenAPI document has no operation GET /v1/customer; did you mean /v1/customers (GET, POST)?",
+            "connectors/shop.yaml:10:11: error: the OpenAPI document has no PUT /v1/customers/{id}, only DELETE, GET; change 'method'",
+            "connectors/shop.yaml:23:7: error: input 'id' allows more characters than the document's max_length (64); lower max_length to 64",
+            "connectors/shop.yaml:28:14: error: scope 'shop.write' is not one the document lists for GET /v1/customers ('shop.read'); use one of those",
+            "connectors/shop.yaml:30:7: error: input 'limit' allows values below the document's minimum (1); raise minimum to 1",
+            "connectors/shop.yaml:30:7: warning: input 'limit' defaults to 10 here, but to 20 in the document; keyway sends its own default, so keep it only on purpose (say why in a comment)",
+            "connectors/shop.yaml:30:7: warning: input 'limit' has no maximum, but the document's is 100; add maximum: 100 so that the model is told",
+            "connectors/shop.yaml:30:7: warning: input 'limit' is a number here, but the document says integer; use type: integer so that no fraction is sent",
+            "connectors/shop.yaml:31:7: error: enum value 'deleted' of input 'status' is not among the document's ('active', 'archived'); remove it",
+            "connectors/shop.yaml:32:7: error: the document sends 'expand[]' repeated (expand[]=a&expand[]=b: style form, explode true); remove style: comma",
+            "connectors/shop.yaml:33:7: error: the document wants 'ids' comma-separated (ids=a,b: style form, explode false); add style: comma",
+            "connectors/shop.yaml:34:7: error: query parameter 'created' is a deepObject (created[key]=value) in the document; keyway sends no objects in the query: declare one input per key, with wire: 'created[key]'",
+            "connectors/shop.yaml:36:7: error: query parameter 'created' has no key 'on' in the document; remove the input or fix 'wire'",
+            "connectors/shop.yaml:37:7: error: input 'sort' goes in the query as 'sort', but the document lists no query parameter of that name; remove the input or fix its name",
+            "connectors/shop.yaml:38:7: warning: input 'X-Trace' goes in the header as 'X-Trace', but the document lists no header of that name (documents often leave common headers out; check the provider's docs)",
+            "connectors/shop.yaml:39:7: error: input 'session' goes in the query as 'session', but the document lists no query parameter of that name; the document has it in the cookie: change 'in'",
+            "connectors/shop.yaml:40:11: error: the operation requires body property 'email'; add an input for it (in: body)",
+            "connectors/shop.yaml:40:11: error: the operation's request body is application/x-www-form-urlencoded, not JSON; add encoding: form",
+            "connectors/shop.yaml:46:7: error: input 'name' allows fewer characters than the document's min_length (1); raise min_length to 1",
+            "connectors/shop.yaml:46:7: error: input 'name' allows more characters than the document's max_length (256); lower max_length to 256",
+            "connectors/shop.yaml:47:7: error: input 'address' has property 'zip' the document does not list; remove it",
+            "connectors/shop.yaml:47:7: error: input 'address' lacks the document's required property 'line1'; add it under 'properties'",
+            "connectors/shop.yaml:52:7: error: the values of input 'metadata' is an integer here, but the document says string; use type: string",
+            "connectors/shop.yaml:53:7: error: the request body has no property 'tag' in the document; did you mean 'tags'?",
+            "connectors/shop.yaml:61:7: error: input 'currency' is optional here, but the document requires it; remove optional: true or give it a default",
+            "connectors/shop.yaml:62:7: error: the request body has no property 'draft' in the document; remove the input or fix its name",
+        ])
+    }
+
+    @Test("3.1 JSON with --base-path: anyOf branches, required query parameters, exclusive bounds, formats")
+    func lintChat() throws {
+        let dir = try Self.folder(["chat": Self.badChat])
+        #expect(try Self.lint(dir, "chat", "chat-3.1.json", basePath: "/api/") == [
+            "connectors/chat.yaml:14:7: error: input 'priority' matches none of the document's anyOf shapes (integer or string); make it one of them",
+            "connectors/chat.yaml:24:11: error: the operation requires query parameter 'channel' (in: query); add an input for it",
+            "connectors/chat.yaml:30:7: error: input 'limit' allows values below the document's minimum (1); raise minimum to 1",
+            "connectors/chat.yaml:31:7: error: input 'oldest' has format date, but the document says date-time; use format: date-time",
+        ])
+        // Without the base path nothing is found, and the message says where to look.
+        let unprefixed = try Self.lint(dir, "chat", "chat-3.1.json")
+        #expect(unprefixed.count == 3)
+        #expect(unprefixed.first == "connectors/chat.yaml:6:11: error: the OpenAPI document has no operation POST /chat.postMessage; did you mean /api/chat.postMessage (POST)?")
+    }
+
+    static let shopOperations = ["listCustomers", "CreateCustomer", "getCustomer", "deleteCustomer", "createOrder"]
+    static let chatOperations = ["chat.postMessage", "conversationsHistory"]
+
+    @Test("import → validate → lint: the drafted tools validate and lint clean against the same document")
+    func roundTrip() throws {
+        let shopAPI = try Self.api("shop-3.0.yaml"), chatAPI = try Self.api("chat-3.1.json")
+        let shop = try Self.shopOperations.map { try OpenAPIImporter(api: shopAPI).entry(operationId: $0).get() }.joined()
+        let chat = try Self.chatOperations.map { try OpenAPIImporter(api: chatAPI, basePath: "/api").entry(operationId: $0).get() }.joined()
+        let dir = try Self.folder(["shop": Self.connector("shop", shop), "chat": Self.connector("chat", chat)])
+        #expect(dir.validate().diagnostics == [])
+        #expect(try Self.lint(dir, "shop", "shop-3.0.yaml") == [])
+        #expect(try Self.lint(dir, "chat", "chat-3.1.json", basePath: "/api") == [])
+        let catalog = try #require(dir.validate().catalog)
+        #expect(catalog.connectors.map { $0.tools.map(\.name) } == [
+            ["chat_post_message", "conversations_history"],
+            ["list_customers", "create_customer", "get_customer", "delete_customer", "create_order"],
+        ])
+    }
+
+    @Test("import: a path parameter, query arrays (repeated and comma), what keyway cannot send left out with a comment")
+    func importQuery() throws {
+        let api = try Self.api("shop-3.0.yaml")
+        #expect(try OpenAPIImporter(api: api).entry(operationId: "getCustomer").get() == """
+              - name: get_customer
+                description: Retrieve a customer
+                method: GET
+                endpoint: /v1/customers/{customer}
+                scopes: [shop.read]
+                input:
+                  customer:
+                    type: string
+                    in: path
+                    max_length: 64
+
+            """)
+        #expect(try OpenAPIImporter(api: api).entry(operationId: "listCustomers").get() == """
+              - name: list_customers
+                description: List customers
+                method: GET
+                endpoint: /v1/customers
+                scopes: [shop.read]
+                input:
+                  limit:
+                    type: integer
+                    in: query
+                    description: How many customers to return
+                    optional: true
+                    default: 20
+                    minimum: 1
+                    maximum: 100
+                  status:
+                    type: string
+                    in: query
+                    optional: true
+                    enum: [active, archived]
+                  expand:
+                    type: array
+                    in: query
+                    wire: "expand[]"
+                    items:
+                      type: string
+                    optional: true
+                  ids:
+                    type: array
+                    in: query
+                    style: comma
+                    items:
+                      type: string
+                    optional: true
+                    max_length: 50
+                  # left out: created: a deepObject; declare one input per key with wire: 'created[key]'
+                  X-Request-Id:
+                    type: string
+                    in: header
+                    optional: true
+                  # left out: session: a cookie parameter; keyway sends none
+
+            """)
+    }
+
+    @Test("import: a form body with a nested object, a map and a bounded array; JSON bodies with enums, bounds, defaults")
+    func importBody() throws {
+        let shop = try Self.api("shop-3.0.yaml")
+        #expect(try OpenAPIImporter(api: shop).entry(operationId: "CreateCustomer").get() == """
+              - name: create_customer
+                description: Create a customer
+                method: POST
+                endpoint: /v1/customers
+                scopes: [shop.write]
+                encoding: form
+                input:
+                  email:
+                    type: string
+                    in: body
+                    format: email
+                    description: Where receipts go
+                  name:
+                    type: string
+                    in: body
+                    optional: true
+                    min_length: 1
+                    max_length: 256
+                  address:
+                    type: object
+                    in: body
+                    properties:
+                      line1:
+                        type: string
+                        max_length: 200
+                      city:
+                        type: string
+                        optional: true
+                    optional: true
+                  metadata:
+                    type: object
+                    in: body
+                    values:
+                      type: string
+                    optional: true
+                  tags:
+                    type: array
+                    in: body
+                    items:
+                      type: string
+                    optional: true
+                    max_length: 10
+
+            """)
+        #expect(try OpenAPIImporter(api: shop).entry(operationId: "createOrder").get() == """
+              - name: create_order
+                description: "Create an order: it charges the card"
+                method: POST
+                endpoint: /v1/orders
+                scopes: [shop.write]
+                input:
+                  # left out: the body is one of several shapes; the first object is drafted
+                  amount:
+                    type: integer
+                    in: body
+                    minimum: 1
+                  currency:
+                    type: string
+                    in: body
+                    enum: [usd, eur]
+                  quantity:
+                    type: integer
+                    in: body
+                    optional: true
+                    minimum: 1
+                  note:
+                    type: string
+                    in: body
+                    optional: true
+                    pattern: "^[a-z ]+$"
+                  gift:
+                    type: boolean
+                    in: body
+                    optional: true
+                    default: false
+                  priority:
+                    type: string
+                    in: body
+                    optional: true
+                    default: "no"
+                    enum: ["yes", "no"]
+
+            """)
+        // 3.1 JSON: properties come without their order from the decoder, so they are sorted.
+        #expect(try OpenAPIImporter(api: Self.api("chat-3.1.json"), basePath: "/api").entry(operationId: "chat.postMessage").get() == """
+              - name: chat_post_message
+                description: Post a message
+                method: POST
+                endpoint: /chat.postMessage
+                scopes: ["chat:write"]
+                input:
+                  channel:
+                    type: string
+                    in: body
+                  mrkdwn:
+                    type: boolean
+                    in: body
+                    optional: true
+                    default: true
+                  priority:
+                    # anyOf: the first shape, integer, is drafted
+                    type: integer
+                    in: body
+                    optional: true
+                    minimum: 1
+                    maximum: 5
+                  text:
+                    type: string
+                    in: body
+                    max_length: 4000
+                  thread_ts:
+                    type: string
+                    in: body
+                    optional: true
+
+            """)
+    }
+
+    @Test("import: an unknown operation id has a did-you-mean; a $ref cycle spoils only its own operation")
+    func importFailures() throws {
+        let api = try Self.api("shop-3.0.yaml")
+        #expect(OpenAPIImporter(api: api).entry(operationId: "listCustomer").failure?.formatted
+            == "shop-3.0.yaml:1:1: error: no operation has the operationId 'listCustomer'; did you mean 'listCustomers'?")
+        #expect(OpenAPIImporter(api: api).entry(operationId: "plantTree").failure?.formatted.hasPrefix(
+            "shop-3.0.yaml:1:1: error: POST /v1/tree cannot be resolved (Encountered a JSON Schema $ref cycle") == true)
+    }
+
+    /// Strings of a document that try to break out of the YAML they are written into.
+    static let hostile = """
+        {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+         "paths": {"/v1/{thing id}/x": {"post": {
+           "operationId": "9 evil\\nop",
+           "summary": "Evil: \\n  - name: injected\\n    method: DELETE #",
+           "parameters": [
+             {"name": "thing id", "in": "path", "required": true, "schema": {"type": "string"}},
+             {"name": "$filter", "in": "query", "schema": {"type": "string", "enum": ["a, b]", "null", "#x", "\\u2028"], "default": "null"}},
+             {"name": "X-Evil\\nHeader", "in": "header", "schema": {"type": "string"}}
+           ],
+           "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+             "a\\"b": {"type": "string", "description": "x\\"\\n- y: z"},
+             "ok": {"type": "object", "properties": {"bad key!": {"type": "string"}, "fine": {"type": "string", "pattern": "^\\\\d+$"}}}
+           }}}}}
+         }}}}
+        """
+
+    @Test("import: hostile strings come out quoted or as comments, and the entry still validates and lints clean")
+    func importHostile() throws {
+        let api = try ProviderAPI.decode(Data(Self.hostile.utf8), file: "hostile.json").get()
+        let entry = try OpenAPIImporter(api: api).entry(operationId: "9 evil\nop").get()
+        #expect(entry == #"""
+              - name: op_9_evil_op
+                description: "Evil:"
+                method: POST
+                endpoint: /v1/{thing_id}/x
+                input:
+                  thing_id:
+                    type: string
+                    in: path
+                  _filter:
+                    type: string
+                    in: query
+                    wire: "$filter"
+                    optional: true
+                    default: "null"
+                    enum: ["a, b]", "null", "#x", "\u2028"]
+                  # left out: X-Evil\u{A}Header: not a valid header name
+                  a_b:
+                    type: string
+                    in: body
+                    wire: "a\"b"
+                    description: "x\""
+                    optional: true
+                  ok:
+                    type: object
+                    in: body
+                    properties:
+                      # left out: bad key!: not a property name keyway accepts
+                      fine:
+                        type: string
+                        optional: true
+                        pattern: "^\\d+$"
+                    optional: true
+
+            """#)
+        let dir = try Self.folder(["shop": Self.connector("shop", entry)])
+        #expect(dir.validate().diagnostics.filter { $0.severity == .error } == [])  // warnings: the fixtures' scopes go unused
+        let catalog = try #require(dir.validate().catalog)
+        #expect(OpenAPILinter(api: api).lint(catalog.connectors.filter { $0.slug == "shop" }) == [])
+    }
+
+    @Test("a document that cannot be read is one diagnostic at the file, never a crash")
+    func unreadable() {
+        func problem(_ text: String) -> String? { ProviderAPI.decode(Data(text.utf8), file: "api.yaml").failure?.formatted }
+        #expect(problem("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n")
+            == "api.yaml:1:1: error: a Swagger 2.0 document; convert it to OpenAPI 3 (e.g. with swagger2openapi) first")
+        #expect(problem("title: not an api\n")
+            == "api.yaml:1:1: error: not an OpenAPI document (no 'openapi' version at the top); keyway reads OpenAPI 3.0 and 3.1")
+        #expect(problem("openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n")
+            == "api.yaml:1:1: error: the OpenAPI document cannot be decoded: Expected to find `version` key in Document.info but it is missing")
+        #expect(problem("openapi: 3.1.0\ninfo: [\n")?.hasPrefix("api.yaml:1:1: error: the OpenAPI document is not valid YAML: ") == true)
+        #expect(problem("{\"openapi\": \"3.1.0\", \"info\": 1}")?.hasPrefix("api.yaml:1:1: error: the OpenAPI document cannot be decoded: ") == true)
+        #expect(problem("openapi: 4.0.0\n") == "api.yaml:1:1: error: OpenAPI version '4.0.0' is not one keyway reads (3.0.x, 3.1.x)")
+        // A billion laughs stops at the bound, before Yams expands anything.
+        var laughs = "openapi: 3.1.0\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for i in 1...9 { laughs += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        #expect(problem(laughs) == "api.yaml:1:1: error: the OpenAPI document expands to more than 20000000 YAML nodes once its aliases are followed; keyway does not read it")
+        #expect(problem("openapi: 3.1.0\nx: " + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "\n")
+            == "api.yaml:1:1: error: the OpenAPI document nests deeper than 256 levels; keyway does not read it")
+        #expect(ProviderAPI.decode(Data(count: ProviderAPI.maximumBytes + 1), file: "big.json").failure?.formatted
+            == "big.json:1:1: error: the OpenAPI document is larger than 64 MiB; keyway does not read it")
+    }
+
+    @Test("the keyway binary: exit 0 when the tools agree, 1 on an error or an unreadable document; tools alone still lists")
+    func binary() throws {
+        let shopAPI = try Self.api("shop-3.0.yaml")
+        let shop = try Self.shopOperations.map { try OpenAPIImporter(api: shopAPI).entry(operationId: $0).get() }.joined()
+        let good = try Self.folder(["shop": Self.connector("shop", shop)])
+        let bad = try Self.folder(["shop": Self.badShop])
+        let document = Self.fixtures.appendingPathComponent("shop-3.0.yaml").path
+        let clean = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", document])
+        #expect(clean.status == 0 && clean.stderr == "" && clean.stdout == "keyway: 5 tools checked against \(document)\n")
+        let failing = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--connector", "shop"])
+        #expect(failing.status == 1 && failing.stderr.hasSuffix("\n22 errors, 4 warnings\n"))
+        let json = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--format", "json"])
+        #expect(json.status == 1 && json.stdout.contains("\"errors\" : 22"))
+        let missing = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", good.path + "/nope.yaml"])
+        #expect(missing.status == 1 && missing.stderr.contains("nope.yaml:1:1: error: OpenAPI document not found; pass an existing file to --openapi"))
+        let unknownConnector = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", document, "--connector", "shopp"])
+        #expect(unknownConnector.status == 1 && unknownConnector.stderr.contains("error: no connector 'shopp'; use one of: shop"))
+        let imported = try KeywayRun.run(["tools", "import", "--openapi", document, "--operation", "getCustomer"])
+        #expect(imported.status == 0 && imported.stdout.hasPrefix("  - name: get_customer\n"))
+        let unknown = try KeywayRun.run(["tools", "import", "--openapi", document, "--operation", "nope"])
+        #expect(unknown.status == 1 && unknown.stdout == "")
+        let list = try KeywayRun.run(["tools", "--manifests", good.path])
+        #expect(list.status == 0 && list.stdout.contains("shop_get_customer"))
+    }
+}
+
+extension Result {
+    var failure: Failure? { if case .failure(let f) = self { f } else { nil } }
+}
