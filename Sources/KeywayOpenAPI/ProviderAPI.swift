@@ -26,6 +26,12 @@ public struct ProviderAPI {
     static let maximumExpandedNodes = 20_000_000
     static let maximumDepth = 256
 
+    /// Several documents of one provider as one (HubSpot, for one, publishes a document
+    /// per API): their operations together; the first document names the whole.
+    public static func merged(_ apis: [ProviderAPI]) -> ProviderAPI {
+        ProviderAPI(file: apis.map(\.file).joined(separator: ", "), operations: apis.flatMap(\.operations), keepsOrder: apis.allSatisfy(\.keepsOrder))
+    }
+
     init(file: String, operations: [APIOperation], keepsOrder: Bool) {
         self.file = file
         self.keepsOrder = keepsOrder

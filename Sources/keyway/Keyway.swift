@@ -237,8 +237,8 @@ struct Tools: ParsableCommand {
             abstract: "Checks tools against the provider's OpenAPI 3.0/3.1 document: operations, inputs, types, enums, bounds, defaults, encoding, scopes.")
 
         @OptionGroup var options: CommonOptions
-        @Option(name: .long, help: "The provider's OpenAPI document (JSON or YAML).")
-        var openapi: String
+        @Option(name: .long, help: "The provider's OpenAPI document (JSON or YAML); repeat it for a provider that publishes one document per API.")
+        var openapi: [String]
         @Option(name: .long, help: "Check this connector's tools only (default: every connector's).")
         var connector: String?
         @Option(name: .long, help: "What the document's paths start with that Nango's base URL already holds (e.g. /api).")
@@ -261,11 +261,11 @@ struct Tools: ParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            let api = try readDocument(openapi, reporter)
+            let api = ProviderAPI.merged(try openapi.map { try readDocument($0, reporter) })
             let diagnostics = OpenAPILinter(api: api, basePath: basePath).lint(connectors)
             reporter.report(diagnostics)
             let tools = connectors.reduce(0) { $0 + $1.tools.count }
-            reporter.say("keyway: \(tools) tool\(tools == 1 ? "" : "s") checked against \(openapi.escapingControls)")
+            reporter.say("keyway: \(tools) tool\(tools == 1 ? "" : "s") checked against \(openapi.map(\.escapingControls).joined(separator: ", "))")
             if diagnostics.hasErrors { throw ExitCode(1) }
         }
     }

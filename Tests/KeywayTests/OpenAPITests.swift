@@ -485,6 +485,11 @@ struct OpenAPITests {
         let document = Self.fixtures.appendingPathComponent("shop-3.0.yaml").path
         let clean = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", document])
         #expect(clean.status == 0 && clean.stderr == "" && clean.stdout == "keyway: 5 tools checked against \(document)\n")
+        // A provider that publishes one document per API: each tool is found in whichever has it.
+        let chat = Self.fixtures.appendingPathComponent("chat-3.1.json").path
+        let two = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", chat, "--openapi", document])
+        #expect(two.status == 0 && two.stderr == "" && two.stdout == "keyway: 5 tools checked against \(chat), \(document)\n")
+        #expect(try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", chat]).status == 1)
         let failing = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--connector", "shop"])
         #expect(failing.status == 1 && failing.stderr.hasSuffix("\n22 errors, 4 warnings\n"))
         let json = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--format", "json"])
