@@ -1,4 +1,5 @@
 import Foundation
+import KeywayDatabase
 import KeywayEmit
 import KeywayMigrations
 import KeywayModel
@@ -69,23 +70,81 @@ public struct MigrationsFolder: Sendable {
     }
 
     /// Released migrations that do not match their integrity file (edited, removed,
-    /// inserted or reordered history), or a missing integrity file.
+    /// inserted or reordered history), a missing integrity file, and files of a dialect's
+    /// folder that are not migrations or are out of sequence.
     public func historyProblems() -> [Diagnostic] {
+        SQLDialect.allCases.flatMap { dialect in
+            Self.read(folder: url(Self.folder(dialect)).path, display: display(Self.folder(dialect))).problems
+        }
+    }
+
+    /// Whether a file name is one `keyway migrate diff` writes: four digits, '_', a name of
+    /// lower-case letters, digits and '_', then `.sql`.
+    public static func isWellNamed(_ fileName: String) -> Bool {
+        let scalars = Array(fileName.unicodeScalars)
+        guard scalars.count > 9, fileName.hasSuffix(".sql"), scalars[4] == "_" else { return false }
+        let digits = scalars[0..<4], name = scalars[5..<(scalars.count - 4)]
+        return digits.allSatisfy { ("0"..."9").contains($0) }
+            && !name.isEmpty && name.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// The migrations of a folder, and everything that must stop `apply` before anything
+    /// runs: files that are not migrations, two files of one version, gaps, and files that
+    /// do not match `keyway.sum`. Hidden files and `tests/` (pgTAP, written by keyway) are
+    /// not migrations and are left alone. `display` is the folder as messages name it.
+    public static func read(folder: String, display: String) -> (files: [MigrationFile], problems: [Diagnostic]) {
+        func at(_ name: String) -> SourceLocation { SourceLocation(file: display + "/" + name, line: 1, column: 1) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else { return ([], []) }
+        guard isFolder.boolValue else {
+            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "this is a file, not a migrations folder; pass the folder that holds NNNN_name.sql and keyway.sum")])
+        }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted() } catch {
+            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "the migrations folder cannot be read (\((error as NSError).localizedDescription))")])
+        }
+        var files: [MigrationFile] = []
         var problems: [Diagnostic] = []
-        for dialect in SQLDialect.allCases {
-            let sumPath = Self.folder(dialect) + "/" + HistorySum.fileName
-            guard let data = FileManager.default.contents(atPath: url(sumPath).path) else {
-                if !files(dialect).isEmpty {
-                    problems.append(.error(SourceLocation(file: display(sumPath), line: 1, column: 1), "the integrity file is missing; restore it from version control"))
+        for name in names where !name.hasPrefix(".") && name != HistorySum.fileName {
+            var entryIsFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &entryIsFolder)
+            if entryIsFolder.boolValue {
+                if name != "tests" {
+                    problems.append(.error(at(name), "a folder inside the migrations folder, which holds only NNNN_name.sql files, \(HistorySum.fileName) and tests/; move it out"))
                 }
                 continue
             }
-            for name in HistorySum.mismatches(recorded: String(decoding: data, as: UTF8.self), files: files(dialect)) {
-                problems.append(.error(SourceLocation(file: display(Self.folder(dialect) + "/" + name), line: 1, column: 1),
-                                       "the migration history was edited (\(name) does not match \(HistorySum.fileName)); released migrations are never changed — restore the file and add a new migration with `keyway migrate diff`"))
+            guard isWellNamed(name) else {
+                problems.append(.error(at(name), "not a migration file name: migrations are NNNN_name.sql (four digits, '_', lower-case letters, digits and '_', '.sql'), written by `keyway migrate diff`; keyway will not guess whether to run this file — move it out of the migrations folder"))
+                continue
+            }
+            guard let contents = FileManager.default.contents(atPath: folder + "/" + name) else {
+                problems.append(.error(at(name), "this migration cannot be read; check its permissions"))
+                continue
+            }
+            files.append(MigrationFile(fileName: name, contents: contents))
+        }
+        problems += Migrator.sequenceProblems(files).map { .error(at($0.fileName), $0.message) }
+        if !files.isEmpty {
+            if let data = FileManager.default.contents(atPath: folder + "/" + HistorySum.fileName) {
+                let redo = "released migrations are never changed — restore the history from version control, and let `keyway migrate diff` add migrations"
+                for difference in HistorySum.differences(recorded: String(decoding: data, as: UTF8.self), files: files) {
+                    switch difference {
+                    case .edited(let name):
+                        problems.append(.error(at(name), "the migration history was edited: \(name) changed since \(HistorySum.fileName) recorded it; \(redo)"))
+                    case .added(let name):
+                        problems.append(.error(at(name), "the migration history was edited: \(name) is not recorded in \(HistorySum.fileName); \(redo)"))
+                    case .removed(let name):
+                        problems.append(.error(at(name), "the migration history was edited: \(name) is recorded in \(HistorySum.fileName) but is not here; \(redo)"))
+                    case .damaged:
+                        problems.append(.error(at(HistorySum.fileName), "the migration history was edited: \(HistorySum.fileName) itself was changed; restore it from version control"))
+                    }
+                }
+            } else {
+                problems.append(.error(at(HistorySum.fileName), "the integrity file is missing; restore it from version control"))
             }
         }
-        return problems
+        return (files, problems.sortedForReport())
     }
 }
 

@@ -1,9 +1,29 @@
 import Foundation
 import KeywayMigrations
 
+/// A refused or failed run. When it is about one migration file, `file` names it (the
+/// file name inside the migrations folder) and `line` the line of the statement that
+/// failed, so the command can report `FOLDER/FILE:LINE:1: error: MESSAGE`.
 public struct MigrationError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    public var message: String
+    public var file: String?
+    public var line: Int
+
+    public init(_ message: String, file: String? = nil, line: Int = 1) {
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    /// `FILE:LINE:1: MESSAGE`, or the message alone.
+    public var description: String { file.map { "\($0):\(line):1: \(message)" } ?? message }
+
+    /// The message for a statement of a migration that the database refused.
+    public static func statementFailed(_ file: MigrationFile, _ statement: SQLStatements.Located?, _ reason: String) -> MigrationError {
+        let at = statement.map { " at line \($0.line) (`\($0.firstLine)`)" } ?? ""
+        return MigrationError("migration \(file.fileName) failed\(at) and was rolled back, with nothing after it applied: \(reason)",
+                              file: file.fileName, line: statement?.line ?? 1)
+    }
 }
 
 /// A row of the ledger: what was applied, when, and the checksum of its file then.
@@ -17,13 +37,25 @@ public struct AppliedMigration: Equatable, Sendable {
 
 /// A database keyway can migrate. Implementations hold one connection.
 public protocol MigrationDatabase: Sendable {
+    /// The ledger as it is, read without a lock and without creating anything; nil
+    /// when the database has no ledger yet. What `status` shows.
+    func ledger() async throws -> [AppliedMigration]?
     /// Serialises appliers (an advisory lock on PostgreSQL; a no-op where the database
     /// serialises writers itself), creates the ledger if needed.
     func prepare() async throws
     func applied() async throws -> [AppliedMigration]
     /// Runs one migration and records it, in one transaction. Throws after rolling back.
-    func apply(_ file: MigrationFile) async throws -> AppliedMigration
+    /// Nil when another applier recorded the migration first (SQLite, which locks per
+    /// migration, checks the ledger again inside the transaction).
+    func apply(_ file: MigrationFile) async throws -> AppliedMigration?
     func finish() async
+}
+
+/// What one `apply` did: the migrations it ran, and those that were pending when it
+/// started but that another applier ran while this one waited for the lock.
+public struct MigrationRun: Equatable, Sendable {
+    public var applied: [AppliedMigration]
+    public var appliedElsewhere: [MigrationFile]
 }
 
 /// One line of `keyway migrate status`.
@@ -52,15 +84,54 @@ public enum Migrator {
         return states.sorted { $0.version < $1.version }
     }
 
+    /// Problems of the sequence of files itself, found before any database is touched:
+    /// two files of one version (two branches merged) and gaps (0001, 0003). Each names
+    /// the files it is about.
+    public static func sequenceProblems(_ files: [MigrationFile]) -> [(fileName: String, message: String)] {
+        var problems: [(String, String)] = []
+        let byVersion = Dictionary(grouping: files, by: \.version)
+        for (version, group) in byVersion.sorted(by: { $0.key < $1.key }) where group.count > 1 {
+            let names = group.map(\.fileName).sorted()
+            for name in names {
+                problems.append((name, "version \(version) is used by \(names.count) files (\(names.joined(separator: ", "))), as when two branches each added a migration; keep one, delete the others (and their lines in \(HistorySum.fileName)), and run `keyway migrate diff` on the merged manifests to write the rest as the next version"))
+            }
+        }
+        let versions = Set(files.compactMap { Int($0.version) })
+        for file in files.sorted(by: { $0.fileName < $1.fileName }) {
+            guard let number = Int(file.version), number > 1, !versions.contains(number - 1) else { continue }
+            let width = file.version.count
+            let previous = String(number - 1)
+            let missing = String(repeating: "0", count: max(0, width - previous.count)) + previous
+            problems.append((file.fileName, "version \(missing) is missing before \(file.fileName): migrations run in an unbroken sequence from 0001; restore \(missing)'s file from version control"))
+        }
+        return problems
+    }
+
     /// Applies every pending migration; returns those applied. Refuses to start when the
     /// history of the database and the files disagree.
     public static func apply(files: [MigrationFile], to database: any MigrationDatabase) async throws -> [AppliedMigration] {
+        try await run(files: files, to: database).applied
+    }
+
+    /// Applies every pending migration. Refuses to start when the files are out of
+    /// sequence, or the history of the database and the files disagree.
+    /// `onApplied` hears of each migration as it commits (so a later failure does not
+    /// hide what was applied before it).
+    public static func run(files: [MigrationFile], to database: any MigrationDatabase,
+                           onApplied: (AppliedMigration) -> Void = { _ in }) async throws -> MigrationRun {
+        if let problem = sequenceProblems(files).first {
+            throw MigrationError(problem.message + "; nothing was applied", file: problem.fileName)
+        }
+        // What was pending before waiting for the lock: what another applier runs in
+        // the meantime was applied by it, not by this run.
+        let before = Set((try await database.ledger() ?? []).map(\.version))
         try await database.prepare()
         do {
             let applied = try await database.applied()
             let states = status(files: files, applied: applied)
             if let edited = states.first(where: { $0.state == .edited }) {
-                throw MigrationError("migration \(edited.version)_\(edited.name) was applied with another checksum: released migrations must not change; restore the file (git checkout) and add a new migration instead")
+                throw MigrationError("migration \(edited.version)_\(edited.name) was applied with another checksum: released migrations must not change; restore the file (git checkout) and add a new migration instead",
+                                     file: files.first { $0.version == edited.version }?.fileName)
             }
             if let missing = states.first(where: { $0.state == .missing }) {
                 throw MigrationError("migration \(missing.version)_\(missing.name) is applied in the database but has no file here; use the migrations folder of the release that applied it")
@@ -68,12 +139,21 @@ public enum Migrator {
             let lastApplied = applied.map(\.version).max()
             let pending = files.filter { file in !applied.contains { $0.version == file.version } }
             if let last = lastApplied, let early = pending.first(where: { $0.version < last }) {
-                throw MigrationError("migration \(early.fileName) is older than the last applied one (\(last)); rename it to a later version")
+                throw MigrationError("migration \(early.fileName) is older than the last applied one (\(last)); rename it to a later version", file: early.fileName)
             }
+            let appliedVersions = Set(applied.map(\.version))
+            var elsewhere = files.filter { !before.contains($0.version) && appliedVersions.contains($0.version) }
             var done: [AppliedMigration] = []
-            for file in pending { done.append(try await database.apply(file)) }
+            for file in pending {
+                if let row = try await database.apply(file) {
+                    done.append(row)
+                    onApplied(row)
+                } else {
+                    elsewhere.append(file)
+                }
+            }
             await database.finish()
-            return done
+            return MigrationRun(applied: done, appliedElsewhere: elsewhere)
         } catch {
             await database.finish()
             throw error

@@ -74,6 +74,18 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
         }
     }
 
+    public func ledger() async throws -> [AppliedMigration]? {
+        do {
+            let exists = try await connection.query("select to_regclass('keyway.schema_migrations') is not null", logger: logger).collect()
+            guard try exists.first?.decode(Bool.self) == true else { return nil }
+            return try await applied()
+        } catch let error as MigrationError {
+            throw error
+        } catch {
+            throw MigrationError("cannot read the ledger keyway.schema_migrations: \(Self.describe(error))")
+        }
+    }
+
     public func applied() async throws -> [AppliedMigration] {
         let rows = try await connection.query(
             "select version, name, checksum, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms from keyway.schema_migrations order by version",
@@ -84,12 +96,17 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
         }
     }
 
-    public func apply(_ file: MigrationFile) async throws -> AppliedMigration {
+    public func apply(_ file: MigrationFile) async throws -> AppliedMigration? {
         let sql = String(decoding: file.contents, as: UTF8.self)
         let start = DispatchTime.now()
+        var statement: SQLStatements.Located?
         do {
             _ = try await connection.query("begin", logger: logger).collect()
-            try await run(script: sql)
+            for located in SQLStatements.locate(sql) {
+                statement = located
+                _ = try await connection.query(PostgresQuery(unsafeSQL: located.text), logger: logger).collect()
+            }
+            statement = nil
             let ms = Int32((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
             _ = try await connection.query(
                 "insert into keyway.schema_migrations (version, name, checksum, execution_ms) values (\(file.version), \(file.name), \(file.checksum), \(ms))",
@@ -98,7 +115,7 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
             return AppliedMigration(version: file.version, name: file.name, checksum: file.checksum, appliedAt: "", executionMs: Int(ms))
         } catch {
             _ = try? await connection.query("rollback", logger: logger).collect()
-            throw MigrationError("migration \(file.fileName) failed and was rolled back: \(Self.describe(error))")
+            throw MigrationError.statementFailed(file, statement, Self.describe(error))
         }
     }
 
@@ -117,8 +134,11 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
                 let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
                 return message + detail
             }
+            if let underlying = psql.underlying { return "\(psql.code) (\(describe(underlying)))" }
             return "\(psql.code)"
         }
-        return "\(error)"
+        if let error = error as? MigrationError { return error.description }
+        if let error = error as? CustomStringConvertible { return error.description }
+        return (error as NSError).localizedDescription
     }
 }

@@ -3,12 +3,36 @@
 /// statement by statement. Quotes ('…', E'…', "…"), dollar quotes ($tag$…$tag$) and
 /// comments (--, nested /* */) are respected; statements that are only comments are dropped.
 public enum SQLStatements {
-    public static func split(_ sql: String) -> [String] {
+    /// One statement of a script: its text, the line its code starts on (1-based, after
+    /// any leading comments), and that line's text from there, for messages.
+    public struct Located: Equatable, Sendable {
+        public var text: String
+        public var line: Int
+        public var firstLine: String
+    }
+
+    public static func split(_ sql: String) -> [String] { locate(sql).map(\.text) }
+
+    public static func locate(_ sql: String) -> [Located] {
         let s = Array(sql.unicodeScalars)
-        var statements: [String] = []
+        var statements: [Located] = []
         var current = String.UnicodeScalarView()
         var hasCode = false
         var i = 0
+        // Where the current statement's code starts, and the line count up to `counted`.
+        var codeStart = 0, counted = 0, line = 1
+        func markCode() {
+            if hasCode { return }
+            hasCode = true
+            codeStart = i
+            while counted < i { if s[counted] == "\n" { line += 1 }; counted += 1 }
+        }
+        func finish(at end: Int) {
+            var first = String.UnicodeScalarView()
+            var k = codeStart
+            while k < end && s[k] != "\n" { first.append(s[k]); k += 1 }
+            statements.append(Located(text: String(current).trimmingCharacters(), line: line, firstLine: Self.excerpt(String(first))))
+        }
         func take(_ n: Int) { for k in 0..<n where i + k < s.count { current.append(s[i + k]) }; i += n }
         while i < s.count {
             let c = s[i]
@@ -25,7 +49,7 @@ public enum SQLStatements {
             } else if c == "'" {
                 // E'…' strings honour backslash escapes.
                 let escapes = i > 0 && (s[i - 1] == "E" || s[i - 1] == "e") && (i < 2 || !isIdentifier(s[i - 2]))
-                hasCode = true
+                markCode()
                 take(1)
                 while i < s.count {
                     if escapes && s[i] == "\\" { take(2); continue }
@@ -37,7 +61,7 @@ public enum SQLStatements {
                     take(1)
                 }
             } else if c == "\"" {
-                hasCode = true
+                markCode()
                 take(1)
                 while i < s.count {
                     if s[i] == "\"" {
@@ -48,22 +72,42 @@ public enum SQLStatements {
                     take(1)
                 }
             } else if c == "$", let tag = dollarTag(s, at: i) {
-                hasCode = true
+                markCode()
                 take(tag.count)
                 while i < s.count && !matches(s, at: i, tag) { take(1) }
                 take(tag.count)
             } else if c == ";" {
-                if hasCode { statements.append(String(current).trimmingCharacters()) }
+                if hasCode { finish(at: i) }
                 current = String.UnicodeScalarView()
                 hasCode = false
                 i += 1
             } else {
-                if !c.properties.isWhitespace { hasCode = true }
+                if !c.properties.isWhitespace { markCode() }
                 take(1)
             }
         }
-        if hasCode { statements.append(String(current).trimmingCharacters()) }
+        if hasCode { finish(at: s.count) }
         return statements
+    }
+
+    /// A line of SQL as a message quotes it: tabs as spaces, other control characters
+    /// escaped, trailing blanks dropped, at most 120 characters (the last one '…' when cut).
+    public static func excerpt(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case _ where scalar == "\t":
+                out.append(" ")
+            case _ where scalar == "\r":
+                continue
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            default:
+                out.append(scalar)
+            }
+        }
+        let text = String(out).trimmingCharacters()
+        return text.count <= 120 ? text : String(text.prefix(119)) + "…"
     }
 
     private static func isIdentifier(_ c: Unicode.Scalar) -> Bool {

@@ -8,14 +8,60 @@ import KeywayMigrations
 public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendable {
     public let queue: DatabaseQueue
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, readOnly: false)
+    }
+
+    init(path: String, readOnly: Bool) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(30)
-        queue = try DatabaseQueue(path: path, configuration: configuration)
+        configuration.readonly = readOnly
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            let folder = (path as NSString).deletingLastPathComponent
+            let reason = exists && isFolder.boolValue ? "it is a folder, not a file"
+                : !exists && !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) ? "the folder \(folder) does not exist"
+                : Self.describe(error)
+            throw MigrationError("cannot open the SQLite database \(path): \(reason)")
+        }
+    }
+
+    /// An existing database opened read-only, or nil when there is no file at `path`
+    /// (nothing is created: what `status` needs).
+    public static func existing(path: String) throws -> SQLiteMigrationDatabase? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try SQLiteMigrationDatabase(path: path, readOnly: true)
+    }
+
+    /// SQLite's own message, without the SQL GRDB appends to its errors.
+    public static func describe(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "SQLite error \(error.resultCode.rawValue)" }
+        if let error = error as? MigrationError { return error.message }
+        return (error as NSError).localizedDescription
+    }
+
+    public func ledger() async throws -> [AppliedMigration]? {
+        do {
+            let exists = try await queue.read { try Bool.fetchOne($0, sql: "select 1 from sqlite_master where type = 'table' and name = 'keyway_schema_migrations'") ?? false }
+            return exists ? try await applied() : nil
+        } catch {
+            throw MigrationError("cannot read the ledger keyway_schema_migrations: \(Self.describe(error))")
+        }
     }
 
     public func prepare() async throws {
+        do {
+            try await create()
+        } catch {
+            throw MigrationError("cannot prepare the ledger: \(Self.describe(error))")
+        }
+    }
+
+    private func create() async throws {
         try await queue.write { db in
             try db.execute(sql: """
                 create table if not exists keyway_schema_migrations (
@@ -37,7 +83,7 @@ public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendab
         }
     }
 
-    public func apply(_ file: MigrationFile) async throws -> AppliedMigration {
+    public func apply(_ file: MigrationFile) async throws -> AppliedMigration? {
         let sql = String(decoding: file.contents, as: UTF8.self)
         do {
             return try await queue.writeWithoutTransaction { db in
@@ -47,7 +93,7 @@ public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendab
                         return .commit
                     }
                     let start = DispatchTime.now()
-                    try db.execute(sql: sql)
+                    try Self.run(script: sql, of: file, in: db)
                     let ms = Int((DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000)
                     try db.execute(sql: "insert into keyway_schema_migrations (version, name, checksum, execution_ms) values (?, ?, ?, ?)",
                                    arguments: [file.version, file.name, file.checksum, ms])
@@ -56,14 +102,53 @@ public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendab
                     }
                     return .commit
                 }
-                return row ?? AppliedMigration(version: file.version, name: file.name, checksum: file.checksum, appliedAt: "", executionMs: 0)
+                return row
             }
         } catch let error as MigrationError {
             throw error
         } catch {
-            throw MigrationError("migration \(file.fileName) failed and was rolled back: \(error)")
+            throw MigrationError.statementFailed(file, nil, Self.describe(error))
+        }
+    }
+
+    /// Runs a script statement by statement, as SQLite itself splits it (triggers keep
+    /// their inner semicolons), so that a failure names the statement and its line.
+    static func run(script: String, of file: MigrationFile, in db: Database) throws {
+        let statements = try db.allStatements(sql: script)
+        var offset = script.startIndex
+        /// The statement that starts at or after `from` (skipping blanks and comments).
+        func located(from: String.Index) -> SQLStatements.Located? {
+            guard let first = SQLStatements.locate(String(script[from...])).first else { return nil }
+            let before = script[..<from].reduce(0) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
+            return SQLStatements.Located(text: first.text, line: before + first.line, firstLine: first.firstLine)
+        }
+        while true {
+            let statement: Statement
+            do {
+                guard let next = try statements.next() else { return }
+                statement = next
+            } catch {
+                throw MigrationError.statementFailed(file, located(from: offset), describe(error))
+            }
+            let start = offset
+            if let range = script.range(of: statement.sql, range: offset..<script.endIndex) { offset = range.upperBound }
+            do {
+                try statement.execute()
+            } catch {
+                throw MigrationError.statementFailed(file, located(from: start), describe(error))
+            }
         }
     }
 
     public func finish() async {}
+}
+
+extension MigrationError {
+    /// A readable reason for any error of a run: the database's own message, never the
+    /// SQL it was running nor a bare Foundation error code.
+    public static func reason(_ error: any Error) -> String {
+        if let error = error as? MigrationError { return error.description }
+        if error is DatabaseError { return SQLiteMigrationDatabase.describe(error) }
+        return PostgresMigrationDatabase.describe(error)
+    }
 }

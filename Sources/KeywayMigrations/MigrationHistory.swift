@@ -67,6 +67,48 @@ public enum HistorySum {
         return names.isEmpty ? [fileName] : names
     }
 
+    /// How a migrations folder differs from its recorded sum, file by file.
+    public enum Difference: Equatable, Sendable {
+        /// The file is recorded, but its bytes (or name's place) changed.
+        case edited(String)
+        /// The file is not recorded in the sum.
+        case added(String)
+        /// The sum records a file that is not here.
+        case removed(String)
+        /// The lines are right but the sum's own first line is not: the sum was edited.
+        case damaged
+    }
+
+    /// Each file that does not match its line of a recorded sum. Unlike `mismatches`, a
+    /// file is checked against the hash recorded before it, so an edit names the edited
+    /// file only, not every later one.
+    public static func differences(recorded: String, files: [MigrationFile]) -> [Difference] {
+        if render(files) == recorded { return [] }
+        var lines: [String: (previous: Data, digest: Data)] = [:]
+        var previous = Data()
+        var order: [String] = []
+        for line in recorded.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, parts[1].hasPrefix("h1:"), let digest = Data(base64Encoded: String(parts[1].dropFirst(3))) else { continue }
+            lines[String(parts[0])] = (previous, digest)
+            order.append(String(parts[0]))
+            previous = digest
+        }
+        var found: [Difference] = []
+        let names = Set(files.map(\.fileName))
+        for file in files.sorted(by: { $0.fileName < $1.fileName }) {
+            guard let line = lines[file.fileName] else { found.append(.added(file.fileName)); continue }
+            var hasher = SHA256()
+            hasher.update(data: line.previous)
+            hasher.update(data: Data(file.fileName.utf8))
+            hasher.update(data: [0])
+            hasher.update(data: file.contents)
+            if Data(hasher.finalize()) != line.digest { found.append(.edited(file.fileName)) }
+        }
+        for name in order where !names.contains(name) { found.append(.removed(name)) }
+        return found.isEmpty ? [.damaged] : found
+    }
+
     /// The next four-digit version after the files'.
     public static func nextVersion(after files: [MigrationFile]) -> String {
         let last = files.compactMap { Int($0.version) }.max() ?? 0

@@ -3,6 +3,7 @@ import Foundation
 import KeywayCore
 import KeywayDatabase
 import KeywayMigrations
+import KeywayModel
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,6 +88,34 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// The migrations folder, as messages name it.
+    func display(_ url: DatabaseURL) -> String {
+        let folder = folder(url)
+        return folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+    }
+
+    /// The migrations of the folder, or an exit after reporting every problem of the
+    /// folder (see `MigrationsFolder.read`): nothing has been opened or run yet.
+    func migrations(_ url: DatabaseURL, _ consequence: String) throws -> [MigrationFile] {
+        let (files, problems) = MigrationsFolder.read(folder: folder(url), display: display(url))
+        guard problems.isEmpty else {
+            report(problems)
+            throw fail("the migrations folder \(display(url)) is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); \(consequence)")
+        }
+        return files
+    }
+
+    /// A failure of a run as the user reads it: `FOLDER/FILE:LINE:1: error: …` when it
+    /// is about a migration file, else `keyway: error: …`; never a raw driver error.
+    func failure(_ error: any Error, _ url: DatabaseURL) -> ExitCode {
+        if let error = error as? ExitCode { return error }
+        if let error = error as? MigrationError, let file = error.file {
+            report([.error(SourceLocation(file: display(url) + "/" + file, line: error.line, column: 1), error.message)])
+            return ExitCode(1)
+        }
+        return fail(MigrationError.reason(error))
+    }
+
     /// Opens the database, runs `body`, and closes it whatever happens.
     func withDatabase<T>(_ url: DatabaseURL, _ body: (any MigrationDatabase) async throws -> T) async throws -> T {
         switch url {
@@ -111,6 +140,11 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode(1)
 }
 
+/// Diagnostics, one a line, on standard error.
+func report(_ diagnostics: [Diagnostic]) {
+    FileHandle.standardError.write(Data(diagnostics.map { $0.formatted + "\n" }.joined().utf8))
+}
+
 struct MigrateApply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
@@ -120,14 +154,16 @@ struct MigrateApply: AsyncParsableCommand {
 
     func run() async throws {
         let url = try db.url()
-        let files = MigrationsFolder.files(in: db.folder(url))
-        if files.isEmpty { throw fail("no migrations in \(db.folder(url)); run `keyway migrate diff --name initial` first") }
+        let files = try db.migrations(url, "nothing was applied")
+        if files.isEmpty { throw fail("no migrations in \(db.display(url)); run `keyway migrate diff --name initial` first") }
         do {
-            let applied = try await db.withDatabase(url) { try await Migrator.apply(files: files, to: $0) }
-            for row in applied { print("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
-            print("keyway: \(url.redacted) is at \(files.last!.version) (\(applied.count) applied now)")
-        } catch let error as MigrationError {
-            throw fail(error.description)
+            let run = try await db.withDatabase(url) {
+                try await Migrator.run(files: files, to: $0) { row in print("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
+            }
+            for file in run.appliedElsewhere { print("already applied by another process: \(file.version)_\(file.name)") }
+            print("keyway: \(url.redacted) is at \(files.last!.version) (\(run.applied.count) applied now)")
+        } catch {
+            throw db.failure(error, url)
         }
     }
 }
@@ -139,26 +175,36 @@ struct MigrateStatus: AsyncParsableCommand {
 
     @OptionGroup var db: DatabaseOptions
 
+    /// Read-only: opens nothing for writing, takes no lock, creates neither a SQLite
+    /// file nor a ledger.
     func run() async throws {
         let url = try db.url()
-        let files = MigrationsFolder.files(in: db.folder(url))
+        let (files, problems) = MigrationsFolder.read(folder: db.folder(url), display: db.display(url))
+        let ledger: [AppliedMigration]?
+        var absent: String?
         do {
-            let applied = try await db.withDatabase(url) { database in
-                try await database.prepare()
-                let rows: [AppliedMigration]
-                do { rows = try await database.applied() } catch {
-                    await database.finish()
-                    throw error
+            switch url {
+            case .sqlite(let path):
+                if let database = try SQLiteMigrationDatabase.existing(path: path) {
+                    ledger = try await database.ledger()
+                } else {
+                    ledger = nil
+                    absent = "keyway: no database at \(path); nothing applied"
                 }
-                await database.finish()
-                return rows
+            case .postgres:
+                ledger = try await db.withDatabase(url) { try await $0.ledger() }
             }
-            let states = Migrator.status(files: files, applied: applied)
-            for s in states { print("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
-            if states.contains(where: { $0.state == .edited || $0.state == .missing }) { throw ExitCode(1) }
-        } catch let error as MigrationError {
-            throw fail(error.description)
+        } catch {
+            throw db.failure(error, url)
         }
+        let states = Migrator.status(files: files, applied: ledger ?? [])
+        for s in states { print("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
+        if let absent { print(absent) } else if ledger == nil { print("keyway: \(url.redacted) has no migration ledger; nothing applied") }
+        if !problems.isEmpty {
+            report(problems)
+            throw fail("the migrations folder \(db.display(url)) is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); `apply` will refuse it")
+        }
+        if states.contains(where: { $0.state == .edited || $0.state == .missing }) { throw ExitCode(1) }
     }
 }
 
@@ -222,7 +268,7 @@ struct MigrateAdopt: AsyncParsableCommand {
     func run() async throws {
         let url = try db.url()
         guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
-        let files = MigrationsFolder.files(in: db.folder(url))
+        let files = try db.migrations(url, "nothing was changed")
         do {
             let report = try await db.withDatabase(url) { database in
                 guard let postgres = database as? PostgresMigrationDatabase else { throw MigrationError("adopt needs a postgres:// database") }
@@ -230,8 +276,8 @@ struct MigrateAdopt: AsyncParsableCommand {
             }
             for name in report.applied { print("applied \(name)") }
             print("keyway: adopted \(report.rows) row\(report.rows == 1 ? "" : "s") into public.integrations; the old table is kept as \(report.keptAs) (not exposed): drop it once you are satisfied")
-        } catch let error as MigrationError {
-            throw fail(error.description)
+        } catch {
+            throw db.failure(error, url)
         }
     }
 }

@@ -59,7 +59,7 @@ struct TrustBoundaryTests {
                 try await applyPostgres(history, server, db)
                 Issue.record("the upgrade ran over \(seed)")
             } catch {
-                #expect("\(error)".contains("migration 0002_trust_boundary.sql failed and was rolled back: keyway: \(message)"), "\(error)")
+                #expect("\(error)".hasPrefix("0002_trust_boundary.sql:37:1: migration 0002_trust_boundary.sql failed at line 37 (`do $check$`) and was rolled back, with nothing after it applied: keyway: \(message); "), "\(error)")
             }
             #expect(postgresStructure(server, db) == before)
             #expect(server.psql(db, "select string_agg(version, ',') from keyway.schema_migrations").output == "0001\n")
@@ -129,7 +129,7 @@ struct TrustBoundaryTests {
             try await applyPostgres(migrationFiles(out, .postgres), server, pg)
             Issue.record("applied over two connections")
         } catch {
-            #expect("\(error)" == "migration 0002_one_mail.sql failed and was rolled back: \(message)")
+            #expect("\(error)" == "0002_one_mail.sql:6:1: migration 0002_one_mail.sql failed at line 6 (`do $guard$`) and was rolled back, with nothing after it applied: \(message)")
         }
         do {
             _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/r.sqlite"))
