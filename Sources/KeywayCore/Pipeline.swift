@@ -60,6 +60,18 @@ public enum Pipeline {
         if let folder, !FileManager.default.fileExists(atPath: folder) {
             throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
         }
+        // A misnamed override would silently change nothing.
+        if let folder {
+            let unknown = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+                .filter { $0.hasSuffix(".mustache") && DefaultTemplates.all[$0] == nil }
+            if !unknown.isEmpty {
+                let names = DefaultTemplates.all.keys.sorted().joined(separator: ", ")
+                throw DiagnosticsError(unknown.map {
+                    .error(SourceLocation(file: (folder.hasSuffix("/") ? folder : folder + "/") + $0, line: 1, column: 1),
+                           "no built-in template has this name, so it would replace nothing; rename it to one of: \(names)")
+                })
+            }
+        }
         return TemplateSet(sources: sources)
     }
 

@@ -96,7 +96,8 @@ extension Literal {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "&": out += "&amp;"
-            case "\\", "`", "*", "_", "[", "]", "|", "~", "#", "!": out += "\\" + String(scalar)
+            // `$` too: GitHub renders `$…$` as math.
+            case "\\", "`", "*", "_", "[", "]", "|", "~", "#", "!", "$": out += "\\" + String(scalar)
             default:
                 if needsEscape(scalar) {
                     out += "&#x\(String(scalar.value, radix: 16, uppercase: true));"

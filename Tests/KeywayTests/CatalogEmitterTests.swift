@@ -210,6 +210,17 @@ struct CatalogEmitterTests {
         #expect(files.first { $0.path == "catalog.json" }?.contents.hasSuffix("\"gmail\" \"google-calendar\" \"hubspot\" \"linear\" \"notion\" \"slack\" \"stripe\" \n") == true)
         let builtIn = try generateFiles(Self.manifests)
         #expect(files.first { $0.path.hasSuffix(".swift") } == builtIn.first { $0.path.hasSuffix(".swift") })
+        // A misnamed override would replace nothing: an error naming it, not silence.
+        dir.write("Tool.swift.mustache", "x")
+        do {
+            _ = try Pipeline.templates(overrides: dir.path)
+            Issue.record("a misnamed template was accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.formatted) == [
+                dir.path + "/Tool.swift.mustache:1:1: error: no built-in template has this name, so it would replace nothing; rename it to one of: "
+                    + Pipeline.defaultTemplates.keys.sorted().joined(separator: ", "),
+            ])
+        }
     }
 
     @Test("same manifests, same bytes: twice, and with files created in another order")

@@ -65,6 +65,7 @@ struct ChecklistTests {
         "a | b || c `code` ``` fence *bold* _em_ ~~strike~~ # not a heading",
         "line one\nline two\r\n- [x] forged item\n## Forged heading",
         "visit www.evil.example or mail me@evil.example now",
+        "costs $5, or $x^2 + y$ as GitHub math",
     ]
 
     @Test("hostile manifest strings cannot add links, HTML, items, headings or table cells", arguments: hostile)
@@ -85,6 +86,8 @@ struct ChecklistTests {
         let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
         let plain = decodeEntities(html.replacingOccurrences(of: "<code>", with: "").replacingOccurrences(of: "</code>", with: ""))
         #expect(plain.contains(flat), "\(plain)")
+        // Every '$' escaped: GitHub renders $…$ as math.
+        #expect(!checklist.replacingOccurrences(of: "\\$", with: "").contains("$"))
 
         let report = try #require(files.first { $0.path == "scopes.md" }?.contents)
         let row = try #require(report.split(separator: "\n").last)
