@@ -79,7 +79,7 @@ public struct ManifestLoader: Sendable {
                 names = try fm.contentsOfDirectory(atPath: dir.path)
             } catch {
                 diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1), isFolder.boolValue
-                    ? "cannot read the folder (\(Self.reason(error))); make it readable (keyway will not take a folder it cannot read for an empty one)"
+                    ? "cannot read the folder (\(fileErrorReason(error))); make it readable (keyway will not take a folder it cannot read for an empty one)"
                     : "\(kind.folder) is a file, not a folder; manifests live in \(kind.folder)/<name>.yaml"))
                 continue
             }
@@ -119,28 +119,7 @@ public struct ManifestLoader: Sendable {
     static func looksLikeYAML(_ name: String) -> Bool { isYAML(name.lowercased()) }
 
     /// Whether a folder name is one or two edits from a kind's (`conectors`, `scope`).
-    static func isNear(_ a: String, _ b: String) -> Bool {
-        guard abs(a.count - b.count) <= 2, a != b else { return false }
-        let x = Array(a), y = Array(b)
-        var row = Array(0...y.count)
-        for i in 1...max(1, x.count) where !x.isEmpty {
-            var next = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...max(1, y.count) where !y.isEmpty {
-                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            row = next
-        }
-        return row[y.count] <= 2
-    }
-
-    /// A plain reason for a file-system error.
-    static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return ns.code == NSFileReadNoPermissionError ? "permission denied" : ns.localizedDescription
-    }
+    static func isNear(_ a: String, _ b: String) -> Bool { a != b && EditDistance.between(a, b) <= 2 }
 
     static func join(_ folder: String, _ relative: String) -> String {
         if folder.isEmpty || folder == "." { return relative }

@@ -175,27 +175,12 @@ enum Literal {
 
 /// Edit distance, for did-you-mean suggestions.
 enum Suggest {
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-
     /// The closest candidate within a third of the word's length (at least 2 edits).
     static func closest(to word: String, in candidates: [String]) -> String? {
         let limit = max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
-            let d = distance(word, candidate)
+            let d = EditDistance.between(word, candidate)
             if d <= limit, d < (best?.1 ?? .max) { best = (candidate, d) }
         }
         return best?.0

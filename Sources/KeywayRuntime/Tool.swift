@@ -193,7 +193,7 @@ public struct ToolRequest: Sendable, Equatable {
             let scalar = Unicode.Scalar(byte)
             if byte < 0x80, formSafe.contains(scalar) { out.unicodeScalars.append(scalar) }
             else if byte == 0x20 { out += "+" }
-            else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) }
+            else { out += String(format: "%%%02X", byte) }
         }
         return out
     }
@@ -258,6 +258,3 @@ public enum ToolResult: Sendable, Equatable {
     case failure(ToolFailure)
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

@@ -171,30 +171,9 @@ final class NodeReader {
             let cost = max(1, length * candidateLength)
             guard suggestionCells + cost <= Self.suggestionBudget else { return best?.0 }
             suggestionCells += cost
-            let d = Self.distance(lowered, candidate.lowercased())
+            let d = EditDistance.between(lowered, candidate)
             if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }
         }
         return best?.0
-    }
-
-    /// Optimal string alignment distance (Levenshtein plus transpositions), so that
-    /// 'scoeps' is one edit from 'scopes'.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.prefix(64)), b = Array(b.prefix(64))
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-                }
-            }
-        }
-        return d[a.count][b.count]
     }
 }

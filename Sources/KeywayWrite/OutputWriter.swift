@@ -181,7 +181,7 @@ public struct OutputWriter: Sendable {
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         var failure: String?
         let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: []) { url, error in
-            failure = "cannot read \(url.path): \(Self.reason(error))"
+            failure = "cannot read \(url.path): \(fileErrorReason(error))"
             return false
         }
         var found: [String] = []
@@ -194,22 +194,6 @@ public struct OutputWriter: Sendable {
         }
         if let failure { throw WriteError(failure + "; keyway will not write into a folder it cannot read") }
         return found.sorted()
-    }
-
-    /// A plain reason for a Foundation error: the POSIX one when there is one.
-    static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        switch ns.code {
-        case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
-        case NSFileWriteOutOfSpaceError: return "no space left on the device"
-        case NSFileWriteVolumeReadOnlyError: return "read-only file system"
-        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "no such file or folder"
-        default: return ns.localizedDescription
-        }
     }
 
     /// Applies one plan (see `commit(_:)`).
@@ -292,7 +276,7 @@ public struct OutputWriter: Sendable {
                     let temp = folder.appendingPathComponent(".keyway-\(target.lastPathComponent).\(tag).tmp")
                     do { try Data(file.contents.utf8).write(to: temp) } catch {
                         unlink(temp.path)
-                        throw WriteError("cannot write \(target.path): \(reason(error))")
+                        throw WriteError("cannot write \(target.path): \(fileErrorReason(error))")
                     }
                     var backup: URL?
                     if fm.fileExists(atPath: target.path) {
@@ -315,7 +299,7 @@ public struct OutputWriter: Sendable {
             }
         } catch {
             discardStaging()
-            let message = (error as? WriteError)?.description ?? reason(error)
+            let message = (error as? WriteError)?.description ?? fileErrorReason(error)
             throw WriteError("\(message); nothing was changed")
         }
 

@@ -194,17 +194,21 @@ struct Check: ParsableCommand {
             }
             throw ExitCode(1)
         }
-        var entries: [(String, String)] = plan.stale.map { ($0.path, "stale: the file is not what the manifests generate; run `keyway generate`") }
-            + plan.missing.map { ($0.path, "missing: the file is not what the manifests generate; run `keyway generate`") }
-            + plan.extra.map { ($0, "extra: keyway no longer generates this file; run `keyway generate` to remove it") }
-            + plan.conflicts.map { ($0.path, "\($0.reason == .edited ? "edited" : "not keyway's"): \($0.message)") }
-            + plan.litter.map { ($0, "litter: a temporary file of an interrupted keyway run; run `keyway generate` to remove it") }
-        if plan.manifestChanges { entries.append((OwnershipManifest.fileName, "stale: the record of the files keyway owns is out of date; run `keyway generate`")) }
-        let history = MigrationsFolder(output: output.output).check(generation.catalog)
-        let diagnostics = generation.diagnostics + history + entries.sorted { $0.0 < $1.0 }.map { path, message in
-            Diagnostic.error(SourceLocation(file: join(output.output, path), line: 1, column: 1), message)
+        // (path, state, what to do): the state is what `--format json` reports per file.
+        let regenerate = "the file is not what the manifests generate; run `keyway generate`"
+        var entries: [(path: String, state: String, message: String)] = plan.stale.map { ($0.path, "stale", regenerate) }
+            + plan.missing.map { ($0.path, "missing", regenerate) }
+            + plan.extra.map { ($0, "extra", "keyway no longer generates this file; run `keyway generate` to remove it") }
+            + plan.conflicts.map { ($0.path, $0.reason == .edited ? "edited" : "not keyway's", $0.message) }
+            + plan.litter.map { ($0, "litter", "a temporary file of an interrupted keyway run; run `keyway generate` to remove it") }
+        if plan.manifestChanges {
+            entries.append((OwnershipManifest.fileName, "stale", "the record of the files keyway owns is out of date; run `keyway generate`"))
         }
-        reporter.report(diagnostics, stale: entries.map { (join(output.output, $0.0), String($0.1.prefix { $0 != ":" })) })
+        let history = MigrationsFolder(output: output.output).check(generation.catalog)
+        let diagnostics = generation.diagnostics + history + entries.sorted { $0.path < $1.path }.map {
+            Diagnostic.error(SourceLocation(file: join(output.output, $0.path), line: 1, column: 1), "\($0.state): \($0.message)")
+        }
+        reporter.report(diagnostics, stale: entries.map { (join(output.output, $0.path), $0.state) })
         if !plan.isUpToDate || diagnostics.hasErrors { throw ExitCode(1) }
         reporter.say("keyway: \(output.output) is up to date (\(plan.unchanged.count) files)")
     }

@@ -1,0 +1,25 @@
+/// How many edits apart two words are, for did-you-mean suggestions everywhere keyway
+/// makes them (manifest keys, folder names, OpenAPI paths and operation ids).
+public enum EditDistance {
+    /// Optimal string alignment distance (Levenshtein plus transpositions, so 'scoeps' is
+    /// one edit from 'scopes'), without case, over at most the first 64 characters of
+    /// each word: the cost is bounded whatever the input.
+    public static func between(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased().prefix(64)), b = Array(b.lowercased().prefix(64))
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}
