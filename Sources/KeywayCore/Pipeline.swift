@@ -12,7 +12,7 @@ public enum Pipeline {
     /// The project's settings (`keyway.yaml`) go into the catalog.
     public static func validate(manifests folder: String, config: ProjectConfig = .default) -> ValidationResult {
         let loaded = ManifestLoader().load(folder: folder)
-        var result = Validator().validate(loaded.documents)
+        var result = Validator().validate(loaded.documents, unreadFiles: loaded.unreadFiles)
         result.diagnostics = (loaded.diagnostics + result.diagnostics).sortedForReport()
         if result.diagnostics.hasErrors { result.catalog = nil }
         result.catalog?.tenancy = config.tenancy
@@ -27,14 +27,14 @@ public enum Pipeline {
             if path == nil { return .default }
             throw DiagnosticsError([.error(SourceLocation(file: file, line: 1, column: 1), "configuration file not found; pass an existing file to --config, or run without it to use the defaults")])
         }
-        switch ManifestLoader().loadFile(URL(fileURLWithPath: file), display: file) {
-        case .failure(let diagnostic): throw DiagnosticsError([diagnostic])
-        case .success(nil): return .default
-        case .success(let root?):
-            let (config, diagnostics) = ProjectConfigReader.read(root)
-            guard let config else { throw DiagnosticsError(diagnostics) }
-            return config
+        let loaded = ManifestLoader().loadFile(URL(fileURLWithPath: file), display: file)
+        guard let root = loaded.root else {
+            if loaded.diagnostics.isEmpty { return .default }
+            throw DiagnosticsError(loaded.diagnostics)
         }
+        let (config, diagnostics) = ProjectConfigReader.read(root)
+        guard let config, !loaded.diagnostics.hasErrors else { throw DiagnosticsError(loaded.diagnostics + diagnostics) }
+        return config
     }
 
     /// The built-in templates, file name → text.

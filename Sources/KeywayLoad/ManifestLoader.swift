@@ -23,6 +23,9 @@ public struct ManifestDocument: Sendable {
 public struct LoadResult: Sendable {
     public var documents: [ManifestDocument]
     public var diagnostics: [Diagnostic]
+    /// Manifest files found but not read (empty, unparsable, unreadable), as
+    /// `integrations/x.yaml`: the validator does not also call them missing.
+    public var unreadFiles: [String] = []
 }
 
 /// Stage 1: finds the manifests in a folder and parses each into nodes with positions.
@@ -41,6 +44,7 @@ public struct ManifestLoader: Sendable {
         let fm = FileManager.default
         var diagnostics: [Diagnostic] = []
         var documents: [ManifestDocument] = []
+        var unread: [String] = []
         let root = URL(fileURLWithPath: folder)
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -96,13 +100,15 @@ public struct ManifestLoader: Sendable {
             for name in names.sorted() where Self.isYAML(name) && !name.hasPrefix(".") {
                 let relative = kind.folder + "/" + name
                 let display = Self.join(folder, relative)
-                switch loadFile(dir.appendingPathComponent(name), display: display) {
-                case .success(let node?):
+                let file = loadFile(dir.appendingPathComponent(name), display: display)
+                diagnostics.append(contentsOf: file.diagnostics)
+                if let node = file.root {
                     documents.append(ManifestDocument(kind: kind, relativePath: relative, displayPath: display, root: node))
-                case .success(nil):
-                    diagnostics.append(.error(SourceLocation(file: display, line: 1, column: 1), "the manifest is empty; write its fields or delete the file"))
-                case .failure(let diagnostic):
-                    diagnostics.append(diagnostic)
+                } else {
+                    unread.append(relative)
+                    if file.diagnostics.isEmpty {
+                        diagnostics.append(.error(SourceLocation(file: display, line: 1, column: 1), "the manifest is empty; write its fields or delete the file"))
+                    }
                 }
             }
         }
@@ -110,7 +116,7 @@ public struct ManifestLoader: Sendable {
             diagnostics.append(.error(SourceLocation(file: folder, line: 1, column: 1),
                                       "no manifests found; add YAML files under \(folder)/integrations and \(folder)/connectors"))
         }
-        return LoadResult(documents: documents, diagnostics: diagnostics)
+        return LoadResult(documents: documents, diagnostics: diagnostics, unreadFiles: unread)
     }
 
     static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
@@ -126,33 +132,43 @@ public struct ManifestLoader: Sendable {
         return folder.hasSuffix("/") ? folder + relative : folder + "/" + relative
     }
 
+    /// One file read: its root (nil when empty or unreadable) and the problems found. A
+    /// root comes with diagnostics when the problems leave the rest readable (an
+    /// unsupported tag, a duplicate key), so the file's other errors are reported too.
+    public struct LoadedFile {
+        public var root: YAMLNode?
+        public var diagnostics: [Diagnostic]
+    }
+
     /// Reads and parses one file. Only regular files are read (a symlink to a device or a
     /// FIFO would never end), and never more than `maxFileSize + 1` bytes.
-    public func loadFile(_ url: URL, display: String) -> Result<YAMLNode?, Diagnostic> {
+    public func loadFile(_ url: URL, display: String) -> LoadedFile {
+        func failure(_ diagnostic: Diagnostic) -> LoadedFile { LoadedFile(root: nil, diagnostics: [diagnostic]) }
         let start = SourceLocation(file: display, line: 1, column: 1)
         let resolved = url.resolvingSymlinksInPath()
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved.path),
               attributes[.type] as? FileAttributeType == .typeRegular else {
-            return .failure(Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file"))
+            return failure(Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file"))
         }
         guard let handle = try? FileHandle(forReadingFrom: resolved) else {
-            return .failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
+            return failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: Self.maxFileSize + 1)) ?? Data()
         if data.count > Self.maxFileSize {
-            return .failure(Diagnostic.error(start, "the manifest is larger than 1 MiB; split it — a manifest describes one integration, connector or provider"))
+            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB; split it — a manifest describes one integration, connector or provider"))
         }
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         if let bad = Self.firstInvalidUTF8(bytes) {
-            return .failure(Diagnostic.error(SourceLocation(file: display, line: bad.line, column: bad.column),
+            return failure(Diagnostic.error(SourceLocation(file: display, line: bad.line, column: bad.column),
                                    "the file is not valid UTF-8 (byte \(bad.offset)); save it as UTF-8"))
         }
         do throws(YAMLComposer.Failure) {
-            return .success(try YAMLComposer.compose(bytes, file: display, limits: limits))
+            let (root, problems) = try YAMLComposer.compose(bytes, file: display, limits: limits)
+            return LoadedFile(root: root, diagnostics: problems.map { Diagnostic.error($0.location, $0.message) })
         } catch {
-            return .failure(Diagnostic.error(error.location, error.message))
+            return failure(Diagnostic.error(error.location, error.message))
         }
     }
 

@@ -22,6 +22,9 @@ struct YAMLComposer {
     private let bytes: [UInt8]
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     private var expanded = 0
+    /// Problems after which the rest of the document still means what it says (an
+    /// unsupported tag, a duplicate key): reported together with the file's other errors.
+    private var recoverable: [Failure] = []
 
     struct Failure: Error {
         var location: SourceLocation
@@ -34,8 +37,10 @@ struct YAMLComposer {
         self.limits = limits
     }
 
-    /// Parses the single document in `bytes` (valid UTF-8). Returns nil for an empty stream.
-    static func compose(_ bytes: [UInt8], file: String, limits: YAMLLimits) throws(Failure) -> YAMLNode? {
+    /// Parses the single document in `bytes` (valid UTF-8): the root (nil for an empty
+    /// stream) and the recoverable problems met on the way. A problem that leaves the rest
+    /// of the document unreadable (a syntax error, a limit) is thrown.
+    static func compose(_ bytes: [UInt8], file: String, limits: YAMLLimits) throws(Failure) -> (root: YAMLNode?, problems: [Failure]) {
         var composer = YAMLComposer(bytes: bytes, file: file, limits: limits)
         yaml_parser_initialize(&composer.parser)
         defer { yaml_parser_delete(&composer.parser) }
@@ -44,7 +49,7 @@ struct YAMLComposer {
             yaml_parser_set_encoding(&composer.parser, YAML_UTF8_ENCODING)
             do throws(Failure) { return .success(try composer.composeStream()) } catch { return .failure(error) }
         }
-        return try result.get()
+        return (try result.get(), composer.recoverable)
     }
 
     private func location(ofByte offset: Int) -> SourceLocation {
@@ -121,10 +126,11 @@ struct YAMLComposer {
         if let name = Self.string(anchor) { anchors[name] = (node, size) }
     }
 
-    private func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation, allowString: Bool) throws(Failure) {
+    /// An unsupported tag is reported, and the node is read as if untagged.
+    private mutating func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation, allowString: Bool) {
         guard let tag = Self.string(tag) else { return }
         if allowString && tag == "tag:yaml.org,2002:str" { return }
-        throw Failure(location: location, message: "YAML tag '\(tag.forDiagnostic)' is not supported; remove the tag (quote the value if it must stay a string)")
+        recoverable.append(Failure(location: location, message: "YAML tag '\(tag.forDiagnostic)' is not supported; remove the tag (quote the value if it must stay a string)"))
     }
 
     /// Composes the node that starts with `event` and returns it with its expanded size.
@@ -141,7 +147,7 @@ struct YAMLComposer {
 
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            try checkTag(scalar.tag, at: here, allowString: true)
+            checkTag(scalar.tag, at: here, allowString: true)
             let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             if text.utf8.contains(0) {
                 // "\0" in a double-quoted string: no database text type can hold it.
@@ -162,7 +168,7 @@ struct YAMLComposer {
             guard depth < limits.maxDepth else {
                 throw Failure(location: here, message: "lists and mappings nest deeper than \(limits.maxDepth) levels; flatten the document")
             }
-            try checkTag(event.data.sequence_start.tag, at: here, allowString: false)
+            checkTag(event.data.sequence_start.tag, at: here, allowString: false)
             let anchor = Self.string(event.data.sequence_start.anchor)
             try account(1, at: here)
             var items: [YAMLNode] = []
@@ -183,7 +189,7 @@ struct YAMLComposer {
             guard depth < limits.maxDepth else {
                 throw Failure(location: here, message: "lists and mappings nest deeper than \(limits.maxDepth) levels; flatten the document")
             }
-            try checkTag(event.data.mapping_start.tag, at: here, allowString: false)
+            checkTag(event.data.mapping_start.tag, at: here, allowString: false)
             let anchor = Self.string(event.data.mapping_start.anchor)
             try account(1, at: here)
             var pairs: [YAMLPair] = []
@@ -198,17 +204,23 @@ struct YAMLComposer {
                     throw Failure(location: keyLocation, message: "a mapping key must be a plain string, not a list, mapping or alias")
                 }
                 let key = Self.string(keyEvent.data.scalar.value, length: Int(keyEvent.data.scalar.length)) ?? ""
+                // A merge key or a second occurrence is reported and its value read (to
+                // keep the position in the stream) but not kept.
+                var dropped = false
                 if key == "<<" && keyEvent.data.scalar.style == YAML_PLAIN_SCALAR_STYLE {
-                    throw Failure(location: keyLocation, message: "merge keys ('<<') are not supported; write the keys out")
+                    recoverable.append(Failure(location: keyLocation, message: "merge keys ('<<') are not supported; write the keys out"))
+                    dropped = true
+                } else if let first = seen[key] {
+                    recoverable.append(Failure(location: keyLocation, message: "duplicate key '\(key.forDiagnostic)' (first at line \(first.line)); a YAML parser may silently keep either one — remove one"))
+                    dropped = true
+                } else {
+                    seen[key] = keyLocation
                 }
-                if let first = seen[key] {
-                    throw Failure(location: keyLocation, message: "duplicate key '\(key.forDiagnostic)' (first at line \(first.line)); a YAML parser may silently keep either one — remove one")
-                }
-                seen[key] = keyLocation
                 try account(1, at: keyLocation)
                 var valueEvent = try next()
                 defer { yaml_event_delete(&valueEvent) }
                 let (value, valueSize) = try composeNode(&valueEvent, depth: depth + 1)
+                if dropped { continue }
                 pairs.append(YAMLPair(key: key, keyLocation: keyLocation, value: value))
                 size += 1 + valueSize
             }

@@ -18,7 +18,9 @@ extension NodeReader {
         let description = string(f, "description", what)
         var auth: Auth?
         if let node = f["auth"] {
+            scopeListBroken = false
             auth = self.auth(node.value)
+            if scopeListBroken, let key { integrationsWithBrokenScopes.insert(key.value) }
         } else {
             error(f.node.location, "the integration is missing the required key 'auth'")
         }
@@ -56,13 +58,16 @@ extension NodeReader {
         }
         var grants: [ScopeGrant] = []
         var grantIndex: [String: Int] = [:]
-        for item in list(f, "scopes", "'auth'") ?? [] {
+        let scopeItems = list(f, "scopes", "'auth'")
+        if scopeItems == nil, let pair = f["scopes"], !isNull(pair.value) { scopeListBroken = true }
+        for item in scopeItems ?? [] {
             if case .scalar = item.value {
                 error(item.location, "each scope needs a reason: write '- scope: …' with 'reason: …' on the next line")
+                scopeListBroken = true
                 continue
             }
             guard let g = mapping(item, "each scope", allowed: Self.scopeGrantKeys),
-                  let scope = string(g, "scope", "the scope"), let reason = string(g, "reason", "the scope") else { continue }
+                  let scope = string(g, "scope", "the scope"), let reason = string(g, "reason", "the scope") else { scopeListBroken = true; continue }
             if FormatRules.hasControlOrSpace(scope.value) {
                 error(scope.location, "a scope must not contain spaces or control characters; list each scope on its own")
             } else if let first = grantIndex[scope.value].map({ grants[$0] }) {

@@ -22,6 +22,11 @@ final class NodeReader {
     var flaggedSecretLocations: Set<SourceLocation> = []
     /// Integrations used by a connector that has errors (see `connector(_:)`).
     var integrationsWithBrokenConnectors: Set<String> = []
+    /// Integrations whose scope list has errors: a tool's scope missing from what could be
+    /// read is not reported again as "does not grant".
+    var integrationsWithBrokenScopes: Set<String> = []
+    /// Set while reading an integration's `auth` when its scope list has an error.
+    var scopeListBroken = false
 
     func error(_ location: SourceLocation, _ message: String) { diagnostics.append(.error(location, message)) }
     func warning(_ location: SourceLocation, _ message: String) { diagnostics.append(.warning(location, message)) }
@@ -92,7 +97,7 @@ final class NodeReader {
     }
 
     /// An optional field written with no value (`scopes:` and nothing after it) is absent.
-    private func isNull(_ node: YAMLNode) -> Bool {
+    func isNull(_ node: YAMLNode) -> Bool {
         if case .scalar(let s) = node.value { return s.isNull }
         return false
     }

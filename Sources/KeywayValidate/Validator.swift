@@ -12,7 +12,9 @@ public struct ValidationResult: Sendable {
 public struct Validator: Sendable {
     public init() {}
 
-    public func validate(_ documents: [ManifestDocument]) -> ValidationResult {
+    /// `unreadFiles`: manifest files the loader found but could not read (it reported
+    /// why); a reference to one of them is not also reported as missing.
+    public func validate(_ documents: [ManifestDocument], unreadFiles: [String] = []) -> ValidationResult {
         let reader = NodeReader()
         var integrations: [Integration] = []
         var connectors: [Connector] = []
@@ -27,7 +29,9 @@ public struct Validator: Sendable {
         }
         for doc in documents { scanForSecrets(doc.root, reader) }
         var rules = CrossReferenceRules(reader: reader)
-        rules.integrationFiles = Set(documents.filter { $0.kind == .integration }.map { String($0.relativePath.dropFirst("integrations/".count).prefix { $0 != "." }) })
+        rules.integrationFiles = Set((documents.filter { $0.kind == .integration }.map(\.relativePath) + unreadFiles)
+            .filter { $0.hasPrefix("integrations/") }
+            .map { String($0.dropFirst("integrations/".count).prefix { $0 != "." }) })
         integrations = rules.unique(integrations, key: \.key, location: \.location, what: "integration key")
         connectors = rules.unique(connectors, key: \.slug, location: \.location, what: "connector slug")
         catalogs = rules.unique(catalogs, key: \.provider, location: \.location, what: "scope catalog provider")
@@ -100,7 +104,8 @@ struct CrossReferenceRules {
                 continue
             }
             let granted = Set(integration.auth.scopes.map(\.scope))
-            for tool in connector.tools {
+            let grantsComplete = !reader.integrationsWithBrokenScopes.contains(integration.key)
+            for tool in connector.tools where grantsComplete {
                 for scope in tool.scopes where !granted.contains(scope) {
                     reader.error(scopeLocation(of: scope, in: tool),
                                  "tool '\(tool.name)' needs scope '\(scope.forDiagnostic)', which integration '\(integration.key)' does not grant; add it to auth.scopes of \(integration.location.file) with a reason, or remove it here")

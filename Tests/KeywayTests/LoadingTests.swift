@@ -50,7 +50,8 @@ struct LoadingTests {
         // Expansion stops at the first alias past the limit (line 6, level f: 9^6 > 100,000
         // nodes), not after building the 9^9 the file describes: the work is bounded.
         #expect(diagnostics.contains { $0.position == "integrations/mail.yaml:6:8: error" && $0.message.contains("expands to more than 100000 nodes") })
-        #expect(diagnostics.count == 2, "one for the file, one for the connector whose integration is gone: \(diagnostics.map(\.formatted))")
+        // Only the file's error: the connector that names it is not also told the file is missing.
+        #expect(diagnostics.count == 1, "\(diagnostics.map(\.formatted))")
     }
 
     @Test("aliased mapping keys cannot blow up duplicate detection")
@@ -110,10 +111,24 @@ struct LoadingTests {
             ("x: *nowhere\n", "integrations/mail.yaml:1:4: error", "unknown alias '*nowhere'"),
             ("name: \"a\\0b\"\n", "integrations/mail.yaml:1:7: error", "NUL characters are not allowed"),
         ]
-        for (yaml, position, message) in cases {
+        for (index, (yaml, position, message)) in cases.enumerated() {
             let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
             #expect(d.contains { $0.position == position && $0.message.contains(message) }, "\(yaml.prefix(40)) → \(d.map(\.formatted))")
+            Golden.expect(d.map { $0.formatted + "\n" }.joined(), matches: "loading/shape-\(index + 1)-\(Golden.fileName(message)).txt")
         }
+    }
+
+    @Test("after an unsupported tag or a duplicate key, the file's other errors are still reported")
+    func recoverableYAMLProblems() {
+        // The integration fixture with a tag, two duplicate keys and one rule error after them.
+        let yaml = Fixture.integration
+            .replacing1("name: Mail", "name: !!str Mail\ncategory: !custom x\nname: again")
+            .replacing1("production: https://api", "production: http://api")
+        let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
+        Golden.expect(d.map { $0.formatted + "\n" }.joined(), matches: "loading/recoverable-yaml-problems.txt")
+        #expect(d.map(\.position) == [
+            "integrations/mail.yaml:4:11: error", "integrations/mail.yaml:5:1: error", "integrations/mail.yaml:6:1: error", "integrations/mail.yaml:16:17: error",
+        ], "got: \(d.map(\.formatted))")
     }
 
     @Test("a symlink to a device is not read")

@@ -118,6 +118,7 @@ enum Fixture {
         dir.validate().diagnostics.map {
             var d = $0
             d.location.file = String(d.location.file.dropFirst(dir.path.count + 1))
+            d.message = d.message.replacingOccurrences(of: dir.path + "/", with: "")
             return d
         }
     }

@@ -130,10 +130,13 @@ struct ValidationTests {
                  position: "scopes/google.yaml:5:12: error", message: "'level' cannot be 'secret'"),
     ]
 
-    @Test("each rule reports a positioned error", arguments: cases)
+    /// Each case's whole answer is in `Tests/Fixtures/Golden/validation/<case>.txt`; the
+    /// case's own line is also asserted here, so a re-recorded file cannot lose the point.
+    @Test("each rule reports a positioned error, and nothing else", arguments: cases)
     func rule(_ rule: RuleCase) {
         let d = Fixture.diagnostics(Fixture.folder(integration: rule.integration, connector: rule.connector, scopes: rule.scopes))
         #expect(d.contains { $0.position == rule.position && $0.message.contains(rule.message) }, "got: \(d.map(\.formatted))")
+        Golden.expect(d.map { $0.formatted + "\n" }.joined(), matches: "validation/\(Golden.fileName(rule.name)).txt")
     }
 
     @Test("a secret value is never echoed back")
