@@ -17,9 +17,6 @@ let package = Package(
         .library(name: "KeywayConnections", targets: ["KeywayConnections"]),
     ],
     dependencies: [
-        // YAML: Yams vendors libyaml (its CYaml target); keyway composes libyaml's events
-        // itself so that every node keeps file:line:column and aliases stay bounded.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The CLI.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Templates of the emitters (maintained, Sendable, logic-less).
@@ -45,11 +42,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "KeywayModel"),
-        .target(
-            name: "KeywayLoad",
-            dependencies: ["KeywayModel", .product(name: "Yams", package: "Yams")],
-            cSettings: [.define("YAML_DECLARE_STATIC")]
-        ),
+        // libyaml from the system (Debian's libyaml-dev): keyway composes its events itself
+        // so that every node keeps file:line:column and aliases stay bounded.
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "KeywayLoad", dependencies: ["KeywayModel", "CLibYAML"]),
         .target(name: "KeywayValidate", dependencies: ["KeywayModel", "KeywayLoad"]),
         .target(
             name: "KeywayTemplates",
@@ -75,17 +71,17 @@ let package = Package(
         // Crypto: the SHA-256 of each owned file in .keyway-manifest.
         .target(name: "KeywayWrite", dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]),
         // Tools held against a provider's OpenAPI document (`tools lint`), and tool entries
-        // drafted from one (`tools import`). Pure: the CLI reads the file.
+        // drafted from one (`tools import`). Pure: the CLI reads the file. YAML documents
+        // are read by keyway's own loader (bounded), then decoded as JSON.
         .target(
             name: "KeywayOpenAPI",
             dependencies: [
                 "KeywayModel",
+                "KeywayLoad",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            cSettings: [.define("YAML_DECLARE_STATIC")]
+            ]
         ),
         // Migrations as data: the schema the manifests describe, diffs between two
         // states, the SQL of each dialect, the history's checksums. Pure, like emitters.
@@ -104,10 +100,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase"]),
+        // load → validate → emit → write strung together; no database (that is KeywayDatabase's).
+        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations"]),
         .executableTarget(
             name: "keyway",
-            dependencies: ["KeywayCore", "KeywayDatabase", "KeywayOpenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
+                "KeywayDatabase", "KeywayOpenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
@@ -126,7 +126,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
+            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

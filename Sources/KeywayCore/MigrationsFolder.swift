@@ -1,5 +1,4 @@
 import Foundation
-import KeywayDatabase
 import KeywayEmit
 import KeywayMigrations
 import KeywayModel
@@ -124,7 +123,7 @@ public struct MigrationsFolder: Sendable {
             }
             files.append(MigrationFile(fileName: name, contents: contents))
         }
-        problems += Migrator.sequenceProblems(files).map { .error(at($0.fileName), $0.message) }
+        problems += MigrationFile.sequenceProblems(files).map { .error(at($0.fileName), $0.message) }
         if !files.isEmpty {
             if let data = FileManager.default.contents(atPath: folder + "/" + HistorySum.fileName) {
                 let redo = "released migrations are never changed — restore the history from version control, and let `keyway migrate diff` add migrations"

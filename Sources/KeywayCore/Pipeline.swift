@@ -1,10 +1,10 @@
 import Foundation
-@_exported import KeywayEmit
-@_exported import KeywayLoad
-@_exported import KeywayModel
+import KeywayEmit
+import KeywayLoad
+import KeywayModel
 import KeywayTemplates
-@_exported import KeywayValidate
-@_exported import KeywayWrite
+import KeywayValidate
+import KeywayWrite
 
 /// load → validate → emit, as one call each; the CLI and the tests use these.
 public enum Pipeline {

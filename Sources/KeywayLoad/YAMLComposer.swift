@@ -1,4 +1,4 @@
-import CYaml
+import CLibYAML
 import KeywayModel
 
 /// Limits that keep a hostile document bounded in time and memory.
@@ -118,7 +118,7 @@ struct YAMLComposer {
     private mutating func account(_ size: Int, at location: SourceLocation) throws(Failure) {
         expanded += size
         if expanded > limits.maxExpandedNodes {
-            throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes (aliases counted as many times as they are used); split the manifest, or write the values out instead of nesting aliases")
+            throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes (aliases counted as many times as they are used); split the file, or write the values out instead of nesting aliases")
         }
     }
 
@@ -230,6 +230,21 @@ struct YAMLComposer {
 
         default:
             throw Failure(location: here, message: "unexpected YAML event")
+        }
+    }
+}
+
+/// A YAML document held in memory, read by the same bounded composer as the manifests
+/// (for documents keyway reads that are not manifests: providers' OpenAPI documents).
+public enum YAMLDocument {
+    /// The root (nil for an empty document) and every problem: the first problem that
+    /// stops reading (a syntax error, a limit) is the last diagnostic.
+    public static func parse(_ bytes: [UInt8], file: String, limits: YAMLLimits) -> (root: YAMLNode?, diagnostics: [Diagnostic]) {
+        do throws(YAMLComposer.Failure) {
+            let (root, problems) = try YAMLComposer.compose(bytes, file: file, limits: limits)
+            return (root, problems.map { .error($0.location, $0.message) })
+        } catch {
+            return (nil, [.error(error.location, error.message)])
         }
     }
 }

@@ -30,6 +30,31 @@ public struct MigrationFile: Equatable, Sendable {
     }
 }
 
+extension MigrationFile {
+    /// Problems of the sequence of files itself, found before any database is touched:
+    /// two files of one version (two branches merged) and gaps (0001, 0003). Each names
+    /// the files it is about.
+    public static func sequenceProblems(_ files: [MigrationFile]) -> [(fileName: String, message: String)] {
+        var problems: [(String, String)] = []
+        let byVersion = Dictionary(grouping: files, by: \.version)
+        for (version, group) in byVersion.sorted(by: { $0.key < $1.key }) where group.count > 1 {
+            let names = group.map(\.fileName).sorted()
+            for name in names {
+                problems.append((name, "version \(version) is used by \(names.count) files (\(names.joined(separator: ", "))), as when two branches each added a migration; keep one, delete the others (and their lines in \(HistorySum.fileName)), and run `keyway migrate diff` on the merged manifests to write the rest as the next version"))
+            }
+        }
+        let versions = Set(files.compactMap { Int($0.version) })
+        for file in files.sorted(by: { $0.fileName < $1.fileName }) {
+            guard let number = Int(file.version), number > 1, !versions.contains(number - 1) else { continue }
+            let width = file.version.count
+            let previous = String(number - 1)
+            let missing = String(repeating: "0", count: max(0, width - previous.count)) + previous
+            problems.append((file.fileName, "version \(missing) is missing before \(file.fileName): migrations run in an unbroken sequence from 0001; restore \(missing)'s file from version control"))
+        }
+        return problems
+    }
+}
+
 /// The integrity file of a history (like atlas.sum): a first line with the hash of the
 /// rest, then one line a migration with a hash chained over every earlier file, so that
 /// editing, removing, reordering or inserting a released migration shows.

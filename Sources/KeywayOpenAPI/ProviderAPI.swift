@@ -1,10 +1,9 @@
-import CYaml
 import Foundation
+import KeywayLoad
 import KeywayModel
 import OpenAPIKit
 import OpenAPIKit30
 import OpenAPIKitCompat
-import Yams
 
 /// A provider's OpenAPI document (3.0 or 3.1), decoded, each operation merged with its
 /// path item and its local `$ref`s resolved.
@@ -21,10 +20,14 @@ public struct ProviderAPI {
     /// Larger documents are refused before they are read: the biggest public API
     /// descriptions are a few tens of MiB of YAML.
     public static let maximumBytes = 64 << 20
-    /// Bounds on YAML documents, checked on libyaml's events before Yams builds anything:
-    /// nodes once aliases are expanded ("billion laughs"), and nesting.
-    static let maximumExpandedNodes = 20_000_000
-    static let maximumDepth = 256
+    /// Bounds on YAML documents, checked by keyway's composer as it reads: nodes once
+    /// aliases are expanded ("billion laughs"), and nesting.
+    static let yamlLimits: YAMLLimits = {
+        var limits = YAMLLimits()
+        limits.maxExpandedNodes = 20_000_000
+        limits.maxDepth = 256
+        return limits
+    }()
 
     /// Several documents of one provider as one (HubSpot, for one, publishes a document
     /// per API): their operations together; the first document names the whole.
@@ -57,22 +60,21 @@ public struct ProviderAPI {
                 case nil: return fail(unsupported(version))
                 }
             } else {
-                guard let text = String(data: data, encoding: .utf8) else {
+                guard String(data: data, encoding: .utf8) != nil else {
                     return fail("the OpenAPI document is not UTF-8 text")
                 }
-                if let problem = yamlProblem(Array(data)) { return fail(problem) }
-                guard let root = try Yams.Parser(yaml: text).singleRoot().map(plainKeys) else {
-                    return fail("the OpenAPI document is empty")
+                let parsed = YAMLDocument.parse(Array(data), file: file, limits: yamlLimits)
+                if let problem = parsed.diagnostics.first {
+                    return .failure(.error(problem.location, "cannot read the OpenAPI document: \(problem.message)"))
                 }
-                let version = root["openapi"]?.string ?? root["swagger"].map { "swagger \($0.string ?? "")" } ?? ""
+                guard let root = parsed.root else { return fail("the OpenAPI document is empty") }
+                let version = try YAMLNodeDecoder(node: root).decode(VersionProbe.self).openapi
                 switch Family(version) {
-                case .v30: document = try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: root).convert(to: .v3_1_1)
-                case .v31: document = try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: root)
+                case .v30: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit30.OpenAPI.Document.self).convert(to: .v3_1_1)
+                case .v31: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit.OpenAPI.Document.self)
                 case nil: return fail(unsupported(version))
                 }
             }
-        } catch let error as YamlError {
-            return fail("the OpenAPI document is not valid YAML: \(trimmed(String(describing: error)))")
         } catch {
             return fail("the OpenAPI document cannot be decoded: \(trimmed(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))")
         }
@@ -146,68 +148,12 @@ public struct ProviderAPI {
         return "OpenAPI version '\(version.forDiagnostic)' is not one keyway reads (3.0.x, 3.1.x)"
     }
 
-    /// OpenAPIKit's and Yams' messages on one line, at most 300 characters, escaped.
+    /// OpenAPIKit's messages on one line, at most 300 characters, escaped.
     static func trimmed(_ message: String) -> String {
         var oneLine = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
         while oneLine.hasSuffix(".") { oneLine.removeLast() }
         let cut = oneLine.count > 300 ? String(oneLine.prefix(300)) + "…" : oneLine
         return cut.escapingControls
-    }
-
-    /// The node with every mapping key as an untagged plain scalar. Yams finds a key by
-    /// comparing resolved tags, so a quoted `'200':` (a string) is not found when the
-    /// decoder asks for `200` (resolved as an integer): OpenAPIKit then reports responses
-    /// missing. Resolving the keys as the lookup does makes them meet.
-    static func plainKeys(_ node: Node) -> Node {
-        switch node {
-        case .scalar, .alias: node
-        case .sequence(let s): .sequence(Node.Sequence(s.map(plainKeys), s.tag, s.style, s.mark))
-        case .mapping(let m):
-            .mapping(Node.Mapping(m.map { (Node($0.key.string ?? "", m.tag.copy(with: .implicit)), plainKeys($0.value)) }, m.tag, m.style, m.mark))
-        }
-    }
-
-    /// Walks libyaml's events once, counting nodes as they would be once aliases are
-    /// expanded and the nesting depth; a document past either bound is refused before
-    /// Yams composes it (its composer and decoder would expand aliases).
-    static func yamlProblem(_ bytes: [UInt8]) -> String? {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { return "cannot start the YAML parser" }
-        defer { yaml_parser_delete(&parser) }
-        return bytes.withUnsafeBufferPointer { buffer -> String? in
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            // Each open collection: its anchor (if any) and the node count when it opened,
-            // so that its size once closed is the difference.
-            var open: [(anchor: String?, start: Int)] = []
-            var sizes: [String: Int] = [:]
-            var total = 0
-            while true {
-                var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { return nil }  // Yams reports the syntax error
-                defer { yaml_event_delete(&event) }
-                switch event.type {
-                case YAML_STREAM_END_EVENT:
-                    return nil
-                case YAML_SCALAR_EVENT:
-                    total += 1
-                    if let a = event.data.scalar.anchor { sizes[String(cString: a)] = 1 }
-                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                    total += 1
-                    let anchor = event.type == YAML_SEQUENCE_START_EVENT ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
-                    open.append((anchor.map { String(cString: $0) }, total - 1))
-                    if open.count > maximumDepth { return "the OpenAPI document nests deeper than \(maximumDepth) levels; keyway does not read it" }
-                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    if let closed = open.popLast(), let anchor = closed.anchor { sizes[anchor] = total - closed.start }
-                case YAML_ALIAS_EVENT:
-                    total += event.data.alias.anchor.flatMap { sizes[String(cString: $0)] } ?? 1
-                default:
-                    break
-                }
-                if total > maximumExpandedNodes {
-                    return "the OpenAPI document expands to more than \(maximumExpandedNodes) YAML nodes once its aliases are followed; keyway does not read it"
-                }
-            }
-        }
     }
 }
 

@@ -1,7 +1,13 @@
 import ArgumentParser
 import Foundation
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 import KeywayOpenAPI
+import KeywayValidate
+import KeywayWrite
 
 @main
 struct Keyway: AsyncParsableCommand {

@@ -2,8 +2,12 @@ import ArgumentParser
 import Foundation
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
 import KeywayModel
+import KeywayValidate
+import KeywayWrite
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,13 @@
 import Foundation
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// `keyway migrate adopt` on a real PostgreSQL that holds the seed guide's table.
 @Suite("Adopting an existing database", .serialized)

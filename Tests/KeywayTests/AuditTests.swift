@@ -1,6 +1,12 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// A fixture with one scope of each kind: restricted and used, sensitive and unused,
 /// and one that no scope catalog knows.

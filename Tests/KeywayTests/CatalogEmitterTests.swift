@@ -1,8 +1,13 @@
 import Foundation
-import Testing
 import KeywayCore
 @testable import KeywayEmit
 import KeywayGenerated
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// `catalog.json` read back with a JSON parser.
 struct CatalogJSON: Decodable, Equatable {

@@ -1,7 +1,13 @@
 import Foundation
 import Ink
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// The text of every `<code>` element of an HTML document, entities decoded.
 func codeSpans(_ html: String) -> [String] {

@@ -1,13 +1,18 @@
 import Crypto
 import Foundation
+import KeywayConnections
+import KeywayCore
+import KeywayEmit
+import KeywayGenerated
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayRuntime
+import KeywayValidate
+import KeywayWrite
 import Logging
 import PostgresNIO
 import Testing
-import KeywayConnections
-import KeywayCore
-import KeywayGenerated
-import KeywayMigrations
-import KeywayRuntime
 
 /// The loop the connection tables serve, end to end, with nothing mocked but Nango's API
 /// (the loopback stand-in): connect session → signed webhook → row written as the

@@ -1,8 +1,14 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
 import KeywayHostileFixture
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 import KeywayRuntime
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// `Tests/HostileGenerated/Swift` is keyway's output for `Tests/Fixtures/HostileManifests`
 /// and is compiled as the `KeywayHostileFixture` target: if escaping broke, the package

@@ -1,7 +1,12 @@
 import Foundation
-import Testing
-@testable import KeywayLoad
 import KeywayCore
+import KeywayEmit
+@testable import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 @Suite("Loading: positions and hostile YAML")
 struct LoadingTests {

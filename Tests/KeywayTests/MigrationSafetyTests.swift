@@ -1,9 +1,14 @@
 import Foundation
 import GRDB
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// A migrations folder holding `files` and the `keyway.sum` that `migrate diff` would have
 /// written for `recorded` (default: the files themselves).

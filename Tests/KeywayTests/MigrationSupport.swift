@@ -1,7 +1,12 @@
 import Foundation
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
 import PostgresNIO
 
 /// Writes the next migration of a manifests folder into an output folder.

@@ -1,9 +1,14 @@
 import Foundation
 import GRDB
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// Manifest versions for the upgrade tests: v1 (the fixture), v2 adds a scope, an
 /// integration and its connector, and renames; v3 removes the integration again.

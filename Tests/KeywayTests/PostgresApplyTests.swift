@@ -1,8 +1,13 @@
 import Foundation
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 @Suite("Applying and linting on a real PostgreSQL", .serialized)
 struct PostgresApplyTests {

@@ -1,9 +1,14 @@
 import Foundation
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
 import PostgresNIO
+import Testing
 
 @Suite("Migrations on a real PostgreSQL", .serialized)
 struct PostgresTests {

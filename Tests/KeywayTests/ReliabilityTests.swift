@@ -1,7 +1,12 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 @testable import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// Regression tests for the defects found by a hostile review: folders that cannot be
 /// read, files skipped silently, generated Swift that does not build, quadratic checks.

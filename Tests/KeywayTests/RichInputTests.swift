@@ -1,8 +1,14 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
 import KeywayHostileFixture
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 import KeywayRuntime
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// The input shapes real APIs use: query arrays (repeated or comma-joined), form bodies
 /// with nested keys, string maps, bounds, patterns, dates.

@@ -1,9 +1,15 @@
 import Crypto
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
 import KeywayGenerated
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 import KeywayRuntime
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// An input for a tool, built from its JSON Schema: every property, each a valid value.
 func sampleArguments(_ schema: KeywayRuntime.JSONValue, name: String = "") -> KeywayRuntime.JSONValue {

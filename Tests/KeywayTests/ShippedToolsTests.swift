@@ -1,6 +1,12 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// The shipped tools held against what no one here wrote: the URL each reaches through
 /// Nango's proxy (Nango's base URL for the provider, from its providers.yaml, joined with

@@ -1,5 +1,11 @@
 import Foundation
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
 
 /// A temporary folder that removes itself; manifests are written into it by name.
 final class TempDir {

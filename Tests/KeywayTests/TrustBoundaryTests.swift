@@ -1,9 +1,14 @@
 import Foundation
 import GRDB
-import Testing
 import KeywayCore
 import KeywayDatabase
+import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// The trust boundary as migrations ship it: an existing (format 1) database upgraded by
 /// keyway's own `migrate diff` output, the claim paths of `keyway.yaml`, and the rules

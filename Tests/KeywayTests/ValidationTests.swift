@@ -1,6 +1,12 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// One rule broken in one fixture file: where the error must appear and what it says.
 struct RuleCase: CustomTestStringConvertible, Sendable {

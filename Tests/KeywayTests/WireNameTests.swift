@@ -1,8 +1,14 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
 import KeywayHostileFixture
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
 import KeywayRuntime
+import KeywayValidate
+import KeywayWrite
+import Testing
 
 /// `wire:`: the name an input has in the query, a header or the body when it is not a
 /// Swift-safe input name (`expand[]`, `Notion-Version`, `$filter`).

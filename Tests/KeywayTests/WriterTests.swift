@@ -1,7 +1,12 @@
 import Foundation
-import Testing
 import KeywayCore
+import KeywayEmit
+import KeywayLoad
+import KeywayMigrations
+import KeywayModel
+import KeywayValidate
 @testable import KeywayWrite
+import Testing
 
 @Suite("The write stage and keyway check")
 struct WriterTests {
