@@ -22,7 +22,7 @@ public struct CatalogEmitter: Emitter {
     /// What both templates see. Strings arrive already written as literals of the
     /// target language (`literal`), so a template cannot forget to escape one.
     struct View {
-        struct Integration {
+        struct IntegrationEntry {
             var caseName: String
             var key: String
             var provider: String
@@ -53,14 +53,14 @@ public struct CatalogEmitter: Emitter {
         struct AuthModeCase { var caseName: String; var rawValue: String }
         /// keyway's header line: constant text, safe in any of the target languages.
         var marker: String
-        var integrations: [Integration]
+        var integrations: [IntegrationEntry]
         var authModes: [AuthModeCase]
 
         init(_ catalog: Catalog, literal s: (String) -> String) {
             marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
             authModes = AuthMode.allCases.map { AuthModeCase(caseName: Self.swiftCase($0), rawValue: s($0.rawValue)) }
             integrations = catalog.integrations.map { i in
-                Integration(
+                IntegrationEntry(
                     caseName: SwiftIdentifier.escaped(Self.caseName(i.key)), key: s(i.key), provider: s(i.provider), name: s(i.name),
                     category: s(i.category), description: s(i.description),
                     authMode: s(i.auth.mode.rawValue), authModeCase: "." + Self.swiftCase(i.auth.mode),

@@ -64,7 +64,7 @@ public struct ChecklistEmitter: Emitter {
         return extra.isEmpty ? "" : " (" + extra.map(\.rawValue).joined(separator: ", ") + ")"
     }
 
-    static func view(_ integration: Integration, _ catalog: Catalog, _ audited: ScopeAudit.Integration) -> View {
+    static func view(_ integration: Integration, _ catalog: Catalog, _ audited: ScopeAudit.IntegrationScopes) -> View {
         let code = Literal.markdownCode, text = Literal.markdown
         let levels = Set(audited.scopes.compactMap(\.level))
         var review: [String] = []

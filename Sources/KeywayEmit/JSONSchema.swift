@@ -31,7 +31,7 @@ indirect enum OrderedJSON: Equatable {
         }
     }
 
-    /// A `KeywayRuntime.JSONValue` expression.
+    /// A `KeywayRuntime.JSONValue` expression (the runtime's value type, not the model's `LiteralValue`).
     func swift(indent: Int) -> String {
         let pad = String(repeating: "    ", count: indent + 1)
         let close = String(repeating: "    ", count: indent)
@@ -87,7 +87,7 @@ enum JSONSchema {
 
     static func number(_ d: Double) -> OrderedJSON { d.rounded() == d && abs(d) < 1e15 ? .integer(Int64(d)) : .number(d) }
 
-    static func value(_ v: JSONValue) -> OrderedJSON {
+    static func value(_ v: LiteralValue) -> OrderedJSON {
         switch v {
         case .string(let s): .string(s)
         case .integer(let i): .integer(i)

@@ -14,7 +14,7 @@ extension Catalog {
                        secrets: [NamedValue(name: "client_id", value: "C")]),
             location: here)
         let tool = Tool(name: "t", description: "d", method: .GET, endpoint: "/", scopes: ["s"], request: .standard,
-                        inputs: [ToolInput(name: "i", schema: InputSchema(type: .string(format: nil)), location: .query)], location: here)
+                        inputs: [InputDeclaration(name: "i", schema: InputSchema(type: .string(format: nil)), location: .query)], location: here)
         let connector = Connector(slug: "k", name: "n", description: "d", providerKey: "k", multipleConnections: true, tools: [tool], location: here)
         let scopes = ScopeCatalog(provider: "p", providers: [], scopes: [ScopeInfo(scope: "s", level: .read, description: "d")], location: here)
         return Catalog(integrations: [integration], connectors: [connector], scopeCatalogs: [scopes])

@@ -30,7 +30,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         public var flags: [Flag]
     }
 
-    public struct Integration: Codable, Equatable, Sendable {
+    public struct IntegrationScopes: Codable, Equatable, Sendable {
         public var key: String
         public var provider: String
         public var name: String
@@ -50,7 +50,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
     }
 
     public var version: Int
-    public var integrations: [Integration]
+    public var integrations: [IntegrationScopes]
     /// Present when compared with a baseline.
     public var changes: [Change]?
 
@@ -72,7 +72,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
                 if level == .restricted || level == .admin { flags.append(.restricted) }
                 return Scope(scope: grant.scope, level: level?.rawValue, reason: grant.reason, tools: users, flags: flags)
             }
-            return Integration(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest?.rawValue)
+            return IntegrationScopes(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest?.rawValue)
         }
     }
 

@@ -133,11 +133,11 @@ public struct Connector: Sendable, Equatable {
     }
 }
 
-public enum HTTPMethod: String, Sendable, CaseIterable {
+public enum RequestMethod: String, Sendable, CaseIterable {
     case GET, POST, PUT, PATCH, DELETE
 
     /// Where an input goes when the manifest does not say.
-    public var defaultInputLocation: InputLocation { self == .GET || self == .DELETE ? .query : .body }
+    public var defaultInputLocation: InputPlacement { self == .GET || self == .DELETE ? .query : .body }
     public var carriesBody: Bool { self != .GET && self != .DELETE }
 }
 
@@ -168,18 +168,18 @@ public enum RequestStyle: String, Sendable, CaseIterable {
 public struct Tool: Sendable, Equatable {
     public var name: String
     public var description: String
-    public var method: HTTPMethod
+    public var method: RequestMethod
     public var endpoint: String
     public var scopes: [String]
     public var request: RequestStyle
     /// How the body is encoded (`json` unless the manifest says `encoding: form`).
     public var encoding: RequestEncoding
-    public var inputs: [ToolInput]
+    public var inputs: [InputDeclaration]
     public var location: SourceLocation
     /// Where each scope was written, for diagnostics at the scope's own line.
     public var scopeLocations: [String: SourceLocation]
 
-    public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: RequestEncoding = .json, inputs: [ToolInput], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
+    public init(name: String, description: String, method: RequestMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: RequestEncoding = .json, inputs: [InputDeclaration], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
         self.encoding = encoding
         self.name = name
         self.description = description
@@ -208,11 +208,11 @@ public struct Tool: Sendable, Equatable {
     }
 }
 
-public struct ToolInput: Sendable, Equatable {
+public struct InputDeclaration: Sendable, Equatable {
     public var name: String
     public var schema: InputSchema
     /// Where the value goes in the request, resolved (never absent after validation).
-    public var location: InputLocation
+    public var location: InputPlacement
     /// `wire:`: the name in the query, header or body when it is not the input's own
     /// (`expand[]`, `Notion-Version`, `$filter`); the model still sees `name`.
     public var wire: String?
@@ -220,7 +220,7 @@ public struct ToolInput: Sendable, Equatable {
     public var style: QueryArrayStyle?
     /// Where the input was written, for diagnostics about it (e.g. `tools lint`).
     public var sourceLocation: SourceLocation?
-    public init(name: String, schema: InputSchema, location: InputLocation, wire: String? = nil, style: QueryArrayStyle? = nil, sourceLocation: SourceLocation? = nil) {
+    public init(name: String, schema: InputSchema, location: InputPlacement, wire: String? = nil, style: QueryArrayStyle? = nil, sourceLocation: SourceLocation? = nil) {
         self.name = name
         self.schema = schema
         self.location = location
@@ -233,7 +233,7 @@ public struct ToolInput: Sendable, Equatable {
     public var wireName: String { wire ?? name }
 }
 
-public enum InputLocation: String, Sendable, CaseIterable {
+public enum InputPlacement: String, Sendable, CaseIterable {
     case path, query, body, header
 }
 
@@ -281,11 +281,11 @@ public struct InputSchema: Sendable, Equatable {
     public var type: InputType
     public var description: String?
     public var optional: Bool
-    public var defaultValue: JSONValue?
-    public var allowed: [JSONValue]?
+    public var defaultValue: LiteralValue?
+    public var allowed: [LiteralValue]?
     public var bounds: InputBounds
 
-    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: JSONValue? = nil, allowed: [JSONValue]? = nil, bounds: InputBounds = InputBounds()) {
+    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: LiteralValue? = nil, allowed: [LiteralValue]? = nil, bounds: InputBounds = InputBounds()) {
         self.type = type
         self.description = description
         self.optional = optional
@@ -317,7 +317,7 @@ public struct InputBounds: Sendable, Equatable {
 }
 
 /// A literal value from a manifest (`default:`, `enum:`), typed by its input's type.
-public enum JSONValue: Sendable, Equatable, Hashable {
+public enum LiteralValue: Sendable, Equatable, Hashable {
     case string(String)
     case integer(Int64)
     case number(Double)

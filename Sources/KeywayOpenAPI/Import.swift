@@ -24,7 +24,7 @@ public struct OpenAPIImporter {
             return .failure(.error(at, "no operation has the operationId '\(operationId.forDiagnostic)'; \(hint)"))
         }
         let title = "\(operation.method) \(operation.path.forDiagnostic)"
-        guard let method = HTTPMethod(rawValue: operation.method) else {
+        guard let method = RequestMethod(rawValue: operation.method) else {
             return .failure(.error(at, "\(title): keyway tools send GET, POST, PUT, PATCH or DELETE, not \(operation.method.forDiagnostic)"))
         }
         if let problem = operation.problem {
@@ -74,7 +74,7 @@ public struct OpenAPIImporter {
                 draft.comment("\(shown): a deepObject; declare one input per key with wire: '\(parameter.name.yamlComment)[key]'")
                 continue
             }
-            let location: InputLocation = parameter.location == .query ? .query : .header
+            let location: InputPlacement = parameter.location == .query ? .query : .header
             if location == .header && !Self.isHeaderToken(parameter.name) {
                 draft.comment("\(shown): not a valid header name")
                 continue
@@ -228,7 +228,7 @@ struct Draft {
 
     mutating func comment(_ text: String) { lines.append("      # left out: \(text)") }
 
-    mutating func input(name: String, wire: String?, location: InputLocation, schema: SpecSchema, required: Bool, description: String?, style: QueryArrayStyle?) {
+    mutating func input(name: String, wire: String?, location: InputPlacement, schema: SpecSchema, required: Bool, description: String?, style: QueryArrayStyle?) {
         var fields: [String] = []
         var notes: [String] = []
         guard schemaLines(schema, optional: !required, description: description, indent: "        ", into: &fields, notes: &notes, topLevel: location) else {
@@ -247,7 +247,7 @@ struct Draft {
     }
 
     /// The fields of one schema (`type:` first). False when keyway cannot express it.
-    func schemaLines(_ s: SpecSchema, optional: Bool, description: String?, indent: String, into out: inout [String], notes: inout [String], topLevel: InputLocation?) -> Bool {
+    func schemaLines(_ s: SpecSchema, optional: Bool, description: String?, indent: String, into out: inout [String], notes: inout [String], topLevel: InputPlacement?) -> Bool {
         var s = s
         if case .choice(let branches, let keyword) = s.shape {
             guard let first = branches.first(where: { if case .unsupported = $0.shape { false } else { true } }) else {

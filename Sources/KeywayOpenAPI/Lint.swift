@@ -111,7 +111,7 @@ struct InputChecker {
     /// Headers Nango or keyway's runtime set on every request: never asked of a manifest.
     static let transportHeaders: Set<String> = ["authorization", "content-type", "accept"]
 
-    func at(_ input: ToolInput) -> SourceLocation { input.sourceLocation ?? tool.location }
+    func at(_ input: InputDeclaration) -> SourceLocation { input.sourceLocation ?? tool.location }
 
     mutating func parameters(_ operation: APIOperation, specPath: String) {
         let placeholders = Tool.placeholders(in: specPath)
@@ -166,7 +166,7 @@ struct InputChecker {
         return (parameter, key)
     }
 
-    mutating func deepObject(_ input: ToolInput, _ parameter: DereferencedParameter, _ key: String) {
+    mutating func deepObject(_ input: InputDeclaration, _ parameter: DereferencedParameter, _ key: String) {
         guard case .a(let context) = parameter.schemaOrContent else { return }
         let schema = SpecSchema(context.schema)
         guard case .object(let properties, let required, let additional) = schema.shape else { return }
@@ -180,7 +180,7 @@ struct InputChecker {
         }
     }
 
-    mutating func unknownParameter(_ input: ToolInput, _ operation: APIOperation) {
+    mutating func unknownParameter(_ input: InputDeclaration, _ operation: APIOperation) {
         let place = input.location.rawValue
         let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(input.location == .header ? "header" : "query parameter") of that name"
         let elsewhere = operation.parameters.first { $0.name.lowercased() == input.wireName.lowercased() && $0.location.rawValue != place }
@@ -196,7 +196,7 @@ struct InputChecker {
         out.append(input.location == .header && elsewhere == nil ? .warning(at(input), message) : .error(at(input), message))
     }
 
-    mutating func check(_ input: ToolInput, _ parameter: DereferencedParameter) {
+    mutating func check(_ input: InputDeclaration, _ parameter: DereferencedParameter) {
         let name = parameter.name.forDiagnostic
         guard case .a(let context) = parameter.schemaOrContent else {
             out.append(.warning(at(input), "parameter '\(name)' is described by 'content' (a serialized value) in the document; keyway does not check it"))

@@ -159,7 +159,7 @@ enum Literal {
         }
     }
 
-    static func text(_ value: JSONValue) -> String {
+    static func text(_ value: LiteralValue) -> String {
         switch value {
         case .string(let s): s
         case .integer(let i): String(i)

@@ -61,7 +61,7 @@ extension NodeReader {
         }
         let what = name.map { "tool '\($0.value)'" } ?? "the tool"
         let description = string(f, "description", what)
-        let method: Located<HTTPMethod>? = choice(f, "method", what, caseInsensitive: true)
+        let method: Located<RequestMethod>? = choice(f, "method", what, caseInsensitive: true)
         let endpoint = string(f, "endpoint", what)
         if let e = endpoint, let problem = Self.endpointProblem(e.value) { error(e.location, problem) }
         let request: Located<RequestStyle>? = f["request"] == nil ? nil : choice(f, "request", what)
@@ -82,10 +82,10 @@ extension NodeReader {
                 scopes.append(scope)
             }
         }
-        var inputs: [ToolInput] = []
+        var inputs: [InputDeclaration] = []
         // Wire names taken, per location (headers without case), to the input that has it.
         var wireOwners: [String: String] = [:]
-        func wireKey(_ name: String, _ location: InputLocation) -> String { location.rawValue + "\u{0}" + (location == .header ? name.lowercased() : name) }
+        func wireKey(_ name: String, _ location: InputPlacement) -> String { location.rawValue + "\u{0}" + (location == .header ? name.lowercased() : name) }
         let placeholders = endpoint.map { Tool.placeholders(in: $0.value) } ?? []
         let placeholderSet = Set(placeholders)
         for entry in namedEntries(f, "input") ?? [] {
@@ -95,9 +95,9 @@ extension NodeReader {
             }
             guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
                   let schema = inputSchema(fields, "input '\(entry.key)'") else { continue }
-            var location: InputLocation
+            var location: InputPlacement
             if fields["in"] != nil {
-                guard let explicit: Located<InputLocation> = choice(fields, "in", "input '\(entry.key)'") else { continue }
+                guard let explicit: Located<InputPlacement> = choice(fields, "in", "input '\(entry.key)'") else { continue }
                 location = explicit.value
                 if location == .path && !placeholderSet.contains(entry.key) {
                     error(explicit.location, "input '\(entry.key)' goes in the path, but the endpoint has no '{\(entry.key)}'; add it to the endpoint or change 'in'")
@@ -145,7 +145,7 @@ extension NodeReader {
             }
             let key = wireKey(wire ?? entry.key, location)
             if wireOwners[key] == nil { wireOwners[key] = entry.key }
-            inputs.append(ToolInput(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
+            inputs.append(InputDeclaration(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
         }
         let inputNames = Set(inputs.map(\.name))
         let writtenNames = Set(namedEntries(f, "input")?.map(\.key) ?? [])
@@ -194,7 +194,7 @@ extension NodeReader {
     }
 
     /// Why a `wire:` name cannot be used, if it cannot.
-    static func wireProblem(_ wire: String, location: InputLocation, input: String) -> String? {
+    static func wireProblem(_ wire: String, location: InputPlacement, input: String) -> String? {
         if location == .path { return "input '\(input)' goes in the path, where it is named by its '{\(input)}' placeholder; remove 'wire'" }
         if wire.isEmpty || wire.utf8.count > 128 { return "'wire' must be 1 to 128 characters" }
         if wire == input { return "'wire' is the input's own name; remove it" }
@@ -210,7 +210,7 @@ extension NodeReader {
     }
 
     /// Header names compare without case; query and body names exactly.
-    static func sameWireName(_ a: String, _ b: String, _ location: InputLocation) -> Bool {
+    static func sameWireName(_ a: String, _ b: String, _ location: InputPlacement) -> Bool {
         location == .header ? a.lowercased() == b.lowercased() : a == b
     }
 
@@ -271,7 +271,7 @@ extension NodeReader {
         if f["properties"] != nil, typeName.value != "object" { error(f["properties"]!.keyLocation, "'properties' applies to objects only") }
         if f["values"] != nil, typeName.value != "object" { error(f["values"]!.keyLocation, "'values' applies to objects only") }
         let bounds = self.bounds(f, of: type, what)
-        var allowed: [JSONValue]?
+        var allowed: [LiteralValue]?
         if let e = f["enum"] {
             if case .sequence(let items) = e.value.value, !items.isEmpty, type.isScalar {
                 let values = items.compactMap { literal($0, of: type, "each value of 'enum'") }
@@ -284,7 +284,7 @@ extension NodeReader {
                 error(e.value.location, type.isScalar ? "'enum' must be a non-empty list of allowed values" : "'enum' applies to strings, numbers and booleans only")
             }
         }
-        var defaultValue: JSONValue?
+        var defaultValue: LiteralValue?
         if let d = f["default"] {
             if type.isScalar {
                 defaultValue = literal(d.value, of: type, "'default'")
@@ -365,7 +365,7 @@ extension NodeReader {
     }
 
     /// How a literal breaks the bounds, or nil.
-    static func boundsProblem(_ value: JSONValue, _ bounds: InputBounds) -> String? {
+    static func boundsProblem(_ value: LiteralValue, _ bounds: InputBounds) -> String? {
         switch value {
         case .integer, .number:
             let d: Double = if case .integer(let i) = value { Double(i) } else if case .number(let n) = value { n } else { 0 }
@@ -385,7 +385,7 @@ extension NodeReader {
 
     /// A literal of an input's type: a string as written; an integer, number or boolean
     /// as a plain scalar in YAML 1.2 core form.
-    private func literal(_ node: YAMLNode, of type: InputType, _ what: String) -> JSONValue? {
+    private func literal(_ node: YAMLNode, of type: InputType, _ what: String) -> LiteralValue? {
         guard case .scalar(let s) = node.value, !s.isNull else {
             error(node.location, "\(what) must be \(type.articleName), found \(node.kindName)")
             return nil
