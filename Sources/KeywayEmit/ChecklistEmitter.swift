@@ -50,7 +50,7 @@ public struct ChecklistEmitter: Emitter {
         let index = IndexView(marker: Self.marker, integrations: audit.integrations.map { i in
             let count = i.scopes.count
             return IndexView.Entry(name: Literal.markdown(i.name), file: "\(i.key).md",
-                                   summary: Literal.markdown("\(count) scope\(count == 1 ? "" : "s"), highest level: \(i.highestLevel ?? (count == 0 ? "none" : "unknown"))")
+                                   summary: Literal.markdown("\(count) scope\(count == 1 ? "" : "s"), highest level: \(i.highestLevel?.rawValue ?? (count == 0 ? "none" : "unknown"))")
                                        + (i.scopes.contains { $0.flags.contains(.unused) } ? Literal.markdown(", has unused scopes") : ""))
         })
         files.append(GeneratedFile(path: "Checklists/README.md",
@@ -68,17 +68,16 @@ public struct ChecklistEmitter: Emitter {
         let code = Literal.markdownCode, text = Literal.markdown
         let levels = Set(audited.scopes.compactMap(\.level))
         var review: [String] = []
-        let isGoogle = levels.contains("sensitive") || levels.contains("restricted") || levels.contains("non-sensitive")
-        if isGoogle || integration.provider.hasPrefix("google") {
+        if levels.contains(where: \.isGoogleTier) || integration.usesGoogleConsentScreen {
             review.append(text("Configure the OAuth consent screen: app name, support email, authorised domains, privacy policy and terms links; list every scope below."))
-            if levels.contains("restricted") {
+            if levels.contains(.restricted) {
                 review.append(text("Restricted scopes requested: submit the app for Google's verification, and pass the annual third-party security assessment (CASA) before going to production."))
-            } else if levels.contains("sensitive") {
+            } else if levels.contains(.sensitive) {
                 review.append(text("Sensitive scopes requested: submit the app for Google's verification (a demo video and scope justifications) before going to production."))
             } else {
                 review.append(text("Only non-sensitive scopes: brand verification is enough."))
             }
-        } else if levels.contains("admin") {
+        } else if levels.contains(.admin) {
             review.append(text("Admin scopes requested: check the provider's app review or marketplace listing requirements before going to production."))
         } else if !audited.scopes.isEmpty {
             review.append(text("Fill in the app's name, description and logo as users will see them on the consent screen."))
@@ -99,7 +98,7 @@ public struct ChecklistEmitter: Emitter {
             apis: integration.auth.enableAPIs.map { View.API(api: code($0)) }, review: review,
             redirects: integration.auth.redirectURIs.map { View.Redirect(environment: text($0.name), uri: code($0.value)) },
             scopes: audited.scopes.map { s in
-                View.Scope(scope: code(s.scope), level: text(s.level ?? "unknown") + Self.extraFlags(s),
+                View.Scope(scope: code(s.scope), level: text(s.level?.rawValue ?? "unknown") + Self.extraFlags(s),
                            reason: text(s.reason.hasSuffix(".") ? s.reason : s.reason + "."),
                            tools: s.tools.isEmpty ? text("no tool (unused: remove it)") : s.tools.map(code).joined(separator: ", "))
             },
@@ -133,7 +132,7 @@ public struct ScopesReportEmitter: Emitter {
         let text = Literal.markdown
         return View(marker: ChecklistEmitter.marker, rows: audit.integrations.flatMap { i in
             i.scopes.map { s in
-                View.Row(integration: code(i.key), scope: code(s.scope), level: text(s.level ?? "unknown"), reason: text(s.reason),
+                View.Row(integration: code(i.key), scope: code(s.scope), level: text(s.level?.rawValue ?? "unknown"), reason: text(s.reason),
                          tools: s.tools.isEmpty ? "" : s.tools.map(code).joined(separator: ", "), flags: text(s.flags.map(\.rawValue).joined(separator: ", ")))
             }
         })

@@ -22,8 +22,8 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
 
     public struct Scope: Codable, Equatable, Sendable {
         public var scope: String
-        /// non-sensitive | sensitive | restricted | read | write | admin, or nil when unknown.
-        public var level: String?
+        /// nil when no scope catalog knows the scope.
+        public var level: ScopeLevel?
         public var reason: String
         /// Model-facing names of the tools that need it (`<slug>_<tool>`), sorted.
         public var tools: [String]
@@ -36,7 +36,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         public var name: String
         public var scopes: [Scope]
         /// The highest level among the scopes, or nil.
-        public var highestLevel: String?
+        public var highestLevel: ScopeLevel?
     }
 
     public struct Change: Codable, Equatable, Sendable {
@@ -44,8 +44,8 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         public var kind: Kind
         public var integration: String
         public var scope: String
-        public var from: String?
-        public var to: String?
+        public var from: ScopeLevel?
+        public var to: ScopeLevel?
         public var tool: String?
     }
 
@@ -70,9 +70,9 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
                 if level == nil { flags.append(.unknown) }
                 if level == .sensitive { flags.append(.sensitive) }
                 if level == .restricted || level == .admin { flags.append(.restricted) }
-                return Scope(scope: grant.scope, level: level?.rawValue, reason: grant.reason, tools: users, flags: flags)
+                return Scope(scope: grant.scope, level: level, reason: grant.reason, tools: users, flags: flags)
             }
-            return IntegrationScopes(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest?.rawValue)
+            return IntegrationScopes(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest)
         }
     }
 
@@ -108,7 +108,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         return result
     }
 
-    static func rank(_ level: String?) -> Int { level.flatMap(ScopeLevel.init(rawValue:))?.rank ?? -1 }
+    static func rank(_ level: ScopeLevel?) -> Int { level?.rank ?? -1 }
 
     // MARK: Renderings
 
@@ -129,13 +129,13 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         var rows = [["integration", "provider", "scope", "level", "reason", "tools", "flags"].joined(separator: ",")]
         for i in integrations {
             for s in i.scopes {
-                rows.append([i.key, i.provider, s.scope, s.level ?? "", s.reason, s.tools.joined(separator: " "), s.flags.map(\.rawValue).joined(separator: " ")].map(cell).joined(separator: ","))
+                rows.append([i.key, i.provider, s.scope, s.level?.rawValue ?? "", s.reason, s.tools.joined(separator: " "), s.flags.map(\.rawValue).joined(separator: " ")].map(cell).joined(separator: ","))
             }
         }
         if let changes {
             rows.append("")
             rows.append("change,integration,scope,from,to,tool")
-            for c in changes { rows.append([c.kind.rawValue, c.integration, c.scope, c.from ?? "", c.to ?? "", c.tool ?? ""].map(cell).joined(separator: ",")) }
+            for c in changes { rows.append([c.kind.rawValue, c.integration, c.scope, c.from?.rawValue ?? "", c.to?.rawValue ?? "", c.tool ?? ""].map(cell).joined(separator: ",")) }
         }
         return rows.joined(separator: "\r\n") + "\r\n"
     }
@@ -144,13 +144,13 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
     public var text: String {
         var lines: [String] = []
         for i in integrations {
-            lines.append("\(i.key) (\(i.provider))\(i.highestLevel.map { " — highest level: \($0)" } ?? "")")
+            lines.append("\(i.key) (\(i.provider))\(i.highestLevel.map { " — highest level: \($0.rawValue)" } ?? "")")
             if i.scopes.isEmpty { lines.append("  (no scopes)") }
             let width = i.scopes.map(\.scope.count).max() ?? 0
             for s in i.scopes {
                 let flags = s.flags.isEmpty ? "" : "  [" + s.flags.map(\.rawValue).joined(separator: ", ") + "]"
                 lines.append("  " + s.scope.forDiagnostic.padding(toLength: max(width, 1), withPad: " ", startingAt: 0) + "  "
-                             + (s.level ?? "unknown").padding(toLength: 13, withPad: " ", startingAt: 0)
+                             + (s.level?.rawValue ?? "unknown").padding(toLength: 13, withPad: " ", startingAt: 0)
                              + (s.tools.isEmpty ? "no tool" : s.tools.joined(separator: ", ")) + flags)
             }
         }
@@ -166,9 +166,9 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
 extension ScopeAudit.Change {
     public var summary: String {
         switch kind {
-        case .added: "+ \(integration): \(scope.forDiagnostic) added (\(to ?? "unknown level"))"
+        case .added: "+ \(integration): \(scope.forDiagnostic) added (\(to?.rawValue ?? "unknown level"))"
         case .removed: "- \(integration): \(scope.forDiagnostic) removed"
-        case .levelRaised: "^ \(integration): \(scope.forDiagnostic) level raised \(from ?? "unknown") → \(to ?? "unknown")"
+        case .levelRaised: "^ \(integration): \(scope.forDiagnostic) level raised \(from?.rawValue ?? "unknown") → \(to?.rawValue ?? "unknown")"
         case .toolAdded: "~ \(integration): \(scope.forDiagnostic) now needed by \(tool ?? "")"
         }
     }

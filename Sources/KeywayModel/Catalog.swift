@@ -45,6 +45,10 @@ public struct Integration: Sendable, Equatable {
         self.auth = auth
         self.location = location
     }
+
+    /// Whether the OAuth app is one of Google's, set up on its consent screen: Nango
+    /// names every Google provider `google` or `google-…` (google-mail, google-calendar…).
+    public var usesGoogleConsentScreen: Bool { provider == "google" || provider.hasPrefix("google-") }
 }
 
 public struct Auth: Sendable, Equatable {
@@ -358,7 +362,7 @@ public struct ScopeInfo: Sendable, Equatable {
 }
 
 /// How a provider reviews a scope: Google's three tiers, or read/write/admin elsewhere.
-public enum ScopeLevel: String, Sendable, CaseIterable {
+public enum ScopeLevel: String, Sendable, CaseIterable, Codable {
     case nonSensitive = "non-sensitive"
     case sensitive
     case restricted
@@ -374,4 +378,7 @@ public enum ScopeLevel: String, Sendable, CaseIterable {
         case .restricted, .admin: 2
         }
     }
+
+    /// One of Google's three tiers (which come with its OAuth consent-screen review).
+    public var isGoogleTier: Bool { self == .nonSensitive || self == .sensitive || self == .restricted }
 }

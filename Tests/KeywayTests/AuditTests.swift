@@ -47,9 +47,9 @@ struct AuditTests {
         let scopes = audit.integrations[0].scopes
         #expect(scopes.map(\.scope) == ["https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.metadata"])
         #expect(scopes.map(\.flags) == [[.sensitive], [.unused, .restricted], [.unknown]])
-        #expect(scopes.map(\.level) == ["sensitive", "restricted", nil])
+        #expect(scopes.map(\.level) == [.sensitive, .restricted, nil])
         #expect(scopes[0].tools == ["mail_read_mail", "mail_send_email"])
-        #expect(audit.integrations[0].highestLevel == "restricted")
+        #expect(audit.integrations[0].highestLevel == .restricted)
     }
 
     @Test("--format json parsed back equals the model; csv and md hold every scope", arguments: ["json", "csv", "md", "text"])
@@ -113,7 +113,7 @@ struct AuditTests {
         v2.write("scopes/google.yaml", AuditFixture.scopes.replacing1("level: sensitive", "level: restricted"))
         let new = ScopeAudit(try #require(v2.validate().catalog))
         let forward = try #require(new.comparing(with: old).changes)
-        #expect(forward.map { "\($0.kind.rawValue) \($0.scope) \($0.from ?? "-") \($0.to ?? "-") \($0.tool ?? "-")" } == [
+        #expect(forward.map { "\($0.kind.rawValue) \($0.scope) \($0.from?.rawValue ?? "-") \($0.to?.rawValue ?? "-") \($0.tool ?? "-")" } == [
             "added https://www.googleapis.com/auth/gmail.metadata - - -",
             "added https://www.googleapis.com/auth/gmail.readonly - restricted -",
             "level_raised https://www.googleapis.com/auth/gmail.send sensitive restricted -",
