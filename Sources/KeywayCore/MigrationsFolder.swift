@@ -204,7 +204,9 @@ extension Pipeline {
             var plans = [(writer: writer, plan: plan)]
             written = (plan.missing + plan.stale).map(\.path)
             if let supabaseFolder {
-                let version = supabaseVersion ?? Self.utcVersion()
+                guard let version = supabaseVersion else {
+                    throw WriteError("a Supabase migration needs its version (the caller passes the time as YYYYMMDDHHMMSS); nothing was changed")
+                }
                 let sql = files.first { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") }!.contents
                 let supabase = OutputWriter(outputFolder: supabaseFolder, producer: .migrations, recordsOwnership: false)
                 var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
@@ -217,14 +219,5 @@ extension Pipeline {
             throw DiagnosticsError([.error(SourceLocation(file: output, line: 1, column: 1), error.description)])
         }
         return MigrationResult(written: written, diff: diff)
-    }
-
-    /// Supabase CLI's migration version: the UTC time as YYYYMMDDHHMMSS.
-    static func utcVersion() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        return formatter.string(from: Date())
     }
 }

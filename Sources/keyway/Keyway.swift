@@ -369,7 +369,7 @@ struct Audit: ParsableCommand {
                 }
             }
             if let since {
-                let folder = try Pipeline.manifests(at: since, of: manifests)
+                let folder = try GitRevision.exportManifests(at: since, of: manifests)
                 defer { try? FileManager.default.removeItem(at: folder) }
                 do throws(DiagnosticsError) {
                     base = try Pipeline.audit(manifests: folder.path, baseline: nil).audit

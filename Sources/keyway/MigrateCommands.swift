@@ -57,7 +57,7 @@ struct MigrateDiff: ParsableCommand {
             let set = try Pipeline.templates(overrides: templates)
             return try Pipeline.migrateDiff(manifests: options.manifests, output: output, name: name, allowDestructive: allowDestructive,
                                             templates: set, supabaseFolder: layout == .supabase ? supabaseOutput : nil,
-                                            supabaseVersion: supabaseVersion, config: config, force: force)
+                                            supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config, force: force)
         }
         switch result {
         case .failure(let error):
@@ -71,6 +71,16 @@ struct MigrateDiff: ParsableCommand {
                 for path in migration.written { reporter.say("wrote \(path)") }
             }
         }
+    }
+
+    /// Supabase CLI's migration version: the UTC time as YYYYMMDDHHMMSS. The clock is
+    /// read here, at the edge; the pipeline takes the version.
+    static func utcVersion(now: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMddHHmmss"
+        return formatter.string(from: now)
     }
 }
 
