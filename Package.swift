@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "KeywayDatabase",
             dependencies: [
-                "KeywayMigrations",
+                "KeywayModel", "KeywayMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

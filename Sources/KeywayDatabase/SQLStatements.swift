@@ -1,3 +1,5 @@
+import KeywayModel
+
 /// Splits a PostgreSQL script into statements. PostgresNIO sends every query with the
 /// extended protocol, which takes one statement at a time, so a migration file is sent
 /// statement by statement. Quotes ('…', E'…', "…"), dollar quotes ($tag$…$tag$) and
@@ -95,14 +97,13 @@ public enum SQLStatements {
     public static func excerpt(_ line: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in line.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case _ where scalar == "\t":
+            if scalar == "\t" {
                 out.append(" ")
-            case _ where scalar == "\r":
+            } else if scalar == "\r" {
                 continue
-            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+            } else if scalar.isInvisible {
                 out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
-            default:
+            } else {
                 out.append(scalar)
             }
         }

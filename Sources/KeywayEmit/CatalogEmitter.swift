@@ -10,17 +10,17 @@ public struct CatalogEmitter: Emitter {
     public init() {}
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        let prototype = View(.prototype, literal: Literal.swift)
+        let prototype = View(.prototype, style: .swift)
         return [
             GeneratedFile(path: "Swift/IntegrationCatalog.swift",
-                          contents: try templates.render(Self.swiftTemplate, View(catalog, literal: Literal.swift), prototype: prototype)),
+                          contents: try templates.render(Self.swiftTemplate, View(catalog, style: .swift), prototype: prototype)),
             GeneratedFile(path: "catalog.json",
-                          contents: try templates.render(Self.jsonTemplate, View(catalog, literal: Literal.json), prototype: prototype)),
+                          contents: try templates.render(Self.jsonTemplate, View(catalog, style: .json), prototype: prototype)),
         ]
     }
 
-    /// What both templates see. Strings arrive already written as literals of the
-    /// target language (`literal`), so a template cannot forget to escape one.
+    /// What both templates see. Strings and lists arrive already written as literals of
+    /// the target language (`style`), so a template cannot forget to escape one.
     struct View {
         struct IntegrationEntry {
             var caseName: String
@@ -56,7 +56,8 @@ public struct CatalogEmitter: Emitter {
         var integrations: [IntegrationEntry]
         var authModes: [AuthModeCase]
 
-        init(_ catalog: Catalog, literal s: (String) -> String) {
+        init(_ catalog: Catalog, style: Literal.Style) {
+            let s = style.string
             marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
             authModes = AuthMode.allCases.map { AuthModeCase(caseName: Self.swiftCase($0), rawValue: s($0.rawValue)) }
             integrations = catalog.integrations.map { i in
@@ -68,7 +69,7 @@ public struct CatalogEmitter: Emitter {
                     connectors: catalog.connectors(of: i).map { c in
                         Connector(slug: s(c.slug), name: s(c.name), multipleConnections: c.multipleConnections, tools: c.tools.map { t in
                             Tool(name: s(t.name), description: s(t.description), method: s(t.method.rawValue),
-                                 endpoint: s(t.endpoint), scopes: "[" + t.scopes.map(s).joined(separator: ", ") + "]")
+                                 endpoint: s(t.endpoint), scopes: style.stringList(t.scopes))
                         })
                     })
             }

@@ -103,7 +103,7 @@ public struct ChecklistEmitter: Emitter {
                            tools: s.tools.isEmpty ? text("no tool (unused: remove it)") : s.tools.map(code).joined(separator: ", "))
             },
             secrets: integration.auth.secrets.map { View.Secret(secret: code($0.name), variable: code($0.value)) },
-            testTool: readOnly.map { code($0.0.slug + "_" + $0.1.name) },
+            testTool: readOnly.map { code($0.0.modelName(of: $0.1)) },
             testRequest: readOnly.map { code($0.1.method.rawValue + " " + $0.1.endpoint) } ?? "")
     }
 }

@@ -14,8 +14,8 @@ public enum Emitters {
     /// element in every list): what a template may name.
     public static var templateViews: [String: Any] {
         [
-            CatalogEmitter.swiftTemplate: CatalogEmitter.View(.prototype, literal: Literal.swift),
-            CatalogEmitter.jsonTemplate: CatalogEmitter.View(.prototype, literal: Literal.json),
+            CatalogEmitter.swiftTemplate: CatalogEmitter.View(.prototype, style: .swift),
+            CatalogEmitter.jsonTemplate: CatalogEmitter.View(.prototype, style: .json),
             RLSTestsEmitter.template: RLSTestsEmitter.prototype,
             MigrationEmitter.templates[.postgres]!: MigrationEmitter.prototype,
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,

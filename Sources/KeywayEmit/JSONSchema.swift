@@ -106,7 +106,7 @@ enum JSONSchema {
     }
 
     /// The name a model calls a tool by: `<connector slug>_<tool name>`.
-    static func qualifiedName(_ connector: Connector, _ tool: Tool) -> String { connector.slug + "_" + tool.name }
+    static func qualifiedName(_ connector: Connector, _ tool: Tool) -> String { connector.modelName(of: tool) }
 }
 
 extension Catalog {

@@ -43,11 +43,24 @@ public enum Literal {
 
     /// Control characters, format characters (bidi overrides, zero-width joiners…),
     /// line/paragraph separators, private-use and unassigned scalars.
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate: true
-        default: false
-        }
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool { scalar.isInvisible }
+
+    /// A Swift array literal of elements already written as Swift.
+    static func swiftArray(_ elements: [String]) -> String { "[" + elements.joined(separator: ", ") + "]" }
+
+    /// A Swift dictionary literal of keys and values already written as Swift; `[:]` when empty.
+    static func swiftDictionary(_ pairs: [(key: String, value: String)]) -> String {
+        pairs.isEmpty ? "[:]" : "[" + pairs.map { $0.key + ": " + $0.value }.joined(separator: ", ") + "]"
+    }
+
+    /// A language's literals: a string, and a list of strings. The catalog's two
+    /// renderings (Swift and JSON) take one of these, so neither borrows the other's syntax.
+    struct Style: Sendable {
+        let string: @Sendable (String) -> String
+        let stringList: @Sendable ([String]) -> String
+
+        static let swift = Style(string: Literal.swift, stringList: { Literal.swiftArray($0.map(Literal.swift)) })
+        static let json = Style(string: Literal.json, stringList: { OrderedJSON.array($0.map(OrderedJSON.string)).json(indent: nil) })
     }
 
 }

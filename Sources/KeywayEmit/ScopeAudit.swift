@@ -59,7 +59,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         changes = nil
         integrations = catalog.integrations.map { integration in
             let scopeCatalog = catalog.scopeCatalog(for: integration)
-            let tools = catalog.connectors(of: integration).flatMap { c in c.tools.map { (c.slug + "_" + $0.name, $0) } }
+            let tools = catalog.connectors(of: integration).flatMap { c in c.tools.map { (c.modelName(of: $0), $0) } }
             var highest: ScopeLevel?
             let scopes = integration.auth.scopes.map { grant -> Scope in
                 let level = scopeCatalog?.info(for: grant.scope)?.level

@@ -89,10 +89,10 @@ public struct ToolsEmitter: Emitter {
     static func comment(_ s: String) -> String {
         var out = ""
         for scalar in s.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate:
+            if scalar.isInvisible {
                 out += scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            default: out.unicodeScalars.append(scalar)
+            } else {
+                out.unicodeScalars.append(scalar)
             }
         }
         return out
@@ -106,20 +106,20 @@ public struct ToolsEmitter: Emitter {
             providerConfigKey: s(connector.providerKey), multipleConnections: connector.multipleConnections,
             tools: connector.tools.map { tool in
                 let typeName = SwiftIdentifier.upperCamel(tool.name)
-                let locations = tool.inputs.map { s($0.name) + ": ." + $0.location.rawValue }
-                let wires = tool.inputs.compactMap { input in input.wire.map { s(input.name) + ": " + s($0) } }
-                let commas = tool.inputs.filter { $0.style == .comma }.map { s($0.name) + ": .comma" }
+                let locations = tool.inputs.map { (key: s($0.name), value: "." + $0.location.rawValue) }
+                let wires = tool.inputs.compactMap { input in input.wire.map { (key: s(input.name), value: s($0)) } }
+                let commas = tool.inputs.filter { $0.style == .comma }.map { (key: s($0.name), value: ".comma") }
                 return View.ToolView(
                     typeName: typeName, qualifiedName: s(JSONSchema.qualifiedName(connector, tool)), name: s(tool.name),
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
                     endpoint: s(tool.endpoint), endpointComment: comment(tool.endpoint),
-                    scopes: "[" + tool.scopes.map(s).joined(separator: ", ") + "]", providerConfigKey: s(connector.providerKey),
+                    scopes: Literal.swiftArray(tool.scopes.map(s)), providerConfigKey: s(connector.providerKey),
                     custom: tool.request == .custom, customFile: "Generated/Swift/Custom/\(connectorType(connector))+\(typeName).swift",
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
-                    inputLocations: locations.isEmpty ? "[:]" : "[" + locations.joined(separator: ", ") + "]",
-                    hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: "[" + wires.joined(separator: ", ") + "]",
+                    inputLocations: Literal.swiftDictionary(locations),
+                    hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: Literal.swiftDictionary(wires),
                     formEncoded: tool.encoding == .form && tool.request != .custom,
-                    hasCommaArrays: !commas.isEmpty && tool.request != .custom, arrayStyles: "[" + commas.joined(separator: ", ") + "]",
+                    hasCommaArrays: !commas.isEmpty && tool.request != .custom, arrayStyles: Literal.swiftDictionary(commas),
                     schema: JSONSchema.input(of: tool).swift(indent: 2),
                     structs: structs(for: tool))
             })

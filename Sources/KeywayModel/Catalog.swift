@@ -51,6 +51,12 @@ public struct Integration: Sendable, Equatable {
     public var usesGoogleConsentScreen: Bool { provider == "google" || provider.hasPrefix("google-") }
 }
 
+extension Connector {
+    /// The name a model calls a tool by: `<slug>_<tool>` (what `tools/list`, the JSON
+    /// catalog and the audit show). The one place this name is made.
+    public func modelName(of tool: Tool) -> String { slug + "_" + tool.name }
+}
+
 public struct Auth: Sendable, Equatable {
     public var mode: AuthMode
     public var console: String?

@@ -89,10 +89,9 @@ extension String {
         for scalar in unicodeScalars {
             if count == limit { out += "…"; break }
             count += 1
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+            if scalar.isInvisible {
                 out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            default:
+            } else {
                 out.unicodeScalars.append(scalar)
             }
         }

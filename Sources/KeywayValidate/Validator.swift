@@ -156,7 +156,7 @@ struct CrossReferenceRules {
             } else { types[id.lowercased()] = c }
             var tools: [String: Tool] = [:]
             for t in c.tools {
-                let modelName = c.slug + "_" + t.name
+                let modelName = c.modelName(of: t)
                 if modelName.count > 64 {
                     reader.error(t.location, "the name models see, '\(modelName)' (connector slug + '_' + tool name), is longer than 64 characters, the limit of model APIs; shorten the tool name or the slug")
                 }

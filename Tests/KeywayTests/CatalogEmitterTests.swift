@@ -184,8 +184,8 @@ struct CatalogEmitterTests {
     func templateNamesExist() throws {
         let catalog = try #require(Pipeline.validate(manifests: Self.manifests).catalog)
         // The prototype has the names of the real view (one element in every list).
-        let view = CatalogEmitter.View(catalog, literal: Literal.swift)
-        #expect(TemplateNames.names(of: CatalogEmitter.View(.prototype, literal: Literal.swift)) == TemplateNames.names(of: view))
+        let view = CatalogEmitter.View(catalog, style: .swift)
+        #expect(TemplateNames.names(of: CatalogEmitter.View(.prototype, style: .swift)) == TemplateNames.names(of: view))
         #expect(Set(Emitters.templateViews.keys) == Set(Pipeline.defaultTemplates.keys))
         for (name, text) in Pipeline.defaultTemplates {
             let prototype = try #require(Emitters.templateViews[name])
