@@ -36,6 +36,18 @@ enum Golden {
         }
     }
 
+    /// The reference files under `Tests/Fixtures/Golden/<relative>`, as paths inside it.
+    static func files(under relative: String) -> Set<String> {
+        let folder = root.appendingPathComponent(relative).path
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var paths: Set<String> = []
+        for case let path as String in enumerator {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isFolder), !isFolder.boolValue { paths.insert(path) }
+        }
+        return paths
+    }
+
     /// `diff -u` of two texts (diffutils is part of every Debian system).
     static func unifiedDiff(_ a: String, _ b: String) -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyway-golden-\(UUID().uuidString)")
