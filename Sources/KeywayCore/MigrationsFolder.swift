@@ -1,5 +1,6 @@
 import Foundation
 import KeywayEmit
+import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayWrite
@@ -26,9 +27,10 @@ public struct MigrationsFolder: Sendable {
     }
 
     public static func files(in folder: String) -> [MigrationFile] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter(MigrationFile.isMigration).sorted().compactMap { name in
-            FileManager.default.contents(atPath: folder + "/" + name).map { MigrationFile(fileName: name, contents: $0) }
+        guard case .entries(let entries) = FolderReader.list(folder, reading: MigrationFile.isMigration) else { return [] }
+        return entries.compactMap { name, entry in
+            guard MigrationFile.isMigration(name), case .file(let data) = entry else { return nil }
+            return MigrationFile(fileName: name, contents: data)
         }
     }
 
@@ -36,7 +38,7 @@ public struct MigrationsFolder: Sendable {
 
     /// The last snapshot, nil when there is no history yet.
     public func snapshot() throws(SnapshotError) -> SchemaState? {
-        guard let data = FileManager.default.contents(atPath: url(Self.snapshotPath).path) else { return nil }
+        guard let data = FolderReader.contents(url(Self.snapshotPath).path) else { return nil }
         do {
             return try JSONDecoder().decode(SchemaState.self, from: data)
         } catch {
@@ -93,21 +95,19 @@ public struct MigrationsFolder: Sendable {
     /// not migrations and are left alone. `display` is the folder as messages name it.
     public static func read(folder: String, display: String) -> (files: [MigrationFile], problems: [Diagnostic]) {
         func at(_ name: String) -> SourceLocation { SourceLocation(file: display + "/" + name, line: 1, column: 1) }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else { return ([], []) }
-        guard isFolder.boolValue else {
+        let entries: [(name: String, entry: FolderReader.Entry)]
+        switch FolderReader.list(folder, reading: isWellNamed) {
+        case .absent: return ([], [])
+        case .notAFolder:
             return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "this is a file, not a migrations folder; pass the folder that holds NNNN_name.sql and keyway.sum")])
-        }
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted() } catch {
-            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "the migrations folder cannot be read (\((error as NSError).localizedDescription))")])
+        case .unreadable(let reason):
+            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "the migrations folder cannot be read (\(reason))")])
+        case .entries(let listed): entries = listed
         }
         var files: [MigrationFile] = []
         var problems: [Diagnostic] = []
-        for name in names where !name.hasPrefix(".") && name != HistorySum.fileName {
-            var entryIsFolder: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &entryIsFolder)
-            if entryIsFolder.boolValue {
+        for (name, entry) in entries where !name.hasPrefix(".") && name != HistorySum.fileName {
+            if entry == .folder {
                 if name != "tests" {
                     problems.append(.error(at(name), "a folder inside the migrations folder, which holds only NNNN_name.sql files, \(HistorySum.fileName) and tests/; move it out"))
                 }
@@ -117,7 +117,7 @@ public struct MigrationsFolder: Sendable {
                 problems.append(.error(at(name), "not a migration file name: migrations are NNNN_name.sql (four digits, '_', lower-case letters, digits and '_', '.sql'), written by `keyway migrate diff`; keyway will not guess whether to run this file — move it out of the migrations folder"))
                 continue
             }
-            guard let contents = FileManager.default.contents(atPath: folder + "/" + name) else {
+            guard case .file(let contents) = entry else {
                 problems.append(.error(at(name), "this migration cannot be read; check its permissions"))
                 continue
             }
@@ -125,7 +125,7 @@ public struct MigrationsFolder: Sendable {
         }
         problems += MigrationFile.sequenceProblems(files).map { .error(at($0.fileName), $0.message) }
         if !files.isEmpty {
-            if let data = FileManager.default.contents(atPath: folder + "/" + HistorySum.fileName) {
+            if let data = FolderReader.contents(folder + "/" + HistorySum.fileName) {
                 let redo = "released migrations are never changed — restore the history from version control, and let `keyway migrate diff` add migrations"
                 for difference in HistorySum.differences(recorded: String(decoding: data, as: UTF8.self), files: files) {
                     switch difference {

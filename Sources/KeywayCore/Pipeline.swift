@@ -23,7 +23,7 @@ public enum Pipeline {
     /// directory when there is one, else the defaults.
     public static func projectConfig(path: String?) throws(DiagnosticsError) -> ProjectConfig {
         let file = path ?? ProjectConfig.fileName
-        guard FileManager.default.fileExists(atPath: file) else {
+        guard FolderReader.exists(file) else {
             if path == nil { return .default }
             throw DiagnosticsError([.error(SourceLocation(file: file, line: 1, column: 1), "configuration file not found; pass an existing file to --config, or run without it to use the defaults")])
         }
@@ -43,26 +43,32 @@ public enum Pipeline {
     /// The built-in templates, each replaced by the file of the same name in `folder`
     /// when one exists there.
     public static func templates(overrides folder: String?) throws(DiagnosticsError) -> TemplateSet {
+        var overrides: [String: FolderReader.Entry] = [:]
+        if let folder {
+            switch FolderReader.list(folder, reading: { DefaultTemplates.all[$0] != nil }) {
+            case .absent, .notAFolder:
+                throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
+            case .unreadable(let reason):
+                throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "cannot read the templates folder (\(reason)); make it readable")])
+            case .entries(let entries):
+                for (name, entry) in entries { overrides[name] = entry }
+            }
+        }
         var sources: [TemplateSet.Source] = []
         for (name, text) in DefaultTemplates.all.sorted(by: { $0.key < $1.key }) {
-            if let folder {
+            if let folder, let entry = overrides[name] {
                 let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-                if FileManager.default.fileExists(atPath: path) {
-                    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                        throw DiagnosticsError([.error(SourceLocation(file: path, line: 1, column: 1), "cannot read the template as UTF-8 text")])
-                    }
-                    sources.append(.init(name: name, path: path, text: text))
-                    continue
+                guard case .file(let data) = entry, let text = String(data: data, encoding: .utf8) else {
+                    throw DiagnosticsError([.error(SourceLocation(file: path, line: 1, column: 1), "cannot read the template as UTF-8 text")])
                 }
+                sources.append(.init(name: name, path: path, text: text))
+                continue
             }
             sources.append(.init(name: name, path: "<built-in>/" + name, text: text))
         }
-        if let folder, !FileManager.default.fileExists(atPath: folder) {
-            throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
-        }
         // A misnamed override would silently change nothing.
         if let folder {
-            let unknown = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+            let unknown = overrides.keys.sorted()
                 .filter { $0.hasSuffix(".mustache") && DefaultTemplates.all[$0] == nil }
             if !unknown.isEmpty {
                 let names = DefaultTemplates.all.keys.sorted().joined(separator: ", ")
