@@ -254,7 +254,7 @@ struct MigrateLint: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(findings), as: UTF8.self))
             case .text:
-                for f in findings { print("\(f.level.rawValue): \(f.object): \(f.message) [\(f.rule)]") }
+                for f in findings { print("\(f.level.rawValue): \(f.object): \(f.message) [\(f.code) \(f.rule)]") }
                 let errors = findings.filter { $0.level == .error }.count
                 print("\(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")")
             }

@@ -145,7 +145,7 @@ struct PostgresApplyTests {
         ] {
             #expect(rules.contains(expected), "\(expected) not in \(rules.sorted())")
         }
-        #expect(found.filter { $0.rule == "tenant_writable_connection_id" }.map(\.message) == [
+        #expect(found.filter { $0.code == TenantWritableConnectionID.code }.map(\.message) == [
             "anon may update connection_id: a tenant could point its row at another tenant's Nango connection and act with that grant; `revoke insert, update on public.links from anon` and let the server (service_role) write connections",
             "authenticated may insert connection_id: a tenant could point its row at another tenant's Nango connection and act with that grant; `revoke insert, update on public.links from authenticated` and let the server (service_role) write connections",
         ])
@@ -153,7 +153,7 @@ struct PostgresApplyTests {
         let before = try server.createDatabase()
         try await applyPostgres([MigrationsFolder.files(in: Self.shippedMigrations)[0]], server, before)
         let old = try await connect(server, before)
-        let oldFindings = try await Linter().run(on: old).filter { $0.rule == "tenant_writable_connection_id" }.map(\.object)
+        let oldFindings = try await Linter().run(on: old).filter { $0.code == TenantWritableConnectionID.code }.map(\.object)
         await old.close()
         #expect(oldFindings == ["public.connector_connections", "public.integrations"])
         #expect(try KeywayRun.run(["migrate", "lint", "--database", server.urlString(broken)]).status == 1)
