@@ -119,6 +119,10 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Tools built at run time from validated manifests (`keyway mcp`, which cannot
+        // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
+        // generated validate(), requests by ToolRequest.standard.
+        .target(name: "KeywayManifestTools", dependencies: ["KeywayModel", "KeywayEmit", "KeywayRuntime"]),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
         // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
@@ -127,6 +131,7 @@ let package = Package(
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
             "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
+            "KeywayManifestTools",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
