@@ -15,6 +15,12 @@ let package = Package(
         // The server side of connections (webhooks → rows, lookups under RLS): apps that
         // only call tools do not link it, so they build no database driver.
         .library(name: "KeywayConnections", targets: ["KeywayConnections"]),
+        // A ToolRegistry served to any agent over MCP (stdio, or a transport of the app's):
+        // apps that only call tools do not link it, so they build no MCP.
+        .library(name: "KeywayMCP", targets: ["KeywayMCP"]),
+        // KeywayMCP over Streamable HTTP on Hummingbird: only apps that serve HTTP build an
+        // HTTP server.
+        .library(name: "KeywayMCPHTTP", targets: ["KeywayMCPHTTP"]),
     ],
     dependencies: [
         // YAML: Yams vendors libyaml (its CYaml target); keyway composes libyaml's events
@@ -37,6 +43,13 @@ let package = Package(
         // `keyway tools lint/import`: reads providers' OpenAPI 3.0 and 3.1 documents (typed,
         // with $ref resolution and 3.0 → 3.1 conversion) to hold tool manifests against them.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
+        // MCP (the protocol, its stdio transport and the Streamable HTTP session logic):
+        // `KeywayMCP` serves tools to agents with the reference Swift SDK.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // The HTTP server under `KeywayMCPHTTP` (Streamable HTTP): small, async, on SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // HTTP field names for KeywayMCPHTTP's headers (already in the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
         // graph through PostgresNIO).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -117,6 +130,17 @@ let package = Package(
         .target(name: "KeywayConnections", dependencies: [
             "KeywayRuntime",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // MCP over any transport: tools/list and tools/call of a ToolRegistry through a
+        // ToolExecutor, tenants from an authenticator, limits per call and per tenant.
+        .target(name: "KeywayMCP", dependencies: ["KeywayRuntime", .product(name: "MCP", package: "swift-sdk")]),
+        // KeywayMCP over Streamable HTTP, on Hummingbird (its own target: see the product).
+        .target(name: "KeywayMCPHTTP", dependencies: [
+            "KeywayMCP",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Tools built at run time from validated manifests (`keyway mcp`, which cannot
