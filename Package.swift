@@ -120,7 +120,8 @@ let package = Package(
         .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase"]),
         .executableTarget(
             name: "keyway",
-            dependencies: ["KeywayCore", "KeywayDatabase", "KeywayOpenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KeywayCore", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
