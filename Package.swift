@@ -156,7 +156,7 @@ let package = Package(
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
             "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
-            "KeywayManifestTools",
+            "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
