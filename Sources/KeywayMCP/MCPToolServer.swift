@@ -98,32 +98,37 @@ public final class MCPToolServer: Sendable {
                              idempotentHint: method.isIdempotent, openWorldHint: true)
     }
 
-    /// An MCP server whose `tools/call` runs as `tenant`; start it on a transport. The
-    /// tenant is fixed here, never taken from the arguments.
-    public func makeServer(tenant: Tenant) async -> MCP.Server {
+    /// A session for one client: an MCP server whose `tools/call` runs as `tenant` (fixed
+    /// here, never taken from the arguments); start `session.server` on a transport, and
+    /// `end()` it when the client is gone.
+    public func makeSession(tenant: Tenant) async -> MCPSession {
         let server = MCP.Server(name: name, version: version, capabilities: .init(tools: .init(listChanged: false)))
+        let session = MCPSession(server: server)
         let tools = self.tools
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
         await server.withMethodHandler(CallTool.self) { [self] params in
-            try await self.call(params.name, arguments: params.arguments, tenant: tenant)
+            try await self.call(params.name, arguments: params.arguments, tenant: tenant, session: session)
         }
-        return server
+        return session
     }
 
     /// Serves one tenant on standard input and output until the client closes its end.
     public func serveStdio(tenant: Tenant) async throws {
-        let server = await makeServer(tenant: tenant)
-        try await server.start(transport: StdioTransport())
-        await server.waitUntilCompleted()
+        let session = await makeSession(tenant: tenant)
+        try await session.server.start(transport: StdioTransport())
+        await session.server.waitUntilCompleted()
+        await session.end()
     }
 
     /// One `tools/call` for a tenant. Throws `MCPError.invalidParams` for a tool this
     /// server does not have (a protocol error, as MCP asks), and `CancellationError` when
-    /// the caller cancelled (MCP sends no answer then); every other outcome is a result.
-    public func call(_ name: String, arguments: [String: Value]?, tenant: Tenant) async throws -> CallTool.Result {
+    /// the caller cancelled or `session` ended (MCP sends no answer then); every other
+    /// outcome is a result.
+    public func call(_ name: String, arguments: [String: Value]?, tenant: Tenant, session: MCPSession? = nil) async throws -> CallTool.Result {
         guard names.contains(name) else {
             throw MCPError.invalidParams("Unknown tool '\(name)': tools/list names the tools this server offers")
         }
+        if session?.calls.isEnded == true { throw CancellationError() }
         func finish(_ outcome: MCPCallRecord.Outcome, status: Int? = nil, _ result: CallTool.Result) -> CallTool.Result {
             onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: outcome, status: status))
             return result
@@ -143,21 +148,26 @@ public final class MCPToolServer: Sendable {
             return finish(.busy, Self.failure("busy", "This user already has \(n) tool call\(n == 1 ? "" : "s") running, the most allowed at once. Wait for one to finish, then call again.",
                                               ["limit": .int(limits.maxConcurrentCallsPerTenant)]))
         }
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { .finished(await self.executor.execute(tool: name, arguments: data, tenant: tenant)) }
-            group.addTask { [timeout = limits.callTimeout] in
-                do { try await Task.sleep(for: timeout) } catch { return nil }
-                return .timedOut
+        let work = Task { [executor, timeout = limits.callTimeout] in
+            await withTaskGroup(of: Outcome?.self) { group in
+                group.addTask { .finished(await executor.execute(tool: name, arguments: data, tenant: tenant)) }
+                group.addTask {
+                    do { try await Task.sleep(for: timeout) } catch { return nil }
+                    return .timedOut
+                }
+                var first: Outcome?
+                for await outcome in group where outcome != nil && first == nil {
+                    first = outcome
+                    group.cancelAll()
+                }
+                return first ?? .timedOut
             }
-            var first: Outcome?
-            for await outcome in group where outcome != nil && first == nil {
-                first = outcome
-                group.cancelAll()
-            }
-            return first ?? .timedOut
         }
+        let id = session?.calls.add(work)
+        let outcome = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        if let id { session?.calls.remove(id) }
         await gate.leave(tenant.owner)
-        if Task.isCancelled {
+        if Task.isCancelled || work.isCancelled {
             onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: .cancelled))
             throw CancellationError()
         }
@@ -237,6 +247,55 @@ public final class MCPToolServer: Sendable {
     }
 
     static func seconds(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e9 ? String(Int(d)) : String(d) }
+}
+
+/// One client's session: its MCP server, and the calls it has in flight, which end with it.
+public final class MCPSession: Sendable {
+    public let server: MCP.Server
+    let calls = CallSet()
+
+    init(server: MCP.Server) {
+        self.server = server
+    }
+
+    /// Stops the server and cancels the calls still running, and so their requests to the
+    /// provider: a client that is gone cannot read their answers.
+    public func end() async {
+        calls.cancelAll()
+        await server.stop()
+    }
+}
+
+/// The tasks of the calls in flight in one session.
+final class CallSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [UInt64: Task<MCPToolServer.Outcome, Never>] = [:]
+    private var next: UInt64 = 0
+    private var ended = false
+
+    func add(_ task: Task<MCPToolServer.Outcome, Never>) -> UInt64 {
+        let (id, cancel) = lock.withLock {
+            next += 1
+            tasks[next] = task
+            return (next, ended)
+        }
+        if cancel { task.cancel() }
+        return id
+    }
+
+    var isEnded: Bool { lock.withLock { ended } }
+
+    func remove(_ id: UInt64) {
+        lock.withLock { _ = tasks.removeValue(forKey: id) }
+    }
+
+    func cancelAll() {
+        let running = lock.withLock {
+            ended = true
+            return Array(tasks.values)
+        }
+        for task in running { task.cancel() }
+    }
 }
 
 /// Counts each tenant's calls in flight.

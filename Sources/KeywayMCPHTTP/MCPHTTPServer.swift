@@ -101,26 +101,26 @@ public final class MCPHTTPServer: Sendable {
                 return Self.convert(.error(statusCode: 404, .invalidRequest("Not Found: no such session for this token; start a new one with initialize")))
             }
             let response = await session.transport.handleRequest(mcpRequest)
-            if request.method == .delete, response.statusCode == 200, await sessions.remove(id) != nil { await session.server.stop() }
+            if request.method == .delete, response.statusCode == 200, await sessions.remove(id) != nil { await session.session.end() }
             return Self.convert(response)
         }
         guard request.method == .post, let body, Self.isInitialize(body) else {
             return Self.convert(.error(statusCode: 400, .invalidRequest("Bad Request: missing \(HTTPHeaderName.sessionID) header; start a session with initialize first")))
         }
-        for stale in await sessions.expire(idleFor: sessionIdleTimeout) { await stale.server.stop() }
+        for stale in await sessions.expire(idleFor: sessionIdleTimeout) { await stale.session.end() }
         let transport = StatefulHTTPServerTransport(validationPipeline: validation())
-        let server = await tools.makeServer(tenant: tenant)
+        let session = await tools.makeSession(tenant: tenant)
         do {
-            try await server.start(transport: transport)
+            try await session.server.start(transport: transport)
         } catch {
             return Self.convert(.error(statusCode: 500, .internalError("the session could not start (\(error)); try again")))
         }
         let response = await transport.handleRequest(mcpRequest)
         if let id = response.headers[HTTPHeaderName.sessionID] {
-            let session = SessionStore.Session(owner: tenant.owner, transport: transport, server: server)
-            for evicted in await sessions.add(id, session, maxPerOwner: maxSessionsPerTenant) { await evicted.server.stop() }
+            let entry = SessionStore.Session(owner: tenant.owner, transport: transport, session: session)
+            for evicted in await sessions.add(id, entry, maxPerOwner: maxSessionsPerTenant) { await evicted.session.end() }
         } else {
-            await server.stop()
+            await session.end()
         }
         return Self.convert(response)
     }
@@ -158,7 +158,7 @@ actor SessionStore {
     struct Session: Sendable {
         var owner: String
         var transport: StatefulHTTPServerTransport
-        var server: MCP.Server
+        var session: MCPSession
         var opened = ContinuousClock.now
         var lastUsed = ContinuousClock.now
     }

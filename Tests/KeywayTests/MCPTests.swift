@@ -166,7 +166,7 @@ struct MCPTests {
         #expect(upstream.dropFirst(calls.count).map { $0.components(separatedBy: "\n")[0] } == [
             "GET /proxy/users.list?limit=429", "POST /proxy/chat.postMessage", "GET /proxy/conversations.list?exclude_archived=true&limit=777",
         ])
-        #expect(stub.abandoned == ["/proxy/conversations.list?exclude_archived=true&limit=777"])
+        try await waitUntil { stub.abandoned == ["/proxy/conversations.list?exclude_archived=true&limit=777"] }
         #expect(output["stderr"] == .string("""
             keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)
             keyway mcp: serving 14 tools to tenant-a on stdio
@@ -246,8 +246,10 @@ struct MCPTests {
             MCPFixture.call("slack_send_message", .obj(["channel": "C1".json, "text": "force-500".json])),
             MCPFixture.call("stripe_list_customers", .obj(["limit": .number(0)])),
             .obj(["op": "cancel".json, "name": "slack_list_channels".json, "arguments": .obj(["limit": .number(777)]), "when_file": held.json]),
+            // Still in the session: the notification, not the session's end, stopped it.
+            .obj(["op": "wait_log".json, "text": "tenant-a slack_list_channels: cancelled".json]),
         ]
-        let outputA = try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "token": tokenA.json, "steps": .array(stepsA)]), in: dir)
+        let outputA = try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "token": tokenA.json, "errlog": server.stderr.json, "steps": .array(stepsA)]), in: dir)
         let seenA = try #require(outputA["steps"]?.array, "\(outputA)")
         try #require(seenA.count == stepsA.count)
         #expect(seenA[0] == MCPFixture.listAnswer(printed, excluding: MCPFixture.custom))
@@ -261,9 +263,10 @@ struct MCPTests {
             MCPFixture.failure("The argument 'limit' must be at least 1. Fix it as the tool's input schema says, then call again.",
                                ["kind": "invalid_input".json, "field": "limit".json, "reason": "must be at least 1".json]),
             .obj(["cancelled": .bool(true)]),
+            .obj(["logged": "tenant-a slack_list_channels: cancelled".json]),
         ])
-        let log = await server.waitForError(containing: "tenant-a slack_list_channels: cancelled\n")
-        #expect(stub.abandoned == ["/proxy/conversations.list?exclude_archived=true&limit=777"])
+        let log = server.errors()
+        try await waitUntil { stub.abandoned == ["/proxy/conversations.list?exclude_archived=true&limit=777"] }
 
         // Tenant B: A's gmail connection is out of reach, even named in the arguments;
         // B's own Slack connection is used.
@@ -385,6 +388,28 @@ struct MCPLimitTests {
         ])
         try await waitUntil { stub.abandoned == ["/proxy/users.list?limit=777"] }
         #expect(records.lines == ["a slack_list_users: busy", "b slack_list_users: ok", "a slack_list_users: cancelled", "a slack_list_users: ok"])
+    }
+
+    @Test("a session that ends cancels its calls in flight, and their requests upstream")
+    func sessionEnd() async throws {
+        let stub = try StubNango()
+        let arrived = AsyncStream.makeStream(of: Void.self)
+        stub.onRequest { _ in
+            arrived.continuation.yield()
+            return StubNango.Reply(hold: true)
+        }
+        let records = RecordList()
+        let tools = await server(stub, limits: MCPLimits(), records: records)
+        let session = await tools.makeSession(tenant: Tenant(user: "a"))
+        let call = Task { try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "a"), session: session) }
+        var iterator = arrived.stream.makeAsyncIterator()
+        await iterator.next()
+        await session.end()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        try await waitUntil { stub.abandoned == ["/proxy/users.list?limit=100"] }
+        #expect(records.lines == ["a slack_list_users: cancelled"])
+        await #expect(throws: CancellationError.self) { try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "a"), session: session) }
+        #expect(stub.requests.count == 1, "nothing is sent for an ended session")
     }
 
     @Test("a call that outlives its timeout is stopped, upstream too, and says so; arguments over the cap never leave")

@@ -17,7 +17,8 @@ Plan: {"transport": "stdio", "command": [...], "env": {...}, "errlog": PATH}
          -> status, the headers named in "show", and the body (JSON, or the text of an
             event stream) of a bare HTTP request; "session_from" sends the Mcp-Session-Id
             that raw step I got back
-     {"op": "wait_log", "text": T}  (stdio) -> waits until the server's stderr holds T
+     {"op": "wait_log", "text": T} -> waits until the server's stderr (the file "errlog")
+         holds T: on stdio the client writes it, over HTTP the test names the server's
    ]
 A session that cannot be opened (a refused token) reports {"session_error": ...} and no steps.
 """
@@ -107,11 +108,11 @@ errlog_path = None
 async def main():
     global errlog_path
     plan = json.load(open(sys.argv[1]))
+    errlog_path = plan.get("errlog")
     result = {}
     if plan["transport"] == "stdio":
         command = plan["command"]
         params = StdioServerParameters(command=command[0], args=command[1:], env=plan.get("env"))
-        errlog_path = plan["errlog"]
         with open(errlog_path, "w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
                 async with ClientSession(read, write) as session:
