@@ -15,6 +15,12 @@ let package = Package(
         // The server side of connections (webhooks → rows, lookups under RLS): apps that
         // only call tools do not link it, so they build no database driver.
         .library(name: "KeywayConnections", targets: ["KeywayConnections"]),
+        // A ToolRegistry served to any agent over MCP (stdio, or a transport of the app's):
+        // apps that only call tools do not link it, so they build no MCP.
+        .library(name: "KeywayMCP", targets: ["KeywayMCP"]),
+        // KeywayMCP over Streamable HTTP on Hummingbird: only apps that serve HTTP build an
+        // HTTP server.
+        .library(name: "KeywayMCPHTTP", targets: ["KeywayMCPHTTP"]),
     ],
     dependencies: [
         // The CLI.
@@ -34,6 +40,13 @@ let package = Package(
         // `keyway tools lint/import`: reads providers' OpenAPI 3.0 and 3.1 documents (typed,
         // with $ref resolution and 3.0 → 3.1 conversion) to hold tool manifests against them.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
+        // MCP (the protocol, its stdio transport and the Streamable HTTP session logic):
+        // `KeywayMCP` serves tools to agents with the reference Swift SDK.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // The HTTP server under `KeywayMCPHTTP` (Streamable HTTP): small, async, on SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // HTTP field names for KeywayMCPHTTP's headers (already in the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
         // graph through PostgresNIO).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -106,7 +119,8 @@ let package = Package(
             name: "keyway",
             dependencies: [
                 "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
-                "KeywayDatabase", "KeywayOpenAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
@@ -119,6 +133,21 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // MCP over any transport: tools/list and tools/call of a ToolRegistry through a
+        // ToolExecutor, tenants from an authenticator, limits per call and per tenant.
+        .target(name: "KeywayMCP", dependencies: ["KeywayRuntime", .product(name: "MCP", package: "swift-sdk")]),
+        // KeywayMCP over Streamable HTTP, on Hummingbird (its own target: see the product).
+        .target(name: "KeywayMCPHTTP", dependencies: [
+            "KeywayMCP",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Tools built at run time from validated manifests (`keyway mcp`, which cannot
+        // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
+        // generated validate(), requests by ToolRequest.standard.
+        .target(name: "KeywayManifestTools", dependencies: ["KeywayModel", "KeywayEmit", "KeywayRuntime"]),
         // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
         .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
         // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
@@ -127,6 +156,7 @@ let package = Package(
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
             "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
+            "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -103,16 +103,21 @@ public actor InMemoryConnectionResolver: ConnectionResolver {
 /// Every tool an app offers, by the name models call them.
 public struct ToolRegistry: Sendable {
     public let tools: [String: any AgentTool.Type]
+    /// Tools described at run time (`keyway mcp` reads them from manifests), by name; a
+    /// compiled tool of the same name wins.
+    public let described: [String: DescribedTool]
 
-    public init(_ tools: [any AgentTool.Type]) {
-        self.tools = Dictionary(tools.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { a, _ in a })
+    public init(_ tools: [any AgentTool.Type], described: [DescribedTool] = []) {
+        let compiled = Dictionary(tools.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { a, _ in a })
+        self.tools = compiled
+        self.described = Dictionary(described.filter { compiled[$0.qualifiedName] == nil }.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// `[{name, description, input_schema}]`, sorted by name: what model APIs take.
     public var definitions: JSONValue {
-        .array(tools.keys.sorted().map { name in
-            let tool = tools[name]!
-            return .object(["name": .string(name), "description": .string(tool.description), "input_schema": tool.inputSchema])
+        .array(Set(tools.keys).union(described.keys).sorted().map { name in
+            let (description, schema) = tools[name].map { ($0.description, $0.inputSchema) } ?? described[name].map { ($0.description, $0.inputSchema) }!
+            return .object(["name": .string(name), "description": .string(description), "input_schema": schema])
         })
     }
 }
@@ -185,41 +190,57 @@ public struct ToolExecutor: Sendable {
     /// Executes a model's tool call for a tenant; `instance` picks one of the user's
     /// connections when the connector allows several.
     public func execute(tool name: String, arguments: Data, tenant: Tenant, instance: String? = nil) async -> ToolResult {
-        guard let tool = registry.tools[name] else { return .failure(.unknownTool(name)) }
         do {
-            return .success(try await run(tool, arguments: arguments, tenant: tenant, instance: instance))
+            if let tool = registry.tools[name] {
+                return .success(try await run(tool, arguments: arguments, tenant: tenant, instance: instance))
+            }
+            if let tool = registry.described[name] {
+                let input = try tool.checkInput(Self.applyingDefaults(arguments, schema: tool.inputSchema))
+                return .success(try await send(providerConfigKey: tool.providerConfigKey, connector: tool.connector, scopes: tool.scopes, tenant: tenant, instance: instance) {
+                    () throws(ToolFailure) in try tool.makeRequest(input)
+                })
+            }
+            return .failure(.unknownTool(name))
         } catch {
             return .failure(error)
         }
     }
 
     func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
-        let input = try Self.decodeInput(T.Input.self, from: Self.applyingDefaults(arguments, schema: T.inputSchema))
+        let input = try Self.decodeInput(T.Input.self, from: Self.applyingDefaults(arguments, schema: T.inputSchema), schema: T.inputSchema)
         try input.validate()
+        return try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance) {
+            () throws(ToolFailure) in try T.makeRequest(input)
+        }
+    }
+
+    /// Finds the tenant's connection, builds the request and sends it, with retries.
+    func send(providerConfigKey: String, connector: String, scopes: [String], tenant: Tenant, instance: String?,
+              makeRequest: () throws(ToolFailure) -> ToolRequest) async throws(ToolFailure) -> JSONValue {
         let connection: ResolvedConnection?
         do {
-            connection = try await resolver.connection(for: ConnectionLookup(tenant: tenant, providerConfigKey: T.providerConfigKey, connector: T.connector, instance: instance))
+            connection = try await resolver.connection(for: ConnectionLookup(tenant: tenant, providerConfigKey: providerConfigKey, connector: connector, instance: instance))
         } catch {
             throw .transport("the connection resolver failed: \(error)")
         }
-        guard let connection, connection.status != .revoked else { throw .notConnected(providerConfigKey: T.providerConfigKey) }
+        guard let connection, connection.status != .revoked else { throw .notConnected(providerConfigKey: providerConfigKey) }
         switch connection.status {
         case .active, .revoked: break
-        case .needsReauth: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")
-        case .expired: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection has expired")
-        case .error: throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection is in error at Nango")
+        case .needsReauth: throw .needsReauth(providerConfigKey: providerConfigKey, reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")
+        case .expired: throw .needsReauth(providerConfigKey: providerConfigKey, reason: "the connection has expired")
+        case .error: throw .needsReauth(providerConfigKey: providerConfigKey, reason: "the connection is in error at Nango")
         }
-        if let granted = connection.grantedScopes, let missing = T.scopes.first(where: { !granted.contains($0) }) {
-            throw .needsReauth(providerConfigKey: T.providerConfigKey, reason: "the connection lacks scope \(missing)")
+        if let granted = connection.grantedScopes, let missing = scopes.first(where: { !granted.contains($0) }) {
+            throw .needsReauth(providerConfigKey: providerConfigKey, reason: "the connection lacks scope \(missing)")
         }
-        let request = try T.makeRequest(input)
+        let request = try makeRequest()
         var attempt = 0
         while true {
             if Task.isCancelled { throw .cancelled }
             let failure: ToolFailure
             do {
-                let response = try await client.proxy(request, connectionID: connection.connectionID, providerConfigKey: T.providerConfigKey)
-                return try client.decode(response, providerConfigKey: T.providerConfigKey)
+                let response = try await client.proxy(request, connectionID: connection.connectionID, providerConfigKey: providerConfigKey)
+                return try client.decode(response, providerConfigKey: providerConfigKey)
             } catch {
                 failure = error
             }
@@ -266,7 +287,12 @@ public struct ToolExecutor: Sendable {
     }
 
     /// Decodes arguments, naming the field that does not fit.
-    static func decodeInput<I: ToolInput>(_ type: I.Type, from data: Data) throws(ToolFailure) -> I {
+    static func decodeInput<I: ToolInput>(_ type: I.Type, from data: Data, schema: JSONValue? = nil) throws(ToolFailure) -> I {
+        // Foundation's decoder refuses 2.5 for an Int as if the whole document were not
+        // JSON: name the field first.
+        if let schema, let value = try? JSONValue(json: data), let field = nonIntegerField(in: value, schema: schema) {
+            throw .invalidInput(field: field, reason: "must be an integer")
+        }
         do {
             return try JSONDecoder().decode(I.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch let DecodingError.keyNotFound(key, context) {

@@ -14,7 +14,7 @@ struct Keyway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
-        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self]
+        subcommands: [Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self, ServeMCP.self]
     )
 
     /// Exit statuses: 0 clean (warnings allowed), 1 errors in the manifests or a stale

@@ -303,7 +303,8 @@ struct RuntimeTests {
         dir.write("tools.json", run.stdout)
         let samples = KeywayRuntime.JSONValue.object(AllTools.registry.tools.mapValues { sampleArguments($0.inputSchema) })
         dir.write("samples.json", samples.jsonData)
-        let check = PostgresServer.run("/usr/bin/env", ["python3", "-c", """
+        #expect(Python.require(["jsonschema"]))
+        let check = Python.run(["-c", """
             import json, sys
             from jsonschema import Draft202012Validator
             tools = json.load(open(sys.argv[1])); samples = json.load(open(sys.argv[2]))

@@ -24,10 +24,14 @@ final class StubNango: @unchecked Sendable {
         var status: Int = 200
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         var body: String = #"{"ok": true}"#
+        /// Never answer: the request hangs until the client gives up, and its connection
+        /// closing is recorded in `abandoned`.
+        var hold = false
     }
 
     private let lock = NSLock()
     private var recorded: [Recorded] = []
+    private var abandonedTargets: [String] = []
     private var respond: @Sendable (Recorded) -> Reply = { _ in Reply() }
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var channel: Channel!
@@ -56,6 +60,13 @@ final class StubNango: @unchecked Sendable {
 
     var requests: [Recorded] { lock.withLock { recorded } }
 
+    /// The targets of held requests whose client closed the connection, in order.
+    var abandoned: [String] { lock.withLock { abandonedTargets } }
+
+    fileprivate func abandon(_ target: String) {
+        lock.withLock { abandonedTargets.append(target) }
+    }
+
     fileprivate func handle(_ request: Recorded) -> Reply {
         lock.withLock {
             recorded.append(request)
@@ -69,6 +80,8 @@ final class StubNango: @unchecked Sendable {
         let server: StubNango
         var head: HTTPRequestHead?
         var body = ByteBuffer()
+        /// The target of a request left unanswered (`Reply.hold`).
+        var held: String?
 
         init(server: StubNango) { self.server = server }
 
@@ -87,12 +100,22 @@ final class StubNango: @unchecked Sendable {
                     query: (components?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
                     headers: head.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView), target: head.uri)
                 let reply = server.handle(recorded)
+                if reply.hold {
+                    held = recorded.target
+                    return
+                }
                 var headers = HTTPHeaders(reply.headers)
                 headers.add(name: "Content-Length", value: String(reply.body.utf8.count))
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: reply.status), headers: headers))), promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: reply.body)))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            if let held { server.abandon(held) }
+            held = nil
+            context.fireChannelInactive()
         }
     }
 }

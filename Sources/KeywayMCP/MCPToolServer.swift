@@ -1,0 +1,332 @@
+import Foundation
+import KeywayRuntime
+import MCP
+
+/// The limits every call is held to, whatever the transport.
+public struct MCPLimits: Sendable {
+    /// The largest arguments accepted, in bytes of JSON.
+    public var maxArgumentBytes: Int
+    /// Calls one tenant (one owner) may have running at once, across its sessions; one
+    /// more fails at once, asking to wait.
+    public var maxConcurrentCallsPerTenant: Int
+    /// How long one call may run, retries included, before it is stopped.
+    public var callTimeout: Duration
+
+    public init(maxArgumentBytes: Int = 256 * 1024, maxConcurrentCallsPerTenant: Int = 8, callTimeout: Duration = .seconds(60)) {
+        self.maxArgumentBytes = maxArgumentBytes
+        self.maxConcurrentCallsPerTenant = maxConcurrentCallsPerTenant
+        self.callTimeout = callTimeout
+    }
+}
+
+/// What became of one `tools/call`, for a log or metrics (never the arguments or the
+/// provider's answer).
+public struct MCPCallRecord: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case ok
+        case notConnected = "not_connected"
+        case needsReauth = "needs_reauth"
+        case rateLimited = "rate_limited"
+        case invalidInput = "invalid_input"
+        case upstreamError = "upstream_error"
+        case transportError = "transport_error"
+        case cancelled
+        case timedOut = "timed_out"
+        case tooLarge = "too_large"
+        case busy
+    }
+    public var tool: String
+    public var owner: String
+    public var outcome: Outcome
+    /// The provider's status, for `upstreamError`.
+    public var status: Int?
+
+    public init(tool: String, owner: String, outcome: Outcome, status: Int? = nil) {
+        self.tool = tool
+        self.owner = owner
+        self.outcome = outcome
+        self.status = status
+    }
+
+    /// `owner tool: outcome` (`… upstream_error 500`).
+    public var line: String { "\(owner) \(tool): \(outcome.rawValue)" + (status.map { " \($0)" } ?? "") }
+}
+
+/// Serves the tools of a `ToolExecutor`'s registry over MCP: `tools/list` gives each
+/// tool's name, description, input JSON Schema and hints from its method; `tools/call`
+/// runs it through the executor for one tenant. A tool's failure is a result with
+/// `isError: true` and a message a model can act on, never a protocol error. The
+/// transport is the caller's: `serveStdio(tenant:)` here, Streamable HTTP in
+/// `KeywayMCPHTTP`, or any `MCP.Transport` through `makeServer(tenant:)`.
+public final class MCPToolServer: Sendable {
+    public let executor: ToolExecutor
+    public let limits: MCPLimits
+    public let name: String
+    public let version: String
+    let onCall: (@Sendable (MCPCallRecord) -> Void)?
+    let gate: TenantGate
+    /// What `tools/list` answers, sorted by name.
+    public let tools: [MCP.Tool]
+    let names: Set<String>
+
+    public init(executor: ToolExecutor, name: String = "keyway", version: String = "1.0.0", limits: MCPLimits = MCPLimits(),
+                onCall: (@Sendable (MCPCallRecord) -> Void)? = nil) {
+        self.executor = executor
+        self.limits = limits
+        self.name = name
+        self.version = version
+        self.onCall = onCall
+        self.gate = TenantGate(limit: limits.maxConcurrentCallsPerTenant)
+        let registry = executor.registry
+        var tools: [MCP.Tool] = registry.tools.map { name, tool in
+            Self.tool(name: name, description: tool.description, schema: tool.inputSchema, method: tool.method)
+        }
+        tools += registry.described.map { name, tool in Self.tool(name: name, description: tool.description, schema: tool.inputSchema, method: tool.method) }
+        self.tools = tools.sorted { $0.name < $1.name }
+        self.names = Set(tools.map(\.name))
+    }
+
+    static func tool(name: String, description: String, schema: KeywayRuntime.JSONValue, method: KeywayRuntime.HTTPMethod) -> MCP.Tool {
+        MCP.Tool(name: name, description: description, inputSchema: schema.mcpValue, annotations: annotations(for: method))
+    }
+
+    /// Hints from the HTTP method: GET reads; DELETE and PUT (which replaces) and PATCH
+    /// (which overwrites) may destroy; POST adds. Idempotent as the executor's retries
+    /// take it (GET, PUT, DELETE). Every tool reaches a third party's API: open world.
+    public static func annotations(for method: KeywayRuntime.HTTPMethod) -> MCP.Tool.Annotations {
+        MCP.Tool.Annotations(readOnlyHint: method == .GET, destructiveHint: method == .DELETE || method == .PUT || method == .PATCH,
+                             idempotentHint: method.isIdempotent, openWorldHint: true)
+    }
+
+    /// A session for one client: an MCP server whose `tools/call` runs as `tenant` (fixed
+    /// here, never taken from the arguments); start `session.server` on a transport, and
+    /// `end()` it when the client is gone.
+    public func makeSession(tenant: Tenant) async -> MCPSession {
+        let server = MCP.Server(name: name, version: version, capabilities: .init(tools: .init(listChanged: false)))
+        let session = MCPSession(server: server)
+        let tools = self.tools
+        await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
+        await server.withMethodHandler(CallTool.self) { [self] params in
+            try await self.call(params.name, arguments: params.arguments, tenant: tenant, session: session)
+        }
+        return session
+    }
+
+    /// Serves one tenant on standard input and output until the client closes its end.
+    public func serveStdio(tenant: Tenant) async throws {
+        let session = await makeSession(tenant: tenant)
+        try await session.server.start(transport: StdioTransport())
+        await session.server.waitUntilCompleted()
+        await session.end()
+    }
+
+    /// One `tools/call` for a tenant. Throws `MCPError.invalidParams` for a tool this
+    /// server does not have (a protocol error, as MCP asks), and `CancellationError` when
+    /// the caller cancelled or `session` ended (MCP sends no answer then); every other
+    /// outcome is a result.
+    public func call(_ name: String, arguments: [String: Value]?, tenant: Tenant, session: MCPSession? = nil) async throws -> CallTool.Result {
+        guard names.contains(name) else {
+            throw MCPError.invalidParams("Unknown tool '\(name)': tools/list names the tools this server offers")
+        }
+        if session?.calls.isEnded == true { throw CancellationError() }
+        func finish(_ outcome: MCPCallRecord.Outcome, status: Int? = nil, _ result: CallTool.Result) -> CallTool.Result {
+            onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: outcome, status: status))
+            return result
+        }
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(arguments ?? [:])
+        } catch {
+            throw MCPError.invalidParams("the arguments cannot be read as JSON: \(error)")
+        }
+        if data.count > limits.maxArgumentBytes {
+            return finish(.tooLarge, Self.failure("too_large", "The arguments are \(data.count) bytes; this server accepts at most \(limits.maxArgumentBytes). Send less: shorter text, fewer items.",
+                                                   ["limit": .int(limits.maxArgumentBytes)]))
+        }
+        guard await gate.enter(tenant.owner) else {
+            let n = limits.maxConcurrentCallsPerTenant
+            return finish(.busy, Self.failure("busy", "This user already has \(n) tool call\(n == 1 ? "" : "s") running, the most allowed at once. Wait for one to finish, then call again.",
+                                              ["limit": .int(limits.maxConcurrentCallsPerTenant)]))
+        }
+        let work = Task { [executor, timeout = limits.callTimeout] in
+            await withTaskGroup(of: Outcome?.self) { group in
+                group.addTask { .finished(await executor.execute(tool: name, arguments: data, tenant: tenant)) }
+                group.addTask {
+                    do { try await Task.sleep(for: timeout) } catch { return nil }
+                    return .timedOut
+                }
+                var first: Outcome?
+                for await outcome in group where outcome != nil && first == nil {
+                    first = outcome
+                    group.cancelAll()
+                }
+                return first ?? .timedOut
+            }
+        }
+        let id = session?.calls.add(work)
+        let outcome = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        if let id { session?.calls.remove(id) }
+        await gate.leave(tenant.owner)
+        if Task.isCancelled || work.isCancelled {
+            onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: .cancelled))
+            throw CancellationError()
+        }
+        switch outcome {
+        case .timedOut:
+            let (whole, fraction) = limits.callTimeout.components
+            let seconds = Double(whole) + Double(fraction) / 1e18
+            return finish(.timedOut, Self.failure("timed_out", "The call did not finish within \(Self.seconds(seconds)) s and was stopped; the provider may still have acted on it. Check before calling again, or ask for less.",
+                                                  ["timeout_seconds": KeywayRuntime.JSONValue.number(seconds).mcpValue]))
+        case .finished(.success(let json)):
+            return finish(.ok, Self.success(json))
+        case .finished(.failure(let failure)):
+            let (outcome, status, result) = Self.result(for: failure)
+            return finish(outcome, status: status, result)
+        }
+    }
+
+    enum Outcome: Sendable, Equatable {
+        case finished(ToolResult)
+        case timedOut
+    }
+
+    /// The provider's JSON as text (what every client shows a model) and, when it is an
+    /// object, as structured content too.
+    static func success(_ json: KeywayRuntime.JSONValue) -> CallTool.Result {
+        let text = String(decoding: json.jsonData, as: UTF8.self)
+        if case .object = json { return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: json.mcpValue as Value?) }
+        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)])
+    }
+
+    /// An error result: the message as text, and `{"error": {"kind", …}}` for programs.
+    static func failure(_ kind: String, _ message: String, _ details: [String: Value] = [:]) -> CallTool.Result {
+        var error = details
+        error["kind"] = .string(kind)
+        error["message"] = .string(message)
+        return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], structuredContent: Value.object(["error": .object(error)]) as Value?, isError: true)
+    }
+
+    /// What a model is told for each way a call can fail: what happened, and what to do.
+    static func result(for failure: ToolFailure) -> (MCPCallRecord.Outcome, Int?, CallTool.Result) {
+        switch failure {
+        case .notConnected(let key):
+            return (.notConnected, nil, Self.failure("not_connected", "This user has not connected \(key). Ask them to connect \(key), then call the tool again.",
+                                                     ["integration": .string(key)]))
+        case .needsReauth(let key, let reason):
+            return (.needsReauth, nil, Self.failure("needs_reauth", "The \(key) connection must be authorised again: \(reason). Ask the user to reconnect \(key), then call the tool again.",
+                                                    ["integration": .string(key)]))
+        case .rateLimited(let after):
+            let wait = after.map { "Wait \(Self.seconds($0)) s, then call again." } ?? "Wait a minute, then call again."
+            return (.rateLimited, nil, Self.failure("rate_limited", "The provider is rate limiting these calls. \(wait)", after.map { ["retry_after_seconds": KeywayRuntime.JSONValue.number($0).mcpValue] } ?? [:]))
+        case .invalidInput(let field, let reason):
+            let subject = field.isEmpty ? "The arguments" : "The argument '\(field)'"
+            return (.invalidInput, nil, Self.failure("invalid_input", "\(subject) \(reason). Fix it as the tool's input schema says, then call again.",
+                                                     ["field": .string(field), "reason": .string(reason)]))
+        case .upstream(let status, let body):
+            let advice = (400..<500).contains(status)
+                ? "The provider refused the request: check the arguments against its message, then call again with corrected ones."
+                : "The provider failed; the call may succeed if you try again in a moment."
+            return (.upstreamError, status, Self.failure("upstream", "The provider answered HTTP \(status): \(body.prefix(1000)). \(advice)",
+                                                         ["status": .int(status)]))
+        case .transport(let message):
+            return (.transportError, nil, Self.failure("transport", "The request did not get an answer (\(concise(message))). Try again in a moment."))
+        case .cancelled:
+            return (.cancelled, nil, Self.failure("cancelled", "The call was cancelled before it finished."))
+        case .unknownTool(let name):
+            return (.invalidInput, nil, Self.failure("unknown_tool", "There is no tool named '\(name)': tools/list names the tools this server offers."))
+        }
+    }
+
+    /// Foundation's networking errors print their whole user info: keep the description.
+    static func concise(_ message: String) -> String {
+        if let start = message.range(of: "NSLocalizedDescription=") {
+            let rest = message[start.upperBound...]
+            return String(rest.prefix { $0 != "," && $0 != "}" })
+        }
+        return String(message.prefix(300))
+    }
+
+    static func seconds(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e9 ? String(Int(d)) : String(d) }
+}
+
+/// One client's session: its MCP server, and the calls it has in flight, which end with it.
+public final class MCPSession: Sendable {
+    public let server: MCP.Server
+    let calls = CallSet()
+
+    init(server: MCP.Server) {
+        self.server = server
+    }
+
+    /// Stops the server and cancels the calls still running, and so their requests to the
+    /// provider: a client that is gone cannot read their answers.
+    public func end() async {
+        calls.cancelAll()
+        await server.stop()
+    }
+}
+
+/// The tasks of the calls in flight in one session.
+final class CallSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [UInt64: Task<MCPToolServer.Outcome, Never>] = [:]
+    private var next: UInt64 = 0
+    private var ended = false
+
+    func add(_ task: Task<MCPToolServer.Outcome, Never>) -> UInt64 {
+        let (id, cancel) = lock.withLock {
+            next += 1
+            tasks[next] = task
+            return (next, ended)
+        }
+        if cancel { task.cancel() }
+        return id
+    }
+
+    var isEnded: Bool { lock.withLock { ended } }
+
+    func remove(_ id: UInt64) {
+        lock.withLock { _ = tasks.removeValue(forKey: id) }
+    }
+
+    func cancelAll() {
+        let running = lock.withLock {
+            ended = true
+            return Array(tasks.values)
+        }
+        for task in running { task.cancel() }
+    }
+}
+
+/// Counts each tenant's calls in flight.
+actor TenantGate {
+    let limit: Int
+    var running: [String: Int] = [:]
+    init(limit: Int) { self.limit = limit }
+
+    func enter(_ owner: String) -> Bool {
+        let n = running[owner, default: 0]
+        guard n < limit else { return false }
+        running[owner] = n + 1
+        return true
+    }
+
+    func leave(_ owner: String) {
+        let n = running[owner, default: 1] - 1
+        running[owner] = n > 0 ? n : nil
+    }
+}
+
+extension KeywayRuntime.JSONValue {
+    /// The value as MCP's: whole numbers as integers.
+    public var mcpValue: Value {
+        switch self {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .number(let d): d.rounded() == d && abs(d) < 1e15 ? .int(Int(d)) : .double(d)
+        case .string(let s): .string(s)
+        case .array(let items): .array(items.map(\.mcpValue))
+        case .object(let fields): .object(fields.mapValues(\.mcpValue))
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KeywayMCP
+import KeywayRuntime
+import Logging
+import MCP
+import NIOCore
+
+/// `MCPToolServer` over MCP's Streamable HTTP transport, on Hummingbird. Every request
+/// must carry `Authorization: Bearer <token>`, which the authenticator turns into a
+/// tenant (401 otherwise, before anything else is read); a session is bound to the tenant
+/// that opened it, and a request for it with another tenant's token is answered as for an
+/// unknown session (404). Tools run as the session's tenant only.
+@available(macOS 14, iOS 17, tvOS 17, *)
+public final class MCPHTTPServer: Sendable {
+    public let tools: MCPToolServer
+    public let authenticator: any MCPAuthenticator
+    /// The endpoint's path (`/mcp`).
+    public let path: String
+    /// Sessions one tenant may keep open; opening one more ends its oldest.
+    public let maxSessionsPerTenant: Int
+    /// A session with no request for this long is ended.
+    public let sessionIdleTimeout: Duration
+    let validation: @Sendable () -> any HTTPRequestValidationPipeline
+    let sessions = SessionStore()
+
+    /// - Parameters:
+    ///   - allowedHosts: the `Host` (and `Origin`) values accepted, against DNS rebinding:
+    ///     `nil` accepts loopback names only (`localhost:*`, `127.0.0.1:*`, `[::1]:*`); a
+    ///     server behind a domain names it (`["mcp.example.com"]`), or `[]` to accept any.
+    public init(tools: MCPToolServer, authenticator: any MCPAuthenticator, path: String = "/mcp", allowedHosts: [String]? = nil,
+                maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600)) {
+        self.tools = tools
+        self.authenticator = authenticator
+        self.path = path
+        self.maxSessionsPerTenant = maxSessionsPerTenant
+        self.sessionIdleTimeout = sessionIdleTimeout
+        let origin: OriginValidator = switch allowedHosts {
+        case nil: .localhost()
+        case let hosts? where hosts.isEmpty: .disabled
+        case let hosts?: OriginValidator(allowedHosts: hosts, allowedOrigins: hosts.flatMap { ["https://\($0)", "http://\($0)"] })
+        }
+        validation = {
+            StandardValidationPipeline(validators: [origin, AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator()])
+        }
+    }
+
+    /// The largest request body read: the arguments' cap and room for the envelope.
+    var maxBodyBytes: Int { tools.limits.maxArgumentBytes + 64 * 1024 }
+
+    /// Adds the endpoint (POST, GET and DELETE on `path`) to an app's router.
+    public func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>) {
+        let routePath = RouterPath(stringLiteral: path)
+        for method in [Hummingbird.HTTPRequest.Method.post, .get, .delete] {
+            router.on(routePath, method: method) { request, _ in await self.respond(to: request) }
+        }
+    }
+
+    /// Serves on `host:port` until the task is cancelled (or, with `handlesSignals`,
+    /// SIGINT or SIGTERM); `onListening` gets the port bound (useful with port 0).
+    public func run(host: String = "127.0.0.1", port: Int, handlesSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        addRoutes(to: router)
+        var logger = Logger(label: "keyway-mcp-http")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyway"),
+                              onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+        if handlesSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
+    }
+
+    /// One HTTP request: tenant, then session, then the MCP transport.
+    public func respond(to request: Hummingbird.Request) async -> Hummingbird.Response {
+        guard let authorization = request.headers[.authorization] else {
+            return Self.unauthorized("Unauthorized: send 'Authorization: Bearer <token>' with a token this server knows")
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            return Self.unauthorized("Unauthorized: the Authorization header must be 'Bearer <token>'")
+        }
+        let tenant = try? await authenticator.tenant(forBearerToken: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        guard let tenant = tenant ?? nil else {
+            return Self.unauthorized("Unauthorized: the bearer token is not valid here; use a token this server knows (a new one if it expired)", error: "invalid_token")
+        }
+        var body: Data?
+        if request.method == .post {
+            do {
+                body = Data(try await request.body.collect(upTo: maxBodyBytes).readableBytesView)
+            } catch {
+                return Self.convert(.error(statusCode: 413, .invalidRequest("Content Too Large: a request body may hold at most \(maxBodyBytes) bytes; send smaller arguments")))
+            }
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
+        }
+        let mcpRequest = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
+
+        if let id = request.headers[HTTPField.Name(HTTPHeaderName.sessionID)!] {
+            guard let session = await sessions.use(id, owner: tenant.owner) else {
+                return Self.convert(.error(statusCode: 404, .invalidRequest("Not Found: no such session for this token; start a new one with initialize")))
+            }
+            let response = await session.transport.handleRequest(mcpRequest)
+            if request.method == .delete, response.statusCode == 200, await sessions.remove(id) != nil { await session.session.end() }
+            return Self.convert(response)
+        }
+        guard request.method == .post, let body, Self.isInitialize(body) else {
+            return Self.convert(.error(statusCode: 400, .invalidRequest("Bad Request: missing \(HTTPHeaderName.sessionID) header; start a session with initialize first")))
+        }
+        for stale in await sessions.expire(idleFor: sessionIdleTimeout) { await stale.session.end() }
+        let transport = StatefulHTTPServerTransport(validationPipeline: validation())
+        let session = await tools.makeSession(tenant: tenant)
+        do {
+            try await session.server.start(transport: transport)
+        } catch {
+            return Self.convert(.error(statusCode: 500, .internalError("the session could not start (\(error)); try again")))
+        }
+        let response = await transport.handleRequest(mcpRequest)
+        if let id = response.headers[HTTPHeaderName.sessionID] {
+            let entry = SessionStore.Session(owner: tenant.owner, transport: transport, session: session)
+            for evicted in await sessions.add(id, entry, maxPerOwner: maxSessionsPerTenant) { await evicted.session.end() }
+        } else {
+            await session.end()
+        }
+        return Self.convert(response)
+    }
+
+    static func isInitialize(_ body: Data) -> Bool {
+        (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["method"] as? String == "initialize"
+    }
+
+    static func unauthorized(_ message: String, error: String? = nil) -> Hummingbird.Response {
+        var challenge = "Bearer realm=\"keyway\""
+        if let error { challenge += ", error=\"\(error)\"" }
+        return convert(.error(statusCode: 401, .invalidRequest(message), extraHeaders: [HTTPHeaderName.wwwAuthenticate: challenge]))
+    }
+
+    static func convert(_ response: MCP.HTTPResponse) -> Hummingbird.Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        let status = Hummingbird.HTTPResponse.Status(code: response.statusCode)
+        switch response {
+        case .stream(let stream, _):
+            return Hummingbird.Response(status: status, headers: fields, body: ResponseBody { writer in
+                for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+        default:
+            return Hummingbird.Response(status: status, headers: fields, body: response.bodyData.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? ResponseBody())
+        }
+    }
+}
+
+/// The open sessions, each bound to the owner that opened it.
+actor SessionStore {
+    struct Session: Sendable {
+        var owner: String
+        var transport: StatefulHTTPServerTransport
+        var session: MCPSession
+        var opened = ContinuousClock.now
+        var lastUsed = ContinuousClock.now
+    }
+    var sessions: [String: Session] = [:]
+
+    /// The session, when it exists and is the owner's.
+    func use(_ id: String, owner: String) -> Session? {
+        guard var session = sessions[id], session.owner == owner else { return nil }
+        session.lastUsed = .now
+        sessions[id] = session
+        return session
+    }
+
+    /// Adds a session; returns those it pushes out (the owner's oldest, over the limit).
+    func add(_ id: String, _ session: Session, maxPerOwner: Int) -> [Session] {
+        sessions[id] = session
+        let owned = sessions.filter { $0.value.owner == session.owner }.sorted { $0.value.opened < $1.value.opened }
+        let evicted = owned.prefix(max(0, owned.count - maxPerOwner))
+        for (id, _) in evicted { sessions[id] = nil }
+        return evicted.map(\.value)
+    }
+
+    func remove(_ id: String) -> Session? { sessions.removeValue(forKey: id) }
+
+    /// Removes and returns the sessions idle for longer than `limit`.
+    func expire(idleFor limit: Duration) -> [Session] {
+        let now = ContinuousClock.now
+        let stale = sessions.filter { now - $0.value.lastUsed > limit }
+        for id in stale.keys { sessions[id] = nil }
+        return Array(stale.values)
+    }
+
+    var count: Int { sessions.count }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import KeywayCore
+import KeywayMCP
+import KeywayMCPHTTP
+import KeywayManifestTools
+import KeywayRuntime
+
+/// `keyway mcp`: the tools of a manifests folder, served over MCP for local use. The CLI
+/// cannot compile the generated Swift, so it builds each tool from the validated
+/// manifests (the same schemas and checks) and sends its requests through Nango's proxy.
+struct ServeMCP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Serves the manifests' tools to an MCP client: on stdio (the default), or Streamable HTTP on 127.0.0.1 with --http.",
+        discussion: """
+            Needs NANGO_SECRET_KEY in the environment. --connections names a JSON file of \
+            owner → provider config key → Nango connection id, e.g. {"user-1": {"gmail": "4f1c…"}}. \
+            On stdio every call runs as --owner; over HTTP as the owner of the request's bearer \
+            token (--tokens FILE or KEYWAY_MCP_TOKENS: a JSON object of token → owner).
+            """)
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .long, help: "A JSON file: owner → provider config key → Nango connection id.")
+    var connections: String
+
+    @Option(name: .long, help: "The owner whose connections the tools use (stdio).")
+    var owner: String?
+
+    @Option(name: .long, help: "Serve Streamable HTTP on 127.0.0.1:PORT at /mcp instead of stdio (0: any free port, printed on stderr).")
+    var http: Int?
+
+    @Option(name: .long, help: "A JSON file of bearer token → owner for --http (default: $KEYWAY_MCP_TOKENS, the same JSON).")
+    var tokens: String?
+
+    @Option(name: .long, help: "Nango's API (default: $KEYWAY_NANGO_URL, else https://api.nango.dev).")
+    var nangoURL: String?
+
+    @Option(name: .long, help: "The largest arguments a call may send, in bytes.")
+    var maxArgumentBytes = MCPLimits().maxArgumentBytes
+
+    @Option(name: .long, help: "Calls one owner may have running at once.")
+    var maxConcurrentCalls = MCPLimits().maxConcurrentCallsPerTenant
+
+    @Option(name: .long, help: "Seconds a call may run before it is stopped.")
+    var timeout = 60
+
+    func validate() throws {
+        if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
+        if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
+        if let http, !(0...65535).contains(http) { throw ValidationError("--http takes a port from 0 to 65535") }
+        if maxArgumentBytes < 1 || maxConcurrentCalls < 1 || timeout < 1 { throw ValidationError("--max-argument-bytes, --max-concurrent-calls and --timeout must be at least 1") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let secret = environment["NANGO_SECRET_KEY"], !secret.isEmpty else {
+            throw fail("NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)")
+        }
+        let urlText = nangoURL ?? environment["KEYWAY_NANGO_URL"] ?? "https://api.nango.dev"
+        guard let nango = URL(string: urlText), let scheme = nango.scheme, ["http", "https"].contains(scheme), nango.host != nil else {
+            throw fail("the Nango URL '\(urlText)' is not an http(s) URL; pass --nango-url like https://api.nango.dev")
+        }
+        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
+        guard let catalog = result.catalog else {
+            Reporter(format: options.format).report(result.diagnostics)
+            throw ExitCode(1)
+        }
+        let described = ManifestTools.describe(catalog)
+        for name in described.custom {
+            say("not serving \(name): its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)")
+        }
+        let resolver = try await loadConnections(keys: Set(catalog.integrations.map(\.key)))
+        let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools))
+        let limits = MCPLimits(maxArgumentBytes: maxArgumentBytes, maxConcurrentCallsPerTenant: maxConcurrentCalls, callTimeout: .seconds(timeout))
+        let server = MCPToolServer(executor: executor, limits: limits, onCall: { say($0.line) })
+        if let port = http {
+            let authenticator = try loadTokens(environment)
+            let count = server.tools.count
+            try await MCPHTTPServer(tools: server, authenticator: authenticator).run(host: "127.0.0.1", port: port) { bound in
+                say("serving \(count) tools on http://127.0.0.1:\(bound)/mcp")
+            }
+        } else if let owner {
+            say("serving \(server.tools.count) tools to \(owner) on stdio")
+            try await server.serveStdio(tenant: Tenant(user: owner))
+        }
+    }
+
+    /// Owner → provider config key → connection id, every key an integration of the manifests.
+    func loadConnections(keys: Set<String>) async throws -> InMemoryConnectionResolver {
+        guard let data = FileManager.default.contents(atPath: connections) else {
+            throw fail("\(connections): cannot read the connections file; create it as {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw fail("\(connections): expected a JSON object like {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
+        }
+        let resolver = InMemoryConnectionResolver()
+        for (owner, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard let map = value as? [String: Any] else { throw fail("\(connections): the value of owner '\(owner)' must be an object of provider config key → connection id") }
+            for (key, id) in map.sorted(by: { $0.key < $1.key }) {
+                guard keys.contains(key) else {
+                    throw fail("\(connections): owner '\(owner)' names '\(key)', which is no integration of the manifests; use one of \(keys.sorted().joined(separator: ", "))")
+                }
+                guard let id = id as? String, !id.isEmpty else { throw fail("\(connections): the connection id of '\(owner)'/'\(key)' must be a non-empty string") }
+                await resolver.set(owner: owner, providerConfigKey: key, ResolvedConnection(connectionID: id))
+            }
+        }
+        return resolver
+    }
+
+    func loadTokens(_ environment: [String: String]) throws -> StaticTokenAuthenticator {
+        let data: Data
+        let source: String
+        if let tokens {
+            guard let contents = FileManager.default.contents(atPath: tokens) else { throw fail("\(tokens): cannot read the tokens file; create it as {\"TOKEN\": \"OWNER\"}") }
+            (data, source) = (contents, tokens)
+        } else if let value = environment["KEYWAY_MCP_TOKENS"] {
+            (data, source) = (Data(value.utf8), "KEYWAY_MCP_TOKENS")
+        } else {
+            throw fail("--http needs bearer tokens: pass --tokens FILE or set KEYWAY_MCP_TOKENS to a JSON object of token → owner")
+        }
+        do {
+            return try StaticTokenAuthenticator.parse(data, source: source)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    func fail(_ message: String) -> ExitCode {
+        say("error: " + message)
+        return ExitCode(1)
+    }
+}
+
+/// A line on standard error (standard output belongs to the protocol on stdio).
+private func say(_ line: String) {
+    FileHandle.standardError.write(Data(("keyway mcp: " + line + "\n").utf8))
+}
