@@ -13,7 +13,7 @@ public enum FolderReader {
         case unreadable
     }
 
-    public enum Listing: Sendable, Equatable {
+    public enum Listing: Sendable {
         /// Nothing at that path.
         case absent
         /// A file where a folder was expected.
@@ -22,15 +22,6 @@ public enum FolderReader {
         case unreadable(String)
         /// Name → entry, hidden names included (the caller decides), sorted by name.
         case entries([(name: String, entry: Entry)])
-
-        public static func == (a: Listing, b: Listing) -> Bool {
-            switch (a, b) {
-            case (.absent, .absent), (.notAFolder, .notAFolder): true
-            case (.unreadable(let x), .unreadable(let y)): x == y
-            case (.entries(let x), .entries(let y)): x.map(\.name) == y.map(\.name) && x.map(\.entry) == y.map(\.entry)
-            default: false
-            }
-        }
     }
 
     /// The folder's entries; files are read only when `read(name)` says so (the others

@@ -103,7 +103,7 @@ struct YAMLNodeDecoder: Decoder {
             return node
         }
 
-        func decodeNil(forKey key: Key) throws -> Bool { try Self.scalar(node(key))?.isNull ?? false }
+        func decodeNil(forKey key: Key) throws -> Bool { try YAMLNodeDecoder.scalar(node(key))?.isNull ?? false }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             try YAMLNodeDecoder.decode(type, from: node(key), codingPath: codingPath + [key])
         }
@@ -117,8 +117,6 @@ struct YAMLNodeDecoder: Decoder {
             YAMLNodeDecoder(node: YAMLNode(.mapping(pairs), at: pairs.first?.keyLocation ?? .init(file: "", line: 1, column: 1)), codingPath: codingPath)
         }
         func superDecoder(forKey key: Key) throws -> any Decoder { YAMLNodeDecoder(node: try node(key), codingPath: codingPath + [key]) }
-
-        private static func scalar(_ node: YAMLNode) -> YAMLScalar? { YAMLNodeDecoder.scalar(node) }
     }
 
     struct Unkeyed: UnkeyedDecodingContainer {

@@ -13,11 +13,14 @@ struct EmitterReferenceTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var connector: String
+        /// Whether the SQL is part of the case's point: the schema depends on the
+        /// connectors only through their rows, so one case's SQL references are enough.
+        var sql = false
         var testDescription: String { name }
     }
 
     static let cases: [Case] = [
-        Case(name: "json-body", connector: Fixture.connector),
+        Case(name: "json-body", connector: Fixture.connector, sql: true),
         Case(name: "query-form-and-wire-names", connector: """
         slug: mail
         name: Mail
@@ -52,18 +55,19 @@ struct EmitterReferenceTests {
     func generate(_ c: Case) throws {
         let dir = Fixture.folder(connector: c.connector)
         #expect(Fixture.diagnostics(dir).filter { $0.severity == .error } == [])
-        let files = try generateFiles(dir.path)
+        let files = try generateFiles(dir.path).filter { c.sql || !$0.path.hasPrefix("Migrations/") }
         for file in files {
             Golden.expect(file.contents, matches: "emit/\(c.name)/\(file.path)")
         }
         // No reference without a file: a file keyway stopped writing fails too.
+        let expected = Set(files.map(\.path) + (c.sql ? Self.migrationPaths : []))
         let recorded = Golden.files(under: "emit/\(c.name)")
-        #expect(recorded == Set(files.map(\.path) + Self.migrationPaths), "references without a generated file: \(recorded.subtracting(files.map(\.path) + Self.migrationPaths).sorted())")
+        #expect(recorded == expected, "references without a generated file: \(recorded.subtracting(expected).sorted())")
     }
 
     static let migrationPaths = ["Migrations/postgres/0001_initial.sql", "Migrations/sqlite/0001_initial.sql"]
 
-    @Test("migrate diff: the first migration of each dialect equals its reference", arguments: cases)
+    @Test("migrate diff: the first migration of each dialect equals its reference", arguments: cases.filter(\.sql))
     func migrations(_ c: Case) throws {
         let dir = Fixture.folder(connector: c.connector), out = TempDir()
         _ = try Pipeline.migrateDiff(manifests: dir.path, output: out.path, name: "initial", allowDestructive: false,
