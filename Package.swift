@@ -148,14 +148,17 @@ let package = Package(
         // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
         // generated validate(), requests by ToolRequest.standard.
         .target(name: "KeywayManifestTools", dependencies: ["KeywayModel", "KeywayEmit", "KeywayRuntime"]),
-        // The committed output of `keyway generate`, compiled so that a broken emitter breaks the build.
-        .target(name: "KeywayGenerated", dependencies: ["KeywayRuntime"], path: "Generated/Swift"),
+        // The generated reference (like swift-openapi-generator's Petstore): the Swift of the
+        // shipped manifests (Generated/, keyway's) and the hand-written builder of its
+        // `request: custom` tool (Custom/), compiled for the tests only, so that a broken
+        // emitter breaks the build. Apps get theirs from KeywayPlugin or `keyway generate`.
+        .target(name: "KeywayReferenceTools", dependencies: ["KeywayRuntime"], path: "Tests/ReferenceTools"),
         // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
         // names): compiled here, so an escaping bug breaks the build.
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayGenerated", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
+            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

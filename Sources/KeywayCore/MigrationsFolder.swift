@@ -10,8 +10,13 @@ import KeywayWrite
 /// dialect, `Migrations/<dialect>/NNNN_name.sql` with its `keyway.sum`.
 public struct MigrationsFolder: Sendable {
     public let output: String
+    /// The dialects whose history is kept (`keyway.yaml`'s `migrations.dialects`).
+    public let dialects: [SQLDialect]
 
-    public init(output: String) { self.output = output }
+    public init(output: String, dialects: [SQLDialect] = SQLDialect.allCases) {
+        self.output = output
+        self.dialects = dialects
+    }
 
     public static let snapshotPath = "Migrations/schema.json"
     public static func folder(_ dialect: SQLDialect) -> String { "Migrations/\(dialect.rawValue)" }
@@ -74,7 +79,7 @@ public struct MigrationsFolder: Sendable {
     /// inserted or reordered history), a missing integrity file, and files of a dialect's
     /// folder that are not migrations or are out of sequence.
     public func historyProblems() -> [Diagnostic] {
-        SQLDialect.allCases.flatMap { dialect in
+        dialects.flatMap { dialect in
             Self.read(folder: url(Self.folder(dialect)).path, display: display(Self.folder(dialect))).problems
         }
     }
@@ -154,7 +159,7 @@ extension Pipeline {
         public var diff: SchemaDiff
     }
 
-    /// `keyway migrate diff`: the next migration, both dialects, from the snapshot to the
+    /// `keyway migrate diff`: the next migration, in each dialect of `config`, from the snapshot to the
     /// manifests; then the sums and the snapshot. Writes nothing on any error.
     public static func migrateDiff(
         manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
@@ -162,7 +167,7 @@ extension Pipeline {
     ) throws(DiagnosticsError) -> MigrationResult {
         let validation = validate(manifests: manifests, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
-        let folder = MigrationsFolder(output: output)
+        let folder = MigrationsFolder(output: output, dialects: config.migrations.dialects)
         let here = SourceLocation(file: folder.display(MigrationsFolder.snapshotPath), line: 1, column: 1)
         let previous: SchemaState?
         do { previous = try folder.snapshot() } catch {
@@ -183,7 +188,7 @@ extension Pipeline {
 
         var files: [GeneratedFile] = []
         let emitter = MigrationEmitter()
-        for dialect in SQLDialect.allCases {
+        for dialect in config.migrations.dialects {
             let existing = folder.files(dialect)
             let version = HistorySum.nextVersion(after: existing)
             let fileName = "\(version)_\(name).sql"
@@ -207,7 +212,9 @@ extension Pipeline {
                 guard let version = supabaseVersion else {
                     throw WriteError("a Supabase migration needs its version (the caller passes the time as YYYYMMDDHHMMSS); nothing was changed")
                 }
-                let sql = files.first { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") }!.contents
+                guard let sql = files.first(where: { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") })?.contents else {
+                    throw WriteError("the supabase layout copies the PostgreSQL migration, and postgres is not among the dialects (keyway.yaml's migrations.dialects); nothing was changed")
+                }
                 let supabase = OutputWriter(outputFolder: supabaseFolder, producer: .migrations, recordsOwnership: false)
                 var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
                 supabasePlan.extra = []

@@ -28,11 +28,12 @@ public enum Pipeline {
             throw DiagnosticsError([.error(SourceLocation(file: file, line: 1, column: 1), "configuration file not found; pass an existing file to --config, or run without it to use the defaults")])
         }
         let loaded = ManifestLoader().loadFile(URL(fileURLWithPath: file), display: file)
+        let base = (file as NSString).deletingLastPathComponent
         guard let root = loaded.root else {
-            if loaded.diagnostics.isEmpty { return .default }
+            if loaded.diagnostics.isEmpty { return ProjectConfigReader.defaults(base: base) }
             throw DiagnosticsError(loaded.diagnostics)
         }
-        let (config, diagnostics) = ProjectConfigReader.read(root)
+        let (config, diagnostics) = ProjectConfigReader.read(root, base: base)
         guard let config, !loaded.diagnostics.hasErrors else { throw DiagnosticsError(loaded.diagnostics + diagnostics) }
         return config
     }
@@ -89,11 +90,13 @@ public enum Pipeline {
 
     /// Validates, then emits every file. Throws with all diagnostics when the manifests
     /// or the templates have errors: nothing is emitted from a broken model.
+    /// Emits the artifacts `config` chooses, in its Swift layout.
     public static func generate(manifests folder: String, templates: TemplateSet, config: ProjectConfig = .default) throws(DiagnosticsError) -> Generation {
         let validation = validate(manifests: folder, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
         do throws(DiagnosticsError) {
-            return Generation(catalog: catalog, files: try Emitters.emitAll(catalog, templates: templates), diagnostics: validation.diagnostics)
+            let files = try Emitters.emitAll(catalog, templates: templates, artifacts: config.artifacts, swiftLayout: config.swiftLayout)
+            return Generation(catalog: catalog, files: files, diagnostics: validation.diagnostics)
         } catch {
             throw DiagnosticsError((validation.diagnostics + error.diagnostics).sortedForReport())
         }

@@ -12,10 +12,10 @@ public struct CatalogEmitter: Emitter {
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         let prototype = View(.prototype, style: .swift)
         return [
-            GeneratedFile(path: "Swift/IntegrationCatalog.swift",
-                          contents: try templates.render(Self.swiftTemplate, View(catalog, style: .swift), prototype: prototype)),
+            GeneratedFile(path: "IntegrationCatalog.swift",
+                          contents: try templates.render(Self.swiftTemplate, View(catalog, style: .swift), prototype: prototype), artifact: .swift),
             GeneratedFile(path: "catalog.json",
-                          contents: try templates.render(Self.jsonTemplate, View(catalog, style: .json), prototype: prototype)),
+                          contents: try templates.render(Self.jsonTemplate, View(catalog, style: .json), prototype: prototype), artifact: .catalog),
         ]
     }
 

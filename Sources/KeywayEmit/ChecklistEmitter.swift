@@ -45,7 +45,7 @@ public struct ChecklistEmitter: Emitter {
         let prototype = Self.view(prototypeCatalog.integrations[0], prototypeCatalog, ScopeAudit(prototypeCatalog).integrations[0])
         for (integration, audited) in zip(catalog.integrations, audit.integrations) {
             files.append(GeneratedFile(path: "Checklists/\(integration.key).md",
-                                       contents: try templates.render(Self.template, Self.view(integration, catalog, audited), prototype: prototype)))
+                                       contents: try templates.render(Self.template, Self.view(integration, catalog, audited), prototype: prototype), artifact: .checklists))
         }
         let index = IndexView(marker: Self.marker, integrations: audit.integrations.map { i in
             let count = i.scopes.count
@@ -54,7 +54,7 @@ public struct ChecklistEmitter: Emitter {
                                        + (i.scopes.contains { $0.flags.contains(.unused) } ? Literal.markdown(", has unused scopes") : ""))
         })
         files.append(GeneratedFile(path: "Checklists/README.md",
-                                   contents: try templates.render(Self.indexTemplate, index, prototype: IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]))))
+                                   contents: try templates.render(Self.indexTemplate, index, prototype: IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")])), artifact: .checklists))
         return files
     }
 
@@ -122,7 +122,7 @@ public struct ScopesReportEmitter: Emitter {
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        [GeneratedFile(path: "scopes.md", contents: try templates.render(Self.template, Self.view(ScopeAudit(catalog)), prototype: Self.view(ScopeAudit(.prototype))))]
+        [GeneratedFile(path: "scopes.md", contents: try templates.render(Self.template, Self.view(ScopeAudit(catalog)), prototype: Self.view(ScopeAudit(.prototype))), artifact: .audit)]
     }
 
     static func view(_ audit: ScopeAudit) -> View {

@@ -7,9 +7,6 @@ public protocol Emitter: Sendable {
 }
 
 public enum Emitters {
-    /// Every emitter of a `keyway generate` run.
-    public static let all: [any Emitter] = [CatalogEmitter(), RLSTestsEmitter(), ToolsEmitter(), ChecklistEmitter(), ScopesReportEmitter()]
-
     /// Every built-in template, with a prototype of the view it is rendered with (one
     /// element in every list): what a template may name.
     public static var templateViews: [String: Any] {
@@ -27,13 +24,21 @@ public enum Emitters {
         ]
     }
 
-    /// Runs every emitter; collects every template problem before failing. Files come
-    /// back sorted by path.
-    public static func emitAll(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+    /// Runs the emitters of the chosen artifacts; collects every template problem before
+    /// failing. Files come back sorted by path.
+    public static func emitAll(_ catalog: Catalog, templates: TemplateSet, artifacts: [Artifact] = Artifact.allCases, swiftLayout: SwiftLayout = .perConnector) throws(DiagnosticsError) -> [GeneratedFile] {
         var files: [GeneratedFile] = []
         var problems: [Diagnostic] = []
-        for emitter in all {
-            do throws(DiagnosticsError) { files += try emitter.emit(catalog, templates: templates) } catch { problems += error.diagnostics }
+        let emitters: [(emitter: any Emitter, artifacts: [Artifact])] = [
+            (CatalogEmitter(), [.swift, .catalog]), (RLSTestsEmitter(), [.migrations]), (ToolsEmitter(layout: swiftLayout), [.swift]),
+            (ChecklistEmitter(), [.checklists]), (ScopesReportEmitter(), [.audit]),
+        ]
+        for (emitter, produces) in emitters where produces.contains(where: artifacts.contains) {
+            do throws(DiagnosticsError) {
+                files += try emitter.emit(catalog, templates: templates).filter { $0.artifact.map(artifacts.contains) ?? true }
+            } catch {
+                problems += error.diagnostics
+            }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems.sortedForReport()) }
         return files.sorted { $0.path < $1.path }

@@ -1,3 +1,5 @@
+import KeywayModel
+
 /// Escaping of manifest strings for each language keyway writes. Every string that
 /// reaches an artifact goes through one of these; none is pasted raw.
 public enum Literal {
@@ -77,11 +79,6 @@ extension Literal {
         }
         return "'" + quoted + "'"
     }
-}
-
-public enum SQLDialect: String, Sendable, CaseIterable {
-    case postgres
-    case sqlite
 }
 
 extension Literal {

@@ -38,7 +38,7 @@ public struct RLSTestsEmitter: Emitter {
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         guard let connector = catalog.connectors.first else { return [] }
         let view = Self.view(connector: connector, all: catalog.connectors, tenancy: catalog.tenancy)
-        return [GeneratedFile(path: Self.path, contents: try templates.render(Self.template, view, prototype: Self.prototype))]
+        return [GeneratedFile(path: Self.path, contents: try templates.render(Self.template, view, prototype: Self.prototype), artifact: .migrations)]
     }
 
     static let prototype: View = {

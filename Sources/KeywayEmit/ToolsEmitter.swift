@@ -1,13 +1,20 @@
 import KeywayModel
 
-/// `Swift/Tools/<Connector>.swift`, one per connector: a type per tool (name,
+/// `Tools/<Connector>.swift`, one per connector: a type per tool (name,
 /// description, method, endpoint, scopes, a Codable `Input`, its JSON Schema), and
-/// `Swift/Tools/AllTools.swift`, the registry of every tool. Compiled by the package.
+/// `Tools/AllTools.swift`, the registry of every tool. In the single-file layout, the
+/// same text in one `Tools.swift` (connectors in order, then the registry).
 public struct ToolsEmitter: Emitter {
     public static let template = "Tools.swift.mustache"
     public static let registryTemplate = "AllTools.swift.mustache"
+    /// The file of the single-file layout.
+    public static let singleFileName = "Tools.swift"
 
-    public init() {}
+    public var layout: SwiftLayout
+
+    public init(layout: SwiftLayout = .perConnector) {
+        self.layout = layout
+    }
 
     struct View {
         struct Field {
@@ -71,14 +78,19 @@ public struct ToolsEmitter: Emitter {
         let prototype = Self.view(Catalog.prototype.connectors[0])
         for connector in catalog.connectors {
             let view = Self.view(connector)
-            files.append(GeneratedFile(path: "Swift/Tools/\(view.typeName).swift", contents: try templates.render(Self.template, view, prototype: prototype)))
+            files.append(GeneratedFile(path: "Tools/\(view.typeName).swift", contents: try templates.render(Self.template, view, prototype: prototype), artifact: .swift))
         }
         let registry = RegistryView(marker: Self.marker, tools: catalog.connectors.flatMap { c in
             c.tools.map { RegistryView.Entry(reference: Self.connectorType(c) + "." + SwiftIdentifier.upperCamel($0.name) + ".self") }
         })
-        files.append(GeneratedFile(path: "Swift/Tools/AllTools.swift",
-                                   contents: try templates.render(Self.registryTemplate, registry, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))))
-        return files
+        files.append(GeneratedFile(path: "Tools/AllTools.swift",
+                                   contents: try templates.render(Self.registryTemplate, registry, prototype: RegistryView(marker: "", tools: [.init(reference: "")])), artifact: .swift))
+        switch layout {
+        case .perConnector: return files
+        case .singleFile:
+            // Each part keeps its own header and imports (a repeated import is allowed).
+            return [GeneratedFile(path: Self.singleFileName, contents: files.map(\.contents).joined(separator: "\n"), artifact: .swift)]
+        }
     }
 
     static let marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
@@ -114,7 +126,7 @@ public struct ToolsEmitter: Emitter {
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
                     endpoint: s(tool.endpoint), endpointComment: comment(tool.endpoint),
                     scopes: Literal.swiftArray(tool.scopes.map(s)), providerConfigKey: s(connector.providerKey),
-                    custom: tool.request == .custom, customFile: "Generated/Swift/Custom/\(connectorType(connector))+\(typeName).swift",
+                    custom: tool.request == .custom, customFile: "\(connectorType(connector))+\(typeName).swift",
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
                     inputLocations: Literal.swiftDictionary(locations),
                     hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: Literal.swiftDictionary(wires),

@@ -1,32 +1,106 @@
 import KeywayLoad
 import KeywayModel
 
-/// Reads `keyway.yaml` into a `ProjectConfig`:
+/// Reads `keyway.yaml` into a `ProjectConfig`. Every key is optional:
 ///
 /// ```yaml
+/// manifests: Manifests                 # the manifests folder
+/// output: Generated                    # the output folder
+/// artifacts: [swift, catalog, checklists, audit, migrations]
+/// templates: Templates                 # overrides of the built-in templates
+/// swift:
+///   output: Sources/App/Generated      # default <output>/Swift
+///   layout: per-connector              # or single-file
+/// migrations:
+///   dialects: [postgres, sqlite]
+///   layout: keyway                     # or supabase
+///   supabase_output: supabase/migrations
 /// tenancy:
 ///   user_claims: [sub]                    # requesting_user_id(): the first present
 ///   organization_claims: [o.id, org_id]   # requesting_owner_id(): the first present, else the user
 /// ```
+///
+/// Relative paths are resolved against `base`, the folder that holds the file.
 public enum ProjectConfigReader {
-    static let keys = ["tenancy"]
+    static let keys = ["manifests", "output", "artifacts", "templates", "swift", "migrations", "tenancy"]
+    static let swiftKeys = ["output", "layout"]
+    static let migrationKeys = ["dialects", "layout", "supabase_output"]
     static let tenancyKeys = ["user_claims", "organization_claims"]
 
     /// The configuration, or nil with the diagnostics that explain why not.
-    public static func read(_ root: YAMLNode) -> (config: ProjectConfig?, diagnostics: [Diagnostic]) {
+    public static func read(_ root: YAMLNode, base: String = "") -> (config: ProjectConfig?, diagnostics: [Diagnostic]) {
         let reader = NodeReader()
-        var config = ProjectConfig()
-        if let f = reader.mapping(root, "keyway.yaml", allowed: keys),
-           let pair = f["tenancy"], let t = reader.mapping(pair.value, "'tenancy'", allowed: tenancyKeys) {
-            let user = claimPaths(reader, t, "user_claims", default: TenantClaims.default.user)
-            let organization = claimPaths(reader, t, "organization_claims", default: TenantClaims.default.organization)
-            for path in organization where user.contains(where: { $0.value == path.value }) {
-                reader.error(path.location, "claim '\(path.value)' is listed as both a user and an organisation claim; a claim names one or the other")
+        var config = defaults(base: base)
+        func path(_ fields: Fields, _ key: String, _ what: String) -> String? {
+            guard let text = reader.string(fields, key, what, required: false) else { return nil }
+            if text.value.unicodeScalars.contains(where: \.isInvisible) {
+                reader.error(text.location, "'\(key)' must be a path without control or invisible characters")
+                return nil
             }
-            config.tenancy = TenantClaims(user: user.map(\.value), organization: organization.map(\.value))
+            return text.value.hasPrefix("/") ? text.value : ProjectConfig.join(base, text.value)
+        }
+        if let f = reader.mapping(root, "keyway.yaml", allowed: keys) {
+            config.manifests = path(f, "manifests", "keyway.yaml") ?? config.manifests
+            config.output = path(f, "output", "keyway.yaml") ?? config.output
+            config.templates = path(f, "templates", "keyway.yaml")
+            if let artifacts = choices(reader, f, "artifacts", Artifact.self) { config.artifacts = artifacts }
+            if let pair = f["swift"], let s = reader.mapping(pair.value, "'swift'", allowed: swiftKeys) {
+                config.swiftOutput = path(s, "output", "'swift'")
+                if let layout: Located<SwiftLayout> = reader.choice(s, "layout", "'swift'", required: false) { config.swiftLayout = layout.value }
+            }
+            if let pair = f["migrations"], let m = reader.mapping(pair.value, "'migrations'", allowed: migrationKeys) {
+                if let dialects = choices(reader, m, "dialects", SQLDialect.self) { config.migrations.dialects = dialects }
+                if let layout: Located<MigrationLayout> = reader.choice(m, "layout", "'migrations'", required: false) {
+                    config.migrations.layout = layout.value
+                    if layout.value == .supabase && !config.migrations.dialects.contains(.postgres) {
+                        reader.error(layout.location, "the supabase layout copies the PostgreSQL migrations; add postgres to 'dialects' or use layout: keyway")
+                    }
+                }
+                config.migrations.supabaseOutput = path(m, "supabase_output", "'migrations'") ?? config.migrations.supabaseOutput
+            }
+            if let pair = f["tenancy"], let t = reader.mapping(pair.value, "'tenancy'", allowed: tenancyKeys) {
+                let user = claimPaths(reader, t, "user_claims", default: TenantClaims.default.user)
+                let organization = claimPaths(reader, t, "organization_claims", default: TenantClaims.default.organization)
+                for path in organization where user.contains(where: { $0.value == path.value }) {
+                    reader.error(path.location, "claim '\(path.value)' is listed as both a user and an organisation claim; a claim names one or the other")
+                }
+                config.tenancy = TenantClaims(user: user.map(\.value), organization: organization.map(\.value))
+            }
         }
         let diagnostics = reader.diagnostics.sortedForReport()
         return (diagnostics.hasErrors ? nil : config, diagnostics)
+    }
+
+    /// The defaults of a file in `base` that sets nothing: its paths are relative to that folder too.
+    public static func defaults(base: String) -> ProjectConfig {
+        let defaults = ProjectConfig()
+        var config = ProjectConfig(manifests: ProjectConfig.join(base, defaults.manifests), output: ProjectConfig.join(base, defaults.output))
+        config.migrations.supabaseOutput = ProjectConfig.join(base, defaults.migrations.supabaseOutput)
+        return config
+    }
+
+    /// A list of words of a fixed set: at least one, none twice, in the order written.
+    private static func choices<T: RawRepresentable & CaseIterable & Equatable>(_ reader: NodeReader, _ fields: Fields, _ key: String, _: T.Type) -> [T]? where T.RawValue == String {
+        guard let items = reader.stringList(fields, key, "keyway.yaml") else { return nil }
+        let options = T.allCases.map(\.rawValue)
+        if items.isEmpty, let pair = fields[key] {
+            reader.error(pair.value.location, "'\(key)' must name at least one of: \(options.joined(separator: ", "))")
+            return nil
+        }
+        var values: [T] = []
+        for item in items {
+            guard let value = T(rawValue: item.value) else {
+                let hint = reader.closest(to: item.value, in: options).map { "; did you mean '\($0)'?" } ?? "; use one of: \(options.joined(separator: ", "))"
+                reader.error(item.location, "'\(key)' cannot list '\(item.value.forDiagnostic)'\(hint)")
+                continue
+            }
+            if values.contains(value) {
+                reader.error(item.location, "'\(item.value)' is listed twice in '\(key)'; remove one")
+                continue
+            }
+            values.append(value)
+        }
+        return values
     }
 
     private static func claimPaths(_ reader: NodeReader, _ fields: Fields, _ key: String, default fallback: [TenantClaims.Path]) -> [Located<TenantClaims.Path>] {

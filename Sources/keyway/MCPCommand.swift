@@ -69,7 +69,7 @@ struct ServeMCP: AsyncParsableCommand {
         }
         let described = ManifestTools.describe(catalog)
         for name in described.custom {
-            say("not serving \(name): its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)")
+            say("not serving \(name): its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)")
         }
         let resolver = try await loadConnections(keys: Set(catalog.integrations.map(\.key)))
         let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools))

@@ -1,7 +1,7 @@
 import Foundation
 import KeywayCore
 @testable import KeywayEmit
-import KeywayGenerated
+import KeywayReferenceTools
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel
@@ -65,8 +65,8 @@ struct CatalogEmitterTests {
     @Test("the compiled Swift catalog equals the model")
     func swiftRoundTrip() throws {
         let catalog = try #require(Pipeline.validate(manifests: Self.manifests).catalog)
-        #expect(KeywayGenerated.Integration.allCases.map(\.rawValue) == catalog.integrations.map(\.key))
-        for (generated, model) in zip(KeywayGenerated.Integration.allCases, catalog.integrations) {
+        #expect(KeywayReferenceTools.Integration.allCases.map(\.rawValue) == catalog.integrations.map(\.key))
+        for (generated, model) in zip(KeywayReferenceTools.Integration.allCases, catalog.integrations) {
             let info = generated.info
             #expect(info.id == model.key && info.provider == model.provider && info.name == model.name)
             #expect(info.category == model.category && info.description == model.description)
@@ -81,11 +81,16 @@ struct CatalogEmitterTests {
         }
     }
 
-    @Test("Generated/ is what the shipped manifests generate (keyway check)")
+    @Test("Generated/ and the reference tools are what the shipped manifests generate (keyway check), where keyway.yaml puts them")
     func generatedIsFresh() throws {
-        for file in try generateFiles(Self.manifests) {
-            let onDisk = FileManager.default.contents(atPath: packageRoot.appendingPathComponent("Generated/" + file.path).path)
-            #expect(onDisk == Data(file.contents.utf8), "Generated/\(file.path) is stale: run swift run keyway generate")
+        let config = try Pipeline.projectConfig(path: packageRoot.appendingPathComponent("keyway.yaml").path)
+        let roots = try Pipeline.outputRoots(Pipeline.generate(manifests: config.manifests, templates: Pipeline.templates(overrides: nil), config: config).files, config: config)
+        #expect(roots.map(\.folder) == [packageRoot.path + "/Generated", packageRoot.path + "/Tests/ReferenceTools/Generated"])
+        for root in roots {
+            for file in root.files {
+                let path = root.folder + "/" + file.path
+                #expect(FileManager.default.contents(atPath: path) == Data(file.contents.utf8), "\(path) is stale: run swift run keyway generate")
+            }
         }
     }
 
@@ -133,7 +138,7 @@ struct CatalogEmitterTests {
         let text = hostileStrings.joined(separator: " | ")
         let dir = Self.hostileFolder(text)
         let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
-        let swift = try #require(files.first { $0.path == "Swift/IntegrationCatalog.swift" })
+        let swift = try #require(files.first { $0.path == "IntegrationCatalog.swift" })
         let data = try compileAndRun(swift.contents, main: """
             import Foundation
             let i = Integration.allCases[0].info
@@ -151,7 +156,7 @@ struct CatalogEmitterTests {
             dir.write("integrations/\(key).yaml", "key: \(key)\nprovider: p-\(key)\nname: N\ncategory: Project Management\ndescription: D\nauth:\n  mode: API_KEY\n")
         }
         let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
-        let swift = try #require(files.first { $0.path == "Swift/IntegrationCatalog.swift" })
+        let swift = try #require(files.first { $0.path == "IntegrationCatalog.swift" })
         let data = try compileAndRun(swift.contents, main: """
             import Foundation
             FileHandle.standardOutput.write(try! JSONEncoder().encode(Integration.allCases.map { $0.info.id }))

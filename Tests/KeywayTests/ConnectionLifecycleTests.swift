@@ -3,7 +3,7 @@ import Foundation
 import KeywayConnections
 import KeywayCore
 import KeywayEmit
-import KeywayGenerated
+import KeywayReferenceTools
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel

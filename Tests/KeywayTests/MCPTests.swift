@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import KeywayCore
-import KeywayGenerated
+import KeywayReferenceTools
 import KeywayHostileFixture
 import KeywayManifestTools
 import KeywayMCP
@@ -72,7 +72,7 @@ enum MCPFixture {
 
     /// Every shipped tool the CLI serves, with valid arguments from its schema.
     static func standardCalls() -> [(String, JSON)] {
-        KeywayGenerated.AllTools.registry.tools.keys.sorted().filter { !custom.contains($0) }.map { ($0, sampleArguments(KeywayGenerated.AllTools.registry.tools[$0]!.inputSchema)) }
+        KeywayReferenceTools.AllTools.registry.tools.keys.sorted().filter { !custom.contains($0) }.map { ($0, sampleArguments(KeywayReferenceTools.AllTools.registry.tools[$0]!.inputSchema)) }
     }
 
     /// What the compiled tools send for the same calls (the reference for the served ones).
@@ -81,7 +81,7 @@ enum MCPFixture {
         stub.onRequest { _ in StubNango.Reply(body: reply) }
         let resolver = InMemoryConnectionResolver()
         for (key, id) in connections { await resolver.set(owner: "tenant-a", providerConfigKey: key, ResolvedConnection(connectionID: id)) }
-        let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayGenerated.AllTools.registry)
+        let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
         for (name, arguments) in calls {
             #expect(await executor.execute(tool: name, arguments: arguments.jsonData, owner: "tenant-a") == .success(try JSON(json: Data(reply.utf8))))
         }
@@ -168,7 +168,7 @@ struct MCPTests {
         ])
         try await waitUntil { stub.abandoned == ["/proxy/conversations.list?exclude_archived=true&limit=777"] }
         #expect(output["stderr"] == .string("""
-            keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)
+            keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)
             keyway mcp: serving 14 tools to tenant-a on stdio
 
             """ + calls.map { "keyway mcp: tenant-a \($0.0): ok\n" }.joined() + """
@@ -281,7 +281,7 @@ struct MCPTests {
 
         let finalLog = await server.waitForError(containing: "tenant-b slack_list_users: ok\n")
         #expect(await server.stop() == 0)
-        #expect(log.hasPrefix("keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)\nkeyway mcp: serving 14 tools on http://127.0.0.1:"))
+        #expect(log.hasPrefix("keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\nkeyway mcp: serving 14 tools on http://127.0.0.1:"))
         #expect(finalLog.components(separatedBy: "\n").dropFirst(2).joined(separator: "\n") == calls.map { "keyway mcp: tenant-a \($0.0): ok\n" }.joined() + """
             keyway mcp: tenant-a slack_list_users: rate_limited
             keyway mcp: tenant-a slack_send_message: upstream_error 500
@@ -320,7 +320,7 @@ struct MCPTests {
         stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
         let resolver = InMemoryConnectionResolver()
         await resolver.set(owner: "org-1", providerConfigKey: "gmail", ResolvedConnection(connectionID: "conn-org-gmail"))
-        let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayGenerated.AllTools.registry)
+        let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
         let authenticator = SignedClaimsAuthenticator(secret: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
         let http = MCPHTTPServer(tools: MCPToolServer(executor: executor, name: "my-app"), authenticator: authenticator)
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
@@ -349,7 +349,7 @@ struct MCPLimitTests {
     func server(_ stub: StubNango, limits: MCPLimits, records: RecordList) async -> MCPToolServer {
         let resolver = InMemoryConnectionResolver()
         for owner in ["a", "b"] { await resolver.set(owner: owner, providerConfigKey: "slack", ResolvedConnection(connectionID: "conn-\(owner)")) }
-        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: KeywayGenerated.AllTools.registry)
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
         return MCPToolServer(executor: executor, limits: limits, onCall: { records.append($0.line) })
     }
 
@@ -444,7 +444,7 @@ struct MCPLimitTests {
         await resolver.set(owner: "scopes", providerConfigKey: "slack", ResolvedConnection(connectionID: "c", grantedScopes: ["chat:write"]))
         for owner in ["401", "404", "400"] { await resolver.set(owner: owner, providerConfigKey: "slack", ResolvedConnection(connectionID: "c-\(owner)")) }
         func text(_ owner: String, _ url: URL = stub.baseURL) async throws -> String {
-            let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: url), resolver: resolver, registry: KeywayGenerated.AllTools.registry,
+            let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: url), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry,
                                         retry: RetryPolicy(maxRetries: 0))
             let result = try await MCPToolServer(executor: executor).call("slack_list_users", arguments: [:], tenant: Tenant(user: owner))
             #expect(result.isError == true)
@@ -510,10 +510,10 @@ struct MCPLimitTests {
                                                             "Usage: keyway mcp [--manifests <manifests>] [--format <format>] [--config <config>] --connections <connections> [--owner <owner>] [--http <http>] [--tokens <tokens>] [--nango-url <nango-url>] [--max-argument-bytes <max-argument-bytes>] [--max-concurrent-calls <max-concurrent-calls>] [--timeout <timeout>]\n" +
                                                             "  See 'keyway mcp --help' for more information.\n"))
         #expect(try await run(connections + ["--owner", "a"], ["NANGO_SECRET_KEY": ""]) == (1, "keyway mcp: error: NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)\n"))
-        #expect(try await run(connections + ["--owner", "a"], secret) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)\n" +
+        #expect(try await run(connections + ["--owner", "a"], secret) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
                                                                           "keyway mcp: error: \(dir.path)/connections.json: owner 'a' names 'gmial', which is no integration of the manifests; use one of gmail, google-calendar, hubspot, linear, notion, slack, stripe\n"))
         dir.write("connections.json", #"{"a": {"gmail": "c"}}"#)
-        #expect(try await run(connections + ["--http", "0"], secret.merging(["KEYWAY_MCP_TOKENS": ""]) { $1 }) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling Generated/Swift can serve (KeywayMCP)\n" +
+        #expect(try await run(connections + ["--http", "0"], secret.merging(["KEYWAY_MCP_TOKENS": ""]) { $1 }) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
                                                                                                                    #"keyway mcp: error: KEYWAY_MCP_TOKENS: expected a JSON object of token → owner, like {"a-long-random-token": "user-1"}"# + "\n"))
     }
 }

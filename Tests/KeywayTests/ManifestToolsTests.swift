@@ -1,6 +1,6 @@
 import Foundation
 import KeywayCore
-import KeywayGenerated
+import KeywayReferenceTools
 import KeywayHostileFixture
 import KeywayManifestTools
 import KeywayRuntime
@@ -86,7 +86,7 @@ struct ManifestToolsTests {
 
     @Test("the shipped tools: the same failures (field and reason) and the same requests, byte for byte, over more than a thousand arguments")
     func shipped() async throws {
-        let count = try await compare(KeywayGenerated.AllTools.tools, manifests: packageRoot.appendingPathComponent("Manifests").path)
+        let count = try await compare(KeywayReferenceTools.AllTools.tools, manifests: packageRoot.appendingPathComponent("Manifests").path)
         #expect(count > 1000)
     }
 
@@ -100,9 +100,9 @@ struct ManifestToolsTests {
     func customAndIntegers() async throws {
         let described = ManifestTools.describe(try #require(Pipeline.validate(manifests: packageRoot.appendingPathComponent("Manifests").path).catalog))
         #expect(described.custom == ["gmail_send_email"])
-        #expect(described.tools.map(\.qualifiedName) == KeywayGenerated.AllTools.registry.tools.keys.sorted().filter { $0 != "gmail_send_email" })
+        #expect(described.tools.map(\.qualifiedName) == KeywayReferenceTools.AllTools.registry.tools.keys.sorted().filter { $0 != "gmail_send_email" })
         let resolver = InMemoryConnectionResolver()
-        let executor = ToolExecutor(client: NangoClient(secretKey: "k", transport: RecordingTransport()), resolver: resolver, registry: KeywayGenerated.AllTools.registry)
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", transport: RecordingTransport()), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: Data(#"{"q": "x", "maxResults": 2.5}"#.utf8), owner: "t")
                 == .failure(.invalidInput(field: "maxResults", reason: "must be an integer")))
     }

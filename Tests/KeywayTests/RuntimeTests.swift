@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import KeywayCore
 import KeywayEmit
-import KeywayGenerated
+import KeywayReferenceTools
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel

@@ -195,14 +195,19 @@ struct TrustBoundaryTests {
                 "\(file):4:25: error: 'o..id' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
                 "\(file):4:34: error: claim 'sub' is listed as both a user and an organisation claim; a claim names one or the other",
                 "\(file):4:39: error: 'https://x' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
-                "\(file):5:1: error: unknown key 'extra' in keyway.yaml; allowed keys: tenancy",
+                "\(file):5:1: error: unknown key 'extra' in keyway.yaml; allowed keys: manifests, output, artifacts, templates, swift, migrations, tenancy",
             ])
         }
         dir.write("ok.yaml", "tenancy:\n  organization_claims: [org_id]\n")
-        #expect(try Pipeline.projectConfig(path: dir.path + "/ok.yaml") == ProjectConfig(tenancy: TenantClaims(user: [.init(["sub"])], organization: [.init(["org_id"])])))
+        #expect(try Pipeline.projectConfig(path: dir.path + "/ok.yaml") == ProjectConfig(
+            manifests: dir.path + "/Manifests", output: dir.path + "/Generated", migrations: .init(supabaseOutput: dir.path + "/supabase/migrations"),
+            tenancy: TenantClaims(user: [.init(["sub"])], organization: [.init(["org_id"])])))
         #expect(throws: DiagnosticsError.self) { try Pipeline.projectConfig(path: dir.path + "/missing.yaml") }
-        // The shipped keyway.yaml says what the defaults are.
-        #expect(try Pipeline.projectConfig(path: packageRoot.appendingPathComponent("keyway.yaml").path) == .default)
+        // The shipped keyway.yaml spells out the default tenancy; its Swift goes to the reference target.
+        let root = packageRoot.path
+        #expect(try Pipeline.projectConfig(path: root + "/keyway.yaml") == ProjectConfig(
+            manifests: root + "/Manifests", output: root + "/Generated", swiftOutput: root + "/Tests/ReferenceTools/Generated",
+            migrations: .init(supabaseOutput: root + "/supabase/migrations")))
     }
 }
 
