@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeywayCommandLine
 import KeywayCore
 import KeywayMCP
 import KeywayMCPHTTP
@@ -62,7 +63,8 @@ struct ServeMCP: AsyncParsableCommand {
         guard let nango = URL(string: urlText), let scheme = nango.scheme, ["http", "https"].contains(scheme), nango.host != nil else {
             throw fail("the Nango URL '\(urlText)' is not an http(s) URL; pass --nango-url like https://api.nango.dev")
         }
-        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
+        let config = try options.projectConfig()
+        let result = Pipeline.validate(manifests: config.manifests, config: config)
         guard let catalog = result.catalog else {
             Reporter(format: options.format).report(result.diagnostics)
             throw ExitCode(1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeywayCommandLine
 import KeywayCore
 import KeywayDatabase
 import KeywayEmit
@@ -16,27 +17,26 @@ struct Migrate: AsyncParsableCommand {
     )
 }
 
-enum Layout: String, ExpressibleByArgument, CaseIterable { case keyway, supabase }
 
 struct MigrateDiff: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Writes the next migration, both dialects, from the last snapshot to the manifests.")
+        abstract: "Writes the next migration, in each dialect of keyway.yaml (default both), from the last snapshot to the manifests.")
 
     @OptionGroup var options: CommonOptions
-    @Option(name: .long, help: "The output folder that holds Migrations/.")
-    var output = "Generated"
+    @Option(name: .long, help: "The output folder that holds Migrations/ (default: keyway.yaml's output, else Generated).")
+    var output: String?
     @Option(name: .long, help: "The migration's name: lower-case letters, digits and '_'.")
     var name: String
     @Flag(name: .long, help: "Allow a migration that removes an integration or connector (and its connections).")
     var allowDestructive = false
-    @Option(name: .long, help: "keyway (Generated/Migrations/<dialect>/NNNN_name.sql) or supabase (also writes <14-digit version>_name.sql to --supabase-output).")
-    var layout: Layout = .keyway
-    @Option(name: .long, help: "Where the Supabase layout writes (default supabase/migrations).")
-    var supabaseOutput = "supabase/migrations"
+    @Option(name: .long, help: "keyway (Generated/Migrations/<dialect>/NNNN_name.sql) or supabase (also writes <14-digit version>_name.sql to --supabase-output) (default: keyway.yaml's migrations.layout, else keyway).")
+    var layout: MigrationLayout?
+    @Option(name: .long, help: "Where the Supabase layout writes (default: keyway.yaml's migrations.supabase_output, else supabase/migrations).")
+    var supabaseOutput: String?
     @Option(name: .long, help: "The Supabase version (14 digits); default: now, in UTC.")
     var supabaseVersion: String?
-    @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name.")
+    @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name (default: keyway.yaml's templates).")
     var templates: String?
     @Flag(name: .long, help: "Take over files in the way that keyway did not write (or that were edited since), instead of stopping.")
     var force = false
@@ -52,11 +52,15 @@ struct MigrateDiff: ParsableCommand {
 
     func run() throws {
         let reporter = Reporter(format: options.format)
-        let config = try options.projectConfig()
+        var config = try options.projectConfig()
+        if let output { config.output = output }
+        if let layout { config.migrations.layout = layout }
+        if let supabaseOutput { config.migrations.supabaseOutput = supabaseOutput }
+        if let templates { config.templates = templates }
         let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
-            let set = try Pipeline.templates(overrides: templates)
-            return try Pipeline.migrateDiff(manifests: options.manifests, output: output, name: name, allowDestructive: allowDestructive,
-                                            templates: set, supabaseFolder: layout == .supabase ? supabaseOutput : nil,
+            let set = try Pipeline.templates(overrides: config.templates)
+            return try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
+                                            templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
                                             supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config, force: force)
         }
         switch result {

@@ -20,9 +20,11 @@ struct HostileFixtureTests {
 
     @Test("the compiled fixture is what keyway generates today")
     func fresh() throws {
-        for file in try generateFiles(Self.manifests) {
+        let roots = try Pipeline.outputRoots(generateFiles(Self.manifests), config: ProjectConfig(output: Self.generated))
+        #expect(roots.map(\.folder) == [Self.generated])
+        for file in roots.flatMap(\.files) {
             let onDisk = FileManager.default.contents(atPath: Self.generated + "/" + file.path)
-            #expect(onDisk == Data(file.contents.utf8), "Tests/HostileGenerated/\(file.path) is stale: swift run keyway generate --manifests Tests/Fixtures/HostileManifests --output Tests/HostileGenerated")
+            #expect(onDisk == Data(file.contents.utf8), "Tests/HostileGenerated/\(file.path) is stale: swift run keyway generate --manifests Tests/Fixtures/HostileManifests --output Tests/HostileGenerated --swift-output Tests/HostileGenerated/Swift")
         }
     }
 

@@ -14,8 +14,8 @@ public enum Gmail {
 
     /// Send an email using Gmail
     ///
-    /// `POST /gmail/v1/users/me/messages/send` — the request is built by hand: `Generated/Swift/Custom/Gmail+SendEmail.swift`
-    /// implements `makeRequest(_:)` (the generator never touches it; the build fails until it exists).
+    /// `POST /gmail/v1/users/me/messages/send` — the request is built by hand: a file of this
+    /// target (like `Gmail+SendEmail.swift`) implements `makeRequest(_:)`; the build fails until one does.
     public struct SendEmail: KeywayRuntime.AgentTool {
         public static let qualifiedName = "gmail_send_email"
         public static let name = "send_email"

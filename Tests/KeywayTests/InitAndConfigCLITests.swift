@@ -1,0 +1,103 @@
+import Foundation
+import KeywayCore
+import KeywayModel
+import Testing
+
+/// `keyway init`, and `keyway.yaml` driving the real binary: what it writes, where, and
+/// that flags win.
+@Suite struct InitAndConfigCLITests {
+    @Test("keyway init writes a commented keyway.yaml and manifests that validate and generate; a second init names every file in the way and writes nothing")
+    func initProject() throws {
+        let dir = TempDir()
+        let first = try KeywayRun.run(["init"], in: dir.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr == "")
+        #expect(first.stdout == """
+            created keyway.yaml
+            created Manifests/integrations/linear.yaml
+            created Manifests/connectors/linear.yaml
+            created Manifests/scopes/linear.yaml
+            keyway: next, `keyway generate` writes Generated/ from Manifests/, and `keyway migrate diff --name initial` the first migration
+
+            """)
+        #expect(Set(dir.snapshot().keys) == ["keyway.yaml", "Manifests/integrations/linear.yaml", "Manifests/connectors/linear.yaml", "Manifests/scopes/linear.yaml"])
+        // The scaffold is the defaults, spelt out.
+        #expect(try Pipeline.projectConfig(path: dir.path + "/keyway.yaml") == ProjectConfigReaderDefaults.at(dir.path))
+        let validate = try KeywayRun.run(["validate"], in: dir.url)
+        #expect(validate.status == 0 && validate.stderr == "", "\(validate.stderr)")
+        let generate = try KeywayRun.run(["generate"], in: dir.url)
+        #expect(generate.status == 0 && generate.stderr == "", "\(generate.stderr)")
+        #expect(generate.stdout == "keyway: 8 created, 0 updated, 0 removed, 0 unchanged in Generated\n")
+        let migrate = try KeywayRun.run(["migrate", "diff", "--name", "initial"], in: dir.url)
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        let check = try KeywayRun.run(["check"], in: dir.url)
+        #expect(check.status == 0, "\(check.stderr)")
+
+        // Edit one file, then init again: nothing is replaced, every file in the way is named.
+        dir.write("Manifests/connectors/linear.yaml", "# mine\n")
+        let before = dir.snapshot()
+        let again = try KeywayRun.run(["init"], in: dir.url)
+        #expect(again.status == 1)
+        #expect(again.stdout == "")
+        #expect(again.stderr == """
+            Manifests/connectors/linear.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            Manifests/integrations/linear.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            Manifests/scopes/linear.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            keyway.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            4 errors, 0 warnings
+
+            """)
+        #expect(dir.snapshot() == before)
+    }
+
+    @Test("keyway.yaml picks the folders, artifacts and layout; flags win; a wrong keyway.yaml stops every command before anything is written")
+    func configDrivesTheRun() throws {
+        let dir = TempDir()
+        #expect(try KeywayRun.run(["init", "--manifests", "specs"], in: dir.url).status == 0)
+        var yaml = try #require(dir.read("keyway.yaml"))
+        #expect(yaml.contains("\nmanifests: specs\n"))
+        yaml = yaml.replacing1("artifacts: [swift, catalog, checklists, audit, migrations]", "artifacts: [swift, audit]")
+            .replacing1("  # output: Sources/App/Generated", "  output: Sources/App/Generated")
+            .replacing1("layout: per-connector", "layout: single-file")
+        dir.write("keyway.yaml", yaml)
+        // From another folder, through --config: paths are the file's.
+        let elsewhere = TempDir()
+        let run = try KeywayRun.run(["generate", "--config", dir.path + "/keyway.yaml"], in: elsewhere.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "keyway: 3 created, 0 updated, 0 removed, 0 unchanged in \(dir.path)/Generated, \(dir.path)/Sources/App/Generated\n")
+        #expect(elsewhere.snapshot().isEmpty)
+        #expect(Set(dir.snapshot().keys.filter { !$0.hasPrefix("specs/") && $0 != "keyway.yaml" }) == [
+            "Generated/scopes.md", "Generated/.keyway-manifest",
+            "Sources/App/Generated/IntegrationCatalog.swift", "Sources/App/Generated/Tools.swift", "Sources/App/Generated/.keyway-manifest",
+        ])
+        #expect(try KeywayRun.run(["check", "--config", dir.path + "/keyway.yaml"], in: elsewhere.url).status == 0)
+        // A flag wins: with every artifact asked for, check finds the rest missing.
+        let wider = try KeywayRun.run(["check", "--config", dir.path + "/keyway.yaml", "--artifacts", "swift,audit,catalog"], in: elsewhere.url)
+        #expect(wider.status == 1)
+        #expect(wider.stderr == """
+            \(dir.path)/Generated/.keyway-manifest:1:1: error: stale: the record of the files keyway owns is out of date; run `keyway generate`
+            \(dir.path)/Generated/catalog.json:1:1: error: missing: the file is not what the manifests generate; run `keyway generate`
+            2 errors, 0 warnings
+
+            """)
+        // --output takes the Swift too, unless --swift-output says otherwise: nothing is written elsewhere.
+        let moved = try KeywayRun.run(["generate", "--config", dir.path + "/keyway.yaml", "--output", "out"], in: elsewhere.url)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout == "keyway: 3 created, 0 updated, 0 removed, 0 unchanged in out\n")
+        #expect(Set(elsewhere.snapshot().keys) == ["out/Swift/IntegrationCatalog.swift", "out/Swift/Tools.swift", "out/scopes.md", "out/.keyway-manifest"])
+
+        // A broken keyway.yaml: positioned errors, nothing written.
+        dir.write("keyway.yaml", yaml.replacing1("artifacts: [swift, audit]", "artifacts: [swift, audti]"))
+        let before = dir.snapshot()
+        let broken = try KeywayRun.run(["generate"], in: dir.url)
+        #expect(broken.status == 1)
+        #expect(broken.stderr == "keyway.yaml:17:20: error: 'artifacts' cannot list 'audti'; did you mean 'audit'?\n1 error, 0 warnings\n")
+        #expect(dir.snapshot() == before)
+    }
+}
+
+enum ProjectConfigReaderDefaults {
+    static func at(_ base: String) -> ProjectConfig {
+        ProjectConfig(manifests: base + "/Manifests", output: base + "/Generated", migrations: .init(supabaseOutput: base + "/supabase/migrations"))
+    }
+}
