@@ -9,6 +9,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "keyway", targets: ["keyway"]),
+        // The generator alone (validate, generate, check): what the build plugin runs. It
+        // builds no database driver, TLS, OpenAPI or MCP.
+        .executable(name: "keyway-generator", targets: ["keyway-generator"]),
         .library(name: "KeywayCore", targets: ["KeywayCore"]),
         // What apps link: the generated tools need it, and nothing else of keyway's.
         .library(name: "KeywayRuntime", targets: ["KeywayRuntime"]),
@@ -115,13 +118,28 @@ let package = Package(
         ),
         // load → validate → emit → write strung together; no database (that is KeywayDatabase's).
         .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations"]),
+        // The commands that need no database, TLS, OpenAPI or MCP (validate, generate,
+        // check, and their options and reporter): shared by `keyway` and `keyway-generator`.
+        .target(
+            name: "KeywayCommandLine",
+            dependencies: [
+                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The full CLI: KeywayCommandLine's commands plus migrate, audit, tools and mcp.
         .executableTarget(
             name: "keyway",
             dependencies: [
                 "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
-                "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
+                "KeywayCommandLine", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The light generator the build plugin runs: KeywayCommandLine only.
+        .executableTarget(
+            name: "keyway-generator",
+            dependencies: ["KeywayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeywayCommandLine
 import KeywayCore
 import KeywayDatabase
 import KeywayEmit

@@ -1,0 +1,18 @@
+import ArgumentParser
+import KeywayCore
+import KeywayModel
+
+public struct Validate: ParsableCommand {
+    public static let configuration = CommandConfiguration(abstract: "Checks the manifests and reports every problem, like a compiler.")
+
+    @OptionGroup var options: CommonOptions
+
+    public init() {}
+
+    public func run() throws {
+        let result = Pipeline.validate(manifests: options.manifests, config: try options.projectConfig())
+        let reporter = Reporter(format: options.format)
+        reporter.report(result.diagnostics)
+        if result.diagnostics.hasErrors { throw ExitCode(1) }
+    }
+}

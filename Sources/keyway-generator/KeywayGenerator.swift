@@ -1,0 +1,19 @@
+import ArgumentParser
+import KeywayCommandLine
+
+/// The generator alone: what the build plugin runs. It links the loader, validator,
+/// emitters and writer, and none of keyway's database drivers, TLS, OpenAPI or MCP, so a
+/// package that adds the plugin does not compile them (see the README, "keyway in the build").
+@main
+struct KeywayGenerator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyway-generator",
+        abstract: "Validates integration manifests and generates keyway's artifacts from them (the commands of `keyway` that need no database).",
+        subcommands: [Validate.self, Generate.self, Check.self]
+    )
+
+    /// keyway's exit statuses (see `mainWithKeywayExitCodes`).
+    static func main() async {
+        await mainWithKeywayExitCodes()
+    }
+}
