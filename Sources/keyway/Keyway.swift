@@ -142,8 +142,10 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lists every granted scope with its level, reason and the tools that need it; compares with a baseline; gates CI.")
 
-    @Option(name: .long, help: "The manifests folder.")
-    var manifests = "Manifests"
+    @Option(name: .long, help: "The manifests folder (default: keyway.yaml's manifests, else Manifests).")
+    var manifests: String?
+    @Option(name: .long, help: "The project configuration (default: keyway.yaml in the working directory, when there is one).")
+    var config: String?
     @Option(name: .long, help: "text, md, json (stable; see the README) or csv.")
     var format: AuditFormat = .text
     @Option(name: .long, help: "A previous `keyway audit --format json`: report what changed since.")
@@ -160,6 +162,8 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         let result = Result { () throws(DiagnosticsError) -> (ScopeAudit, [Diagnostic], String) in
+            let project = try Pipeline.projectConfig(path: config)
+            let manifests = manifests ?? project.manifests
             var base: ScopeAudit?
             if let baseline {
                 guard let data = FileManager.default.contents(atPath: baseline) else {
@@ -189,7 +193,7 @@ struct Audit: ParsableCommand {
             case .text: text = audit.text
             case .json: text = audit.json
             case .csv: text = audit.csv
-            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: nil))
+            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: project.templates))
             }
             return (audit, diagnostics, text)
         }
