@@ -91,8 +91,10 @@ struct MigrateDiff: ParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "sqlite:PATH or postgres://user:password@host:port/db?sslmode=require|disable (or $KEYWAY_DATABASE_URL).")
     var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? "sqlite:keyway.sqlite"
-    @Option(name: .long, help: "The migrations folder (default: Generated/Migrations/postgres or …/sqlite, by the URL).")
+    @Option(name: .long, help: "The migrations folder (default: <output>/Migrations/postgres or …/sqlite, by the URL; the output folder is keyway.yaml's, else Generated).")
     var migrations: String?
+    @Option(name: .long, help: "The project configuration (default: keyway.yaml in the working directory, when there is one).")
+    var config: String?
 
     func url() throws -> DatabaseURL {
         do { return try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
@@ -100,9 +102,23 @@ struct DatabaseOptions: ParsableArguments {
 
     func folder(_ url: DatabaseURL) -> String {
         if let migrations { return migrations }
+        // checkConfig() has reported a keyway.yaml with errors before this is asked.
+        let output = (try? Pipeline.projectConfig(path: config))?.output ?? ProjectConfig.default.output
         switch url {
-        case .sqlite: return "Generated/Migrations/sqlite"
-        case .postgres: return "Generated/Migrations/postgres"
+        case .sqlite: return ProjectConfig.join(output, MigrationsFolder.folder(.sqlite))
+        case .postgres: return ProjectConfig.join(output, MigrationsFolder.folder(.postgres))
+        }
+    }
+
+    /// Without --migrations, keyway.yaml names the output folder: a file with errors is
+    /// reported, and the run stops before anything is opened.
+    func checkConfig() throws {
+        guard migrations == nil else { return }
+        do throws(DiagnosticsError) {
+            _ = try Pipeline.projectConfig(path: config)
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
         }
     }
 
@@ -172,6 +188,7 @@ struct MigrateApply: AsyncParsableCommand {
 
     func run() async throws {
         let url = try db.url()
+        try db.checkConfig()
         let files = try db.migrations(url, "nothing was applied")
         if files.isEmpty { throw fail("no migrations in \(db.display(url)); run `keyway migrate diff --name initial` first") }
         do {
@@ -197,6 +214,7 @@ struct MigrateStatus: AsyncParsableCommand {
     /// file nor a ledger.
     func run() async throws {
         let url = try db.url()
+        try db.checkConfig()
         let (files, problems) = MigrationsFolder.read(folder: db.folder(url), display: db.display(url))
         let ledger: [AppliedMigration]?
         var absent: String?
@@ -285,6 +303,7 @@ struct MigrateAdopt: AsyncParsableCommand {
 
     func run() async throws {
         let url = try db.url()
+        try db.checkConfig()
         guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
         let files = try db.migrations(url, "nothing was changed")
         do {
