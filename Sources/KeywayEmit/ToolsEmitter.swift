@@ -143,35 +143,37 @@ public struct ToolsEmitter: Emitter {
         var used: Set<String> = ["Input"]
         func build(_ name: String, _ properties: [NamedSchema], conformance: String, path: String) {
             var fields: [View.Field] = []
-            var checks: [String] = []
+            var checks: [SwiftCheck] = []
+            var parameters: [SwiftParameter] = []
             var pending: [(String, [NamedSchema], String)] = []
             for property in properties {
                 let identifier = propertyName(property.name)
                 let fieldPath = path.isEmpty ? property.name : path + "." + property.name
-                func typeName(_ schema: InputSchema, _ base: String, _ path: String) -> String {
+                func type(_ schema: InputSchema, _ base: String, _ path: String) -> SwiftType {
                     switch schema.type {
-                    case .string: return "Swift.String"
-                    case .integer: return "Swift.Int"
-                    case .number: return "Swift.Double"
-                    case .boolean: return "Swift.Bool"
-                    case .array(let items): return "[" + typeName(items, base + "Item", path + "[]") + "]"
-                    case .map(let values): return "[Swift.String: " + typeName(values, base + "Value", path + ".*") + "]"
+                    case .string: return .string
+                    case .integer: return .int
+                    case .number: return .double
+                    case .boolean: return .bool
+                    case .array(let items): return .array(type(items, base + "Item", path + "[]"))
+                    case .map(let values): return .dictionary(type(values, base + "Value", path + ".*"))
                     case .object(let nested):
                         var structName = SwiftIdentifier.upperCamel(base)
                         while used.contains(structName) { structName += "_" }
                         used.insert(structName)
                         pending.append((structName, nested, path))
-                        return structName
+                        return .named(structName)
                     }
                 }
-                let swiftType = typeName(property.schema, property.name, fieldPath)
+                let base = type(property.schema, property.name, fieldPath)
+                let swiftType = property.schema.optional ? SwiftType.optional(base) : base
+                parameters.append(SwiftParameter(name: identifier, type: swiftType))
                 fields.append(View.Field(property: identifier, jsonName: Literal.swift(property.name),
-                                         swiftType: swiftType + (property.schema.optional ? "?" : ""), doc: comment(doc(property.schema))))
-                checks += self.checks(property.schema, access: "self." + identifier, optional: property.schema.optional, field: fieldPath)
+                                         swiftType: swiftType.rendered, doc: comment(doc(property.schema))))
+                checks += self.checks(property.schema, access: .variable("self." + identifier), optional: property.schema.optional, field: fieldPath)
             }
-            let parameters = fields.map { "\($0.property): \($0.swiftType)\($0.swiftType.hasSuffix("?") ? " = nil" : "")" }
             result.append(View.Struct(structName: name, structConformance: conformance, fields: fields, hasFields: !fields.isEmpty,
-                                      initParameters: parameters.joined(separator: ", "), checks: checks))
+                                      initParameters: SwiftParameter.list(parameters), checks: checks.flatMap(\.lines)))
             for (structName, nested, nestedPath) in pending {
                 build(structName, nested, conformance: "Swift.Codable, Swift.Sendable, Swift.Equatable", path: nestedPath)
             }
@@ -205,60 +207,55 @@ public struct ToolsEmitter: Emitter {
     }
 
     /// The checks of `validate()` for one field: formats, allowed values, nested structs.
-    static func checks(_ schema: InputSchema, access: String, optional: Bool, field: String, depth: Int = 0) -> [String] {
-        let f = Literal.swift(field)
-        var lines: [String] = []
-        // Checks of scalars take an optional, so one line serves both.
+    static func checks(_ schema: InputSchema, access: SwiftExpression, optional: Bool, field: String, depth: Int = 0) -> [SwiftCheck] {
+        let f: (label: String?, value: SwiftExpression) = ("field", .string(field))
+        var checks: [SwiftCheck] = []
+        // Checks of scalars take an optional, so one statement serves both.
         let b = schema.bounds
         switch schema.type {
         case .string(let format):
             if let format {
                 let check = switch format { case .email: "email"; case .dateTime: "dateTime"; case .date: "date"; case .uri: "uri" }
-                lines.append("try KeywayRuntime.InputCheck.\(check)(\(access), field: \(f))")
+                checks.append(.inputCheck(check, [(nil, access), f]))
             }
             if b.minLength != nil || b.maxLength != nil {
-                lines.append("try KeywayRuntime.InputCheck.length(\(access), min: \(b.minLength.map(String.init) ?? "nil"), max: \(b.maxLength.map(String.init) ?? "nil"), field: \(f))")
+                checks.append(.inputCheck("length", [(nil, access), ("min", .int(b.minLength)), ("max", .int(b.maxLength)), f]))
             }
-            if let p = b.pattern { lines.append("try KeywayRuntime.InputCheck.pattern(\(access), \(Literal.swift(p)), field: \(f))") }
+            if let p = b.pattern { checks.append(.inputCheck("pattern", [(nil, access), (nil, .string(p)), f])) }
         case .integer, .number:
             if b.minimum != nil || b.maximum != nil {
-                let lit = { (d: Double?) in d.map { d in d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d) } ?? "nil" }
-                lines.append("try KeywayRuntime.InputCheck.range(\(access), min: \(lit(b.minimum)), max: \(lit(b.maximum)), field: \(f))")
+                checks.append(.inputCheck("range", [(nil, access), ("min", .bound(b.minimum)), ("max", .bound(b.maximum)), f]))
             }
         case .array(let items):
             if b.minLength != nil || b.maxLength != nil {
-                lines.append("try KeywayRuntime.InputCheck.count(\(access)\(optional ? "?" : "").count, min: \(b.minLength.map(String.init) ?? "nil"), max: \(b.maxLength.map(String.init) ?? "nil"), field: \(f))")
+                checks.append(.inputCheck("count", [(nil, .member(access, "count", optionalChaining: optional)), ("min", .int(b.minLength)), ("max", .int(b.maxLength)), f]))
             }
             let item = "item\(depth == 0 ? "" : String(depth))"
-            let inner = checks(items, access: item, optional: false, field: field + "[]", depth: depth + 1)
+            let inner = Self.checks(items, access: .variable(item), optional: false, field: field + "[]", depth: depth + 1)
             if !inner.isEmpty {
-                lines.append("for \(item) in \(access)\(optional ? " ?? []" : "") {")
-                lines += inner.map { "    " + $0 }
-                lines.append("}")
+                checks.append(.forEach(item, in: optional ? .orEmpty(access, dictionary: false) : access, body: inner))
             }
         case .map(let values):
             let value = "value\(depth == 0 ? "" : String(depth))"
-            let inner = checks(values, access: value, optional: false, field: field + ".*", depth: depth + 1)
+            let inner = Self.checks(values, access: .variable(value), optional: false, field: field + ".*", depth: depth + 1)
             if !inner.isEmpty {
-                lines.append("for \(value) in (\(access)\(optional ? " ?? [:]" : "")).values {")
-                lines += inner.map { "    " + $0 }
-                lines.append("}")
+                checks.append(.forEach(value, in: .member(.parenthesized(optional ? .orEmpty(access, dictionary: true) : access), "values", optionalChaining: false), body: inner))
             }
         case .object:
-            lines.append("try \(access)\(optional ? "?" : "").validate()")
+            checks.append(.validate(access, optional: optional))
         default: break
         }
         if let allowed = schema.allowed {
-            let values = allowed.map { v -> String in
+            let values = allowed.map { v -> SwiftExpression in
                 switch v {
-                case .string(let s): Literal.swift(s)
-                case .integer(let i): String(i)
-                case .number(let d): String(d)
-                case .boolean(let b): String(b)
+                case .string(let s): .string(s)
+                case .integer(let i): .integer(i)
+                case .number(let d): .double(d)
+                case .boolean(let b): .bool(b)
                 }
             }
-            lines.append("try KeywayRuntime.InputCheck.oneOf(\(access), [\(values.joined(separator: ", "))], field: \(f))")
+            checks.append(.inputCheck("oneOf", [(nil, access), (nil, .array(values)), f]))
         }
-        return lines
+        return checks
     }
 }
