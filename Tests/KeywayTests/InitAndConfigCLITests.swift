@@ -96,6 +96,41 @@ import Testing
     }
 }
 
+extension InitAndConfigCLITests {
+    @Test("migrate diff writes the dialects and layout keyway.yaml names; check holds those dialects' history only")
+    func migrationSettings() throws {
+        let dir = TempDir()
+        #expect(try KeywayRun.run(["init"], in: dir.url).status == 0)
+        let yaml = try #require(dir.read("keyway.yaml"))
+            .replacing1("dialects: [postgres, sqlite]", "dialects: [postgres]")
+            .replacing1("layout: keyway", "layout: supabase")
+            .replacing1("supabase_output: supabase/migrations", "supabase_output: db/migrations")
+        dir.write("keyway.yaml", yaml)
+        let diff = try KeywayRun.run(["migrate", "diff", "--name", "initial", "--supabase-version", "20261122000000"], in: dir.url)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout == """
+            wrote Migrations/postgres/0001_initial.sql
+            wrote Migrations/postgres/keyway.sum
+            wrote Migrations/schema.json
+            wrote db/migrations/20261122000000_initial.sql
+
+            """)
+        #expect(Set(dir.snapshot().keys.filter { !$0.hasPrefix("Manifests/") && $0 != "keyway.yaml" }) == [
+            "Generated/Migrations/postgres/0001_initial.sql", "Generated/Migrations/postgres/keyway.sum", "Generated/Migrations/schema.json",
+            "Generated/.keyway-manifest", "db/migrations/20261122000000_initial.sql",
+        ])
+        #expect(dir.read("db/migrations/20261122000000_initial.sql") == dir.read("Generated/Migrations/postgres/0001_initial.sql"))
+        #expect(try KeywayRun.run(["generate"], in: dir.url).status == 0)
+        let check = try KeywayRun.run(["check"], in: dir.url)
+        #expect(check.status == 0, "\(check.stderr)")
+        // The flag wins: the keyway layout writes no Supabase copy.
+        dir.write("Manifests/connectors/linear.yaml", try #require(dir.read("Manifests/connectors/linear.yaml")) + "multiple_connections: true\n")
+        let second = try KeywayRun.run(["migrate", "diff", "--name", "multiple", "--layout", "keyway"], in: dir.url)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == "wrote Migrations/postgres/0002_multiple.sql\nwrote Migrations/postgres/keyway.sum\nwrote Migrations/schema.json\n")
+    }
+}
+
 enum ProjectConfigReaderDefaults {
     static func at(_ base: String) -> ProjectConfig {
         ProjectConfig(manifests: base + "/Manifests", output: base + "/Generated", migrations: .init(supabaseOutput: base + "/supabase/migrations"))
