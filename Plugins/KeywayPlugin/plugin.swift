@@ -51,8 +51,8 @@ struct KeywayInputs {
     var hasOwnConfig: Bool
     var manifests: URL
     var templates: URL?
-    /// Every input file, sorted: keyway.yaml, then each file under the manifests and
-    /// templates folders.
+    /// Every input, sorted: keyway.yaml, then the manifests and templates folders with
+    /// each folder and file under them.
     var files: [URL]
 
     init(targetName: String, folder: URL, work: URL) throws {
@@ -100,13 +100,17 @@ struct KeywayInputs {
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
-    /// Every regular file under a folder, sorted by path (hidden ones too: the build must
-    /// rerun whenever anything the generator might read changes).
+    /// A folder, every folder under it and every regular file under it, sorted by path
+    /// (hidden ones too: the build must rerun whenever anything the generator might read
+    /// changes). A folder's own timestamp changes when a file is added to it or removed
+    /// from it, so declaring the folders reruns the generator then too, even when SwiftPM
+    /// does not invoke the plugin again (a target that excludes its manifests).
     static func files(under folder: URL) -> [URL] {
-        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        var found: [URL] = []
-        for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-            found.append(url)
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey]) else { return [folder] }
+        var found: [URL] = [folder]
+        for case let url as URL in enumerator {
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+            if values?.isRegularFile == true || values?.isDirectory == true { found.append(url) }
         }
         return found.sorted { $0.path < $1.path }
     }
