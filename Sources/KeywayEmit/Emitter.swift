@@ -21,7 +21,7 @@ public enum Emitters {
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
             ToolsEmitter.template: ToolsEmitter.view(Catalog.prototype.connectors[0]),
             ToolsEmitter.registryTemplate: ToolsEmitter.RegistryView(marker: "", tools: [.init(reference: "")]),
-            ChecklistEmitter.template: ChecklistEmitter.view(Catalog.prototype.integrations[0], .prototype, ScopeAudit(.prototype).integrations[0]),
+            ChecklistEmitter.template: ChecklistEmitter.view(Catalog.prototype.integrations[0], CatalogIndex(.prototype), ScopeAudit(.prototype).integrations[0]),
             ChecklistEmitter.indexTemplate: ChecklistEmitter.IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]),
             ScopesReportEmitter.template: ScopesReportEmitter.view(ScopeAudit(.prototype)),
         ]

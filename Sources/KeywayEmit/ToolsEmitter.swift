@@ -67,17 +67,16 @@ public struct ToolsEmitter: Emitter {
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        var files: [GeneratedFile] = []
-        let prototype = Self.view(Catalog.prototype.connectors[0])
-        for connector in catalog.connectors {
+        let renderer = try templates.renderer(Self.template, prototype: Self.view(Catalog.prototype.connectors[0]))
+        let registryRenderer = try templates.renderer(Self.registryTemplate, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))
+        var files = Parallel.map(catalog.connectors) { connector in
             let view = Self.view(connector)
-            files.append(GeneratedFile(path: "Swift/Tools/\(view.typeName).swift", contents: try templates.render(Self.template, view, prototype: prototype)))
+            return GeneratedFile(path: "Swift/Tools/\(view.typeName).swift", contents: renderer.render(view))
         }
         let registry = RegistryView(marker: Self.marker, tools: catalog.connectors.flatMap { c in
             c.tools.map { RegistryView.Entry(reference: Self.connectorType(c) + "." + SwiftIdentifier.upperCamel($0.name) + ".self") }
         })
-        files.append(GeneratedFile(path: "Swift/Tools/AllTools.swift",
-                                   contents: try templates.render(Self.registryTemplate, registry, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))))
+        files.append(GeneratedFile(path: "Swift/Tools/AllTools.swift", contents: registryRenderer.render(registry)))
         return files
     }
 
@@ -87,6 +86,7 @@ public struct ToolsEmitter: Emitter {
 
     /// Text in a `///` comment: one line, no control characters.
     static func comment(_ s: String) -> String {
+        if s.utf8.allSatisfy(Literal.isPrintableASCII) { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             if scalar.isInvisible {
