@@ -128,7 +128,7 @@ public struct ScopesReportEmitter: Emitter {
     static func view(_ audit: ScopeAudit) -> View {
         // In a table, '|' ends a cell even inside a code span: Literal.markdown escapes it,
         // and code spans here get it escaped too.
-        let code = { (s: String) in Literal.markdownCode(s).replacingOccurrences(of: "|", with: "\\|") }
+        let code = { (s: String) in Literal.escapingPipes(Literal.markdownCode(s)) }
         let text = Literal.markdown
         return View(marker: ChecklistEmitter.marker, rows: audit.integrations.flatMap { i in
             i.scopes.map { s in

@@ -28,12 +28,19 @@ public enum Emitters {
     }
 
     /// Runs every emitter; collects every template problem before failing. Files come
-    /// back sorted by path.
+    /// back sorted by path. The emitters run side by side (those with many files also
+    /// spread them), each a pure function of the catalog.
     public static func emitAll(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        let results = Parallel.map(all, threshold: 2) { emitter in
+            Result { () throws(DiagnosticsError) in try emitter.emit(catalog, templates: templates) }
+        }
         var files: [GeneratedFile] = []
         var problems: [Diagnostic] = []
-        for emitter in all {
-            do throws(DiagnosticsError) { files += try emitter.emit(catalog, templates: templates) } catch { problems += error.diagnostics }
+        for result in results {
+            switch result {
+            case .success(let emitted): files += emitted
+            case .failure(let error): problems += error.diagnostics
+            }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems.sortedForReport()) }
         return files.sorted { $0.path < $1.path }

@@ -1,7 +1,7 @@
 import KeywayModel
 
 /// A JSON value with ordered keys, so that both renderings are deterministic.
-indirect enum OrderedJSON: Equatable {
+enum OrderedJSON: Equatable {
     case string(String)
     case integer(Int64)
     case number(Double)

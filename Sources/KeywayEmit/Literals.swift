@@ -150,6 +150,18 @@ extension Literal {
         return out
     }
 
+    /// `s` with every `|` written `\\|` (a table cell ends at a bare one, even in a code span).
+    static func escapingPipes(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "|")) else { return s }
+        // By characters, as Foundation's replacingOccurrences compared them: a `|` that
+        // carries a combining mark is another character.
+        var out = ""
+        for c in s {
+            if c == "|" { out += "\\|" } else { out.append(c) }
+        }
+        return out
+    }
+
     /// The ASCII characters `escapeProse` changes.
     @inline(__always)
     static func proseSpecial(_ b: UInt8) -> Bool {

@@ -1,7 +1,7 @@
 /// A view as templates see it: strings, booleans, integers, lists and objects (name →
 /// value, in declaration order; an absent optional is simply not there). Every emitter
 /// view converts itself to one (`TemplateViewValue`), once, without reflection.
-indirect enum TemplateValue: Sendable {
+enum TemplateValue: Sendable {
     case string(String)
     case bool(Bool)
     case int(Int)
@@ -181,8 +181,10 @@ struct CompiledTemplate: Sendable {
         case .fromTop(let names):
             return descend(stack.last!, names[...])
         case .stack(let names):
-            for value in stack.reversed() {
-                if let found = value.member(names[0]) { return descend(found, names.dropFirst()) }
+            var i = stack.count - 1
+            while i >= 0 {
+                if let found = stack[i].member(names[0]) { return descend(found, names.dropFirst()) }
+                i -= 1
             }
             return nil
         }
