@@ -74,6 +74,62 @@ enum FileSystem {
         return failure
     }
 
+    #if os(Linux)
+    /// `O_TMPFILE` (a macro Swift does not import): `__O_TMPFILE | O_DIRECTORY`.
+    private static let temporaryFileFlag = Int32(0o20000000) | O_DIRECTORY
+    #endif
+
+    enum Creation: Equatable {
+        case created
+        /// The system cannot create a file this way (not Linux, a file system without
+        /// `O_TMPFILE`, no `/proc`): write a temporary file and rename it instead.
+        case unsupported
+        case failed(Int32)
+    }
+
+    /// Creates the file `path` in `folder` holding `contents`, complete or not at all: the
+    /// bytes go into an unnamed file of the folder, which is then linked under its name —
+    /// one change to the folder, like a rename, without a temporary name a killed run
+    /// would leave behind. Never replaces anything: a file (or link) at `path` fails with
+    /// `EEXIST`.
+    static func createComplete(_ path: String, in folder: String, _ contents: String) -> Creation {
+        #if os(Linux)
+        let fd = open(folder, temporaryFileFlag | O_WRONLY | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL ? .unsupported : .failed(errno) }
+        defer { close(fd) }
+        var contents = contents
+        let failure: Int32? = contents.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure { return .failed(failure) }
+        // linkat with AT_EMPTY_PATH needs a privilege; through /proc it does not.
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+            return errno == ENOENT && !exists("/proc/self/fd") ? .unsupported : .failed(errno)
+        }
+        return .created
+        #else
+        return .unsupported
+        #endif
+    }
+
+    /// Whether `createComplete` works in `folder` (tried once, with a name of keyway's that
+    /// is removed at once).
+    static func canCreateComplete(in folder: String) -> Bool {
+        let probe = folder + "/.keyway-probe.\(getpid()).tmp"
+        unlink(probe)
+        defer { unlink(probe) }
+        return createComplete(probe, in: folder, "") == .created
+    }
+
     /// The path with every symbolic link resolved; a part that does not exist yet is
     /// kept as written after its deepest existing folder is resolved.
     static func resolved(_ path: String) -> String {

@@ -285,6 +285,7 @@ public struct OutputWriter: Sendable {
         var createdFolders: [String] = []
         var locks: [Int32] = []
         var staged: [(temp: String, target: String, backup: String?)] = []
+        var creations: [(file: GeneratedFile, target: String)] = []
         var removals: [(target: String, backup: String)] = []
         defer { for fd in locks { close(fd) } }
         let tag = "\(getpid())"
@@ -325,6 +326,21 @@ public struct OutputWriter: Sendable {
             existingFolders.insert(folder)
         }
         func folder(of path: String) -> String { path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "." }
+        /// `work` of each index, on all cores, one folder (of `target`) a core at a time;
+        /// results in the order of `indices`.
+        func byFolder<R>(_ indices: Range<Int>, of target: (Int) -> String, _ work: (Int) -> R) -> [R] {
+            var groups: [String: [Int]] = [:]
+            var order: [String] = []
+            for i in indices {
+                let f = folder(of: target(i))
+                if groups[f] == nil { order.append(f) }
+                groups[f, default: []].append(i)
+            }
+            let done = Parallel.map(order.map { groups[$0]! }, threshold: 2) { group in group.map { ($0, work($0)) } }
+            var results = [R?](repeating: nil, count: indices.count)
+            for (i, r) in done.joined() { results[i - indices.lowerBound] = r }
+            return results.map { $0! }
+        }
         func name(of path: String) -> Substring { path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...] }
 
         // Stage.
@@ -343,15 +359,23 @@ public struct OutputWriter: Sendable {
                 // Under the lock, every keyway temporary file is an interrupted run's.
                 for path in try writer.litter() { unlink(writer.root.path + "/" + path) }
                 var guardian = PathGuard(root: writer.root.path)
+                // New files are created complete at commit where the system can (see
+                // FileSystem.createComplete); the others are staged beside their targets.
+                let createsComplete = !plan.missing.isEmpty && FileSystem.canCreateComplete(in: writer.root.path)
                 var jobs: [(file: GeneratedFile, temp: String, target: String)] = []
-                for file in writes {
+                for (index, file) in writes.enumerated() {
                     let target = file.path == OwnershipManifest.fileName ? writer.manifestPath : try guardian.path(for: file.path)
                     let folder = folder(of: target)
                     try makeFolder(folder)
-                    jobs.append((file, folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp", target))
+                    if createsComplete && index < plan.missing.count {
+                        creations.append((file, target))
+                    } else {
+                        jobs.append((file, folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp", target))
+                    }
                 }
-                // The new bytes, written beside their targets on all cores.
-                let failures = Parallel.map(jobs) { job in FileSystem.write(job.temp, job.file.contents) }
+                // The new bytes, written beside their targets on all cores, a folder a core
+                // (two writers in one folder only wait for each other).
+                let failures = byFolder(jobs.indices, of: { jobs[$0].target }) { FileSystem.write(jobs[$0].temp, jobs[$0].file.contents) }
                 var firstFailure: WriteError?
                 for (job, failure) in zip(jobs, failures) {
                     if let failure {
@@ -391,7 +415,20 @@ public struct OutputWriter: Sendable {
         var done: [(target: String, backup: String?)] = []
         var removed: [(target: String, backup: String)] = []
         var failure: String?
-        for s in staged {
+        // New files first, complete or not at all, a folder a core.
+        if !creations.isEmpty {
+            let allowed = min(renames ?? creations.count, creations.count)
+            let results = byFolder(0..<allowed, of: { creations[$0].target }) { FileSystem.createComplete(creations[$0].target, in: folder(of: creations[$0].target), creations[$0].file.contents) }
+            for (creation, result) in zip(creations, results) {
+                switch result {
+                case .created: done.append((creation.target, nil))
+                case .failed(let code): if failure == nil { failure = "cannot create \(creation.target): \(FileSystem.reason(code))" }
+                case .unsupported: if failure == nil { failure = "cannot create \(creation.target): the file system no longer creates unnamed files" }
+                }
+            }
+            if failure == nil && allowed < creations.count { failure = "cannot move \(creations[allowed].target) into place: injected failure" }
+        }
+        for s in staged where failure == nil {
             if done.count == renames {
                 failure = "cannot move \(s.target) into place: injected failure"
                 break
