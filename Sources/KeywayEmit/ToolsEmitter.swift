@@ -129,6 +129,10 @@ public struct ToolsEmitter: Emitter {
     static func structs(for tool: Tool) -> [View.Struct] {
         var result: [View.Struct] = []
         var used: Set<String> = ["Input"]
+        // Underscores tried so far for each name: a name taken once is taken for good, so
+        // the next object of that name starts where the last one stopped (linear, however
+        // many objects share a name).
+        var underscores: [String: Int] = [:]
         func build(_ name: String, _ properties: [NamedSchema], conformance: String, path: String) {
             var fields: [View.Field] = []
             var checks: [String] = []
@@ -145,8 +149,11 @@ public struct ToolsEmitter: Emitter {
                     case .array(let items): return "[" + typeName(items, base + "Item", path + "[]") + "]"
                     case .map(let values): return "[Swift.String: " + typeName(values, base + "Value", path + ".*") + "]"
                     case .object(let nested):
-                        var structName = SwiftIdentifier.upperCamel(base)
-                        while used.contains(structName) { structName += "_" }
+                        let baseName = SwiftIdentifier.upperCamel(base)
+                        var count = underscores[baseName] ?? 0
+                        var structName = baseName + String(repeating: "_", count: count)
+                        while used.contains(structName) { structName += "_"; count += 1 }
+                        underscores[baseName] = count
                         used.insert(structName)
                         pending.append((structName, nested, path))
                         return structName

@@ -122,6 +122,8 @@ struct CrossReferenceRules {
     mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ScopeCatalog]) {
         let byKey = Dictionary(uniqueKeysWithValues: integrations.indices.map { (integrations[$0].key, $0) })
         var used: [String: Set<String>] = [:]
+        // Each integration's grants as a set, made once however many connectors use it.
+        var grantedByKey: [String: Set<String>] = [:]
         let keys = integrations.map(\.key)
         for connector in connectors {
             guard let integration = byKey[connector.providerKey].map({ integrations[$0] }) else {
@@ -135,7 +137,8 @@ struct CrossReferenceRules {
                 reader.error(connector.providerKeyLocation, "connector '\(connector.slug)' uses nango.provider_key '\(connector.providerKey)', which names no integration\(hint)")
                 continue
             }
-            let granted = Set(integration.auth.scopes.map { $0.scope })
+            let granted = grantedByKey[integration.key] ?? Set(integration.auth.scopes.map { $0.scope })
+            grantedByKey[integration.key] = granted
             let grantsComplete = !reader.integrationsWithBrokenScopes.contains(integration.key)
             for tool in connector.tools where grantsComplete {
                 for scope in tool.scopes where !granted.contains(scope) {
