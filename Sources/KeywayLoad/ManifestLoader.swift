@@ -41,7 +41,14 @@ public struct ManifestLoader: Sendable {
     /// A manifest larger than this is refused before it is parsed.
     public static let maxFileSize = 1 << 20
 
-    public var limits = YAMLLimits()
+    /// A value (a description, a reason…) larger than this is an error at its position.
+    public static let maxValueSize = 64 << 10
+
+    public var limits: YAMLLimits = {
+        var limits = YAMLLimits()
+        limits.maxScalarBytes = maxValueSize
+        return limits
+    }()
 
     public init() {}
 
@@ -181,7 +188,7 @@ public struct ManifestLoader: Sendable {
             count += n
         }
         if count > Self.maxFileSize {
-            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB; split it — a manifest describes one integration, connector or provider"))
+            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB, keyway's limit for one manifest file; split it (a manifest describes one integration, connector or provider) or shorten its longest values (each is at most 64 KiB)"))
         }
         bytes.removeSubrange(count...)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
