@@ -24,9 +24,20 @@ public struct TemplateSet: Sendable {
     private let compiled: [String: CompiledTemplate]
 
     public init(sources: [Source]) {
+        self.init(sources: sources, ownRenderer: true)
+    }
+
+    /// `ownRenderer: false` renders every template with swift-mustache (the reference the
+    /// tests hold keyway's renderer to).
+    init(sources: [Source], ownRenderer: Bool) {
         self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
         parsed = self.sources.mapValues(Self.parse)
-        compiled = self.sources.compactMapValues { CompiledTemplate($0.text) }
+        compiled = ownRenderer ? self.sources.compactMapValues { CompiledTemplate($0.text) } : [:]
+    }
+
+    /// What swift-mustache renders of `text` with `value`; nil when it does not parse.
+    static func mustacheRendering(_ text: String, _ value: TemplateValue) -> String? {
+        (try? MustacheTemplate(string: text))?.render(value.any)
     }
 
     private static func parse(_ source: Source) -> Result<MustacheTemplate, DiagnosticsError> {
