@@ -32,29 +32,68 @@ public struct OwnershipManifest: Sendable, Equatable {
 
     /// Sorted by path, one line each: the same files give the same bytes.
     public var rendered: String {
-        ([Self.header] + entries.keys.sorted().map { "\(entries[$0]!.sha256)  \(entries[$0]!.producer.rawValue)  \($0)" })
-            .joined(separator: "\n") + "\n"
+        var out = Self.header + "\n"
+        out.reserveCapacity(entries.count * 100)
+        for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
+            out += entry.sha256
+            out += "  "
+            out += entry.producer.rawValue
+            out += "  "
+            out += path
+            out += "\n"
+        }
+        return out
     }
 
     /// Reads a manifest; a line that is not `<64 hex>  <producer>  <path>` is an error (the
     /// file is keyway's own, so damage means someone edited it).
     public static func parse(_ data: Data, display: String) throws(WriteError) -> OwnershipManifest {
-        guard let text = String(data: data, encoding: .utf8) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
+        try parse([UInt8](data), display: display)
+    }
+
+    static func parse(_ bytes: [UInt8], display: String) throws(WriteError) -> OwnershipManifest {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
         var manifest = OwnershipManifest()
+        manifest.entries.reserveCapacity(bytes.count / 100)
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() where !line.hasPrefix("#") {
-            let parts = line.components(separatedBy: "  ")
-            let path = parts.dropFirst(2).joined(separator: "  ")
-            guard parts.count >= 3, parts[0].utf8.count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-                  let producer = Producer(rawValue: parts[1]), (try? OutputWriter.checkRelativePath(path)) != nil else {
+            // `<hash>  <producer>  <path>`: the path is the rest of the line, two spaces and all.
+            guard let first = line.firstRange(of: "  "), let second = line[first.upperBound...].firstRange(of: "  ") else {
                 throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
             }
-            manifest.entries[path] = Entry(sha256: parts[0], producer: producer)
+            let hash = line[..<first.lowerBound], producerName = line[first.upperBound..<second.lowerBound]
+            let path = String(line[second.upperBound...])
+            guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+                  let producer = Producer(rawValue: String(producerName)), (try? OutputWriter.checkRelativePath(path)) != nil else {
+                throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
+            }
+            manifest.entries[path] = Entry(sha256: String(hash), producer: producer)
         }
         return manifest
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+
+    static func sha256(_ buffer: UnsafeRawBufferPointer) -> String {
+        hex(SHA256.hash(data: buffer))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { out in
+            var i = 0
+            for byte in digest {
+                out[i] = digits[Int(byte >> 4)]
+                out[i + 1] = digits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return i
+        }
     }
 }
-
