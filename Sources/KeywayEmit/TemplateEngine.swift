@@ -103,19 +103,20 @@ struct CompiledTemplate: Sendable {
     }
 
     func render(_ value: TemplateValue) -> String {
-        var out = ""
-        out.reserveCapacity(4096)
+        // Bytes, made a String once: appending bytes is a copy, appending Strings is not.
+        var out: [UInt8] = []
+        out.reserveCapacity(8192)
         var stack: [TemplateValue] = [value]
         Self.render(nodes, &out, &stack, list: nil, text: false)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func render(_ nodes: [Node], _ out: inout String, _ stack: inout [TemplateValue], list: ListPosition?, text: Bool) {
+    private static func render(_ nodes: [Node], _ out: inout [UInt8], _ stack: inout [TemplateValue], list: ListPosition?, text: Bool) {
         var text = text
         for node in nodes {
             switch node {
             case .text(let s):
-                out += s
+                out.append(contentsOf: s.utf8)
             case .variable(let path, let escaped):
                 guard let value = lookup(path, stack, list) else { continue }
                 let rendered: String
@@ -125,7 +126,7 @@ struct CompiledTemplate: Sendable {
                 case .int(let i): rendered = String(i)
                 case .list, .object: rendered = String(describing: value.any)
                 }
-                if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { out += rendered }
+                if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { out.append(contentsOf: rendered.utf8) }
             case .section(let path, let body):
                 guard let value = lookup(path, stack, list) else { continue }
                 switch value {
@@ -200,19 +201,19 @@ struct CompiledTemplate: Sendable {
     }
 
     /// swift-mustache's HTML escaping: `<`, `>`, `&`, `"` and `'`, compared as characters.
-    private static func appendHTMLEscaped(_ s: String, to out: inout String) {
+    private static func appendHTMLEscaped(_ s: String, to out: inout [UInt8]) {
         if !s.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) {
-            out += s
+            out.append(contentsOf: s.utf8)
             return
         }
         for c in s {
             switch c {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
+            case "<": out.append(contentsOf: "&lt;".utf8)
+            case ">": out.append(contentsOf: "&gt;".utf8)
+            case "&": out.append(contentsOf: "&amp;".utf8)
+            case "\"": out.append(contentsOf: "&quot;".utf8)
+            case "'": out.append(contentsOf: "&#39;".utf8)
+            default: out.append(contentsOf: c.utf8)
             }
         }
     }

@@ -53,20 +53,51 @@ public struct OwnershipManifest: Sendable, Equatable {
 
     static func parse(_ bytes: [UInt8], display: String) throws(WriteError) -> OwnershipManifest {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
+        // Lines are split as Characters are: bytes only where that is the same thing (no
+        // carriage return, nothing that could join a line break into one character).
+        guard bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return try parse(text: text, display: display) }
         var manifest = OwnershipManifest()
         manifest.entries.reserveCapacity(bytes.count / 100)
+        let space = UInt8(ascii: " ")
+        // Lines of bytes: `<hash>  <producer>  <path>`, the path the rest of the line, two
+        // spaces and all (the same reading as splitting the text, on bytes).
+        var index = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            index += 1
+            if line.first == UInt8(ascii: "#") { continue }
+            func separator(after start: Int) -> Int? {
+                var i = start
+                while i + 1 < line.endIndex {
+                    if line[i] == space && line[i + 1] == space { return i }
+                    i += 1
+                }
+                return nil
+            }
+            guard let first = separator(after: line.startIndex), let second = separator(after: first + 2) else {
+                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+            }
+            let hash = line[line.startIndex..<first], producerName = line[(first + 2)..<second]
+            let path = String(decoding: line[(second + 2)...], as: UTF8.self)
+            guard hash.count == 64, hash.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+                  let producer = Producer(rawValue: String(decoding: producerName, as: UTF8.self)), (try? OutputWriter.checkRelativePath(path)) != nil else {
+                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+            }
+            manifest.entries[path] = Entry(sha256: String(decoding: hash, as: UTF8.self), producer: producer)
+        }
+        return manifest
+    }
+
+    /// The same reading, on Characters.
+    private static func parse(text: String, display: String) throws(WriteError) -> OwnershipManifest {
+        var manifest = OwnershipManifest()
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() where !line.hasPrefix("#") {
-            // `<hash>  <producer>  <path>`: the path is the rest of the line, two spaces and all.
-            guard let first = line.firstRange(of: "  "), let second = line[first.upperBound...].firstRange(of: "  ") else {
+            let parts = line.components(separatedBy: "  ")
+            let path = parts.dropFirst(2).joined(separator: "  ")
+            guard parts.count >= 3, parts[0].utf8.count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+                  let producer = Producer(rawValue: parts[1]), (try? OutputWriter.checkRelativePath(path)) != nil else {
                 throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
             }
-            let hash = line[..<first.lowerBound], producerName = line[first.upperBound..<second.lowerBound]
-            let path = String(line[second.upperBound...])
-            guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-                  let producer = Producer(rawValue: String(producerName)), (try? OutputWriter.checkRelativePath(path)) != nil else {
-                throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
-            }
-            manifest.entries[path] = Entry(sha256: String(hash), producer: producer)
+            manifest.entries[path] = Entry(sha256: parts[0], producer: producer)
         }
         return manifest
     }
