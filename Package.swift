@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // The pipeline is load → validate → emit → write; each stage is its own target so that
@@ -12,6 +12,10 @@ let package = Package(
         // The generator alone (init, validate, generate, check): what the build plugin runs. It
         // builds no database driver, TLS, OpenAPI or MCP.
         .executable(name: "keyway-generator", targets: ["keyway-generator"]),
+        // A target's tools generated at build time from its own Manifests/ (and keyway.yaml).
+        .plugin(name: "KeywayPlugin", targets: ["KeywayPlugin"]),
+        // `swift package keyway generate …`: committed output, written into the package.
+        .plugin(name: "KeywayCommand", targets: ["KeywayCommand"]),
         .library(name: "KeywayCore", targets: ["KeywayCore"]),
         // What apps link: the generated tools need it, and nothing else of keyway's.
         .library(name: "KeywayRuntime", targets: ["KeywayRuntime"]),
@@ -141,6 +145,17 @@ let package = Package(
             name: "keyway-generator",
             dependencies: ["KeywayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // A build command per target that adds it: keyway-generator on the target's own
+        // keyway.yaml and Manifests/ (declared inputs), writing two Swift files of fixed names.
+        .plugin(name: "KeywayPlugin", capability: .buildTool(), dependencies: ["keyway-generator"]),
+        .plugin(
+            name: "KeywayCommand",
+            capability: .command(
+                intent: .custom(verb: "keyway", description: "Runs keyway-generator (init, validate, generate, check) in the package's folder."),
+                permissions: [.writeToPackageDirectory(reason: "keyway generate writes the generated files (Generated/ by default) into the package.")]
+            ),
+            dependencies: ["keyway-generator"]
+        ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
         .target(name: "KeywayRuntime", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -174,9 +189,9 @@ let package = Package(
         // Swift generated from Tests/Fixtures/HostileManifests (hostile strings, keyword
         // names): compiled here, so an escaping bug breaks the build.
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
-        // The tests run the `keyway` binary too, so they depend on it (SwiftPM then builds it first).
+        // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway",
+            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
