@@ -11,13 +11,15 @@ public struct CatalogEmitter: Emitter {
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         let prototype = View(.prototype, style: .swift)
-        return [
-            GeneratedFile(path: "IntegrationCatalog.swift",
-                          contents: try templates.render(Self.swiftTemplate, View(catalog, style: .swift), prototype: prototype), artifact: .swift),
-            GeneratedFile(path: "catalog.json",
-                          contents: try templates.render(Self.jsonTemplate, View(catalog, style: .json), prototype: prototype), artifact: .catalog),
-        ]
+        let swift = try templates.renderer(Self.swiftTemplate, prototype: prototype)
+        let json = try templates.renderer(Self.jsonTemplate, prototype: prototype)
+        // Two large files: one a core.
+        return Parallel.map([(Self.swiftPath, swift, Literal.Style.swift, Artifact.swift), ("catalog.json", json, .json, .catalog)], threshold: 2) { path, renderer, style, artifact in
+            GeneratedFile(path: path, contents: renderer.render(View(catalog, style: style)), artifact: artifact)
+        }
     }
+
+    static let swiftPath = "IntegrationCatalog.swift"
 
     /// What both templates see. Strings and lists arrive already written as literals of
     /// the target language (`style`), so a template cannot forget to escape one.
@@ -60,13 +62,14 @@ public struct CatalogEmitter: Emitter {
             let s = style.string
             marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
             authModes = AuthMode.allCases.map { AuthModeCase(caseName: Self.swiftCase($0), rawValue: s($0.rawValue)) }
+            let index = CatalogIndex(catalog)
             integrations = catalog.integrations.map { i in
                 IntegrationEntry(
                     caseName: SwiftIdentifier.escaped(Self.caseName(i.key)), key: s(i.key), provider: s(i.provider), name: s(i.name),
                     category: s(i.category), description: s(i.description),
                     authMode: s(i.auth.mode.rawValue), authModeCase: "." + Self.swiftCase(i.auth.mode),
                     scopes: i.auth.scopes.map { Scope(scope: s($0.scope), reason: s($0.reason)) },
-                    connectors: catalog.connectors(of: i).map { c in
+                    connectors: index.connectors(of: i).map { c in
                         Connector(slug: s(c.slug), name: s(c.name), multipleConnections: c.multipleConnections, tools: c.tools.map { t in
                             Tool(name: s(t.name), description: s(t.description), method: s(t.method.rawValue),
                                  endpoint: s(t.endpoint), scopes: style.stringList(t.scopes))

@@ -40,21 +40,21 @@ public struct ChecklistEmitter: Emitter {
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         let audit = ScopeAudit(catalog)
-        var files: [GeneratedFile] = []
         let prototypeCatalog = Catalog.prototype
-        let prototype = Self.view(prototypeCatalog.integrations[0], prototypeCatalog, ScopeAudit(prototypeCatalog).integrations[0])
-        for (integration, audited) in zip(catalog.integrations, audit.integrations) {
-            files.append(GeneratedFile(path: "Checklists/\(integration.key).md",
-                                       contents: try templates.render(Self.template, Self.view(integration, catalog, audited), prototype: prototype), artifact: .checklists))
+        let renderer = try templates.renderer(Self.template, prototype: Self.view(prototypeCatalog.integrations[0], CatalogIndex(prototypeCatalog),
+                                                                                  ScopeAudit(prototypeCatalog).integrations[0]))
+        let indexRenderer = try templates.renderer(Self.indexTemplate, prototype: IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]))
+        let index = CatalogIndex(catalog)
+        var files = Parallel.map(Array(zip(catalog.integrations, audit.integrations))) { integration, audited in
+            GeneratedFile(path: "Checklists/\(integration.key).md", contents: renderer.render(Self.view(integration, index, audited)), artifact: .checklists)
         }
-        let index = IndexView(marker: Self.marker, integrations: audit.integrations.map { i in
+        let entries = IndexView(marker: Self.marker, integrations: audit.integrations.map { i in
             let count = i.scopes.count
             return IndexView.Entry(name: Literal.markdown(i.name), file: "\(i.key).md",
                                    summary: Literal.markdown("\(count) scope\(count == 1 ? "" : "s"), highest level: \(i.highestLevel?.rawValue ?? (count == 0 ? "none" : "unknown"))")
                                        + (i.scopes.contains { $0.flags.contains(.unused) } ? Literal.markdown(", has unused scopes") : ""))
         })
-        files.append(GeneratedFile(path: "Checklists/README.md",
-                                   contents: try templates.render(Self.indexTemplate, index, prototype: IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")])), artifact: .checklists))
+        files.append(GeneratedFile(path: "Checklists/README.md", contents: indexRenderer.render(entries), artifact: .checklists))
         return files
     }
 
@@ -64,7 +64,7 @@ public struct ChecklistEmitter: Emitter {
         return extra.isEmpty ? "" : " (" + extra.map(\.rawValue).joined(separator: ", ") + ")"
     }
 
-    static func view(_ integration: Integration, _ catalog: Catalog, _ audited: ScopeAudit.IntegrationScopes) -> View {
+    static func view(_ integration: Integration, _ catalog: CatalogIndex, _ audited: ScopeAudit.IntegrationScopes) -> View {
         let code = Literal.markdownCode, text = Literal.markdown
         let levels = Set(audited.scopes.compactMap(\.level))
         var review: [String] = []
@@ -88,10 +88,10 @@ public struct ChecklistEmitter: Emitter {
             review.append(text("Some scopes have no known level: add them to Manifests/scopes/ so that their review is known."))
         }
         let connectors = catalog.connectors(of: integration)
-        let readOnly = connectors.flatMap { c in c.tools.map { (c, $0) } }
-            .filter { $0.1.method == .GET }
-            .sorted { ($0.1.inputs.filter { !$0.schema.optional }.count, $0.0.slug, $0.1.name) < ($1.1.inputs.filter { !$0.schema.optional }.count, $1.0.slug, $1.1.name) }
-            .first
+        // The read-only tool with the fewest required inputs (then by connector and name).
+        let readOnly = connectors.lazy
+            .flatMap { c in c.tools.lazy.filter { $0.method == .GET }.map { (c, $0, $0.inputs.count { !$0.schema.optional }) } }
+            .min { ($0.2, $0.0.slug, $0.1.name) < ($1.2, $1.0.slug, $1.1.name) }
         return View(
             marker: marker, name: text(integration.name), key: code(integration.key), keyText: text(integration.key), provider: code(integration.provider),
             authMode: code(integration.auth.mode.rawValue), console: integration.auth.console.map(code),
@@ -128,7 +128,7 @@ public struct ScopesReportEmitter: Emitter {
     static func view(_ audit: ScopeAudit) -> View {
         // In a table, '|' ends a cell even inside a code span: Literal.markdown escapes it,
         // and code spans here get it escaped too.
-        let code = { (s: String) in Literal.markdownCode(s).replacingOccurrences(of: "|", with: "\\|") }
+        let code = { (s: String) in Literal.escapingPipes(Literal.markdownCode(s)) }
         let text = Literal.markdown
         return View(marker: ChecklistEmitter.marker, rows: audit.integrations.flatMap { i in
             i.scopes.map { s in

@@ -18,26 +18,29 @@ public enum Emitters {
             MigrationEmitter.templates[.sqlite]!: MigrationEmitter.prototype,
             ToolsEmitter.template: ToolsEmitter.view(Catalog.prototype.connectors[0]),
             ToolsEmitter.registryTemplate: ToolsEmitter.RegistryView(marker: "", tools: [.init(reference: "")]),
-            ChecklistEmitter.template: ChecklistEmitter.view(Catalog.prototype.integrations[0], .prototype, ScopeAudit(.prototype).integrations[0]),
+            ChecklistEmitter.template: ChecklistEmitter.view(Catalog.prototype.integrations[0], CatalogIndex(.prototype), ScopeAudit(.prototype).integrations[0]),
             ChecklistEmitter.indexTemplate: ChecklistEmitter.IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]),
             ScopesReportEmitter.template: ScopesReportEmitter.view(ScopeAudit(.prototype)),
         ]
     }
 
     /// Runs the emitters of the chosen artifacts; collects every template problem before
-    /// failing. Files come back sorted by path.
+    /// failing. Files come back sorted by path. The emitters run side by side (those with
+    /// many files also spread them), each a pure function of the catalog.
     public static func emitAll(_ catalog: Catalog, templates: TemplateSet, artifacts: [Artifact] = Artifact.allCases, swiftLayout: SwiftLayout = .perConnector) throws(DiagnosticsError) -> [GeneratedFile] {
-        var files: [GeneratedFile] = []
-        var problems: [Diagnostic] = []
         let emitters: [(emitter: any Emitter, artifacts: [Artifact])] = [
             (CatalogEmitter(), [.swift, .catalog]), (RLSTestsEmitter(), [.migrations]), (ToolsEmitter(layout: swiftLayout), [.swift]),
             (ChecklistEmitter(), [.checklists]), (ScopesReportEmitter(), [.audit]),
-        ]
-        for (emitter, produces) in emitters where produces.contains(where: artifacts.contains) {
-            do throws(DiagnosticsError) {
-                files += try emitter.emit(catalog, templates: templates).filter { $0.artifact.map(artifacts.contains) ?? true }
-            } catch {
-                problems += error.diagnostics
+        ].filter { $0.artifacts.contains(where: artifacts.contains) }
+        let results = Parallel.map(emitters.map(\.emitter), threshold: 2) { emitter in
+            Result { () throws(DiagnosticsError) in try emitter.emit(catalog, templates: templates) }
+        }
+        var files: [GeneratedFile] = []
+        var problems: [Diagnostic] = []
+        for result in results {
+            switch result {
+            case .success(let emitted): files += emitted.filter { $0.artifact.map(artifacts.contains) ?? true }
+            case .failure(let error): problems += error.diagnostics
             }
         }
         if !problems.isEmpty { throw DiagnosticsError(problems.sortedForReport()) }

@@ -1,7 +1,7 @@
 import KeywayModel
 
 /// A JSON value with ordered keys, so that both renderings are deterministic.
-indirect enum OrderedJSON: Equatable {
+enum OrderedJSON: Equatable {
     case string(String)
     case integer(Int64)
     case number(Double)
@@ -13,39 +13,93 @@ indirect enum OrderedJSON: Equatable {
 
     /// JSON text; `indent` nil for one line.
     func json(indent: Int? = 0) -> String {
-        let pad = indent.map { String(repeating: "  ", count: $0 + 1) } ?? ""
-        let close = indent.map { String(repeating: "  ", count: $0) } ?? ""
-        let newline = indent == nil ? "" : "\n"
-        let next = indent.map { $0 + 1 }
+        var out = ""
+        writeJSON(into: &out, indent: indent)
+        return out
+    }
+
+    private func writeJSON(into out: inout String, indent: Int?) {
         switch self {
-        case .string(let s): return Literal.json(s)
-        case .integer(let i): return String(i)
-        case .number(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .bool(let b): return b ? "true" : "false"
+        case .string(let s): out += Literal.json(s)
+        case .integer(let i): out += String(i)
+        case .number(let d): out += d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .bool(let b): out += b ? "true" : "false"
         case .array(let items):
-            if items.isEmpty { return "[]" }
-            return "[" + newline + items.map { pad + $0.json(indent: next) }.joined(separator: "," + newline + (indent == nil ? " " : "")) + newline + close + "]"
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (n, item) in items.enumerated() {
+                Self.separate(&out, first: n == 0, indent: indent)
+                item.writeJSON(into: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.close(&out, indent: indent)
+            out += "]"
         case .object(let pairs):
-            if pairs.isEmpty { return "{}" }
-            return "{" + newline + pairs.map { pad + Literal.json($0.0) + ": " + $0.1.json(indent: next) }.joined(separator: "," + newline + (indent == nil ? " " : "")) + newline + close + "}"
+            if pairs.isEmpty { out += "{}"; return }
+            out += "{"
+            for (n, (key, value)) in pairs.enumerated() {
+                Self.separate(&out, first: n == 0, indent: indent)
+                out += Literal.json(key)
+                out += ": "
+                value.writeJSON(into: &out, indent: indent.map { $0 + 1 })
+            }
+            Self.close(&out, indent: indent)
+            out += "}"
         }
+    }
+
+    /// Before an element: `,` after the previous one, then a new line and the element's
+    /// indentation (or one space, on one line).
+    private static func separate(_ out: inout String, first: Bool, indent: Int?) {
+        if !first { out += "," }
+        if let indent {
+            out += "\n"
+            for _ in 0...indent { out += "  " }
+        } else if !first {
+            out += " "
+        }
+    }
+
+    private static func close(_ out: inout String, indent: Int?) {
+        guard let indent else { return }
+        out += "\n"
+        for _ in 0..<indent { out += "  " }
     }
 
     /// A `KeywayRuntime.JSONValue` expression (the runtime's value type, not the model's `LiteralValue`).
     func swift(indent: Int) -> String {
-        let pad = String(repeating: "    ", count: indent + 1)
-        let close = String(repeating: "    ", count: indent)
+        var out = ""
+        writeSwift(into: &out, indent: indent)
+        return out
+    }
+
+    private func writeSwift(into out: inout String, indent: Int) {
         switch self {
-        case .string(let s): return ".string(\(Literal.swift(s)))"
-        case .integer(let i): return ".number(\(i))"
-        case .number(let d): return ".number(\(d))"
-        case .bool(let b): return ".bool(\(b))"
+        case .string(let s): out += ".string("; out += Literal.swift(s); out += ")"
+        case .integer(let i): out += ".number(\(i))"
+        case .number(let d): out += ".number(\(d))"
+        case .bool(let b): out += b ? ".bool(true)" : ".bool(false)"
         case .array(let items):
-            if items.isEmpty { return ".array([])" }
-            return ".array([\n" + items.map { pad + $0.swift(indent: indent + 1) + ",\n" }.joined() + close + "])"
+            if items.isEmpty { out += ".array([])"; return }
+            out += ".array([\n"
+            for item in items {
+                for _ in 0...indent { out += "    " }
+                item.writeSwift(into: &out, indent: indent + 1)
+                out += ",\n"
+            }
+            for _ in 0..<indent { out += "    " }
+            out += "])"
         case .object(let pairs):
-            if pairs.isEmpty { return ".object([:])" }
-            return ".object([\n" + pairs.map { pad + Literal.swift($0.0) + ": " + $0.1.swift(indent: indent + 1) + ",\n" }.joined() + close + "])"
+            if pairs.isEmpty { out += ".object([:])"; return }
+            out += ".object([\n"
+            for (key, value) in pairs {
+                for _ in 0...indent { out += "    " }
+                out += Literal.swift(key)
+                out += ": "
+                value.writeSwift(into: &out, indent: indent + 1)
+                out += ",\n"
+            }
+            for _ in 0..<indent { out += "    " }
+            out += "])"
         }
     }
 }

@@ -23,6 +23,8 @@ public enum Literal {
     /// `"…"` with quotes, backslashes and the usual control characters escaped as Swift
     /// and JSON both write them, and every other invisible scalar by `escape`.
     private static func quoted(_ s: String, escape: (Unicode.Scalar) -> String) -> String {
+        // Most strings are printable ASCII with nothing to escape: copied as they are.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -88,6 +90,9 @@ extension Literal {
     /// would turn into a link by itself (a URL, `www.`, an email address) becomes a code
     /// span, so a manifest string cannot add a link, an image or markup.
     public static func markdown(_ s: String) -> String {
+        // Printable ASCII words (spaces only between them) with nothing that could make a
+        // link: escaped as one piece.
+        if s.utf8.allSatisfy(isPrintableASCII), !mayHoldLink(s) { return escapeProse(s) }
         var words: [String] = []
         for word in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0.isNewline || $0 == "\t" }) {
             let w = String(word)
@@ -99,7 +104,30 @@ extension Literal {
         return words.joined(separator: " ")
     }
 
+    @inline(__always)
+    static func isPrintableASCII(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F }
+
+    /// Whether some word of `s` may be a URL, `www.` address or email address (`markdown`
+    /// makes those code spans): `://`, `www.` or `mailto:` in any case, or an `@`.
+    static func mayHoldLink(_ s: String) -> Bool {
+        let bytes = Array(s.utf8)
+        func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
+        for i in bytes.indices {
+            switch bytes[i] {
+            case UInt8(ascii: "@"): return true
+            case UInt8(ascii: ":") where i + 2 < bytes.count && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/"): return true
+            case UInt8(ascii: ":") where i >= 6:
+                if bytes[(i - 6)..<i].map(lower) == Array("mailto".utf8) { return true }
+            case UInt8(ascii: "w"), UInt8(ascii: "W"):
+                if i + 3 < bytes.count, lower(bytes[i + 1]) == UInt8(ascii: "w"), lower(bytes[i + 2]) == UInt8(ascii: "w"), bytes[i + 3] == UInt8(ascii: ".") { return true }
+            default: break
+            }
+        }
+        return false
+    }
+
     static func escapeProse(_ s: String) -> String {
+        if s.utf8.allSatisfy({ isPrintableASCII($0) && !proseSpecial($0) }) { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -119,11 +147,33 @@ extension Literal {
         return out
     }
 
+    /// `s` with every `|` written `\\|` (a table cell ends at a bare one, even in a code span).
+    static func escapingPipes(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "|")) else { return s }
+        // By characters, as Foundation's replacingOccurrences compared them: a `|` that
+        // carries a combining mark is another character.
+        var out = ""
+        for c in s {
+            if c == "|" { out += "\\|" } else { out.append(c) }
+        }
+        return out
+    }
+
+    /// The ASCII characters `escapeProse` changes.
+    @inline(__always)
+    static func proseSpecial(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "|"), UInt8(ascii: "~"), UInt8(ascii: "#"), UInt8(ascii: "!"), UInt8(ascii: "$"): true
+        default: false
+        }
+    }
+
     /// A Markdown code span holding `s` exactly: the fence is one backtick longer than
     /// the longest run inside, padded when `s` starts or ends with a backtick. Nothing
     /// inside a code span is Markdown or HTML.
     public static func markdownCode(_ s: String) -> String {
-        let flat = s.unicodeScalars.map { scalar -> String in
+        let flat = s.utf8.allSatisfy(isPrintableASCII) ? s : s.unicodeScalars.map { scalar -> String in
             switch scalar {
             case "\n", "\r", "\t", "\u{2028}", "\u{2029}": " "
             default: needsEscape(scalar) ? "\u{FFFD}" : String(scalar)

@@ -57,20 +57,27 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
     public init(_ catalog: Catalog) {
         version = Self.currentVersion
         changes = nil
+        let index = CatalogIndex(catalog)
         integrations = catalog.integrations.map { integration in
-            let scopeCatalog = catalog.scopeCatalog(for: integration)
-            let tools = catalog.connectors(of: integration).flatMap { c in c.tools.map { (c.modelName(of: $0), $0) } }
+            // Who needs each scope: one pass over the integration's tools.
+            var users: [String: [String]] = [:]
+            for c in index.connectors(of: integration) {
+                for tool in c.tools {
+                    let name = c.modelName(of: tool)
+                    for scope in Set(tool.scopes) { users[scope, default: []].append(name) }
+                }
+            }
             var highest: ScopeLevel?
             let scopes = integration.auth.scopes.map { grant -> Scope in
-                let level = scopeCatalog?.info(for: grant.scope)?.level
+                let level = index.scopeInfo(grant.scope, for: integration)?.level
                 if let level, highest == nil || level.rank > highest!.rank { highest = level }
-                let users = tools.filter { $0.1.scopes.contains(grant.scope) }.map(\.0).sorted()
+                let tools = (users[grant.scope] ?? []).sorted()
                 var flags: [Flag] = []
-                if users.isEmpty && !grant.withoutTool { flags.append(.unused) }
+                if tools.isEmpty && !grant.withoutTool { flags.append(.unused) }
                 if level == nil { flags.append(.unknown) }
                 if level == .sensitive { flags.append(.sensitive) }
                 if level == .restricted || level == .admin { flags.append(.restricted) }
-                return Scope(scope: grant.scope, level: level, reason: grant.reason, tools: users, flags: flags)
+                return Scope(scope: grant.scope, level: level, reason: grant.reason, tools: tools, flags: flags)
             }
             return IntegrationScopes(key: integration.key, provider: integration.provider, name: integration.name, scopes: scopes, highestLevel: highest)
         }

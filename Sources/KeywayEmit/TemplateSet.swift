@@ -17,12 +17,27 @@ public struct TemplateSet: Sendable {
     }
 
     public let sources: [String: Source]
-    /// Each template parsed once, however many files it renders.
+    /// Each template parsed once, however many files it renders: by swift-mustache (its
+    /// diagnostics, and the renderer of templates keyway's own does not read), and by
+    /// keyway's renderer when it reads the template (`CompiledTemplate`).
     private let parsed: [String: Result<MustacheTemplate, DiagnosticsError>]
+    private let compiled: [String: CompiledTemplate]
 
     public init(sources: [Source]) {
+        self.init(sources: sources, ownRenderer: true)
+    }
+
+    /// `ownRenderer: false` renders every template with swift-mustache (the reference the
+    /// tests hold keyway's renderer to).
+    init(sources: [Source], ownRenderer: Bool) {
         self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
         parsed = self.sources.mapValues(Self.parse)
+        compiled = ownRenderer ? self.sources.compactMapValues { CompiledTemplate($0.text) } : [:]
+    }
+
+    /// What swift-mustache renders of `text` with `value`; nil when it does not parse.
+    static func mustacheRendering(_ text: String, _ value: TemplateValue) -> String? {
+        (try? MustacheTemplate(string: text))?.render(value.any)
     }
 
     private static func parse(_ source: Source) -> Result<MustacheTemplate, DiagnosticsError> {
@@ -36,11 +51,24 @@ public struct TemplateSet: Sendable {
         }
     }
 
-    /// Renders `view` with the template `name`, refusing names the view's type does not
-    /// have (a Mustache engine renders an unknown name as an empty string, silently).
-    /// `prototype` is a view of the same type with one element in every list, so that
-    /// the names are those of the types, whatever the data holds.
-    func render(_ name: String, _ view: Any, prototype: Any) throws(DiagnosticsError) -> String {
+    /// One template, checked, ready to render any number of views of one type.
+    struct Renderer: Sendable {
+        fileprivate let mustache: MustacheTemplate
+        fileprivate let compiled: CompiledTemplate?
+
+        func render(_ view: some TemplateViewValue) -> String {
+            let value = view.templateValue
+            if let compiled { return compiled.render(value) }
+            return mustache.render(value.any)
+        }
+    }
+
+    /// The template `name`, after refusing names the view's type does not have (a
+    /// Mustache engine renders an unknown name as an empty string, silently). `prototype`
+    /// is a view of the same type with one element in every list, so that the names are
+    /// those of the types, whatever the data holds. Checked once, however many files the
+    /// renderer then writes.
+    func renderer(_ name: String, prototype: Any) throws(DiagnosticsError) -> Renderer {
         guard let source = sources[name], let parsed = parsed[name] else {
             throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
         }
@@ -53,31 +81,12 @@ public struct TemplateSet: Sendable {
                        "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
             })
         }
-        return template.render(Self.dictionary(view))
+        return Renderer(mustache: template, compiled: compiled[name])
     }
 
-    /// The view as nested dictionaries and arrays, read by reflection once: the engine
-    /// then looks names up in dictionaries instead of reflecting on every lookup.
-    static func dictionary(_ value: Any) -> Any {
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .struct, .class:
-            var fields: [String: Any] = [:]
-            for child in mirror.children {
-                guard let label = child.label else { continue }
-                let childMirror = Mirror(reflecting: child.value)
-                if childMirror.displayStyle == .optional {
-                    if let wrapped = childMirror.children.first { fields[label] = dictionary(wrapped.value) }
-                } else {
-                    fields[label] = dictionary(child.value)
-                }
-            }
-            return fields
-        case .collection:
-            return mirror.children.map { dictionary($0.value) }
-        default:
-            return value
-        }
+    /// Renders one view (see `renderer(_:prototype:)`).
+    func render(_ name: String, _ view: some TemplateViewValue, prototype: Any) throws(DiagnosticsError) -> String {
+        try renderer(name, prototype: prototype).render(view)
     }
 }
 

@@ -74,17 +74,16 @@ public struct ToolsEmitter: Emitter {
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        var files: [GeneratedFile] = []
-        let prototype = Self.view(Catalog.prototype.connectors[0])
-        for connector in catalog.connectors {
+        let renderer = try templates.renderer(Self.template, prototype: Self.view(Catalog.prototype.connectors[0]))
+        let registryRenderer = try templates.renderer(Self.registryTemplate, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))
+        var files = Parallel.map(catalog.connectors) { connector in
             let view = Self.view(connector)
-            files.append(GeneratedFile(path: "Tools/\(view.typeName).swift", contents: try templates.render(Self.template, view, prototype: prototype), artifact: .swift))
+            return GeneratedFile(path: "Tools/\(view.typeName).swift", contents: renderer.render(view), artifact: .swift)
         }
         let registry = RegistryView(marker: Self.marker, tools: catalog.connectors.flatMap { c in
             c.tools.map { RegistryView.Entry(reference: Self.connectorType(c) + "." + SwiftIdentifier.upperCamel($0.name) + ".self") }
         })
-        files.append(GeneratedFile(path: "Tools/AllTools.swift",
-                                   contents: try templates.render(Self.registryTemplate, registry, prototype: RegistryView(marker: "", tools: [.init(reference: "")])), artifact: .swift))
+        files.append(GeneratedFile(path: "Tools/AllTools.swift", contents: registryRenderer.render(registry), artifact: .swift))
         switch layout {
         case .perConnector: return files
         case .singleFile:
@@ -99,6 +98,7 @@ public struct ToolsEmitter: Emitter {
 
     /// Text in a `///` comment: one line, no control characters.
     static func comment(_ s: String) -> String {
+        if s.utf8.allSatisfy(Literal.isPrintableASCII) { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             if scalar.isInvisible {
@@ -141,6 +141,10 @@ public struct ToolsEmitter: Emitter {
     static func structs(for tool: Tool) -> [View.Struct] {
         var result: [View.Struct] = []
         var used: Set<String> = ["Input"]
+        // Underscores tried so far for each name: a name taken once is taken for good, so
+        // the next object of that name starts where the last one stopped (linear, however
+        // many objects share a name).
+        var underscores: [String: Int] = [:]
         func build(_ name: String, _ properties: [NamedSchema], conformance: String, path: String) {
             var fields: [View.Field] = []
             var checks: [SwiftCheck] = []
@@ -158,8 +162,11 @@ public struct ToolsEmitter: Emitter {
                     case .array(let items): return .array(type(items, base + "Item", path + "[]"))
                     case .map(let values): return .dictionary(type(values, base + "Value", path + ".*"))
                     case .object(let nested):
-                        var structName = SwiftIdentifier.upperCamel(base)
-                        while used.contains(structName) { structName += "_" }
+                        let baseName = SwiftIdentifier.upperCamel(base)
+                        var count = underscores[baseName] ?? 0
+                        var structName = baseName + String(repeating: "_", count: count)
+                        while used.contains(structName) { structName += "_"; count += 1 }
+                        underscores[baseName] = count
                         used.insert(structName)
                         pending.append((structName, nested, path))
                         return .named(structName)

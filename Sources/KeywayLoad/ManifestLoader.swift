@@ -1,6 +1,12 @@
 import Foundation
 import KeywayModel
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The three kinds of manifest and the folders they live in.
 public enum ManifestKind: String, Sendable, CaseIterable {
     case integration = "integrations"
@@ -35,7 +41,14 @@ public struct ManifestLoader: Sendable {
     /// A manifest larger than this is refused before it is parsed.
     public static let maxFileSize = 1 << 20
 
-    public var limits = YAMLLimits()
+    /// A value (a description, a reason…) larger than this is an error at its position.
+    public static let maxValueSize = 64 << 10
+
+    public var limits: YAMLLimits = {
+        var limits = YAMLLimits()
+        limits.maxScalarBytes = maxValueSize
+        return limits
+    }()
 
     public init() {}
 
@@ -97,10 +110,12 @@ public struct ManifestLoader: Sendable {
                     diagnostics.append(.warning(location, "not read: manifests end in .yaml or .yml, in lower case; rename the file"))
                 }
             }
-            for name in names.sorted() where Self.isYAML(name) && !name.hasPrefix(".") {
+            // Read and parsed on all cores; reported in name order.
+            let manifests = names.sorted().filter { Self.isYAML($0) && !$0.hasPrefix(".") }
+            let files = Parallel.map(manifests) { name in loadFile(path: dir.path + "/" + name, display: Self.join(folder, kind.folder + "/" + name)) }
+            for (name, file) in zip(manifests, files) {
                 let relative = kind.folder + "/" + name
                 let display = Self.join(folder, relative)
-                let file = loadFile(dir.appendingPathComponent(name), display: display)
                 diagnostics.append(contentsOf: file.diagnostics)
                 if let node = file.root {
                     documents.append(ManifestDocument(kind: kind, relativePath: relative, displayPath: display, root: node))
@@ -143,22 +158,39 @@ public struct ManifestLoader: Sendable {
     /// Reads and parses one file. Only regular files are read (a symlink to a device or a
     /// FIFO would never end), and never more than `maxFileSize + 1` bytes.
     public func loadFile(_ url: URL, display: String) -> LoadedFile {
+        loadFile(path: url.path, display: display)
+    }
+
+    func loadFile(path: String, display: String) -> LoadedFile {
         func failure(_ diagnostic: Diagnostic) -> LoadedFile { LoadedFile(root: nil, diagnostics: [diagnostic]) }
         let start = SourceLocation(file: display, line: 1, column: 1)
-        let resolved = url.resolvingSymlinksInPath()
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved.path),
-              attributes[.type] as? FileAttributeType == .typeRegular else {
-            return failure(Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file"))
+        let notRegular = Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file")
+        // stat follows symbolic links: a link to a device, a FIFO or nothing is refused
+        // before it is opened, and the descriptor is checked again after.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return failure(notRegular) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return failure(Diagnostic.error(start, "cannot read the file; check its permissions")) }
+        defer { close(fd) }
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return failure(notRegular) }
+        // Never more than `maxFileSize + 1` bytes, whatever the file claims to hold.
+        let limit = Self.maxFileSize + 1
+        var bytes = [UInt8](repeating: 0, count: min(max(Int(info.st_size), 0) + 1, limit))
+        var count = 0
+        while count < limit {
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
+            }
+            if n == 0 { break }
+            count += n
         }
-        guard let handle = try? FileHandle(forReadingFrom: resolved) else {
-            return failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
+        if count > Self.maxFileSize {
+            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB, keyway's limit for one manifest file; split it (a manifest describes one integration, connector or provider) or shorten its longest values (each is at most 64 KiB)"))
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: Self.maxFileSize + 1)) ?? Data()
-        if data.count > Self.maxFileSize {
-            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB; split it — a manifest describes one integration, connector or provider"))
-        }
-        var bytes = [UInt8](data)
+        bytes.removeSubrange(count...)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         if let bad = Self.firstInvalidUTF8(bytes) {
             return failure(Diagnostic.error(SourceLocation(file: display, line: bad.line, column: bad.column),

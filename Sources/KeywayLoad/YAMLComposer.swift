@@ -8,6 +8,9 @@ public struct YAMLLimits: Sendable {
     public var maxExpandedNodes: Int = 100_000
     /// Nesting of lists and mappings.
     public var maxDepth: Int = 64
+    /// Bytes (UTF-8) of one scalar, key or value; nil for no limit. A longer one is an error
+    /// at its position, reported with the file's other errors.
+    public var maxScalarBytes: Int?
 
     public init() {}
 }
@@ -126,6 +129,12 @@ struct YAMLComposer {
         if let name = Self.string(anchor) { anchors[name] = (node, size) }
     }
 
+    /// A scalar over `maxScalarBytes` is reported (and kept: the file is at most 1 MiB).
+    private mutating func checkLength(_ bytes: Int, at location: SourceLocation) {
+        guard let limit = limits.maxScalarBytes, bytes > limit else { return }
+        recoverable.append(Failure(location: location, message: "this value is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; shorten it — a description is read by models and people, a few sentences say what they need"))
+    }
+
     /// An unsupported tag is reported, and the node is read as if untagged.
     private mutating func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation, allowString: Bool) {
         guard let tag = Self.string(tag) else { return }
@@ -148,6 +157,7 @@ struct YAMLComposer {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             checkTag(scalar.tag, at: here, allowString: true)
+            checkLength(Int(scalar.length), at: here)
             let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             if text.utf8.contains(0) {
                 // "\0" in a double-quoted string: no database text type can hold it.
@@ -203,6 +213,7 @@ struct YAMLComposer {
                 guard keyEvent.type == YAML_SCALAR_EVENT else {
                     throw Failure(location: keyLocation, message: "a mapping key must be a plain string, not a list, mapping or alias")
                 }
+                checkLength(Int(keyEvent.data.scalar.length), at: keyLocation)
                 let key = Self.string(keyEvent.data.scalar.value, length: Int(keyEvent.data.scalar.length)) ?? ""
                 // A merge key or a second occurrence is reported and its value read (to
                 // keep the position in the stream) but not kept.

@@ -4,7 +4,9 @@ import KeywayModel
 /// the validator types them by the schema (so `no` stays the string "no" where a string
 /// is expected — no YAML 1.1 "Norway problem").
 public struct YAMLNode: Sendable {
-    public indirect enum Value: Sendable {
+    /// Lists and mappings hold their children in arrays (already references), so the
+    /// enum itself is stored inline: one allocation fewer for every node.
+    public enum Value: Sendable {
         case scalar(YAMLScalar)
         case sequence([YAMLNode])
         case mapping([YAMLPair])

@@ -147,8 +147,8 @@ extension NodeReader {
             if wireOwners[key] == nil { wireOwners[key] = entry.key }
             inputs.append(InputDeclaration(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
         }
-        let inputNames = Set(inputs.map(\.name))
-        let writtenNames = Set(namedEntries(f, "input")?.map(\.key) ?? [])
+        let inputNames = Set(inputs.map { $0.name })
+        let writtenNames = Set(namedEntries(f, "input")?.map { $0.key } ?? [])
         for placeholder in placeholders where !inputNames.contains(placeholder) {
             if let e = endpoint, !writtenNames.contains(placeholder) {
                 error(e.location, "the endpoint names '{\(placeholder.forDiagnostic)}' but no input of that name exists; add it under 'input'")
@@ -156,7 +156,7 @@ extension NodeReader {
         }
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
-                    scopes: scopes.map(\.value), request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
+                    scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
                     scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }))
     }
 
@@ -164,11 +164,11 @@ extension NodeReader {
     static func endpointProblem(_ endpoint: String) -> String? {
         guard endpoint.hasPrefix("/") else { return "the endpoint must start with '/' (a path on the provider's API, like /gmail/v1/users/me/messages)" }
         if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
-        if endpoint.contains("?") || endpoint.contains("#") { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
-        if endpoint.contains("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
+        if endpoint.utf8.contains(UInt8(ascii: "?")) || endpoint.utf8.contains(UInt8(ascii: "#")) { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
+        if endpoint.containsASCII("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
         if endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) { return "the endpoint must not contain '.' or '..' segments" }
-        let lowered = endpoint.lowercased()
-        if lowered.contains("%2e") || lowered.contains("%2f") || lowered.contains("%5c") || endpoint.contains("\\") {
+        if endpoint.containsASCII("%2e", ignoringCase: true) || endpoint.containsASCII("%2f", ignoringCase: true)
+            || endpoint.containsASCII("%5c", ignoringCase: true) || endpoint.utf8.contains(UInt8(ascii: "\\")) {
             return "the endpoint must not contain encoded dots or slashes, or backslashes: they can climb out of the API's path"
         }
         var open = false

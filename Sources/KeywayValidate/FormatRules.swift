@@ -84,3 +84,22 @@ enum FormatRules {
         return nil
     }
 }
+
+extension String {
+    /// Whether the string holds `needle`, an ASCII string, byte for byte (ASCII letters
+    /// without case when asked): a scan of the UTF-8 bytes, for the checks every value goes
+    /// through.
+    func containsASCII(_ needle: StaticString, ignoringCase: Bool = false) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = n.first else { return true }
+        func fold(_ b: UInt8) -> UInt8 { ignoringCase && b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
+        let bytes = Array(utf8)
+        guard bytes.count >= n.count else { return false }
+        for i in 0...(bytes.count - n.count) where fold(bytes[i]) == fold(first) {
+            var j = 1
+            while j < n.count, fold(bytes[i + j]) == fold(n[j]) { j += 1 }
+            if j == n.count { return true }
+        }
+        return false
+    }
+}

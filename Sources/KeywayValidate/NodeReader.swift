@@ -1,3 +1,4 @@
+import Foundation
 import KeywayLoad
 import KeywayModel
 
@@ -10,8 +11,37 @@ struct Located<Value> {
 /// The keys of one mapping, checked against the keys its schema allows.
 struct Fields {
     var node: YAMLNode
-    var pairs: [String: YAMLPair]
-    subscript(key: String) -> YAMLPair? { pairs[key] }
+    /// The allowed pairs, in the order written; keys are unique (the loader drops a
+    /// duplicate key). A schema looks up a fixed handful of keys, so a scan of the pairs
+    /// costs less than hashing them into a dictionary, and stays linear in their number.
+    var pairs: [YAMLPair]
+    subscript(key: String) -> YAMLPair? {
+        for pair in pairs where pair.key == key { return pair }
+        return nil
+    }
+}
+
+/// The did-you-mean budget of readers working at the same time (see `NodeReader.pool`).
+final class SuggestionPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var spent = 0
+    private var over = false
+
+    /// Spends `cells`; false once the run's budget is exceeded.
+    func charge(_ cells: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if over { return false }
+        spent += cells
+        over = spent > NodeReader.suggestionBudget
+        return !over
+    }
+
+    var exceeded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return over
+    }
 }
 
 /// Typed reading of YAML nodes by a schema. Every mismatch becomes a positioned
@@ -38,10 +68,11 @@ final class NodeReader {
             error(node.location, "\(what) must be a mapping of keys to values, found \(node.kindName)")
             return nil
         }
-        var fields: [String: YAMLPair] = [:]
+        var fields: [YAMLPair] = []
+        fields.reserveCapacity(pairs.count)
         for pair in pairs {
             if allowed.contains(pair.key) {
-                fields[pair.key] = pair
+                fields.append(pair)
             } else if let suggestion = closest(to: pair.key, in: allowed) {
                 error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)'; did you mean '\(suggestion)'?")
             } else {
@@ -163,6 +194,23 @@ final class NodeReader {
     /// Cells spent so far (tests read it).
     private(set) var suggestionCells = 0
 
+    /// For a reader of one document among others read at the same time: the budget they
+    /// share. Their suggestions are those of one reader reading every document in order as
+    /// long as the budget is not exceeded; once it is, `pool.exceeded` says the run must be
+    /// redone in order (`Validator`).
+    let pool: SuggestionPool?
+
+    init(pool: SuggestionPool? = nil) { self.pool = pool }
+
+    /// Takes in what another reader found (diagnostics, flags, suggestion work).
+    func absorb(_ other: NodeReader) {
+        diagnostics += other.diagnostics
+        flaggedSecretLocations.formUnion(other.flaggedSecretLocations)
+        integrationsWithBrokenConnectors.formUnion(other.integrationsWithBrokenConnectors)
+        integrationsWithBrokenScopes.formUnion(other.integrationsWithBrokenScopes)
+        suggestionCells += other.suggestionCells
+    }
+
     /// The allowed word closest to a misspelt one, if it is close enough to be a typo.
     /// Candidates whose length alone puts them out of reach cost nothing.
     func closest(to word: String, in candidates: [String]) -> String? {
@@ -175,6 +223,7 @@ final class NodeReader {
             if abs(candidateLength - length) > reach { continue }
             let cost = max(1, length * candidateLength)
             guard suggestionCells + cost <= Self.suggestionBudget else { return best?.0 }
+            if let pool, !pool.charge(cost) { return nil }
             suggestionCells += cost
             let d = EditDistance.between(lowered, candidate)
             if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }

@@ -15,21 +15,30 @@ public struct Validator: Sendable {
     /// `unreadFiles`: manifest files the loader found but could not read (it reported
     /// why); a reference to one of them is not also reported as missing.
     public func validate(_ documents: [ManifestDocument], unreadFiles: [String] = []) -> ValidationResult {
+        // Documents arrive sorted by path; reading in that order makes "first at" stable.
+        let documents = documents.sorted(by: { $0.relativePath < $1.relativePath })
+        // Each document is read (and scanned for secrets) on its own, on all cores, then the
+        // readings are put together in path order: what one reader reading them in order
+        // would have found. The one thing readers share is the did-you-mean budget; a run
+        // that exceeds it is read again in order, so that where suggestions stop does not
+        // depend on timing.
+        let pool = SuggestionPool()
+        let readings = Parallel.map(documents) { doc in read(doc, NodeReader(pool: pool)) }
         let reader = NodeReader()
         var integrations: [Integration] = []
         var connectors: [Connector] = []
         var catalogs: [ScopeCatalog] = []
-        // Documents arrive sorted by path; reading in that order makes "first at" stable.
-        for doc in documents.sorted(by: { $0.relativePath < $1.relativePath }) {
-            switch doc.kind {
-            case .integration: reader.integration(doc).map { integrations.append($0) }
-            case .connector: reader.connector(doc).map { connectors.append($0) }
-            case .scopes: reader.scopeCatalog(doc).map { catalogs.append($0) }
+        for reading in pool.exceeded ? documents.map({ read($0, reader) }) : readings {
+            if reading.reader !== reader { reader.absorb(reading.reader) }
+            switch reading.item {
+            case .integration(let i)?: integrations.append(i)
+            case .connector(let c)?: connectors.append(c)
+            case .scopes(let s)?: catalogs.append(s)
+            case nil: break
             }
         }
-        for doc in documents { scanForSecrets(doc.root, reader) }
         var rules = CrossReferenceRules(reader: reader)
-        rules.integrationFiles = Set((documents.filter { $0.kind == .integration }.map(\.relativePath) + unreadFiles)
+        rules.integrationFiles = Set((documents.filter { $0.kind == .integration }.map { $0.relativePath } + unreadFiles)
             .filter { $0.hasPrefix("integrations/") }
             .map { String($0.dropFirst("integrations/".count).prefix { $0 != "." }) })
         integrations = rules.unique(integrations, key: \.key, location: \.location, what: "integration key")
@@ -41,6 +50,29 @@ public struct Validator: Sendable {
         return ValidationResult(catalog: catalog, diagnostics: diagnostics)
     }
 
+    private enum Item {
+        case integration(Integration)
+        case connector(Connector)
+        case scopes(ScopeCatalog)
+    }
+
+    private struct Reading {
+        var item: Item?
+        var reader: NodeReader
+    }
+
+    /// One document read by its schema, then scanned for secrets, by `reader`.
+    private func read(_ doc: ManifestDocument, _ reader: NodeReader) -> Reading {
+        let item: Item?
+        switch doc.kind {
+        case .integration: item = reader.integration(doc).map(Item.integration)
+        case .connector: item = reader.connector(doc).map(Item.connector)
+        case .scopes: item = reader.scopeCatalog(doc).map(Item.scopes)
+        }
+        scanForSecrets(doc.root, reader)
+        return Reading(item: item, reader: reader)
+    }
+
     /// Every scalar of every manifest, keys included, is checked for credential shapes.
     private func scanForSecrets(_ node: YAMLNode, _ reader: NodeReader) {
         var stack = [node]
@@ -49,7 +81,7 @@ public struct Validator: Sendable {
             visited += 1
             switch n.value {
             case .scalar(let s):
-                if !reader.flaggedSecretLocations.contains(n.location), let kind = SecretScanner.looksLikeSecret(s.text) {
+                if let kind = SecretScanner.looksLikeSecret(s.text), !reader.flaggedSecretLocations.contains(n.location) {
                     reader.flaggedSecretLocations.insert(n.location)
                     reader.error(n.location, "this value looks like a credential (\(kind)); manifests name environment variables only — remove it (it is not shown here) and rotate the secret if it was real")
                 }
@@ -88,11 +120,13 @@ struct CrossReferenceRules {
     }
 
     mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ScopeCatalog]) {
-        let byKey = Dictionary(uniqueKeysWithValues: integrations.map { ($0.key, $0) })
+        let byKey = Dictionary(uniqueKeysWithValues: integrations.indices.map { (integrations[$0].key, $0) })
         var used: [String: Set<String>] = [:]
+        // Each integration's grants as a set, made once however many connectors use it.
+        var grantedByKey: [String: Set<String>] = [:]
         let keys = integrations.map(\.key)
         for connector in connectors {
-            guard let integration = byKey[connector.providerKey] else {
+            guard let integration = byKey[connector.providerKey].map({ integrations[$0] }) else {
                 // An integration file of that name that has errors of its own: those say it all.
                 if integrationFiles.contains(connector.providerKey) { continue }
                 let suggestion = reader.closest(to: connector.providerKey, in: keys)
@@ -103,7 +137,8 @@ struct CrossReferenceRules {
                 reader.error(connector.providerKeyLocation, "connector '\(connector.slug)' uses nango.provider_key '\(connector.providerKey)', which names no integration\(hint)")
                 continue
             }
-            let granted = Set(integration.auth.scopes.map(\.scope))
+            let granted = grantedByKey[integration.key] ?? Set(integration.auth.scopes.map { $0.scope })
+            grantedByKey[integration.key] = granted
             let grantsComplete = !reader.integrationsWithBrokenScopes.contains(integration.key)
             for tool in connector.tools where grantsComplete {
                 for scope in tool.scopes where !granted.contains(scope) {
@@ -136,42 +171,55 @@ struct CrossReferenceRules {
     /// Generated Swift names come from manifest names; two names that map to one
     /// identifier would not compile, so they are refused here, naming both.
     private func checkSwiftNames(integrations: [Integration], connectors: [Connector]) {
-        var cases: [String: Integration] = [:]
-        for i in integrations {
+        // Dictionaries of indices, not of manifests: nothing large is copied as they grow.
+        var cases: [String: Int] = [:]
+        cases.reserveCapacity(integrations.count)
+        for (index, i) in integrations.enumerated() {
             let id = SwiftIdentifier.lowerCamel(i.key)
-            if let other = cases[id] {
+            if let other = cases[id].map({ integrations[$0] }) {
                 reader.error(i.location, "integration '\(i.key)' and '\(other.key)' (\(other.location.file)) both become the Swift name '\(id)'; rename one")
-            } else { cases[id] = i }
+            } else { cases[id] = index }
         }
         // Keyed without case: each type is a file, Swift/Tools/<Type>.swift, and `Ab.swift`
         // and `AB.swift` are one file on macOS and Windows.
-        var types: [String: Connector] = [:]
-        for c in connectors {
+        var types: [String: Int] = [:]
+        types.reserveCapacity(connectors.count)
+        for (index, c) in connectors.enumerated() {
             let id = SwiftIdentifier.upperCamel(c.slug)
-            if let other = types[id.lowercased()] {
+            if let other = types[id.lowercased()].map({ connectors[$0] }) {
                 let otherID = SwiftIdentifier.upperCamel(other.slug)
                 reader.error(c.location, otherID == id
                     ? "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) both become the Swift type '\(id)'; rename one"
                     : "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) become the Swift types '\(id)' and '\(otherID)', whose files are one on case-insensitive file systems (macOS, Windows); rename one")
-            } else { types[id.lowercased()] = c }
-            var tools: [String: Tool] = [:]
-            for t in c.tools {
-                let modelName = c.modelName(of: t)
-                if modelName.count > 64 {
-                    reader.error(t.location, "the name models see, '\(modelName)' (connector slug + '_' + tool name), is longer than 64 characters, the limit of model APIs; shorten the tool name or the slug")
-                }
-                let tid = SwiftIdentifier.upperCamel(t.name)
-                if let other = tools[tid] {
-                    reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
-                } else { tools[tid] = t }
-                checkPropertyNames(t.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, of: "tool '\(t.name)'", at: t.location)
-            }
+            } else { types[id.lowercased()] = index }
         }
+        // Each connector's tools and inputs on their own, on all cores (what they find is
+        // sorted with every other diagnostic).
+        for found in Parallel.map(connectors, { Self.toolNameProblems($0) }) { reader.absorb(found) }
+    }
+
+    /// Tool and input names of one connector that models or Swift cannot tell apart.
+    private static func toolNameProblems(_ c: Connector) -> NodeReader {
+        let reader = NodeReader()
+        var tools: [String: Int] = [:]
+        tools.reserveCapacity(c.tools.count)
+        for (toolIndex, t) in c.tools.enumerated() {
+            let modelName = c.modelName(of: t)
+            if modelName.utf8.count > 64, modelName.count > 64 {
+                reader.error(t.location, "the name models see, '\(modelName)' (connector slug + '_' + tool name), is longer than 64 characters, the limit of model APIs; shorten the tool name or the slug")
+            }
+            let tid = SwiftIdentifier.upperCamel(t.name)
+            if let other = tools[tid].map({ c.tools[$0] }) {
+                reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
+            } else { tools[tid] = toolIndex }
+            checkPropertyNames(t.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, of: "tool '\(t.name)'", at: t.location, reader)
+        }
+        return reader
     }
 
     /// Inputs (and the properties of object inputs, at every depth) become Swift
     /// properties: two names that map to one identifier are refused.
-    private func checkPropertyNames(_ properties: [NamedSchema], of owner: String, at location: SourceLocation) {
+    private static func checkPropertyNames(_ properties: [NamedSchema], of owner: String, at location: SourceLocation, _ reader: NodeReader) {
         var seen: [String: String] = [:]
         for property in properties {
             let id = SwiftIdentifier.lowerCamel(property.name)
@@ -182,17 +230,17 @@ struct CrossReferenceRules {
             while true {
                 if case .array(let items) = schema.type { schema = items } else if case .map(let values) = schema.type { schema = values } else { break }
             }
-            if case .object(let nested) = schema.type { checkPropertyNames(nested, of: "'\(property.name)'", at: location) }
+            if case .object(let nested) = schema.type { checkPropertyNames(nested, of: "'\(property.name)'", at: location, reader) }
         }
     }
 
     private func checkScopeCatalogs(_ catalogs: [ScopeCatalog], integrations: [Integration]) {
-        var owner: [String: ScopeCatalog] = [:]
-        for catalog in catalogs {
+        var owner: [String: Int] = [:]
+        for (index, catalog) in catalogs.enumerated() {
             for provider in catalog.providers.isEmpty ? [catalog.provider] : catalog.providers {
-                if let other = owner[provider] {
+                if let other = owner[provider].map({ catalogs[$0] }) {
                     reader.error(catalog.location, "provider '\(provider)' is described by two scope catalogs (also \(other.location.file)); keep one")
-                } else { owner[provider] = catalog }
+                } else { owner[provider] = index }
             }
         }
     }

@@ -81,34 +81,60 @@ public struct OutputWriter: Sendable {
         }
     }
 
-    /// The file's URL, after checking that it stays inside the folder even through
-    /// symbolic links in the folders that already exist.
-    func url(for path: String) throws(WriteError) -> URL {
-        try Self.checkRelativePath(path)
-        let url = root.appendingPathComponent(path).standardizedFileURL
-        let realRoot = root.resolvingSymlinksInPath().path
-        var ancestor = url.deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path.count > root.path.count {
-            ancestor = ancestor.deletingLastPathComponent()
+    /// The file's absolute path, after checking that it stays inside the folder even
+    /// through symbolic links in the folders that already exist.
+    func path(for path: String) throws(WriteError) -> String {
+        var guardian = PathGuard(root: root.path)
+        return try guardian.path(for: path)
+    }
+
+    /// Decides, once per folder, whether files written in it stay inside the output folder:
+    /// the deepest folder on the way that exists, with its symbolic links resolved, must be
+    /// the output folder or inside it (a file's own name cannot climb out: see
+    /// `checkRelativePath`).
+    struct PathGuard {
+        let root: String
+        let realRoot: String
+        private var inside: [Substring: Bool] = [:]
+
+        init(root: String) {
+            self.root = root
+            realRoot = FileSystem.resolved(root)
         }
-        let realAncestor = ancestor.resolvingSymlinksInPath().path
-        guard realAncestor == realRoot || realAncestor.hasPrefix(realRoot + "/") else {
-            throw WriteError("refusing to write '\(path.forDiagnostic)': it resolves outside the output folder")
+
+        mutating func path(for path: String) throws(WriteError) -> String {
+            try OutputWriter.checkRelativePath(path)
+            let folder = path.lastIndex(of: "/").map { path[..<$0] } ?? ""
+            let verdict: Bool
+            if let known = inside[folder] {
+                verdict = known
+            } else {
+                var ancestor = folder.isEmpty ? root : root + "/" + folder
+                while !FileSystem.exists(ancestor), ancestor.count > root.count, let slash = ancestor.lastIndex(of: "/") {
+                    ancestor = String(ancestor[..<slash])
+                }
+                let real = FileSystem.resolved(ancestor)
+                verdict = real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
+                inside[folder] = verdict
+            }
+            guard verdict else { throw WriteError("refusing to write '\(path.forDiagnostic)': it resolves outside the output folder") }
+            return root == "/" ? "/" + path : root + "/" + path
         }
-        return url
     }
 
     var manifestURL: URL { root.appendingPathComponent(OwnershipManifest.fileName) }
+    var manifestPath: String { root.path + "/" + OwnershipManifest.fileName }
 
     /// The recorded ownership, or nil when the folder has no manifest yet.
     func readManifest() throws(WriteError) -> OwnershipManifest? {
         guard recordsOwnership else { return nil }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: manifestURL.path, isDirectory: &isDirectory) else { return nil }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: manifestURL.path) else {
+        switch FileSystem.contents(manifestPath) {
+        case .absent: return nil
+        case .folder, .unreadable:
             throw WriteError("cannot read \(display(OwnershipManifest.fileName)); make it a readable file, or restore it from version control")
+        case .bytes(let bytes):
+            return try OwnershipManifest.parse(bytes, display: display(OwnershipManifest.fileName))
         }
-        return try OwnershipManifest.parse(data, display: display(OwnershipManifest.fileName))
     }
 
     func display(_ path: String) -> String { root.path + "/" + path }
@@ -116,14 +142,21 @@ public struct OutputWriter: Sendable {
     /// Files a folder without a record still counts as keyway's, once: those whose first
     /// line (second, after a JSON object's brace) carries keyway's header, and the history
     /// files only keyway writes. Only at paths keyway produces: nothing is removed this way.
-    static func adoptableWithoutManifest(_ path: String, _ existing: Data) -> Bool {
+    static func adoptableWithoutManifest(_ path: String, _ existing: [UInt8]) -> Bool {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name == "keyway.sum" || path.hasSuffix("Migrations/schema.json") { return true }
         let head = existing.prefix(512).split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false).prefix(2)
         return head.contains { String(decoding: $0, as: UTF8.self).contains(GeneratedFile.marker) }
     }
 
+    /// What the plan found for one file.
+    private enum Finding {
+        case missing, unchanged, stale, edited, notOwned
+    }
+
     /// Reads the folder and decides, for every file, what the run does. Changes nothing.
+    /// The files are read, compared and hashed on all cores; what is decided, and the first
+    /// error, are those of a run in path order.
     public func plan(_ files: [GeneratedFile], force: Bool = false) throws(WriteError) -> OutputPlan {
         var plan = OutputPlan()
         let recorded = try readManifest()
@@ -131,68 +164,99 @@ public struct OutputWriter: Sendable {
         // A folder (or a command) that keyway has not recorded yet: files with its header
         // at the paths it produces are taken over once.
         let firstRecord = recorded.map { !$0.entries.values.contains { $0.producer == producer } } ?? true
+        let sorted = files.sorted { $0.path < $1.path }
+        // Where each file goes, checked folder by folder (few folders, many files).
+        var guardian = PathGuard(root: root.path)
+        let targets: [Result<String, WriteError>] = sorted.map { file in
+            do throws(WriteError) { return .success(try guardian.path(for: file.path)) } catch { return .failure(error) }
+        }
+        let recordsOwnership = recordsOwnership
+        let findings: [Result<(Finding, String), WriteError>] = Parallel.map(Array(zip(sorted, targets))) { file, target in
+            guard case .success(let path) = target else { return .failure(target.failureValue!) }
+            var contents = file.contents
+            let hash = contents.withUTF8 { OwnershipManifest.sha256(UnsafeRawBufferPointer($0)) }
+            switch FileSystem.contents(path) {
+            case .absent:
+                return .success((.missing, hash))
+            case .folder:
+                return .failure(WriteError("cannot write \(file.path): a folder is in the way; move it"))
+            case .unreadable:
+                return .failure(WriteError("cannot read \(display(file.path)) to compare it; make it readable"))
+            case .bytes(let existing):
+                let same = contents.withUTF8 { new in existing.withUnsafeBytes { old in new.count == old.count && (new.count == 0 || memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0) } }
+                if same { return .success((.unchanged, hash)) }
+                if let entry = recorded?.entries[file.path] {
+                    return .success((entry.sha256 == OwnershipManifest.sha256(existing) || force ? .stale : .edited, hash))
+                }
+                if force || (recordsOwnership && firstRecord && Self.adoptableWithoutManifest(file.path, existing)) {
+                    return .success((.stale, hash))
+                }
+                return .success((.notOwned, hash))
+            }
+        }
         var produced = Set<String>()
-        for file in files.sorted(by: { $0.path < $1.path }) {
+        for (file, finding) in zip(sorted, findings) {
             guard produced.insert(file.path).inserted else { throw WriteError("two emitters produce '\(file.path)'") }
             if file.path == OwnershipManifest.fileName { throw WriteError("an emitter produces '\(file.path)', keyway's own ownership file") }
-            let url = try url(for: file.path)
-            let bytes = Data(file.contents.utf8)
-            let hash = OwnershipManifest.sha256(bytes)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-                if isDirectory.boolValue { throw WriteError("cannot write \(file.path): a folder is in the way; move it") }
-                guard let existing = FileManager.default.contents(atPath: url.path) else {
-                    throw WriteError("cannot read \(display(file.path)) to compare it; make it readable")
-                }
-                if existing == bytes {
-                    plan.unchanged.append(file.path)
-                } else if let entry = recorded?.entries[file.path] {
-                    if entry.sha256 == OwnershipManifest.sha256(existing) || force { plan.stale.append(file) }
-                    else { plan.conflicts.append(.init(path: file.path, reason: .edited)) }
-                } else if force || (recordsOwnership && firstRecord && Self.adoptableWithoutManifest(file.path, existing)) {
-                    plan.stale.append(file)
-                } else {
-                    plan.conflicts.append(.init(path: file.path, reason: .notOwned))
-                }
-            } else {
-                plan.missing.append(file)
+            let (what, hash) = try finding.get()
+            switch what {
+            case .missing: plan.missing.append(file)
+            case .unchanged: plan.unchanged.append(file.path)
+            case .stale: plan.stale.append(file)
+            case .edited: plan.conflicts.append(.init(path: file.path, reason: .edited))
+            case .notOwned: plan.conflicts.append(.init(path: file.path, reason: .notOwned))
             }
             manifest.entries[file.path] = .init(sha256: hash, producer: producer)
         }
         if let recorded {
             for (path, entry) in recorded.entries.sorted(by: { $0.key < $1.key }) where entry.producer == producer && !produced.contains(path) {
-                let url = try url(for: path)
+                let target = try guardian.path(for: path)
                 manifest.entries[path] = nil
-                guard let existing = FileManager.default.contents(atPath: url.path) else { continue }
+                guard case .bytes(let existing) = FileSystem.contents(target) else { continue }
                 if OwnershipManifest.sha256(existing) == entry.sha256 { plan.extra.append(path) } else { plan.released.append(path) }
             }
         }
         plan.litter = try litter()
         if recordsOwnership {
             plan.manifest = manifest
-            let current = FileManager.default.contents(atPath: manifestURL.path)
-            plan.manifestChanges = current != Data(manifest.rendered.utf8)
+            var rendered = manifest.rendered
+            if case .bytes(let current) = FileSystem.contents(manifestPath) {
+                plan.manifestChanges = rendered.withUTF8 { !$0.elementsEqual(current) }
+            } else {
+                plan.manifestChanges = true
+            }
         }
         return plan
     }
 
     /// Temporary files left in the folder by a run that was killed (relative paths, sorted).
+    /// Symbolic links to folders are not followed.
     func litter() throws(WriteError) -> [String] {
-        guard FileManager.default.fileExists(atPath: root.path) else { return [] }
-        var failure: String?
-        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: []) { url, error in
-            failure = "cannot read \(url.path): \(fileErrorReason(error))"
-            return false
-        }
+        guard FileSystem.exists(root.path) else { return [] }
         var found: [String] = []
-        let prefix = root.path + "/"
-        while let url = enumerator?.nextObject() as? URL {
-            let name = url.lastPathComponent
-            if name.hasPrefix(".keyway-"), name.hasSuffix(".tmp") || name.hasSuffix(".bak"), url.standardizedFileURL.path.hasPrefix(prefix) {
-                found.append(String(url.standardizedFileURL.path.dropFirst(prefix.count)))
+        var pending: [String] = [""]
+        while let relative = pending.popLast() {
+            let folder = relative.isEmpty ? root.path : root.path + "/" + relative
+            guard let dir = opendir(folder) else {
+                throw WriteError("cannot read \(folder): \(FileSystem.reason(errno)); keyway will not write into a folder it cannot read")
+            }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name == "." || name == ".." { continue }
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var isFolder = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+                if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                    var info = stat()
+                    isFolder = lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                }
+                if isFolder {
+                    pending.append(path)
+                } else if name.hasPrefix(".keyway-"), name.hasSuffix(".tmp") || name.hasSuffix(".bak") {
+                    found.append(path)
+                }
             }
         }
-        if let failure { throw WriteError(failure + "; keyway will not write into a folder it cannot read") }
         return found.sorted()
     }
 
@@ -218,31 +282,66 @@ public struct OutputWriter: Sendable {
         for (writer, plan) in plans where !plan.conflicts.isEmpty {
             throw WriteError("nothing was changed: " + plan.conflicts.map { "\(writer.display($0.path)): \($0.message)" }.joined(separator: "; "))
         }
-        var createdFolders: [URL] = []
+        var createdFolders: [String] = []
         var locks: [Int32] = []
-        var staged: [(temp: URL, target: URL, backup: URL?)] = []
-        var removals: [(target: URL, backup: URL)] = []
+        var staged: [(temp: String, target: String, backup: String?)] = []
+        var creations: [(file: GeneratedFile, target: String)] = []
+        var removals: [(target: String, backup: String)] = []
         defer { for fd in locks { close(fd) } }
         let tag = "\(getpid())"
 
-        func undo(_ done: [(target: URL, backup: URL?)], _ removed: [(target: URL, backup: URL)]) -> [String] {
+        func undo(_ done: [(target: String, backup: String?)], _ removed: [(target: String, backup: String)]) -> [String] {
             var failed: [String] = []
-            for r in removed.reversed() where rename(r.backup.path, r.target.path) != 0 { failed.append(r.target.path) }
+            for r in removed.reversed() where rename(r.backup, r.target) != 0 { failed.append(r.target) }
             for d in done.reversed() {
                 if let backup = d.backup {
-                    if rename(backup.path, d.target.path) != 0 { failed.append(d.target.path) }
-                } else if unlink(d.target.path) != 0 { failed.append(d.target.path) }
+                    if rename(backup, d.target) != 0 { failed.append(d.target) }
+                } else if unlink(d.target) != 0 { failed.append(d.target) }
             }
             return failed
         }
         func discardStaging() {
             for s in staged {
-                unlink(s.temp.path)
-                if let b = s.backup { unlink(b.path) }
+                unlink(s.temp)
+                if let b = s.backup { unlink(b) }
             }
-            for r in removals { unlink(r.backup.path) }
-            for folder in createdFolders.reversed() { try? fm.removeItem(at: folder) }
+            for r in removals { unlink(r.backup) }
+            for folder in createdFolders.reversed() { try? fm.removeItem(atPath: folder) }
         }
+        /// Creates `folder` and the folders above it that are missing, remembering them
+        /// (outermost first) so that a failed run removes them again.
+        var existingFolders = Set<String>()
+        func makeFolder(_ folder: String) throws {
+            if existingFolders.contains(folder) { return }
+            var missing: [String] = []
+            var f = folder
+            while !FileSystem.exists(f), let slash = f.lastIndex(of: "/"), slash != f.startIndex {
+                missing.append(f)
+                f = String(f[..<slash])
+            }
+            if !missing.isEmpty {
+                try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                createdFolders += missing.reversed()
+            }
+            existingFolders.insert(folder)
+        }
+        func folder(of path: String) -> String { path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "." }
+        /// `work` of each index, on all cores, one folder (of `target`) a core at a time;
+        /// results in the order of `indices`.
+        func byFolder<R>(_ indices: Range<Int>, of target: (Int) -> String, _ work: (Int) -> R) -> [R] {
+            var groups: [String: [Int]] = [:]
+            var order: [String] = []
+            for i in indices {
+                let f = folder(of: target(i))
+                if groups[f] == nil { order.append(f) }
+                groups[f, default: []].append(i)
+            }
+            let done = Parallel.map(order.map { groups[$0]! }, threshold: 2) { group in group.map { ($0, work($0)) } }
+            var results = [R?](repeating: nil, count: indices.count)
+            for (i, r) in done.joined() { results[i - indices.lowerBound] = r }
+            return results.map { $0! }
+        }
+        func name(of path: String) -> Substring { path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...] }
 
         // Stage.
         do {
@@ -252,48 +351,57 @@ public struct OutputWriter: Sendable {
                     writes.append(GeneratedFile(path: OwnershipManifest.fileName, contents: plan.manifest.rendered))
                 }
                 if writes.isEmpty && plan.extra.isEmpty && plan.litter.isEmpty { continue }
-                if !fm.fileExists(atPath: writer.root.path) {
-                    var missingFolders: [URL] = []
-                    var f = writer.root
-                    while !fm.fileExists(atPath: f.path) { missingFolders.append(f); f = f.deletingLastPathComponent() }
-                    try fm.createDirectory(at: writer.root, withIntermediateDirectories: true)
-                    createdFolders += missingFolders.reversed()
-                }
+                try makeFolder(writer.root.path)
                 let fd = open(writer.root.path, O_RDONLY)
                 guard fd >= 0 else { throw WriteError("cannot open \(writer.root.path): \(String(cString: strerror(errno)))") }
                 locks.append(fd)
                 guard flock(fd, LOCK_EX) == 0 else { throw WriteError("cannot lock \(writer.root.path): \(String(cString: strerror(errno)))") }
                 // Under the lock, every keyway temporary file is an interrupted run's.
-                for path in try writer.litter() { unlink(writer.root.appendingPathComponent(path).path) }
-                for file in writes {
-                    let target = file.path == OwnershipManifest.fileName ? writer.manifestURL : try writer.url(for: file.path)
-                    let folder = target.deletingLastPathComponent()
-                    var missingFolders: [URL] = []
-                    var f = folder
-                    while !fm.fileExists(atPath: f.path) { missingFolders.append(f); f = f.deletingLastPathComponent() }
-                    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-                    createdFolders += missingFolders.reversed()
-                    let temp = folder.appendingPathComponent(".keyway-\(target.lastPathComponent).\(tag).tmp")
-                    do { try Data(file.contents.utf8).write(to: temp) } catch {
-                        unlink(temp.path)
-                        throw WriteError("cannot write \(target.path): \(fileErrorReason(error))")
+                for path in try writer.litter() { unlink(writer.root.path + "/" + path) }
+                var guardian = PathGuard(root: writer.root.path)
+                // New files are created complete at commit where the system can (see
+                // FileSystem.createComplete); the others are staged beside their targets.
+                let createsComplete = !plan.missing.isEmpty && FileSystem.canCreateComplete(in: writer.root.path)
+                var jobs: [(file: GeneratedFile, temp: String, target: String)] = []
+                for (index, file) in writes.enumerated() {
+                    let target = file.path == OwnershipManifest.fileName ? writer.manifestPath : try guardian.path(for: file.path)
+                    let folder = folder(of: target)
+                    try makeFolder(folder)
+                    if createsComplete && index < plan.missing.count {
+                        creations.append((file, target))
+                    } else {
+                        jobs.append((file, folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp", target))
                     }
-                    var backup: URL?
-                    if fm.fileExists(atPath: target.path) {
-                        let b = folder.appendingPathComponent(".keyway-\(target.lastPathComponent).\(tag).bak")
-                        guard link(target.path, b.path) == 0 else {
-                            let reason = String(cString: strerror(errno))
-                            unlink(temp.path)
-                            throw WriteError("cannot back up \(target.path): \(reason)")
-                        }
-                        backup = b
+                }
+                // The new bytes, written beside their targets on all cores, a folder a core
+                // (two writers in one folder only wait for each other).
+                let failures = byFolder(jobs.indices, of: { jobs[$0].target }) { FileSystem.write(jobs[$0].temp, jobs[$0].file.contents) }
+                var firstFailure: WriteError?
+                for (job, failure) in zip(jobs, failures) {
+                    if let failure {
+                        if firstFailure == nil { firstFailure = WriteError("cannot write \(job.target): \(FileSystem.reason(failure))") }
+                        unlink(job.temp)
+                    } else if firstFailure != nil {
+                        unlink(job.temp)
+                    } else {
+                        staged.append((job.temp, job.target, nil))
                     }
-                    staged.append((temp, target, backup))
+                }
+                if let firstFailure { throw firstFailure }
+                // A backup (a hard link) of every file about to be replaced.
+                for index in staged.indices.suffix(jobs.count) {
+                    let target = staged[index].target
+                    let b = folder(of: target) + "/.keyway-" + name(of: target) + "." + tag + ".bak"
+                    if link(target, b) == 0 {
+                        staged[index].backup = b
+                    } else if errno != ENOENT {
+                        throw WriteError("cannot back up \(target): \(String(cString: strerror(errno)))")
+                    }
                 }
                 for path in plan.extra {
-                    let target = try writer.url(for: path)
-                    let b = target.deletingLastPathComponent().appendingPathComponent(".keyway-\(target.lastPathComponent).\(tag).bak")
-                    guard link(target.path, b.path) == 0 else { throw WriteError("cannot back up \(target.path): \(String(cString: strerror(errno)))") }
+                    let target = try guardian.path(for: path)
+                    let b = folder(of: target) + "/.keyway-" + name(of: target) + "." + tag + ".bak"
+                    guard link(target, b) == 0 else { throw WriteError("cannot back up \(target): \(String(cString: strerror(errno)))") }
                     removals.append((target, b))
                 }
             }
@@ -304,24 +412,37 @@ public struct OutputWriter: Sendable {
         }
 
         // Commit: new bytes first (the manifest is staged last), then removals.
-        var done: [(target: URL, backup: URL?)] = []
-        var removed: [(target: URL, backup: URL)] = []
+        var done: [(target: String, backup: String?)] = []
+        var removed: [(target: String, backup: String)] = []
         var failure: String?
-        for s in staged {
+        // New files first, complete or not at all, a folder a core.
+        if !creations.isEmpty {
+            let allowed = min(renames ?? creations.count, creations.count)
+            let results = byFolder(0..<allowed, of: { creations[$0].target }) { FileSystem.createComplete(creations[$0].target, in: folder(of: creations[$0].target), creations[$0].file.contents) }
+            for (creation, result) in zip(creations, results) {
+                switch result {
+                case .created: done.append((creation.target, nil))
+                case .failed(let code): if failure == nil { failure = "cannot create \(creation.target): \(FileSystem.reason(code))" }
+                case .unsupported: if failure == nil { failure = "cannot create \(creation.target): the file system no longer creates unnamed files" }
+                }
+            }
+            if failure == nil && allowed < creations.count { failure = "cannot move \(creations[allowed].target) into place: injected failure" }
+        }
+        for s in staged where failure == nil {
             if done.count == renames {
-                failure = "cannot move \(s.target.path) into place: injected failure"
+                failure = "cannot move \(s.target) into place: injected failure"
                 break
             }
-            if rename(s.temp.path, s.target.path) != 0 {
-                failure = "cannot move \(s.target.path) into place: \(String(cString: strerror(errno)))"
+            if rename(s.temp, s.target) != 0 {
+                failure = "cannot move \(s.target) into place: \(String(cString: strerror(errno)))"
                 break
             }
             done.append((s.target, s.backup))
         }
         if failure == nil {
             for r in removals {
-                if unlink(r.target.path) != 0 {
-                    failure = "cannot remove \(r.target.path): \(String(cString: strerror(errno)))"
+                if unlink(r.target) != 0 {
+                    failure = "cannot remove \(r.target): \(String(cString: strerror(errno)))"
                     break
                 }
                 removed.append(r)
@@ -329,19 +450,26 @@ public struct OutputWriter: Sendable {
         }
         if let failure {
             let failed = undo(done, removed)
-            let undoneTargets = Set(done.map(\.target.path) + removed.map(\.target.path))
-            for s in staged where !undoneTargets.contains(s.target.path) {
-                unlink(s.temp.path)
-                if let b = s.backup { unlink(b.path) }
+            let undoneTargets = Set(done.map(\.target) + removed.map(\.target))
+            for s in staged where !undoneTargets.contains(s.target) {
+                unlink(s.temp)
+                if let b = s.backup { unlink(b) }
             }
-            for r in removals where !undoneTargets.contains(r.target.path) { unlink(r.backup.path) }
+            for r in removals where !undoneTargets.contains(r.target) { unlink(r.backup) }
             if failed.isEmpty {
-                for folder in createdFolders.reversed() { try? fm.removeItem(at: folder) }
+                for folder in createdFolders.reversed() { try? fm.removeItem(atPath: folder) }
                 throw WriteError("\(failure); every file was put back: the output is as it was before the run")
             }
             throw WriteError("\(failure); could not put back \(failed.joined(separator: ", ")): their previous bytes are in the .keyway-*.\(tag).bak file beside each; the other files are as they were")
         }
-        for s in staged { if let b = s.backup { unlink(b.path) } }
-        for r in removals { unlink(r.backup.path) }
+        for s in staged { if let b = s.backup { unlink(b) } }
+        for r in removals { unlink(r.backup) }
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

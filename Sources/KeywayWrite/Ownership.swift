@@ -32,14 +32,63 @@ public struct OwnershipManifest: Sendable, Equatable {
 
     /// Sorted by path, one line each: the same files give the same bytes.
     public var rendered: String {
-        ([Self.header] + entries.keys.sorted().map { "\(entries[$0]!.sha256)  \(entries[$0]!.producer.rawValue)  \($0)" })
-            .joined(separator: "\n") + "\n"
+        var out = Self.header + "\n"
+        out.reserveCapacity(entries.count * 100)
+        for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
+            out += entry.sha256
+            out += "  "
+            out += entry.producer.rawValue
+            out += "  "
+            out += path
+            out += "\n"
+        }
+        return out
     }
 
     /// Reads a manifest; a line that is not `<64 hex>  <producer>  <path>` is an error (the
     /// file is keyway's own, so damage means someone edited it).
     public static func parse(_ data: Data, display: String) throws(WriteError) -> OwnershipManifest {
-        guard let text = String(data: data, encoding: .utf8) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
+        try parse([UInt8](data), display: display)
+    }
+
+    static func parse(_ bytes: [UInt8], display: String) throws(WriteError) -> OwnershipManifest {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
+        // Lines are split as Characters are: bytes only where that is the same thing (no
+        // carriage return, nothing that could join a line break into one character).
+        guard bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return try parse(text: text, display: display) }
+        var manifest = OwnershipManifest()
+        manifest.entries.reserveCapacity(bytes.count / 100)
+        let space = UInt8(ascii: " ")
+        // Lines of bytes: `<hash>  <producer>  <path>`, the path the rest of the line, two
+        // spaces and all (the same reading as splitting the text, on bytes).
+        var index = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            index += 1
+            if line.first == UInt8(ascii: "#") { continue }
+            func separator(after start: Int) -> Int? {
+                var i = start
+                while i + 1 < line.endIndex {
+                    if line[i] == space && line[i + 1] == space { return i }
+                    i += 1
+                }
+                return nil
+            }
+            guard let first = separator(after: line.startIndex), let second = separator(after: first + 2) else {
+                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+            }
+            let hash = line[line.startIndex..<first], producerName = line[(first + 2)..<second]
+            let path = String(decoding: line[(second + 2)...], as: UTF8.self)
+            guard hash.count == 64, hash.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+                  let producer = Producer(rawValue: String(decoding: producerName, as: UTF8.self)), (try? OutputWriter.checkRelativePath(path)) != nil else {
+                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+            }
+            manifest.entries[path] = Entry(sha256: String(decoding: hash, as: UTF8.self), producer: producer)
+        }
+        return manifest
+    }
+
+    /// The same reading, on Characters.
+    private static func parse(text: String, display: String) throws(WriteError) -> OwnershipManifest {
         var manifest = OwnershipManifest()
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() where !line.hasPrefix("#") {
             let parts = line.components(separatedBy: "  ")
@@ -54,7 +103,28 @@ public struct OwnershipManifest: Sendable, Equatable {
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+
+    static func sha256(_ buffer: UnsafeRawBufferPointer) -> String {
+        hex(SHA256.hash(data: buffer))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { out in
+            var i = 0
+            for byte in digest {
+                out[i] = digits[Int(byte >> 4)]
+                out[i + 1] = digits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return i
+        }
     }
 }
-

@@ -1,0 +1,37 @@
+import Dispatch
+
+/// Work spread over the machine's cores where it pays (reading manifests, rendering
+/// files, comparing and hashing outputs). Results keep the order of the input, so that
+/// what keyway writes and reports never depends on which core finished first.
+public enum Parallel {
+    /// `transform` of every element, in the order of `items`, computed on all cores.
+    /// Below `threshold` elements, one core does the work: spreading small work costs more
+    /// than it saves (pass 2 for a couple of large jobs).
+    public static func map<T, R>(_ items: [T], threshold: Int = 16, _ transform: (T) -> R) -> [R] {
+        if items.count < max(threshold, 2) { return items.map(transform) }
+        // A few chunks a core: the pool balances chunks of uneven cost.
+        let chunks = min(items.count, 64)
+        var results = [R?](repeating: nil, count: items.count)
+        withoutActuallyEscaping(transform) { transform in
+            let transform = UncheckedBox(transform)
+            results.withUnsafeMutableBufferPointer { slots in
+                let slots = UncheckedBox(slots)
+                items.withUnsafeBufferPointer { input in
+                    let input = UncheckedBox(input)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        let start = input.value.count * chunk / chunks, end = input.value.count * (chunk + 1) / chunks
+                        for i in start..<end { slots.value[i] = transform.value(input.value[i]) }
+                    }
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// What the threads of `Parallel.map` share: the input and the transform, read only,
+/// and the result slots, each written by one thread.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

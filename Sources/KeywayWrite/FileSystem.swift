@@ -1,0 +1,148 @@
+import Foundation
+import KeywayModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The write stage's calls into the file system, on paths: one system call where
+/// Foundation would make several (and `Data.write` an `fsync` per file).
+enum FileSystem {
+    enum Contents {
+        case absent
+        case folder
+        case unreadable
+        case bytes([UInt8])
+    }
+
+    /// What is at `path`, following symbolic links as `FileManager.fileExists` does: nothing
+    /// (a dangling link included), a folder, or the bytes of anything else. Reads never
+    /// block (a FIFO reads as what it holds now).
+    static func contents(_ path: String) -> Contents {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .absent }
+        if info.st_mode & S_IFMT == S_IFDIR { return .folder }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var capacity = max(Int(info.st_size), 0) + 1
+        var count = 0
+        while true {
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: capacity); capacity = bytes.count }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN { break }
+                return .unreadable
+            }
+            if n == 0 { break }
+            count += n
+        }
+        bytes.removeSubrange(count...)
+        return .bytes(bytes)
+    }
+
+    /// Whether anything is at `path` (following symbolic links).
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// Writes `contents` to `path` (created, or truncated), without `fsync`: keyway's
+    /// output is rebuilt from the manifests, and a file a power loss left short is one
+    /// `keyway check` reports. Returns the `errno` of a failure.
+    static func write(_ path: String, _ contents: String) -> Int32? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return errno }
+        var contents = contents
+        let failure: Int32? = contents.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        if close(fd) != 0, failure == nil { return errno }
+        return failure
+    }
+
+    #if os(Linux)
+    /// `O_TMPFILE` (a macro Swift does not import): `__O_TMPFILE | O_DIRECTORY`.
+    private static let temporaryFileFlag = Int32(0o20000000) | O_DIRECTORY
+    #endif
+
+    enum Creation: Equatable {
+        case created
+        /// The system cannot create a file this way (not Linux, a file system without
+        /// `O_TMPFILE`, no `/proc`): write a temporary file and rename it instead.
+        case unsupported
+        case failed(Int32)
+    }
+
+    /// Creates the file `path` in `folder` holding `contents`, complete or not at all: the
+    /// bytes go into an unnamed file of the folder, which is then linked under its name —
+    /// one change to the folder, like a rename, without a temporary name a killed run
+    /// would leave behind. Never replaces anything: a file (or link) at `path` fails with
+    /// `EEXIST`.
+    static func createComplete(_ path: String, in folder: String, _ contents: String) -> Creation {
+        #if os(Linux)
+        let fd = open(folder, temporaryFileFlag | O_WRONLY | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL ? .unsupported : .failed(errno) }
+        defer { close(fd) }
+        var contents = contents
+        let failure: Int32? = contents.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure { return .failed(failure) }
+        // linkat with AT_EMPTY_PATH needs a privilege; through /proc it does not.
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+            return errno == ENOENT && !exists("/proc/self/fd") ? .unsupported : .failed(errno)
+        }
+        return .created
+        #else
+        return .unsupported
+        #endif
+    }
+
+    /// Whether `createComplete` works in `folder` (tried once, with a name of keyway's that
+    /// is removed at once).
+    static func canCreateComplete(in folder: String) -> Bool {
+        let probe = folder + "/.keyway-probe.\(getpid()).tmp"
+        unlink(probe)
+        defer { unlink(probe) }
+        return createComplete(probe, in: folder, "") == .created
+    }
+
+    /// The path with every symbolic link resolved; a part that does not exist yet is
+    /// kept as written after its deepest existing folder is resolved.
+    static func resolved(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return path }
+        return resolved(String(path[..<slash])) + path[slash...]
+    }
+
+    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
+
+/// `write(2)`, under a name `FileSystem.write` does not shadow.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
