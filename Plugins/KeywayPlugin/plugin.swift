@@ -154,7 +154,7 @@ struct KeywayYAMLPaths {
     /// `  Manifests   # comment` → `Manifests`; `"My Manifests"` → `My Manifests`; nil for
     /// anything else (flow collections, anchors, block scalars, an empty value).
     static func plainScalar(_ raw: Substring) -> String? {
-        var text = raw.trimmingCharacters(in: .whitespaces)
+        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)  // a CRLF file's \r too
         if let quote = text.first, quote == "\"" || quote == "'" {
             let rest = text.dropFirst()
             guard let end = rest.firstIndex(of: quote) else { return nil }
