@@ -203,7 +203,9 @@ struct YAMLComposer {
             let anchor = Self.string(event.data.mapping_start.anchor)
             try account(1, at: here)
             var pairs: [YAMLPair] = []
-            var seen: [String: SourceLocation] = [:]
+            // Keys already read: found by scanning `pairs` while the mapping is small (most
+            // are), by a dictionary once it is not — linear either way.
+            var seen: [String: SourceLocation]?
             var size = 1
             while true {
                 var keyEvent = try next()
@@ -221,11 +223,14 @@ struct YAMLComposer {
                 if key == "<<" && keyEvent.data.scalar.style == YAML_PLAIN_SCALAR_STYLE {
                     recoverable.append(Failure(location: keyLocation, message: "merge keys ('<<') are not supported; write the keys out"))
                     dropped = true
-                } else if let first = seen[key] {
+                } else if let first = seen.map({ $0[key] }) ?? pairs.first(where: { $0.key == key })?.keyLocation {
                     recoverable.append(Failure(location: keyLocation, message: "duplicate key '\(key.forDiagnostic)' (first at line \(first.line)); a YAML parser may silently keep either one — remove one"))
                     dropped = true
-                } else {
-                    seen[key] = keyLocation
+                } else if seen != nil {
+                    seen![key] = keyLocation
+                } else if pairs.count >= 16 {
+                    seen = Dictionary(pairs.map { ($0.key, $0.keyLocation) }, uniquingKeysWith: { first, _ in first })
+                    seen![key] = keyLocation
                 }
                 try account(1, at: keyLocation)
                 var valueEvent = try next()

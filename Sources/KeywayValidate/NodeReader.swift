@@ -63,9 +63,9 @@ final class NodeReader {
 
     /// The node as a mapping whose keys are all in `allowed`; unknown keys are reported
     /// with a did-you-mean.
-    func mapping(_ node: YAMLNode, _ what: String, allowed: [String]) -> Fields? {
+    func mapping(_ node: YAMLNode, _ what: @autoclosure () -> String, allowed: [String]) -> Fields? {
         guard case .mapping(let pairs) = node.value else {
-            error(node.location, "\(what) must be a mapping of keys to values, found \(node.kindName)")
+            error(node.location, "\(what()) must be a mapping of keys to values, found \(node.kindName)")
             return nil
         }
         var fields: [YAMLPair] = []
@@ -76,7 +76,7 @@ final class NodeReader {
             } else if let suggestion = closest(to: pair.key, in: allowed) {
                 error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)'; did you mean '\(suggestion)'?")
             } else {
-                error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)' in \(what); allowed keys: \(allowed.joined(separator: ", "))")
+                error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)' in \(what()); allowed keys: \(allowed.joined(separator: ", "))")
             }
         }
         return Fields(node: node, pairs: fields)
@@ -96,14 +96,15 @@ final class NodeReader {
         return string(pair.value, "'\(key)'", required: required)
     }
 
-    func string(_ node: YAMLNode, _ what: String, required: Bool = true) -> Located<String>? {
+    /// `what` names the value in messages (made only when there is one).
+    func string(_ node: YAMLNode, _ what: @autoclosure () -> String, required: Bool = true) -> Located<String>? {
         guard case .scalar(let scalar) = node.value, !scalar.isNull else {
             if case .scalar = node.value, !required { return nil }
-            error(node.location, "\(what) must be a string, found \(node.kindName)")
+            error(node.location, "\(what()) must be a string, found \(node.kindName)")
             return nil
         }
         if required && scalar.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
-            error(node.location, "\(what) must not be empty")
+            error(node.location, "\(what()) must not be empty")
             return nil
         }
         return Located(value: scalar.text, location: node.location)
@@ -115,7 +116,7 @@ final class NodeReader {
         return bool(pair.value, "'\(key)'")
     }
 
-    func bool(_ node: YAMLNode, _ what: String) -> Located<Bool>? {
+    func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Located<Bool>? {
         if case .scalar(let s) = node.value, s.style == .plain {
             switch s.text {
             case "true", "True", "TRUE": return Located(value: true, location: node.location)
@@ -123,7 +124,7 @@ final class NodeReader {
             default: break
             }
         }
-        error(node.location, "\(what) must be true or false, found \(describe(node))")
+        error(node.location, "\(what()) must be true or false, found \(describe(node))")
         return nil
     }
 

@@ -96,6 +96,28 @@ enum FileSystem {
         #if os(Linux)
         let fd = open(folder, temporaryFileFlag | O_WRONLY | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL ? .unsupported : .failed(errno) }
+        return finishComplete(fd, path, contents)
+        #else
+        return .unsupported
+        #endif
+    }
+
+    /// `createComplete`, or where this folder cannot (another file system mounted inside
+    /// the output folder), the same through a named temporary file: written, hard-linked
+    /// under its name (never replacing anything), removed.
+    static func createComplete(_ path: String, in folder: String, _ contents: String, temporary: String) -> Creation {
+        let created = createComplete(path, in: folder, contents)
+        guard created == .unsupported else { return created }
+        if let failure = write(temporary, contents) {
+            unlink(temporary)
+            return .failed(failure)
+        }
+        defer { unlink(temporary) }
+        return link(temporary, path) == 0 ? .created : .failed(errno)
+    }
+
+    #if os(Linux)
+    private static func finishComplete(_ fd: Int32, _ path: String, _ contents: String) -> Creation {
         defer { close(fd) }
         var contents = contents
         let failure: Int32? = contents.withUTF8 { buffer in
@@ -116,10 +138,8 @@ enum FileSystem {
             return errno == ENOENT && !exists("/proc/self/fd") ? .unsupported : .failed(errno)
         }
         return .created
-        #else
-        return .unsupported
-        #endif
     }
+    #endif
 
     /// Whether `createComplete` works in `folder` (tried once, with a name of keyway's that
     /// is removed at once).

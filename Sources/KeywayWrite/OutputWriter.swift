@@ -418,12 +418,16 @@ public struct OutputWriter: Sendable {
         // New files first, complete or not at all, a folder a core.
         if !creations.isEmpty {
             let allowed = min(renames ?? creations.count, creations.count)
-            let results = byFolder(0..<allowed, of: { creations[$0].target }) { FileSystem.createComplete(creations[$0].target, in: folder(of: creations[$0].target), creations[$0].file.contents) }
+            let results = byFolder(0..<allowed, of: { creations[$0].target }) { i in
+                let target = creations[i].target, folder = folder(of: target)
+                return FileSystem.createComplete(target, in: folder, creations[i].file.contents,
+                                                 temporary: folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp")
+            }
             for (creation, result) in zip(creations, results) {
                 switch result {
                 case .created: done.append((creation.target, nil))
                 case .failed(let code): if failure == nil { failure = "cannot create \(creation.target): \(FileSystem.reason(code))" }
-                case .unsupported: if failure == nil { failure = "cannot create \(creation.target): the file system no longer creates unnamed files" }
+                case .unsupported: if failure == nil { failure = "cannot create \(creation.target)" }
                 }
             }
             if failure == nil && allowed < creations.count { failure = "cannot move \(creations[allowed].target) into place: injected failure" }
