@@ -3,6 +3,7 @@
 public enum SwiftIdentifier {
     /// `google-calendar` → `googleCalendar`, `send_email` → `sendEmail`, `1password` → `_1password`.
     public static func lowerCamel(_ name: String) -> String {
+        if let ascii = asciiCamel(name, upperFirst: false) { return ascii.isEmpty ? "_" : ascii }
         let parts = words(name)
         guard let first = parts.first else { return "_" }
         var result = lowercasedFirst(first) + parts.dropFirst().map(uppercasedFirst).joined()
@@ -12,11 +13,37 @@ public enum SwiftIdentifier {
 
     /// `send_email` → `SendEmail`, `google-calendar` → `GoogleCalendar`.
     public static func upperCamel(_ name: String) -> String {
-        var result = words(name).map(uppercasedFirst).joined()
+        var result = asciiCamel(name, upperFirst: true) ?? words(name).map(uppercasedFirst).joined()
         if result.isEmpty { return "_" }
         if result.first!.isNumber { result = "_" + result }
         if reservedTypeNames.contains(result) { result += "_" }
         return result
+    }
+
+    /// The words of an ASCII name joined in camel case in one pass (the first word's first
+    /// letter upper- or lower-cased, the others' upper-cased), with `_` before a leading
+    /// digit; nil for a name that is not ASCII (the general path handles it).
+    static func asciiCamel(_ name: String, upperFirst: Bool) -> String? {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count + 1)
+        var inWord = false, firstWord = true
+        for b in name.utf8 {
+            let isDigit = b >= 0x30 && b <= 0x39, isUpper = b >= 0x41 && b <= 0x5A, isLower = b >= 0x61 && b <= 0x7A
+            guard isDigit || isUpper || isLower else {
+                if inWord { firstWord = false }
+                inWord = false
+                continue
+            }
+            if !inWord {
+                if firstWord && !upperFirst { out.append(isUpper ? b + 0x20 : b) } else { out.append(isLower ? b - 0x20 : b) }
+                inWord = true
+            } else {
+                out.append(b)
+            }
+        }
+        if let first = out.first, first >= 0x30 && first <= 0x39 { out.insert(UInt8(ascii: "_"), at: 0) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The identifier as it may be written in source: keywords are backticked.
