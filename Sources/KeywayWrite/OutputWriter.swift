@@ -71,6 +71,13 @@ public struct OutputWriter: Sendable {
 
     /// Refuses a path that is absolute, empty, or climbs out of the output folder.
     public static func checkRelativePath(_ path: String) throws(WriteError) {
+        if path.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (every path keyway makes): the same checks on bytes.
+            if asciiPathIsRelative(path.utf8) { return }
+            throw WriteError(path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0)
+                ? "refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder"
+                : "refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
+        }
         if path.isEmpty || path.hasPrefix("/") || path.contains("\\") || path.contains("\0") {
             throw WriteError("refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder")
         }
@@ -79,6 +86,27 @@ public struct OutputWriter: Sendable {
                 throw WriteError("refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
             }
         }
+    }
+
+    /// `checkRelativePath` for an ASCII path: not empty, not absolute, no backslash or
+    /// NUL, no part empty, `.`, `..` or starting with `.keyway-`.
+    private static func asciiPathIsRelative(_ bytes: String.UTF8View) -> Bool {
+        guard let first = bytes.first, first != UInt8(ascii: "/") else { return false }
+        let prefix = Array(".keyway-".utf8)
+        var part: [UInt8] = []
+        func partIsFine() -> Bool {
+            !(part.isEmpty || part == [0x2E] || part == [0x2E, 0x2E] || part.starts(with: prefix))
+        }
+        for b in bytes {
+            if b == UInt8(ascii: "\\") || b == 0 { return false }
+            if b == UInt8(ascii: "/") {
+                guard partIsFine() else { return false }
+                part.removeAll(keepingCapacity: true)
+            } else {
+                part.append(b)
+            }
+        }
+        return partIsFine()
     }
 
     /// The file's absolute path, after checking that it stays inside the folder even
