@@ -53,16 +53,25 @@ enum OrderedJSON: Equatable {
         if !first { out += "," }
         if let indent {
             out += "\n"
-            for _ in 0...indent { out += "  " }
+            out += Self.pad(indent + 1, "  ")
         } else if !first {
             out += " "
         }
     }
 
+    /// `unit` repeated `count` times (indentation), made once for the usual depths.
+    private static let jsonPads = (0..<70).map { String(repeating: "  ", count: $0) }
+    private static let swiftPads = (0..<70).map { String(repeating: "    ", count: $0) }
+
+    private static func pad(_ count: Int, _ unit: String) -> String {
+        let made = unit == "  " ? jsonPads : swiftPads
+        return count < made.count ? made[count] : String(repeating: unit, count: count)
+    }
+
     private static func close(_ out: inout String, indent: Int?) {
         guard let indent else { return }
         out += "\n"
-        for _ in 0..<indent { out += "  " }
+        out += Self.pad(indent, "  ")
     }
 
     /// A `KeywayRuntime.JSONValue` expression (the runtime's value type, not the model's `LiteralValue`).
@@ -81,24 +90,26 @@ enum OrderedJSON: Equatable {
         case .array(let items):
             if items.isEmpty { out += ".array([])"; return }
             out += ".array([\n"
+            let inner = Self.pad(indent + 1, "    ")
             for item in items {
-                for _ in 0...indent { out += "    " }
+                out += inner
                 item.writeSwift(into: &out, indent: indent + 1)
                 out += ",\n"
             }
-            for _ in 0..<indent { out += "    " }
+            out += Self.pad(indent, "    ")
             out += "])"
         case .object(let pairs):
             if pairs.isEmpty { out += ".object([:])"; return }
             out += ".object([\n"
+            let inner = Self.pad(indent + 1, "    ")
             for (key, value) in pairs {
-                for _ in 0...indent { out += "    " }
+                out += inner
                 out += Literal.swift(key)
                 out += ": "
                 value.writeSwift(into: &out, indent: indent + 1)
                 out += ",\n"
             }
-            for _ in 0..<indent { out += "    " }
+            out += Self.pad(indent, "    ")
             out += "])"
         }
     }

@@ -17,11 +17,8 @@ public struct TemplateSet: Sendable {
     }
 
     public let sources: [String: Source]
-    /// Each template parsed once, however many files it renders: by swift-mustache (its
-    /// diagnostics, and the renderer of templates keyway's own does not read), and by
-    /// keyway's renderer when it reads the template (`CompiledTemplate`).
-    private let parsed: [String: Result<MustacheTemplate, DiagnosticsError>]
-    private let compiled: [String: CompiledTemplate]
+    /// Whether templates keyway's renderer reads are rendered by it (`CompiledTemplate`).
+    private let ownRenderer: Bool
 
     public init(sources: [Source]) {
         self.init(sources: sources, ownRenderer: true)
@@ -31,8 +28,7 @@ public struct TemplateSet: Sendable {
     /// tests hold keyway's renderer to).
     init(sources: [Source], ownRenderer: Bool) {
         self.sources = Dictionary(sources.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b })
-        parsed = self.sources.mapValues(Self.parse)
-        compiled = ownRenderer ? self.sources.compactMapValues { CompiledTemplate($0.text) } : [:]
+        self.ownRenderer = ownRenderer
     }
 
     /// What swift-mustache renders of `text` with `value`; nil when it does not parse.
@@ -68,11 +64,15 @@ public struct TemplateSet: Sendable {
     /// is a view of the same type with one element in every list, so that the names are
     /// those of the types, whatever the data holds. Checked once, however many files the
     /// renderer then writes.
+    /// A template is parsed here, when an emitter asks for it: once a run, however many
+    /// files it renders, and not at all when the run renders nothing with it (migrations'
+    /// templates in `generate`). swift-mustache parses it too: its diagnostics, and the
+    /// renderer of the templates keyway's own does not read.
     func renderer(_ name: String, prototype: Any) throws(DiagnosticsError) -> Renderer {
-        guard let source = sources[name], let parsed = parsed[name] else {
+        guard let source = sources[name] else {
             throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
         }
-        let template = try parsed.get()
+        let template = try Self.parse(source).get()
         let unknown = TemplateNames.unknownNames(in: source.text, view: prototype)
         if !unknown.isEmpty {
             let known = TemplateNames.names(of: prototype).sorted().joined(separator: ", ")
@@ -81,7 +81,7 @@ public struct TemplateSet: Sendable {
                        "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
             })
         }
-        return Renderer(mustache: template, compiled: compiled[name])
+        return Renderer(mustache: template, compiled: ownRenderer ? CompiledTemplate(source.text) : nil)
     }
 
     /// Renders one view (see `renderer(_:prototype:)`).
