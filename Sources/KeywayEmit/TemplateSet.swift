@@ -9,10 +9,14 @@ public struct TemplateSet: Sendable {
         /// Where the text came from, for diagnostics (`Templates/x.mustache`, or `<built-in>/x.mustache`).
         public var path: String
         public var text: String
-        public init(name: String, path: String, text: String) {
+        /// One of keyway's own templates (not an override): its names and its parse are
+        /// checked by keyway's tests, so a run does not check them again.
+        public var builtIn: Bool
+        public init(name: String, path: String, text: String, builtIn: Bool = false) {
             self.name = name
             self.path = path
             self.text = text
+            self.builtIn = builtIn
         }
     }
 
@@ -48,14 +52,19 @@ public struct TemplateSet: Sendable {
     }
 
     /// One template, checked, ready to render any number of views of one type.
+    /// keyway's renderer when it reads the template, else swift-mustache's.
     struct Renderer: Sendable {
-        fileprivate let mustache: MustacheTemplate
-        fileprivate let compiled: CompiledTemplate?
+        fileprivate enum Engine: Sendable {
+            case compiled(CompiledTemplate)
+            case mustache(MustacheTemplate)
+        }
+        fileprivate let engine: Engine
 
         func render(_ view: some TemplateViewValue) -> String {
-            let value = view.templateValue
-            if let compiled { return compiled.render(value) }
-            return mustache.render(value.any)
+            switch engine {
+            case .compiled(let compiled): compiled.render(view.templateValue)
+            case .mustache(let mustache): mustache.render(view.templateValue.any)
+            }
         }
     }
 
@@ -67,11 +76,15 @@ public struct TemplateSet: Sendable {
     /// A template is parsed here, when an emitter asks for it: once a run, however many
     /// files it renders, and not at all when the run renders nothing with it (migrations'
     /// templates in `generate`). swift-mustache parses it too: its diagnostics, and the
-    /// renderer of the templates keyway's own does not read.
+    /// renderer of the templates keyway's own does not read. A built-in template that
+    /// keyway's renderer reads is neither checked nor parsed by swift-mustache: the tests
+    /// check every built-in template's names and parse, once, instead of every run.
     func renderer(_ name: String, prototype: Any) throws(DiagnosticsError) -> Renderer {
         guard let source = sources[name] else {
             throw DiagnosticsError([.error(SourceLocation(file: name, line: 1, column: 1), "template '\(name)' is missing; restore it or remove the override")])
         }
+        let compiled = ownRenderer ? CompiledTemplate(source.text) : nil
+        if source.builtIn, let compiled { return Renderer(engine: .compiled(compiled)) }
         let template = try Self.parse(source).get()
         let unknown = TemplateNames.unknownNames(in: source.text, view: prototype)
         if !unknown.isEmpty {
@@ -81,7 +94,7 @@ public struct TemplateSet: Sendable {
                        "template uses '\($0.name.forDiagnostic)', which its view does not have; use one of: \(known)")
             })
         }
-        return Renderer(mustache: template, compiled: ownRenderer ? CompiledTemplate(source.text) : nil)
+        return Renderer(engine: compiled.map { .compiled($0) } ?? .mustache(template))
     }
 
     /// Renders one view (see `renderer(_:prototype:)`).

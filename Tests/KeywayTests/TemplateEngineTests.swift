@@ -14,10 +14,15 @@ struct TemplateEngineTests {
         try #require(Pipeline.validate(manifests: folder).catalog)
     }
 
-    @Test("every built-in template is read by keyway's renderer")
-    func builtInsCompile() {
+    /// A run takes the built-in templates as checked (it neither parses them with
+    /// swift-mustache nor checks their names, see `TemplateSet.renderer`): this is the check.
+    @Test("every built-in template is read by keyway's renderer and parses in swift-mustache")
+    func builtInsCompile() throws {
+        let templates = try Pipeline.templates(overrides: nil)
+        #expect(templates.sources.values.allSatisfy { $0.builtIn })
         for (name, text) in Pipeline.defaultTemplates {
             #expect(CompiledTemplate(text) != nil, "\(name)")
+            #expect(TemplateSet.mustacheRendering(text, .object([])) != nil, "\(name)")
         }
     }
 
