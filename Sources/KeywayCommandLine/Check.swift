@@ -15,6 +15,7 @@ public struct Check: ParsableCommand {
         let reporter = Reporter(format: options.format)
         let config = output.applied(to: try options.projectConfig())
         let (generation, roots) = try emit(config, reporter)
+        defer { ProcessLifetime.keep(generation, roots) }
         // (path, state, what to do): the state is what `--format json` reports per file.
         let regenerate = "the file is not what the manifests generate; run `keyway generate`"
         var entries: [(path: String, state: String, message: String)] = []
@@ -27,6 +28,7 @@ public struct Check: ParsableCommand {
                 }
                 throw ExitCode(1)
             }
+            defer { ProcessLifetime.keep(plan) }
             let here = plan.stale.map { ($0.path, "stale", regenerate) }
                 + plan.missing.map { ($0.path, "missing", regenerate) }
                 + plan.extra.map { ($0, "extra", "keyway no longer generates this file; run `keyway generate` to remove it") }

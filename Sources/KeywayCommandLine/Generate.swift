@@ -33,6 +33,7 @@ public struct Generate: ParsableCommand {
         let reporter = Reporter(format: options.format)
         let config = output.applied(to: try options.projectConfig())
         let (generation, roots) = try emit(config, reporter)
+        defer { ProcessLifetime.keep(generation, roots) }
         // Every folder is planned before any is written, and committed as one change.
         let written = Result { () throws(WriteError) -> [(writer: OutputWriter, plan: OutputPlan)] in
             var plans: [(writer: OutputWriter, plan: OutputPlan)] = []
@@ -43,6 +44,7 @@ public struct Generate: ParsableCommand {
             if plans.allSatisfy({ $0.plan.conflicts.isEmpty }) { try OutputWriter.commit(plans) }
             return plans
         }
+        defer { ProcessLifetime.keep(written) }
         switch written {
         case .success(let plans) where plans.contains(where: { !$0.plan.conflicts.isEmpty }):
             reporter.report(generation.diagnostics + zip(roots, plans).flatMap { root, planned in

@@ -12,6 +12,7 @@ public struct Validate: ParsableCommand {
     public func run() throws {
         let config = try options.projectConfig()
         let result = Pipeline.validate(manifests: config.manifests, config: config)
+        defer { ProcessLifetime.keep(result) }
         let reporter = Reporter(format: options.format)
         reporter.report(result.diagnostics)
         if result.diagnostics.hasErrors { throw ExitCode(1) }
