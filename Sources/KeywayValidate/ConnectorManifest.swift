@@ -93,11 +93,12 @@ extension NodeReader {
                 error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                 continue
             }
-            guard let fields = mapping(entry.value, "input '\(entry.key)'", allowed: Self.inputKeys),
-                  let schema = inputSchema(fields, "input '\(entry.key)'") else { continue }
+            let inputWhat = "input '\(entry.key)'"
+            guard let fields = mapping(entry.value, inputWhat, allowed: Self.inputKeys),
+                  let schema = inputSchema(fields, inputWhat) else { continue }
             var location: InputPlacement
             if fields["in"] != nil {
-                guard let explicit: Located<InputPlacement> = choice(fields, "in", "input '\(entry.key)'") else { continue }
+                guard let explicit: Located<InputPlacement> = choice(fields, "in", inputWhat) else { continue }
                 location = explicit.value
                 if location == .path && !placeholderSet.contains(entry.key) {
                     error(explicit.location, "input '\(entry.key)' goes in the path, but the endpoint has no '{\(entry.key)}'; add it to the endpoint or change 'in'")
@@ -119,7 +120,7 @@ extension NodeReader {
                 error(entry.keyLocation, "input '\(entry.key)' is \(kind) and cannot go in the \(location.rawValue); \(hint)")
             }
             var style: QueryArrayStyle?
-            if fields["style"] != nil, let chosen: Located<QueryArrayStyle> = choice(fields, "style", "input '\(entry.key)'") {
+            if fields["style"] != nil, let chosen: Located<QueryArrayStyle> = choice(fields, "style", inputWhat) {
                 if location == .query, case .array(let items) = schema.type {
                     style = chosen.value
                     if chosen.value == .comma, let allowed = items.allowed, allowed.contains(where: { if case .string(let s) = $0 { s.contains(",") } else { false } }) {
@@ -130,7 +131,7 @@ extension NodeReader {
                 }
             }
             var wire: String?
-            if let w = string(fields, "wire", "input '\(entry.key)'", required: false) {
+            if let w = string(fields, "wire", inputWhat, required: false) {
                 if let problem = Self.wireProblem(w.value, location: location, input: entry.key) {
                     error(w.location, problem)
                 } else if location == .body, encoding?.value == .form, w.value.contains("[") || w.value.contains("]") {
