@@ -157,7 +157,7 @@ enum FileSystem {
             defer { free(real) }
             return String(cString: real)
         }
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return path }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return path }
         return resolved(String(path[..<slash])) + path[slash...]
     }
 

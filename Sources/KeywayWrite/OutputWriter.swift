@@ -132,13 +132,13 @@ public struct OutputWriter: Sendable {
 
         mutating func path(for path: String) throws(WriteError) -> String {
             try OutputWriter.checkRelativePath(path)
-            let folder = path.lastIndex(of: "/").map { path[..<$0] } ?? ""
+            let folder = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[..<$0] } ?? ""
             let verdict: Bool
             if let known = inside[folder] {
                 verdict = known
             } else {
                 var ancestor = folder.isEmpty ? root : root + "/" + folder
-                while !FileSystem.exists(ancestor), ancestor.count > root.count, let slash = ancestor.lastIndex(of: "/") {
+                while !FileSystem.exists(ancestor), ancestor.count > root.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
                     ancestor = String(ancestor[..<slash])
                 }
                 let real = FileSystem.resolved(ancestor)
@@ -343,7 +343,7 @@ public struct OutputWriter: Sendable {
             if existingFolders.contains(folder) { return }
             var missing: [String] = []
             var f = folder
-            while !FileSystem.exists(f), let slash = f.lastIndex(of: "/"), slash != f.startIndex {
+            while !FileSystem.exists(f), let slash = f.utf8.lastIndex(of: UInt8(ascii: "/")), slash != f.startIndex {
                 missing.append(f)
                 f = String(f[..<slash])
             }
@@ -353,7 +353,7 @@ public struct OutputWriter: Sendable {
             }
             existingFolders.insert(folder)
         }
-        func folder(of path: String) -> String { path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "." }
+        func folder(of path: String) -> String { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "." }
         /// `work` of each index, on all cores, one folder (of `target`) a core at a time;
         /// results in the order of `indices`.
         func byFolder<R>(_ indices: Range<Int>, of target: (Int) -> String, _ work: (Int) -> R) -> [R] {
@@ -369,7 +369,7 @@ public struct OutputWriter: Sendable {
             for (i, r) in done.joined() { results[i - indices.lowerBound] = r }
             return results.map { $0! }
         }
-        func name(of path: String) -> Substring { path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...] }
+        func name(of path: String) -> Substring { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[path.index(after: $0)...] } ?? path[...] }
 
         // Stage.
         do {
