@@ -64,7 +64,7 @@ public struct MigrationsFolder: Sendable {
         var problems: [Diagnostic] = []
         do {
             guard let snapshot = try snapshot() else {
-                return [.error(snapshotLocation, "there is no migration history yet; run `keyway migrate diff --name initial`")]
+                return [.error(snapshotLocation, "there is no migration history yet; run `keyway migrate diff --name initial` (the full `keyway` CLI; keyway-generator has no migrate), or leave `migrations` out of `artifacts` in keyway.yaml if this project keeps no migrations")]
             }
             if snapshot != SchemaState(catalog) {
                 problems.append(.error(snapshotLocation, "the manifests changed since the last migration; run `keyway migrate diff --name NAME` and commit the new migration"))
