@@ -32,7 +32,7 @@ public struct Check: ParsableCommand {
             let here = plan.stale.map { ($0.path, "stale", regenerate) }
                 + plan.missing.map { ($0.path, "missing", regenerate) }
                 + plan.extra.map { ($0, "extra", "keyway no longer generates this file; run `keyway generate` to remove it") }
-                + plan.conflicts.map { ($0.path, $0.reason == .edited ? "edited" : "not keyway's", $0.message) }
+                + plan.conflicts.map { ($0.path, $0.reason == .edited ? "edited" : "not keyway's", $0.message(force: "run `keyway generate --force`")) }
                 + plan.litter.map { ($0, "litter", "a temporary file of an interrupted keyway run; run `keyway generate` to remove it") }
                 + (plan.manifestChanges ? [(OwnershipManifest.fileName, "stale", "the record of the files keyway owns is out of date; run `keyway generate`")] : [])
             entries += here.map { (join(root.folder, $0.0), $0.1, $0.2) }

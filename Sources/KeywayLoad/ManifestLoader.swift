@@ -30,7 +30,8 @@ public struct LoadResult: Sendable {
     public var documents: [ManifestDocument]
     public var diagnostics: [Diagnostic]
     /// Manifest files found but not read (empty, unparsable, unreadable), as
-    /// `integrations/x.yaml`: the validator does not also call them missing.
+    /// `integrations/x.yaml`, and kind folders that could not be read, as `connectors/`:
+    /// the validator does not also call them missing, nor draw conclusions from their absence.
     public var unreadFiles: [String] = []
 }
 
@@ -87,6 +88,7 @@ public struct ManifestLoader: Sendable {
                 if (try? fm.destinationOfSymbolicLink(atPath: dir.path)) != nil {
                     diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1),
                                               "cannot read the folder: it is a symbolic link to nothing; fix the link (keyway will not take a folder it cannot read for an empty one)"))
+                    unread.append(kind.folder + "/")
                 }
                 continue
             }
@@ -98,6 +100,7 @@ public struct ManifestLoader: Sendable {
                 diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1), isFolder.boolValue
                     ? "cannot read the folder (\(fileErrorReason(error))); make it readable (keyway will not take a folder it cannot read for an empty one)"
                     : "\(kind.folder) is a file, not a folder; manifests live in \(kind.folder)/<name>.yaml"))
+                unread.append(kind.folder + "/")
                 continue
             }
             for name in names.sorted() where !name.hasPrefix(".") && !Self.isYAML(name) {

@@ -12,8 +12,9 @@ public struct ValidationResult: Sendable {
 public struct Validator: Sendable {
     public init() {}
 
-    /// `unreadFiles`: manifest files the loader found but could not read (it reported
-    /// why); a reference to one of them is not also reported as missing.
+    /// `unreadFiles`: manifest files the loader found but could not read, and kind folders
+    /// it could not read (`connectors/`); it reported why. A reference to one of them is not
+    /// also reported as missing, and with a connector unread no scope is called unused.
     public func validate(_ documents: [ManifestDocument], unreadFiles: [String] = []) -> ValidationResult {
         // Documents arrive sorted by path; reading in that order makes "first at" stable.
         let documents = documents.sorted(by: { $0.relativePath < $1.relativePath })
@@ -38,6 +39,7 @@ public struct Validator: Sendable {
             }
         }
         var rules = CrossReferenceRules(reader: reader)
+        rules.connectorFileUnread = unreadFiles.contains { $0.hasPrefix("connectors/") }
         rules.integrationFiles = Set((documents.filter { $0.kind == .integration }.map { $0.relativePath } + unreadFiles)
             .filter { $0.hasPrefix("integrations/") }
             .map { String($0.dropFirst("integrations/".count).prefix { $0 != "." }) })
@@ -103,6 +105,9 @@ struct CrossReferenceRules {
     let reader: NodeReader
     /// Stems of the integration files read, valid or not.
     var integrationFiles: Set<String> = []
+    /// A connector file (or the connectors folder) could not be read, and its error is
+    /// reported: which scopes its tools use is unknown, so no scope is called unused.
+    var connectorFileUnread = false
 
     /// Keeps the first of each key and reports the others at their own position.
     func unique<T>(_ items: [T], key: KeyPath<T, String>, location: KeyPath<T, SourceLocation>, what: String) -> [T] {
@@ -148,7 +153,7 @@ struct CrossReferenceRules {
                 used[integration.key, default: []].formUnion(tool.scopes)
             }
         }
-        for integration in integrations where !reader.integrationsWithBrokenConnectors.contains(integration.key) {
+        for integration in integrations where !connectorFileUnread && !reader.integrationsWithBrokenConnectors.contains(integration.key) {
             for grant in integration.auth.scopes {
                 let isUsed = used[integration.key]?.contains(grant.scope) ?? false
                 if !isUsed && !grant.withoutTool {

@@ -36,10 +36,14 @@ public struct OutputPlan: Sendable, Equatable {
         public var path: String
         public var reason: Reason
 
-        public var message: String {
+        public var message: String { message(force: "pass --force") }
+
+        /// The message, with `force` as the way to go ahead anyway (`check`, which has no
+        /// --force, names the command that has).
+        public func message(force: String) -> String {
             switch reason {
-            case .notOwned: "keyway did not write this file (it is not in \(OwnershipManifest.fileName)) and would replace it; move it away, or pass --force to let keyway take it over"
-            case .edited: "this file was edited since keyway wrote it (its bytes differ from \(OwnershipManifest.fileName)); move your change into the manifests or a template, or pass --force to overwrite it"
+            case .notOwned: "keyway did not write this file (it is not in \(OwnershipManifest.fileName)) and would replace it; move it away, or \(force) to let keyway take it over"
+            case .edited: "this file was edited since keyway wrote it (its bytes differ from \(OwnershipManifest.fileName)); move your change into the manifests or a template, or \(force) to overwrite it"
             }
         }
     }

@@ -19,15 +19,13 @@ struct ReliabilityTests {
         file.write("connectors", "not a folder\n")
         #expect(Fixture.diagnostics(file).map(\.formatted) == [
             "connectors:1:1: error: connectors is a file, not a folder; manifests live in connectors/<name>.yaml",
-            // True of what could be read; the error above says why.
-            "integrations/mail.yaml:11:14: warning: scope 'https://www.googleapis.com/auth/gmail.send' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it",
+            // No scope is called unused: the tools that use them could not be read.
         ])
         let link = Fixture.folder()
         try FileManager.default.removeItem(atPath: link.path + "/connectors")
         try FileManager.default.createSymbolicLink(atPath: link.path + "/connectors", withDestinationPath: link.path + "/nowhere")
         #expect(Fixture.diagnostics(link).map(\.formatted) == [
             "connectors:1:1: error: cannot read the folder: it is a symbolic link to nothing; fix the link (keyway will not take a folder it cannot read for an empty one)",
-            "integrations/mail.yaml:11:14: warning: scope 'https://www.googleapis.com/auth/gmail.send' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it",
         ])
         // With the folder unreadable, generate writes and removes nothing.
         let good = Fixture.folder(), out = TempDir()
@@ -100,6 +98,14 @@ struct ReliabilityTests {
         dir.write("connectors/a-b.yaml", Fixture.connector.replacing1("slug: mail", "slug: a-b"))
         #expect(Fixture.diagnostics(dir).map(\.formatted) == [
             "connectors/ab.yaml:1:7: error: connector 'ab' and 'a-b' (connectors/a-b.yaml) become the Swift types 'Ab' and 'AB', whose files are one on case-insensitive file systems (macOS, Windows); rename one",
+        ])
+    }
+
+    @Test("a connector file that cannot be read draws no 'granted but no tool uses it' warnings: its tools' scopes are unknown")
+    func unreadConnectorNoUnusedScopes() {
+        let dir = Fixture.folder(connector: "slug: mail\ntools: [\n")
+        #expect(Fixture.diagnostics(dir).map(\.formatted) == [
+            "connectors/mail.yaml:3:1: error: YAML syntax error: did not find expected node content (while parsing a flow node at line 3); fix the YAML at this position",
         ])
     }
 

@@ -127,8 +127,6 @@ struct ScaleTests {
         let huge = Fixture.folder(connector: Fixture.connector.replacing1("description: Send an email", "description: \(mebibyte)"))
         #expect(Fixture.diagnostics(huge).map(\.formatted) == [
             "connectors/mail.yaml:1:1: error: the manifest is larger than 1 MiB, keyway's limit for one manifest file; split it (a manifest describes one integration, connector or provider) or shorten its longest values (each is at most 64 KiB)",
-            // True of what could be read; the error above says why.
-            "integrations/mail.yaml:11:14: warning: scope 'https://www.googleapis.com/auth/gmail.send' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it",
         ])
     }
 

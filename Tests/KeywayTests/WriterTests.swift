@@ -251,6 +251,11 @@ struct CommandTests {
         #expect(blocked.status == 1)
         #expect(blocked.stderr.contains("\(out.path)/Checklists/acme.md:1:1: error: keyway did not write this file (it is not in .keyway-manifest) and would replace it; move it away, or pass --force to let keyway take it over; nothing was changed"))
         #expect(out.snapshot() == unblocked)
+        // check names the same file, and the command that can go ahead (check has no --force).
+        let checked = try KeywayRun.run(["check", "--manifests", manifests.path, "--output", out.path])
+        #expect(checked.status == 1)
+        #expect(checked.stderr.split(separator: "\n").contains("\(out.path)/Checklists/acme.md:1:1: error: not keyway's: keyway did not write this file (it is not in .keyway-manifest) and would replace it; move it away, or run `keyway generate --force` to let keyway take it over"), "\(checked.stderr)")
+        #expect(out.snapshot() == unblocked)
         withExtendedLifetime(manifests) {}
     }
 
