@@ -179,19 +179,14 @@ extension Literal {
             default: needsEscape(scalar) ? "\u{FFFD}" : String(scalar)
             }
         }.joined()
+        // On bytes, as CommonMark counts them: a backtick is a backtick even when a
+        // combining mark follows it (one Character for Swift, two code points for Markdown).
         var longest = 0, run = 0
-        let pad: String
-        if flat.utf8.allSatisfy(isPrintableASCII) {
-            // ASCII: a character a byte.
-            for b in flat.utf8 { if b == UInt8(ascii: "`") { run += 1; longest = max(longest, run) } else { run = 0 } }
-            let bytes = flat.utf8
-            let edge = bytes.first == UInt8(ascii: "`") || bytes.last == UInt8(ascii: "`")
-            let spaced = bytes.first == UInt8(ascii: " ") && bytes.last == UInt8(ascii: " ") && !bytes.allSatisfy { $0 == UInt8(ascii: " ") }
-            pad = edge || spaced ? " " : ""
-        } else {
-            for c in flat { if c == "`" { run += 1; longest = max(longest, run) } else { run = 0 } }
-            pad = flat.hasPrefix("`") || flat.hasSuffix("`") || (flat.hasPrefix(" ") && flat.hasSuffix(" ") && !flat.allSatisfy { $0 == " " }) ? " " : ""
-        }
+        for b in flat.utf8 { if b == UInt8(ascii: "`") { run += 1; longest = max(longest, run) } else { run = 0 } }
+        let bytes = flat.utf8
+        let edge = bytes.first == UInt8(ascii: "`") || bytes.last == UInt8(ascii: "`")
+        let spaced = bytes.first == UInt8(ascii: " ") && bytes.last == UInt8(ascii: " ") && !bytes.allSatisfy { $0 == UInt8(ascii: " ") }
+        let pad = edge || spaced ? " " : ""
         let fence = String(repeating: "`", count: longest + 1)
         return fence + pad + flat + pad + fence
     }

@@ -51,31 +51,22 @@ public enum SwiftIdentifier {
         keywords.contains(identifier) ? "`\(identifier)`" : identifier
     }
 
-    /// Splits on anything that is not an ASCII letter or digit.
+    /// The words of a name that is not ASCII (`asciiCamel` takes the others): it splits on
+    /// every character that is not an ASCII letter or digit, so each word is ASCII.
     static func words(_ name: String) -> [String] {
-        if name.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII (the usual case): one character a byte.
-            return name.utf8.split { !(($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)) }
-                .map { String(decoding: $0, as: UTF8.self) }
-        }
-        return name.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
+        name.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
     }
 
+    /// An ASCII word (what `words` makes) with its first letter upper-cased.
     static func uppercasedFirst(_ word: String) -> String {
-        if let first = word.utf8.first, word.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII (what `words` makes): one byte changes.
-            guard first >= 0x61 && first <= 0x7A else { return word }
-            return String(decoding: CollectionOfOne(first - 0x20), as: UTF8.self) + word.dropFirst()
-        }
-        return word.prefix(1).uppercased() + word.dropFirst()
+        guard let first = word.utf8.first, first >= 0x61 && first <= 0x7A else { return word }
+        return String(decoding: CollectionOfOne(first - 0x20), as: UTF8.self) + word.dropFirst()
     }
 
+    /// An ASCII word with its first letter lower-cased.
     static func lowercasedFirst(_ word: String) -> String {
-        if let first = word.utf8.first, word.utf8.allSatisfy({ $0 < 0x80 }) {
-            guard first >= 0x41 && first <= 0x5A else { return word }
-            return String(decoding: CollectionOfOne(first + 0x20), as: UTF8.self) + word.dropFirst()
-        }
-        return word.prefix(1).lowercased() + word.dropFirst()
+        guard let first = word.utf8.first, first >= 0x41 && first <= 0x5A else { return word }
+        return String(decoding: CollectionOfOne(first + 0x20), as: UTF8.self) + word.dropFirst()
     }
 
     /// Type names that cannot be declared, or that would shadow what generated code uses.

@@ -73,28 +73,19 @@ public struct OutputWriter: Sendable {
         self.recordsOwnership = recordsOwnership
     }
 
-    /// Refuses a path that is absolute, empty, or climbs out of the output folder.
+    /// Refuses a path that is absolute, empty, or climbs out of the output folder. The
+    /// checks are on bytes, as the file system reads the path: every character they look
+    /// for is ASCII, and an ASCII byte never occurs inside another character's UTF-8.
     public static func checkRelativePath(_ path: String) throws(WriteError) {
-        if path.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII (every path keyway makes): the same checks on bytes.
-            if asciiPathIsRelative(path.utf8) { return }
-            throw WriteError(path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0)
-                ? "refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder"
-                : "refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
-        }
-        if path.isEmpty || path.hasPrefix("/") || path.contains("\\") || path.contains("\0") {
-            throw WriteError("refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder")
-        }
-        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if component.isEmpty || component == "." || component == ".." || component.hasPrefix(".keyway-") {
-                throw WriteError("refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
-            }
-        }
+        if isRelative(path.utf8) { return }
+        throw WriteError(path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0)
+            ? "refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder"
+            : "refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
     }
 
-    /// `checkRelativePath` for an ASCII path: not empty, not absolute, no backslash or
-    /// NUL, no part empty, `.`, `..` or starting with `.keyway-`.
-    private static func asciiPathIsRelative(_ bytes: String.UTF8View) -> Bool {
+    /// Not empty, not absolute, no backslash or NUL, no part empty, `.`, `..` or starting
+    /// with `.keyway-`.
+    private static func isRelative(_ bytes: String.UTF8View) -> Bool {
         guard let first = bytes.first, first != UInt8(ascii: "/") else { return false }
         let prefix = Array(".keyway-".utf8)
         var part: [UInt8] = []

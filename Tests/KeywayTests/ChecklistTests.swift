@@ -65,6 +65,18 @@ struct ChecklistTests {
         }
     }
 
+    /// CommonMark counts backticks by code point: a backtick followed by a combining mark
+    /// (one Swift Character) still opens or closes a code span. The expected spans were
+    /// checked with markdown-it-py's CommonMark renderer; before, "a`\u{301}b" got a fence
+    /// of one backtick, and the span closed after "a".
+    @Test("a backtick followed by a combining mark still lengthens and pads the code span")
+    func combiningBackticks() {
+        #expect(Literal.markdownCode("a`\u{301}b") == "``a`\u{301}b``")
+        #expect(Literal.markdownCode("`\u{301}a") == "`` `\u{301}a ``")
+        #expect(Literal.markdownCode("a``\u{301}") == "```a``\u{301}```")
+        #expect(Literal.markdownCode("caf\u{E9}") == "`caf\u{E9}`")
+    }
+
     static let hostile = [
         "](javascript:alert(1)) [click](https://evil.example) ![x](https://evil.example/x.png)",
         "<script>alert(1)</script> <img src=x onerror=alert(1)> &lt;b&gt;",
