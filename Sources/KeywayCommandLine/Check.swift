@@ -4,7 +4,7 @@ import KeywayModel
 import KeywayWrite
 
 public struct Check: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Fails (exit 1) when the output folders are not exactly what `keyway generate` would write.")
+    public static let configuration = CommandConfiguration(commandName: "check", abstract: "Fails (exit 1) when the output folders are not exactly what `keyway generate` would write.")
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var output: OutputOptions

@@ -20,7 +20,7 @@ func emit(_ config: ProjectConfig, _ reporter: Reporter) throws -> (generation: 
 }
 
 public struct Generate: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Validates the manifests, then writes every generated file (nothing at all if there is an error).")
+    public static let configuration = CommandConfiguration(commandName: "generate", abstract: "Validates the manifests, then writes every generated file (nothing at all if there is an error).")
 
     @OptionGroup var options: CommonOptions
     @OptionGroup var output: OutputOptions

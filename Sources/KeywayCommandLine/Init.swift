@@ -8,6 +8,7 @@ import KeywayWrite
 /// catalog that validate, in the working directory. It never replaces a file.
 public struct Init: ParsableCommand {
     public static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Starts a project here: a commented keyway.yaml and a sample integration, connector and scope catalog that validate.")
 
     @Option(name: .long, help: "The manifests folder to create and name in keyway.yaml.")

@@ -3,7 +3,7 @@ import KeywayCore
 import KeywayModel
 
 public struct Validate: ParsableCommand {
-    public static let configuration = CommandConfiguration(abstract: "Checks the manifests and reports every problem, like a compiler.")
+    public static let configuration = CommandConfiguration(commandName: "validate", abstract: "Checks the manifests and reports every problem, like a compiler.")
 
     @OptionGroup var options: CommonOptions
 

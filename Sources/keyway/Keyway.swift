@@ -26,12 +26,14 @@ struct Keyway: AsyncParsableCommand {
 
 struct Tools: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tools",
         abstract: "Prints the tools (the default), checks them against the provider's OpenAPI document, or drafts one from it.",
         subcommands: [List.self, Lint.self, Import.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Prints every tool as model APIs take it: [{name, description, input_schema}] (JSON Schema 2020-12).")
 
         @OptionGroup var options: CommonOptions
@@ -49,6 +51,7 @@ struct Tools: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Checks tools against the provider's OpenAPI 3.0/3.1 document: operations, inputs, types, enums, bounds, defaults, encoding, scopes.")
 
         @OptionGroup var options: CommonOptions
@@ -88,6 +91,7 @@ struct Tools: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Prints a tool entry (YAML to paste under a connector's tools:) drafted from an operation of an OpenAPI document.")
 
         @Option(name: .long, help: "The provider's OpenAPI document (JSON or YAML).")
@@ -140,6 +144,7 @@ enum AuditGate: String, ExpressibleByArgument, CaseIterable { case unused, unkno
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Lists every granted scope with its level, reason and the tools that need it; compares with a baseline; gates CI.")
 
     @Option(name: .long, help: "The manifests folder (default: keyway.yaml's manifests, else Manifests).")

@@ -12,6 +12,7 @@ import KeywayWrite
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "migrate",
         abstract: "Writes and applies SQL migrations (PostgreSQL with RLS, and SQLite).",
         subcommands: [MigrateDiff.self, MigrateApply.self, MigrateStatus.self, MigrateLint.self, MigrateAdopt.self]
     )
