@@ -24,7 +24,7 @@ public enum Literal {
     /// and JSON both write them, and every other invisible scalar by `escape`.
     private static func quoted(_ s: String, escape: (Unicode.Scalar) -> String) -> String {
         // Most strings are printable ASCII with nothing to escape: copied as they are.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
+        if s.utf8AllSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -92,7 +92,7 @@ extension Literal {
     public static func markdown(_ s: String) -> String {
         // Printable ASCII words (spaces only between them) with nothing that could make a
         // link: escaped as one piece.
-        if s.utf8.allSatisfy(isPrintableASCII), !mayHoldLink(s) { return escapeProse(s) }
+        if s.utf8AllSatisfy(isPrintableASCII), !mayHoldLink(s) { return escapeProse(s) }
         var words: [String] = []
         for word in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0.isNewline || $0 == "\t" }) {
             let w = String(word)
@@ -110,7 +110,10 @@ extension Literal {
     /// Whether some word of `s` may be a URL, `www.` address or email address (`markdown`
     /// makes those code spans): `://`, `www.` or `mailto:` in any case, or an `@`.
     static func mayHoldLink(_ s: String) -> Bool {
-        let bytes = Array(s.utf8)
+        s.utf8.withContiguousStorageIfAvailable(mayHoldLink) ?? Array(s.utf8).withUnsafeBufferPointer(mayHoldLink)
+    }
+
+    private static func mayHoldLink(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
         for i in bytes.indices {
             switch bytes[i] {
@@ -127,7 +130,7 @@ extension Literal {
     }
 
     static func escapeProse(_ s: String) -> String {
-        if s.utf8.allSatisfy({ isPrintableASCII($0) && !proseSpecial($0) }) { return s }
+        if s.utf8AllSatisfy({ isPrintableASCII($0) && !proseSpecial($0) }) { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -173,7 +176,7 @@ extension Literal {
     /// the longest run inside, padded when `s` starts or ends with a backtick. Nothing
     /// inside a code span is Markdown or HTML.
     public static func markdownCode(_ s: String) -> String {
-        let flat = s.utf8.allSatisfy(isPrintableASCII) ? s : s.unicodeScalars.map { scalar -> String in
+        let flat = s.utf8AllSatisfy(isPrintableASCII) ? s : s.unicodeScalars.map { scalar -> String in
             switch scalar {
             case "\n", "\r", "\t", "\u{2028}", "\u{2029}": " "
             default: needsEscape(scalar) ? "\u{FFFD}" : String(scalar)

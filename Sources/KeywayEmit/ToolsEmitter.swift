@@ -98,7 +98,7 @@ public struct ToolsEmitter: Emitter {
 
     /// Text in a `///` comment: one line, no control characters.
     static func comment(_ s: String) -> String {
-        if s.utf8.allSatisfy(Literal.isPrintableASCII) { return s }
+        if s.utf8AllSatisfy(Literal.isPrintableASCII) { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             if scalar.isInvisible {

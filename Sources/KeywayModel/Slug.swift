@@ -5,6 +5,6 @@ public enum Slug {
     public static func isValid(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 64 else { return false }
         let lowerAlnum = { (c: UInt8) in (97...122).contains(c) || (48...57).contains(c) }
-        return lowerAlnum(first) && s.utf8.allSatisfy { lowerAlnum($0) || $0 == UInt8(ascii: "-") }
+        return lowerAlnum(first) && s.utf8AllSatisfy { lowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 }

@@ -24,7 +24,7 @@ public enum SwiftIdentifier {
     /// letter upper- or lower-cased, the others' upper-cased), with `_` before a leading
     /// digit; nil for a name that is not ASCII (the general path handles it).
     static func asciiCamel(_ name: String, upperFirst: Bool) -> String? {
-        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard name.utf8AllSatisfy({ $0 < 0x80 }) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(name.utf8.count + 1)
         var inWord = false, firstWord = true

@@ -11,26 +11,26 @@ enum FormatRules {
     /// `^[A-Za-z][A-Za-z0-9_-]{0,63}$`
     static func isToolName(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) else { return false }
-        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        return s.utf8AllSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     /// Input and property names: `^[A-Za-z_][A-Za-z0-9_.-]{0,63}$` — JSON keys, query
     /// parameters and headers (`X-Request-Id`); Swift property names are derived from them.
     static func isInputName(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) || first == UInt8(ascii: "_") else { return false }
-        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+        return s.utf8AllSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
     /// `^[A-Z][A-Z0-9_]*$`: an environment variable name.
     static func isEnvironmentVariable(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 128, (65...90).contains(first) else { return false }
-        return s.utf8.allSatisfy { (65...90).contains($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+        return s.utf8AllSatisfy { (65...90).contains($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
     }
 
     /// `^[a-z][a-z0-9_]*$`: secret names (client_id) and environment names (production).
     static func isSnakeName(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 64, (97...122).contains(first) else { return false }
-        return s.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        return s.utf8AllSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     private static func isLowerAlnum(_ c: UInt8) -> Bool { (97...122).contains(c) || isDigit(c) }
@@ -43,7 +43,7 @@ enum FormatRules {
 
     static func hasControlOrSpace(_ s: String) -> Bool {
         // Fast path: printable ASCII only.
-        if s.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) { return false }
+        if s.utf8AllSatisfy({ (0x21...0x7E).contains($0) }) { return false }
         return s.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
     }
 
