@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeywayCore
+import KeywayEmit
 import KeywayModel
 import KeywayWrite
 
@@ -7,7 +8,13 @@ import KeywayWrite
 /// errors, reports them and exits 1 without writing anything.
 func emit(_ config: ProjectConfig, _ reporter: Reporter) throws -> (generation: Pipeline.Generation, roots: [OutputRoot]) {
     let result = Result { () throws(DiagnosticsError) -> (Pipeline.Generation, [OutputRoot]) in
-        let templates = try Pipeline.templates(overrides: config.templates)
+        let templates: TemplateSet
+        do throws(DiagnosticsError) {
+            templates = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+        } catch {
+            // The manifests' problems too, as validate reports them: every problem in one run.
+            throw DiagnosticsError((error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics).sortedForReport())
+        }
         let generation = try Pipeline.generate(manifests: config.manifests, templates: templates, config: config)
         return (generation, try Pipeline.outputRoots(generation.files, config: config))
     }

@@ -24,7 +24,10 @@ public struct CommonOptions: ParsableArguments {
     public func projectConfig() throws -> ProjectConfig {
         do throws(DiagnosticsError) {
             var project = try Pipeline.projectConfig(path: config)
-            if let manifests { project.manifests = manifests }
+            if let manifests {
+                project.manifests = manifests
+                project.origins.manifests = nil
+            }
             return project
         } catch {
             Reporter(format: format).report(error.diagnostics)
@@ -61,7 +64,10 @@ public struct OutputOptions: ParsableArguments {
             config.output = output
             config.swiftOutput = nil
         }
-        if let templates { config.templates = templates }
+        if let templates {
+            config.templates = templates
+            config.origins.templates = nil
+        }
         if let artifacts { config.artifacts = artifacts.artifacts }
         if let swiftOutput { config.swiftOutput = swiftOutput }
         if let swiftLayout { config.swiftLayout = swiftLayout }

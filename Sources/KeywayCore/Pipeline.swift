@@ -11,6 +11,10 @@ public enum Pipeline {
     /// Loads and validates a manifests folder: every diagnostic of both stages, sorted.
     /// The project's settings (`keyway.yaml`) go into the catalog.
     public static func validate(manifests folder: String, config: ProjectConfig = .default) -> ValidationResult {
+        // A folder keyway.yaml names is reported at the line that names it.
+        if let origin = config.origins.manifests, folder == config.manifests, !FolderReader.isFolder(folder) {
+            return ValidationResult(catalog: nil, diagnostics: [.error(origin, "manifests folder '\(folder.forDiagnostic)' not found; create it, or fix this path (relative to the folder of keyway.yaml)")])
+        }
         let loaded = ManifestLoader().load(folder: folder)
         var result = Validator().validate(loaded.documents, unreadFiles: loaded.unreadFiles)
         result.diagnostics = (loaded.diagnostics + result.diagnostics).sortedForReport()
@@ -45,12 +49,15 @@ public enum Pipeline {
     public static var defaultTemplates: [String: String] { DefaultTemplates.all }
 
     /// The built-in templates, each replaced by the file of the same name in `folder`
-    /// when one exists there.
-    public static func templates(overrides folder: String?) throws(DiagnosticsError) -> TemplateSet {
+    /// when one exists there. `origin`: where keyway.yaml names the folder, if it does.
+    public static func templates(overrides folder: String?, origin: SourceLocation? = nil) throws(DiagnosticsError) -> TemplateSet {
         var overrides: [String: FolderReader.Entry] = [:]
         if let folder {
             switch FolderReader.list(folder, reading: { DefaultTemplates.all[$0] != nil }) {
             case .absent, .notAFolder:
+                if let origin {
+                    throw DiagnosticsError([.error(origin, "templates folder '\(folder.forDiagnostic)' not found; create it, or fix this path (relative to the folder of keyway.yaml)")])
+                }
                 throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
             case .unreadable(let reason):
                 throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "cannot read the templates folder (\(reason)); make it readable")])

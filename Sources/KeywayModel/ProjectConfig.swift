@@ -23,6 +23,23 @@ public struct ProjectConfig: Sendable, Equatable {
     public var templates: String?
     public var migrations: Migrations
     public var tenancy: TenantClaims
+    /// Where keyway.yaml named the folders that must exist, so that a missing one is
+    /// reported at that line; nil for a default or a flag.
+    public var origins = Origins()
+
+    /// Where settings were written: for messages only. Two configurations that say the
+    /// same are equal wherever they say it.
+    public struct Origins: Sendable, Equatable {
+        public var manifests: SourceLocation?
+        public var templates: SourceLocation?
+
+        public init(manifests: SourceLocation? = nil, templates: SourceLocation? = nil) {
+            self.manifests = manifests
+            self.templates = templates
+        }
+
+        public static func == (_: Origins, _: Origins) -> Bool { true }
+    }
 
     public struct Migrations: Sendable, Equatable {
         /// The dialects `migrate diff` writes and `check` holds to their history.

@@ -31,18 +31,25 @@ public enum ProjectConfigReader {
     public static func read(_ root: YAMLNode, base: String = "") -> (config: ProjectConfig?, diagnostics: [Diagnostic]) {
         let reader = NodeReader()
         var config = defaults(base: base)
-        func path(_ fields: Fields, _ key: String, _ what: String) -> String? {
+        func located(_ fields: Fields, _ key: String, _ what: String) -> Located<String>? {
             guard let text = reader.string(fields, key, what, required: false) else { return nil }
             if text.value.unicodeScalars.contains(where: \.isInvisible) {
                 reader.error(text.location, "'\(key)' must be a path without control or invisible characters")
                 return nil
             }
-            return text.value.hasPrefix("/") ? text.value : ProjectConfig.join(base, text.value)
+            return Located(value: text.value.hasPrefix("/") ? text.value : ProjectConfig.join(base, text.value), location: text.location)
         }
+        func path(_ fields: Fields, _ key: String, _ what: String) -> String? { located(fields, key, what)?.value }
         if let f = reader.mapping(root, "keyway.yaml", allowed: keys) {
-            config.manifests = path(f, "manifests", "keyway.yaml") ?? config.manifests
+            if let manifests = located(f, "manifests", "keyway.yaml") {
+                config.manifests = manifests.value
+                config.origins.manifests = manifests.location
+            }
             config.output = path(f, "output", "keyway.yaml") ?? config.output
-            config.templates = path(f, "templates", "keyway.yaml")
+            if let templates = located(f, "templates", "keyway.yaml") {
+                config.templates = templates.value
+                config.origins.templates = templates.location
+            }
             if let artifacts = choices(reader, f, "artifacts", Artifact.self) { config.artifacts = artifacts }
             if let pair = f["swift"], let s = reader.mapping(pair.value, "'swift'", allowed: swiftKeys) {
                 config.swiftOutput = path(s, "output", "'swift'")

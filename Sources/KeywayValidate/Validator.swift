@@ -5,6 +5,11 @@ public struct ValidationResult: Sendable {
     /// The model, when the manifests have no errors (warnings allowed).
     public var catalog: Catalog?
     public var diagnostics: [Diagnostic]
+
+    public init(catalog: Catalog?, diagnostics: [Diagnostic]) {
+        self.catalog = catalog
+        self.diagnostics = diagnostics
+    }
 }
 
 /// Stage 2: reads every parsed manifest by its schema, then checks what spans files

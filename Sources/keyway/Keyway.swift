@@ -198,7 +198,7 @@ struct Audit: ParsableCommand {
             case .text: text = audit.text
             case .json: text = audit.json
             case .csv: text = audit.csv
-            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: project.templates))
+            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: project.templates, origin: project.origins.templates))
             }
             return (audit, diagnostics, text)
         }

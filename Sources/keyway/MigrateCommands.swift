@@ -59,7 +59,7 @@ struct MigrateDiff: ParsableCommand {
         if let supabaseOutput { config.migrations.supabaseOutput = supabaseOutput }
         if let templates { config.templates = templates }
         let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
-            let set = try Pipeline.templates(overrides: config.templates)
+            let set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
             return try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
                                             templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
                                             supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config, force: force)

@@ -94,6 +94,36 @@ import Testing
         #expect(broken.stderr == "keyway.yaml:17:20: error: 'artifacts' cannot list 'audti'; did you mean 'audit'?\n1 error, 0 warnings\n")
         #expect(dir.snapshot() == before)
     }
+
+    @Test("a folder keyway.yaml names that is missing is reported at its line, by validate and generate alike; a flag's folder at the flag")
+    func missingConfiguredFolders() throws {
+        let dir = TempDir()
+        #expect(try KeywayRun.run(["init"], in: dir.url).status == 0)
+        dir.write("keyway.yaml", "# the project\nmanifests: specs\ntemplates: Templates\n")
+        let expected = """
+            keyway.yaml:2:12: error: manifests folder 'specs' not found; create it, or fix this path (relative to the folder of keyway.yaml)
+            keyway.yaml:3:12: error: templates folder 'Templates' not found; create it, or fix this path (relative to the folder of keyway.yaml)
+            2 errors, 0 warnings
+
+            """
+        let before = dir.snapshot()
+        for command in [["validate"], ["generate"]] {
+            let run = try KeywayRun.run(command, in: dir.url)
+            #expect(run.status == 1)
+            #expect(run.stdout == "")
+            #expect(run.stderr == expected, "\(command)")
+        }
+        #expect(dir.snapshot() == before)
+        // Flags win, and a folder a flag names is reported as the flag's.
+        let flags = try KeywayRun.run(["generate", "--manifests", "Manifests", "--templates", "nowhere"], in: dir.url)
+        #expect(flags.status == 1)
+        #expect(flags.stderr == """
+            nowhere:1:1: error: templates folder not found; pass an existing folder to --templates
+            1 error, 0 warnings
+
+            """)
+        #expect(dir.snapshot() == before)
+    }
 }
 
 extension InitAndConfigCLITests {
