@@ -130,9 +130,11 @@ struct YAMLComposer {
     }
 
     /// A scalar over `maxScalarBytes` is reported (and kept: the file is at most 1 MiB).
-    private mutating func checkLength(_ bytes: Int, at location: SourceLocation) {
+    private mutating func checkLength(_ bytes: Int, at location: SourceLocation, key: Bool = false) {
         guard let limit = limits.maxScalarBytes, bytes > limit else { return }
-        recoverable.append(Failure(location: location, message: "this value is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; shorten it — a description is read by models and people, a few sentences say what they need"))
+        recoverable.append(Failure(location: location, message: key
+            ? "this key is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; keys are field names: use a short one"
+            : "this value is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; shorten it — a description is read by models and people, a few sentences say what they need"))
     }
 
     /// An unsupported tag is reported, and the node is read as if untagged.
@@ -215,7 +217,7 @@ struct YAMLComposer {
                 guard keyEvent.type == YAML_SCALAR_EVENT else {
                     throw Failure(location: keyLocation, message: "a mapping key must be a plain string, not a list, mapping or alias")
                 }
-                checkLength(Int(keyEvent.data.scalar.length), at: keyLocation)
+                checkLength(Int(keyEvent.data.scalar.length), at: keyLocation, key: true)
                 let key = Self.string(keyEvent.data.scalar.value, length: Int(keyEvent.data.scalar.length)) ?? ""
                 // A merge key or a second occurrence is reported and its value read (to
                 // keep the position in the stream) but not kept.
