@@ -154,7 +154,8 @@ public struct MigrationsFolder: Sendable {
 
 extension Pipeline {
     public struct MigrationResult: Sendable {
-        /// Files written, relative to the output folder (empty when nothing changed).
+        /// Files written, as paths from the working directory: the output folder joined
+        /// with each path inside it, then the Supabase copy (empty when nothing changed).
         public var written: [String]
         public var diff: SchemaDiff
     }
@@ -207,7 +208,7 @@ extension Pipeline {
             var plan = try writer.plan(files, force: force)
             plan.extra = []
             var plans = [(writer: writer, plan: plan)]
-            written = (plan.missing + plan.stale).map(\.path)
+            written = (plan.missing + plan.stale).map { ProjectConfig.join(output, $0.path) }
             if let supabaseFolder {
                 guard let version = supabaseVersion else {
                     throw WriteError("a Supabase migration needs its version (the caller passes the time as YYYYMMDDHHMMSS); nothing was changed")

@@ -57,7 +57,10 @@ struct MigrateDiff: ParsableCommand {
         if let output { config.output = output }
         if let layout { config.migrations.layout = layout }
         if let supabaseOutput { config.migrations.supabaseOutput = supabaseOutput }
-        if let templates { config.templates = templates }
+        if let templates {
+            config.templates = templates
+            config.origins.templates = nil
+        }
         let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
             let set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
             return try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,

@@ -139,9 +139,9 @@ extension InitAndConfigCLITests {
         let diff = try KeywayRun.run(["migrate", "diff", "--name", "initial", "--supabase-version", "20261122000000"], in: dir.url)
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout == """
-            wrote Migrations/postgres/0001_initial.sql
-            wrote Migrations/postgres/keyway.sum
-            wrote Migrations/schema.json
+            wrote Generated/Migrations/postgres/0001_initial.sql
+            wrote Generated/Migrations/postgres/keyway.sum
+            wrote Generated/Migrations/schema.json
             wrote db/migrations/20261122000000_initial.sql
 
             """)
@@ -157,7 +157,7 @@ extension InitAndConfigCLITests {
         dir.write("Manifests/connectors/linear.yaml", try #require(dir.read("Manifests/connectors/linear.yaml")) + "multiple_connections: true\n")
         let second = try KeywayRun.run(["migrate", "diff", "--name", "multiple", "--layout", "keyway"], in: dir.url)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stdout == "wrote Migrations/postgres/0002_multiple.sql\nwrote Migrations/postgres/keyway.sum\nwrote Migrations/schema.json\n")
+        #expect(second.stdout == "wrote Generated/Migrations/postgres/0002_multiple.sql\nwrote Generated/Migrations/postgres/keyway.sum\nwrote Generated/Migrations/schema.json\n")
     }
 }
 

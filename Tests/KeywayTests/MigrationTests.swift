@@ -54,7 +54,7 @@ struct MigrationTests {
         let manifests = Versions.v1(), out = TempDir()
         let first = try migrateDiff(manifests, into: out, name: "initial")
         #expect(first.written.sorted() == ["Migrations/postgres/0001_initial.sql", "Migrations/postgres/keyway.sum", "Migrations/schema.json",
-                                           "Migrations/sqlite/0001_initial.sql", "Migrations/sqlite/keyway.sum"])
+                                           "Migrations/sqlite/0001_initial.sql", "Migrations/sqlite/keyway.sum"].map { out.path + "/" + $0 })
         #expect(try migrateDiff(manifests, into: out, name: "again").written == [])
         let catalog = try #require(manifests.validate().catalog)
         #expect(MigrationsFolder(output: out.path).check(catalog) == [])

@@ -158,7 +158,7 @@ struct TrustBoundaryTests {
         let custom = ProjectConfig(tenancy: TenantClaims(user: [.init(["user_id"])], organization: [.init(["app_metadata", "tenant"])]))
         let result = try migrateDiff(manifests, into: out, name: "claims", config: custom)
         #expect(result.written.sorted() == ["Migrations/postgres/0002_claims.sql", "Migrations/postgres/keyway.sum", "Migrations/schema.json",
-                                            "Migrations/sqlite/0002_claims.sql", "Migrations/sqlite/keyway.sum"])
+                                            "Migrations/sqlite/0002_claims.sql", "Migrations/sqlite/keyway.sum"].map { out.path + "/" + $0 })
         let sql = try #require(out.read("Migrations/postgres/0002_claims.sql"))
         #expect(sql.contains("coalesce(nullif(request.claims #>> '{app_metadata,tenant}', ''), nullif(request.claims #>> '{user_id}', ''))"))
         #expect(!sql.contains("create table") && !sql.contains("create policy"))
