@@ -116,6 +116,10 @@ struct CrossReferenceRules {
 
     /// Keeps the first of each key and reports the others at their own position.
     func unique<T>(_ items: [T], key: KeyPath<T, String>, location: KeyPath<T, SourceLocation>, what: String) -> [T] {
+        // Usually every key is unique: then the array is returned as it is, not copied
+        // item by item.
+        var keys = Set<String>(minimumCapacity: items.count)
+        if items.allSatisfy({ keys.insert($0[keyPath: key]).inserted }) { return items }
         var seen: [String: SourceLocation] = [:]
         var kept: [T] = []
         for item in items {
