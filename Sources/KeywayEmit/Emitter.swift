@@ -25,12 +25,16 @@ public enum Emitters {
     }
 
     /// Runs the emitters of the chosen artifacts; collects every template problem before
-    /// failing. Files come back sorted by path. The emitters run side by side (those with
-    /// many files also spread them), each a pure function of the catalog.
+    /// failing. Files come back sorted by path. The emitters run side by side, each a pure
+    /// function of the catalog (libdispatch runs a map nested in this one on the core it
+    /// is on; a lone emitter spreads its files over the cores).
     public static func emitAll(_ catalog: Catalog, templates: TemplateSet, artifacts: [Artifact] = Artifact.allCases, swiftLayout: SwiftLayout = .perConnector) throws(DiagnosticsError) -> [GeneratedFile] {
+        // Largest first (measured on the 1,000 corpus: tools 80–95 ms, catalog 50–90,
+        // checklists 30–45, scopes 15–25, RLS tests 1): an emitter inside this map runs
+        // on one core, so the order decides how evenly the cores finish.
         let emitters: [(emitter: any Emitter, artifacts: [Artifact])] = [
-            (CatalogEmitter(), [.swift, .catalog]), (RLSTestsEmitter(), [.migrations]), (ToolsEmitter(layout: swiftLayout), [.swift]),
-            (ChecklistEmitter(), [.checklists]), (ScopesReportEmitter(), [.audit]),
+            (ToolsEmitter(layout: swiftLayout), [.swift]), (CatalogEmitter(), [.swift, .catalog]), (ChecklistEmitter(), [.checklists]),
+            (ScopesReportEmitter(), [.audit]), (RLSTestsEmitter(), [.migrations]),
         ].filter { $0.artifacts.contains(where: artifacts.contains) }
         let results = Parallel.map(emitters.map(\.emitter), threshold: 2) { emitter in
             Result { () throws(DiagnosticsError) in try emitter.emit(catalog, templates: templates) }

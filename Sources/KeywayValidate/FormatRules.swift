@@ -50,9 +50,9 @@ enum FormatRules {
     /// Why a redirect URI is not acceptable, or nil. Rules: absolute, exact (no wildcard,
     /// no fragment, no credentials), https; http only for loopback hosts outside production.
     static func redirectURIProblem(_ uri: String, environment: String) -> String? {
-        if uri.contains("*") { return "a redirect URI must be exact: wildcards are not allowed" }
+        if uri.utf8.contains(UInt8(ascii: "*")) { return "a redirect URI must be exact: wildcards are not allowed" }
         if hasControlOrSpace(uri) { return "a redirect URI must not contain spaces or control characters" }
-        if uri.contains("#") { return "a redirect URI must not have a fragment ('#…')" }
+        if uri.utf8.contains(UInt8(ascii: "#")) { return "a redirect URI must not have a fragment ('#…')" }
         guard let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(),
               let host = url.host, !host.isEmpty else {
             return "a redirect URI must be absolute, like https://api.nango.dev/oauth/callback"
