@@ -13,104 +13,104 @@ enum OrderedJSON: Equatable {
 
     /// JSON text; `indent` nil for one line.
     func json(indent: Int? = 0) -> String {
-        var out = ""
+        var out: [UInt8] = []
         writeJSON(into: &out, indent: indent)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func writeJSON(into out: inout String, indent: Int?) {
+    // Both renderings write UTF-8 bytes into one buffer: appending to a String piece by
+    // piece costs more than the text itself (a schema is most of a tools file).
+
+    private func writeJSON(into out: inout [UInt8], indent: Int?) {
         switch self {
-        case .string(let s): out += Literal.json(s)
-        case .integer(let i): out += String(i)
-        case .number(let d): out += d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .bool(let b): out += b ? "true" : "false"
+        case .string(let s): Literal.appendJSON(s, to: &out)
+        case .integer(let i): out.appendUTF8(String(i))
+        case .number(let d): out.appendUTF8(d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d))
+        case .bool(let b): out.appendUTF8(b ? "true" : "false")
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.appendUTF8("[]"); return }
+            out.append(UInt8(ascii: "["))
             for (n, item) in items.enumerated() {
                 Self.separate(&out, first: n == 0, indent: indent)
                 item.writeJSON(into: &out, indent: indent.map { $0 + 1 })
             }
             Self.close(&out, indent: indent)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{"
+            if pairs.isEmpty { out.appendUTF8("{}"); return }
+            out.append(UInt8(ascii: "{"))
             for (n, (key, value)) in pairs.enumerated() {
                 Self.separate(&out, first: n == 0, indent: indent)
-                out += Literal.json(key)
-                out += ": "
+                Literal.appendJSON(key, to: &out)
+                out.appendUTF8(": ")
                 value.writeJSON(into: &out, indent: indent.map { $0 + 1 })
             }
             Self.close(&out, indent: indent)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     /// Before an element: `,` after the previous one, then a new line and the element's
     /// indentation (or one space, on one line).
-    private static func separate(_ out: inout String, first: Bool, indent: Int?) {
-        if !first { out += "," }
+    private static func separate(_ out: inout [UInt8], first: Bool, indent: Int?) {
+        if !first { out.append(UInt8(ascii: ",")) }
         if let indent {
-            out += "\n"
-            out += Self.pad(indent + 1, "  ")
+            out.append(UInt8(ascii: "\n"))
+            pad(&out, indent + 1, width: 2)
         } else if !first {
-            out += " "
+            out.append(UInt8(ascii: " "))
         }
     }
 
-    /// `unit` repeated `count` times (indentation), made once for the usual depths.
-    private static let jsonPads = (0..<70).map { String(repeating: "  ", count: $0) }
-    private static let swiftPads = (0..<70).map { String(repeating: "    ", count: $0) }
-
-    private static func pad(_ count: Int, _ unit: String) -> String {
-        let made = unit == "  " ? jsonPads : swiftPads
-        return count < made.count ? made[count] : String(repeating: unit, count: count)
+    /// Indentation: `count` levels of `width` spaces.
+    private static func pad(_ out: inout [UInt8], _ count: Int, width: Int) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count * width))
     }
 
-    private static func close(_ out: inout String, indent: Int?) {
+    private static func close(_ out: inout [UInt8], indent: Int?) {
         guard let indent else { return }
-        out += "\n"
-        out += Self.pad(indent, "  ")
+        out.append(UInt8(ascii: "\n"))
+        pad(&out, indent, width: 2)
     }
 
     /// A `KeywayRuntime.JSONValue` expression (the runtime's value type, not the model's `LiteralValue`).
     func swift(indent: Int) -> String {
-        var out = ""
+        var out: [UInt8] = []
         writeSwift(into: &out, indent: indent)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func writeSwift(into out: inout String, indent: Int) {
+    private func writeSwift(into out: inout [UInt8], indent: Int) {
         switch self {
-        case .string(let s): out += ".string("; out += Literal.swift(s); out += ")"
-        case .integer(let i): out += ".number(\(i))"
-        case .number(let d): out += ".number(\(d))"
-        case .bool(let b): out += b ? ".bool(true)" : ".bool(false)"
+        case .string(let s):
+            out.appendUTF8(".string(")
+            Literal.appendSwift(s, to: &out)
+            out.append(UInt8(ascii: ")"))
+        case .integer(let i): out.appendUTF8(".number(\(i))")
+        case .number(let d): out.appendUTF8(".number(\(d))")
+        case .bool(let b): out.appendUTF8(b ? ".bool(true)" : ".bool(false)")
         case .array(let items):
-            if items.isEmpty { out += ".array([])"; return }
-            out += ".array([\n"
-            let inner = Self.pad(indent + 1, "    ")
+            if items.isEmpty { out.appendUTF8(".array([])"); return }
+            out.appendUTF8(".array([\n")
             for item in items {
-                out += inner
+                Self.pad(&out, indent + 1, width: 4)
                 item.writeSwift(into: &out, indent: indent + 1)
-                out += ",\n"
+                out.appendUTF8(",\n")
             }
-            out += Self.pad(indent, "    ")
-            out += "])"
+            Self.pad(&out, indent, width: 4)
+            out.appendUTF8("])")
         case .object(let pairs):
-            if pairs.isEmpty { out += ".object([:])"; return }
-            out += ".object([\n"
-            let inner = Self.pad(indent + 1, "    ")
+            if pairs.isEmpty { out.appendUTF8(".object([:])"); return }
+            out.appendUTF8(".object([\n")
             for (key, value) in pairs {
-                out += inner
-                out += Literal.swift(key)
-                out += ": "
+                Self.pad(&out, indent + 1, width: 4)
+                Literal.appendSwift(key, to: &out)
+                out.appendUTF8(": ")
                 value.writeSwift(into: &out, indent: indent + 1)
-                out += ",\n"
+                out.appendUTF8(",\n")
             }
-            out += Self.pad(indent, "    ")
-            out += "])"
+            Self.pad(&out, indent, width: 4)
+            out.appendUTF8("])")
         }
     }
 }

@@ -7,37 +7,77 @@ public enum Literal {
     /// (so `\(` cannot interpolate) and every control, format, separator or private-use
     /// scalar — bidirectional overrides included (Trojan Source) — are written as escapes.
     public static func swift(_ s: String) -> String {
-        quoted(s) { "\\u{\(String($0.value, radix: 16, uppercase: true))}" }
+        quoted(s, escape: swiftEscape)
+    }
+
+    /// `swift(s)`, appended to `out` as UTF-8.
+    static func appendSwift(_ s: String, to out: inout [UInt8]) {
+        appendQuoted(s, to: &out, escape: swiftEscape)
+    }
+
+    private static func swiftEscape(_ scalar: Unicode.Scalar) -> String {
+        "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
     }
 
     /// A JSON string literal for `s` (RFC 8259), with the same scalars escaped as in Swift
     /// so the file shows no invisible characters.
     public static func json(_ s: String) -> String {
-        quoted(s) { scalar in
-            scalar.value > 0xFFFF
-                ? String(scalar).utf16.map { "\\u" + hex4(UInt32($0)) }.joined()
-                : "\\u" + hex4(scalar.value)
-        }
+        quoted(s, escape: jsonEscape)
+    }
+
+    /// `json(s)`, appended to `out` as UTF-8.
+    static func appendJSON(_ s: String, to out: inout [UInt8]) {
+        appendQuoted(s, to: &out, escape: jsonEscape)
+    }
+
+    private static func jsonEscape(_ scalar: Unicode.Scalar) -> String {
+        scalar.value > 0xFFFF
+            ? String(scalar).utf16.map { "\\u" + hex4(UInt32($0)) }.joined()
+            : "\\u" + hex4(scalar.value)
+    }
+
+    /// Whether `s` is printable ASCII without a quote or a backslash: written as it is.
+    @inline(__always)
+    private static func isPlain(_ s: String) -> Bool {
+        s.utf8AllSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
     }
 
     /// `"…"` with quotes, backslashes and the usual control characters escaped as Swift
     /// and JSON both write them, and every other invisible scalar by `escape`.
     private static func quoted(_ s: String, escape: (Unicode.Scalar) -> String) -> String {
         // Most strings are printable ASCII with nothing to escape: copied as they are.
-        if s.utf8AllSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if needsEscape(scalar) { out += escape(scalar) } else { out.unicodeScalars.append(scalar) }
+        if isPlain(s) { return "\"" + s + "\"" }
+        var out: [UInt8] = []
+        appendQuoted(s, to: &out, escape: escape)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendQuoted(_ s: String, to out: inout [UInt8], escape: (Unicode.Scalar) -> String) {
+        out.append(UInt8(ascii: "\""))
+        if isPlain(s) {
+            out.appendUTF8(s)
+        } else {
+            func escaped(_ c: Unicode.Scalar) {
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: c))
+            }
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": escaped("\"")
+                case "\\": escaped("\\")
+                case "\n": escaped("n")
+                case "\r": escaped("r")
+                case "\t": escaped("t")
+                default:
+                    if needsEscape(scalar) {
+                        out.appendUTF8(escape(scalar))
+                    } else {
+                        UTF8.encode(scalar) { out.append($0) }
+                    }
+                }
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     private static func hex4(_ v: UInt32) -> String {

@@ -116,7 +116,7 @@ struct CompiledTemplate: Sendable {
         for node in nodes {
             switch node {
             case .text(let s):
-                appendUTF8(s, to: &out)
+                out.appendUTF8(s)
             case .variable(let path, let escaped):
                 guard let value = lookup(path, stack, list) else { continue }
                 let rendered: String
@@ -126,7 +126,7 @@ struct CompiledTemplate: Sendable {
                 case .int(let i): rendered = String(i)
                 case .list, .object: rendered = String(describing: value.any)
                 }
-                if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { appendUTF8(rendered, to: &out) }
+                if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { out.appendUTF8(rendered) }
             case .section(let path, let body):
                 guard let value = lookup(path, stack, list) else { continue }
                 switch value {
@@ -200,17 +200,11 @@ struct CompiledTemplate: Sendable {
         return value
     }
 
-    /// The bytes of `s`, copied at once (appending a `String.UTF8View` goes byte by byte).
-    @inline(__always)
-    private static func appendUTF8(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
-    }
 
     /// swift-mustache's HTML escaping: `<`, `>`, `&`, `"` and `'`, compared as characters.
     private static func appendHTMLEscaped(_ s: String, to out: inout [UInt8]) {
         if !s.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) {
-            appendUTF8(s, to: &out)
+            out.appendUTF8(s)
             return
         }
         for c in s {

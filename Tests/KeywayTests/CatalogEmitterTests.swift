@@ -46,6 +46,7 @@ let hostileStrings = [
     "new\nline\r\ttab and NUL-free control \u{7}",
     "RTL \u{202E}override\u{202C} and isolate \u{2066}x\u{2069} zero\u{200B}width",
     "line\u{2028}separator </script> ]]> \"}]} emoji 🙂 accents é",
+    "private use \u{E000} and beyond the BMP \u{F0001}, unassigned \u{0378}",
 ]
 
 @Suite("The integration catalog emitter")
@@ -121,6 +122,47 @@ struct CatalogEmitterTests {
         #expect(decoded.integrations[0].name == text)
         #expect(decoded.integrations[0].scopes[0].reason == text)
         #expect(decoded.integrations[0].connectors[0].tools[0].description == text)
+    }
+
+    @Test("string literals and JSON values are written exactly, escapes included")
+    func literalBytes() {
+        let text = "q\" b\\ \n\r\t \u{7} \u{202E} 🙂 é \u{F0001}"
+        #expect(Literal.swift(text) == #""q\" b\\ \n\r\t \u{7} \u{202E} 🙂 é \u{F0001}""#)
+        #expect(Literal.json(text) == #""q\" b\\ \n\r\t \u0007 \u202e 🙂 é \udb80\udc01""#)
+        #expect(Literal.swift("plain") == "\"plain\"" && Literal.json("") == "\"\"")
+        let value = OrderedJSON.object([("a", .array([.integer(1), .number(2.5), .number(3), .bool(true)])), ("b\"", .object([])),
+                                        ("c", .array([])), ("d", .object([("e", .string("x\u{202E}"))]))])
+        #expect(value.json(indent: nil) == #"{"a": [1, 2.5, 3, true], "b\"": {}, "c": [], "d": {"e": "x\u202e"}}"#)
+        #expect(value.json() == """
+            {
+              "a": [
+                1,
+                2.5,
+                3,
+                true
+              ],
+              "b\\"": {},
+              "c": [],
+              "d": {
+                "e": "x\\u202e"
+              }
+            }
+            """)
+        #expect(value.swift(indent: 1) == """
+            .object([
+                    "a": .array([
+                        .number(1),
+                        .number(2.5),
+                        .number(3.0),
+                        .bool(true),
+                    ]),
+                    "b\\"": .object([:]),
+                    "c": .array([]),
+                    "d": .object([
+                        "e": .string("x\\u{202E}"),
+                    ]),
+                ])
+            """)
     }
 
     @Test("generated files carry no raw control or bidirectional characters")
