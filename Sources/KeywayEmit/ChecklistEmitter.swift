@@ -65,7 +65,7 @@ public struct ChecklistEmitter: Emitter {
     }
 
     static func view(_ integration: Integration, _ catalog: CatalogIndex, _ audited: ScopeAudit.IntegrationScopes) -> View {
-        let code = Literal.markdownCode, text = Literal.markdown
+        let code = Literal.markdownCode, text = { (s: String) in Literal.markdown(s) }
         let levels = Set(audited.scopes.compactMap(\.level))
         var review: [String] = []
         if levels.contains(where: \.isGoogleTier) || integration.usesGoogleConsentScreen {
@@ -126,10 +126,11 @@ public struct ScopesReportEmitter: Emitter {
     }
 
     static func view(_ audit: ScopeAudit) -> View {
-        // In a table, '|' ends a cell even inside a code span: Literal.markdown escapes it,
-        // and code spans here get it escaped too.
+        // In a table, '|' ends a cell even inside a code span: prose escapes it, and code
+        // spans (those made here and those `markdown` makes of link-like words) get it
+        // escaped too.
         let code = { (s: String) in Literal.escapingPipes(Literal.markdownCode(s)) }
-        let text = Literal.markdown
+        let text = { (s: String) in Literal.markdown(s, tableCell: true) }
         return View(marker: ChecklistEmitter.marker, rows: audit.integrations.flatMap { i in
             i.scopes.map { s in
                 View.Row(integration: code(i.key), scope: code(s.scope), level: text(s.level?.rawValue ?? "unknown"), reason: text(s.reason),

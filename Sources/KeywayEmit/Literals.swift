@@ -129,23 +129,38 @@ extension Literal {
     /// backslash-escaped, `<`, `>` and `&` become entities (no HTML), and a word GitHub
     /// would turn into a link by itself (a URL, `www.`, an email address) becomes a code
     /// span, so a manifest string cannot add a link, an image or markup.
-    public static func markdown(_ s: String) -> String {
+    ///
+    /// `tableCell`: the text is a cell of a table, where a `|` ends the cell even inside a
+    /// code span, so the code spans made here escape it too (prose escapes it anyway).
+    public static func markdown(_ s: String, tableCell: Bool = false) -> String {
         // Printable ASCII words (spaces only between them) with nothing that could make a
         // link: escaped as one piece.
         if s.utf8AllSatisfy(isPrintableASCII), !mayHoldLink(s) { return escapeProse(s) }
         var words: [String] = []
         for word in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0.isNewline || $0 == "\t" }) {
             let w = String(word)
-            let lower = w.lowercased()
-            let linkLike = lower.contains("://") || lower.contains("www.") || lower.hasPrefix("mailto:")
-                || (w.contains("@") && w.split(separator: "@").last?.contains(".") == true)
-            words.append(linkLike ? markdownCode(w) : escapeProse(w))
+            words.append(isLinkLike(w) ? (tableCell ? escapingPipes(markdownCode(w)) : markdownCode(w)) : escapeProse(w))
         }
         return words.joined(separator: " ")
     }
 
     @inline(__always)
     static func isPrintableASCII(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F }
+
+    /// Whether a word may be a URL, a `www.` address or an email address, judged on its
+    /// bytes as GitHub's autolinker reads them: `://`, `www.` (any case), `mailto:` first,
+    /// or an `@` with a `.` after it. A combining mark after a character does not hide it.
+    static func isLinkLike(_ word: String) -> Bool {
+        let bytes = Array(word.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        func contains(_ needle: String) -> Bool {
+            let n = Array(needle.utf8)
+            guard bytes.count >= n.count else { return false }
+            return (0...(bytes.count - n.count)).contains { bytes[$0..<($0 + n.count)].elementsEqual(n) }
+        }
+        if contains("://") || contains("www.") || bytes.starts(with: "mailto:".utf8) { return true }
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return false }
+        return bytes[(at + 1)...].contains(UInt8(ascii: "."))
+    }
 
     /// Whether some word of `s` may be a URL, `www.` address or email address (`markdown`
     /// makes those code spans): `://`, `www.` or `mailto:` in any case, or an `@`.
@@ -193,13 +208,15 @@ extension Literal {
     /// `s` with every `|` written `\\|` (a table cell ends at a bare one, even in a code span).
     static func escapingPipes(_ s: String) -> String {
         guard s.utf8.contains(UInt8(ascii: "|")) else { return s }
-        // By characters, as Foundation's replacingOccurrences compared them: a `|` that
-        // carries a combining mark is another character.
-        var out = ""
-        for c in s {
-            if c == "|" { out += "\\|" } else { out.append(c) }
+        // On bytes, as the table parser reads them: a `|` followed by a combining mark
+        // (one Character for Swift) still ends a cell.
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 8)
+        for b in s.utf8 {
+            if b == UInt8(ascii: "|") { out.append(UInt8(ascii: "\\")) }
+            out.append(b)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The ASCII characters `escapeProse` changes.

@@ -1,7 +1,7 @@
 import Foundation
 import Ink
 import KeywayCore
-import KeywayEmit
+@testable import KeywayEmit
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel
@@ -77,6 +77,20 @@ struct ChecklistTests {
         #expect(Literal.markdownCode("caf\u{E9}") == "`caf\u{E9}`")
     }
 
+    /// GitHub's table and autolink parsers read bytes: a `|` or a `://` followed by a
+    /// combining mark (one Swift Character with it) still ends a cell or makes a link.
+    @Test("a combining mark hides neither a table pipe nor a link")
+    func combiningPipesAndLinks() {
+        #expect(Literal.escapingPipes("x|\u{301}[click](https://evil.example)|\u{301}y") == "x\\|\u{301}[click](https://evil.example)\\|\u{301}y")
+        #expect(Literal.markdown("see https://\u{301}evil.example/login and www.\u{301}evil.example")
+                == "see `https://\u{301}evil.example/login` and `www.\u{301}evil.example`")
+        #expect(Literal.markdown("mail x@\u{301}evil.example or MAILTO:\u{301}x, caf\u{E9} at noon")
+                == "mail `x@\u{301}evil.example` or `MAILTO:\u{301}x,` caf\u{E9} at noon")
+        // In a table cell, the code span a link becomes escapes its pipes too.
+        #expect(Literal.markdown("a|b https://x|y", tableCell: true) == "a\\|b `https://x\\|y`")
+        #expect(Literal.markdown("a|b https://x|y") == "a\\|b `https://x|y`")
+    }
+
     static let hostile = [
         "](javascript:alert(1)) [click](https://evil.example) ![x](https://evil.example/x.png)",
         "<script>alert(1)</script> <img src=x onerror=alert(1)> &lt;b&gt;",
@@ -84,6 +98,7 @@ struct ChecklistTests {
         "line one\nline two\r\n- [x] forged item\n## Forged heading",
         "visit www.evil.example or mail me@evil.example now",
         "costs $5, or $x^2 + y$ as GitHub math",
+        "x|\u{301}[click](https://evil.example)|\u{301}y and https://\u{301}evil.example/login",
     ]
 
     @Test("hostile manifest strings cannot add links, HTML, items, headings or table cells", arguments: hostile)
@@ -111,7 +126,7 @@ struct ChecklistTests {
         let row = try #require(report.split(separator: "\n").last)
         // Cells are split on unescaped pipes: exactly six, whatever the strings hold.
         var cells = 0, escaped = false, inCode = false
-        for c in row.dropFirst() {
+        for c in row.unicodeScalars.dropFirst() {
             if escaped { escaped = false; continue }
             if c == "\\" { escaped = true } else if c == "`" { inCode.toggle() } else if c == "|" { cells += 1 }
         }
