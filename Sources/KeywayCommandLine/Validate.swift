@@ -6,11 +6,17 @@ public struct Validate: ParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "validate", abstract: "Checks the manifests and reports every problem, like a compiler.")
 
     @OptionGroup var options: CommonOptions
+    @Option(name: .long, help: "A folder of templates that replace the built-in ones of the same name, checked too (default: keyway.yaml's templates).")
+    var templates: String?
 
     public init() {}
 
     public func run() throws {
-        let config = try options.projectConfig()
+        var config = try options.projectConfig()
+        if let templates {
+            config.templates = templates
+            config.origins.templates = nil
+        }
         let result = Pipeline.validate(manifests: config.manifests, config: config)
         defer { ProcessLifetime.keep(result) }
         var diagnostics = result.diagnostics

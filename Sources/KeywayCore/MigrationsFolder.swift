@@ -220,7 +220,7 @@ extension Pipeline {
                 var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
                 supabasePlan.extra = []
                 plans.append((supabase, supabasePlan))
-                written.append(supabaseFolder + "/\(version)_\(name).sql")
+                written.append(ProjectConfig.join(supabaseFolder, "\(version)_\(name).sql"))
             }
             try OutputWriter.commit(plans)
         } catch {

@@ -13,7 +13,7 @@ public enum Pipeline {
     public static func validate(manifests folder: String, config: ProjectConfig = .default) -> ValidationResult {
         // A folder keyway.yaml names is reported at the line that names it.
         if let origin = config.origins.manifests, folder == config.manifests, !FolderReader.isFolder(folder) {
-            return ValidationResult(catalog: nil, diagnostics: [.error(origin, "manifests folder '\(folder.forDiagnostic)' not found; create it, or fix this path (relative to the folder of keyway.yaml)")])
+            return ValidationResult(catalog: nil, diagnostics: [.error(origin, missingFolder("manifests", folder))])
         }
         let loaded = ManifestLoader().load(folder: folder)
         var result = Validator().validate(loaded.documents, unreadFiles: loaded.unreadFiles)
@@ -48,6 +48,13 @@ public enum Pipeline {
     /// The built-in templates, file name → text.
     public static var defaultTemplates: [String: String] { DefaultTemplates.all }
 
+    /// Why a folder keyway.yaml names cannot be used. `folder` is the path as keyway opens
+    /// it (keyway.yaml's value, joined to keyway.yaml's folder), said as such.
+    static func missingFolder(_ what: String, _ folder: String) -> String {
+        let problem = FolderReader.exists(folder) ? "is a file, not a folder" : "does not exist"
+        return "\(what) folder '\(folder.forDiagnostic)' (this path, from the folder of keyway.yaml) \(problem); create the folder, or fix the path"
+    }
+
     /// The built-in templates, each replaced by the file of the same name in `folder`
     /// when one exists there. `origin`: where keyway.yaml names the folder, if it does.
     public static func templates(overrides folder: String?, origin: SourceLocation? = nil) throws(DiagnosticsError) -> TemplateSet {
@@ -55,9 +62,7 @@ public enum Pipeline {
         if let folder {
             switch FolderReader.list(folder, reading: { DefaultTemplates.all[$0] != nil }) {
             case .absent, .notAFolder:
-                if let origin {
-                    throw DiagnosticsError([.error(origin, "templates folder '\(folder.forDiagnostic)' not found; create it, or fix this path (relative to the folder of keyway.yaml)")])
-                }
+                if let origin { throw DiagnosticsError([.error(origin, missingFolder("templates", folder))]) }
                 throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "templates folder not found; pass an existing folder to --templates")])
             case .unreadable(let reason):
                 throw DiagnosticsError([.error(SourceLocation(file: folder, line: 1, column: 1), "cannot read the templates folder (\(reason)); make it readable")])

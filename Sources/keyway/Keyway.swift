@@ -167,8 +167,12 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         let result = Result { () throws(DiagnosticsError) -> (ScopeAudit, [Diagnostic], String) in
-            let project = try Pipeline.projectConfig(path: config)
-            let manifests = manifests ?? project.manifests
+            var project = try Pipeline.projectConfig(path: config)
+            if let manifests {
+                project.manifests = manifests
+                project.origins.manifests = nil
+            }
+            let manifests = project.manifests
             var base: ScopeAudit?
             if let baseline {
                 guard let data = FileManager.default.contents(atPath: baseline) else {
@@ -192,7 +196,7 @@ struct Audit: ParsableCommand {
                     throw DiagnosticsError([.error(SourceLocation(file: manifests, line: 1, column: 1), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
                 }
             }
-            let (audit, diagnostics) = try Pipeline.audit(manifests: manifests, baseline: base)
+            let (audit, diagnostics) = try Pipeline.audit(manifests: manifests, config: project, baseline: base)
             let text: String
             switch format {
             case .text: text = audit.text

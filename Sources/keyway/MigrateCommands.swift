@@ -62,7 +62,13 @@ struct MigrateDiff: ParsableCommand {
             config.origins.templates = nil
         }
         let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
-            let set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+            let set: TemplateSet
+            do throws(DiagnosticsError) {
+                set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+            } catch {
+                // The manifests' problems too, as generate reports them: one run, every problem.
+                throw DiagnosticsError((error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics).sortedForReport())
+            }
             return try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
                                             templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
                                             supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config, force: force)

@@ -95,34 +95,46 @@ import Testing
         #expect(dir.snapshot() == before)
     }
 
-    @Test("a folder keyway.yaml names that is missing is reported at its line, by validate and generate alike; a flag's folder at the flag")
+    @Test("a folder keyway.yaml names that is missing is reported at its line, by every command alike; a flag's folder at the flag")
     func missingConfiguredFolders() throws {
         let dir = TempDir()
         #expect(try KeywayRun.run(["init"], in: dir.url).status == 0)
         dir.write("keyway.yaml", "# the project\nmanifests: specs\ntemplates: Templates\n")
-        let expected = """
-            keyway.yaml:2:12: error: manifests folder 'specs' not found; create it, or fix this path (relative to the folder of keyway.yaml)
-            keyway.yaml:3:12: error: templates folder 'Templates' not found; create it, or fix this path (relative to the folder of keyway.yaml)
-            2 errors, 0 warnings
-
-            """
+        let manifests = "keyway.yaml:2:12: error: manifests folder 'specs' (this path, from the folder of keyway.yaml) does not exist; create the folder, or fix the path\n"
+        let templates = "keyway.yaml:3:12: error: templates folder 'Templates' (this path, from the folder of keyway.yaml) does not exist; create the folder, or fix the path\n"
         let before = dir.snapshot()
-        for command in [["validate"], ["generate"]] {
+        // audit reads no template (its text format).
+        for (command, expected) in [(["validate"], manifests + templates + "2 errors, 0 warnings\n"), (["generate"], manifests + templates + "2 errors, 0 warnings\n"),
+                                    (["check"], manifests + templates + "2 errors, 0 warnings\n"),
+                                    (["migrate", "diff", "--name", "initial"], manifests + templates + "2 errors, 0 warnings\n"),
+                                    (["audit"], manifests + "1 error, 0 warnings\n")] {
             let run = try KeywayRun.run(command, in: dir.url)
-            #expect(run.status == 1)
-            #expect(run.stdout == "")
+            #expect(run.status == 1, "\(command)")
+            #expect(run.stdout == "", "\(command)")
             #expect(run.stderr == expected, "\(command)")
         }
         #expect(dir.snapshot() == before)
         // Flags win, and a folder a flag names is reported as the flag's.
-        let flags = try KeywayRun.run(["generate", "--manifests", "Manifests", "--templates", "nowhere"], in: dir.url)
-        #expect(flags.status == 1)
-        #expect(flags.stderr == """
-            nowhere:1:1: error: templates folder not found; pass an existing folder to --templates
+        for command in ["validate", "generate"] {
+            let flags = try KeywayRun.run([command, "--manifests", "Manifests", "--templates", "nowhere"], in: dir.url)
+            #expect(flags.status == 1, "\(command)")
+            #expect(flags.stderr == """
+                nowhere:1:1: error: templates folder not found; pass an existing folder to --templates
+                1 error, 0 warnings
+
+                """, "\(command)")
+        }
+        #expect(dir.snapshot() == before)
+        // A keyway.yaml in another folder: the path is said as keyway opens it; a file is not a folder.
+        dir.write("sub/keyway.yaml", "manifests: specs\n")
+        dir.write("sub/specs", "not a folder\n")
+        let elsewhere = try KeywayRun.run(["validate", "--config", "sub/keyway.yaml"], in: dir.url)
+        #expect(elsewhere.status == 1)
+        #expect(elsewhere.stderr == """
+            sub/keyway.yaml:1:12: error: manifests folder 'sub/specs' (this path, from the folder of keyway.yaml) is a file, not a folder; create the folder, or fix the path
             1 error, 0 warnings
 
             """)
-        #expect(dir.snapshot() == before)
     }
 }
 
@@ -134,7 +146,7 @@ extension InitAndConfigCLITests {
         let yaml = try #require(dir.read("keyway.yaml"))
             .replacing1("dialects: [postgres, sqlite]", "dialects: [postgres]")
             .replacing1("layout: keyway", "layout: supabase")
-            .replacing1("supabase_output: supabase/migrations", "supabase_output: db/migrations")
+            .replacing1("supabase_output: supabase/migrations", "supabase_output: db/migrations/")
         dir.write("keyway.yaml", yaml)
         let diff = try KeywayRun.run(["migrate", "diff", "--name", "initial", "--supabase-version", "20261122000000"], in: dir.url)
         #expect(diff.status == 0, "\(diff.stderr)")
