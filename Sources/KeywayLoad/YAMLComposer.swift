@@ -133,7 +133,7 @@ struct YAMLComposer {
     private mutating func checkLength(_ bytes: Int, at location: SourceLocation, key: Bool = false) {
         guard let limit = limits.maxScalarBytes, bytes > limit else { return }
         recoverable.append(Failure(location: location, message: key
-            ? "this key is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; keys are field names: use a short one"
+            ? "this key is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one key or value; keys are field names: use a short one"
             : "this value is \(bytes) bytes long, more than keyway's limit of \(limit) bytes (\(limit / 1024) KiB) for one value; shorten it — a description is read by models and people, a few sentences say what they need"))
     }
 

@@ -139,7 +139,9 @@ enum FileSystem {
         // file one opened; before, only with a privilege), else through /proc, which any
         // kernel allows (a path lookup more: a fifth of the creation's time on tmpfs).
         if linkat(fd, "", AT_FDCWD, path, emptyPathFlag) == 0 { return .created }
-        if errno != ENOENT && errno != EPERM && errno != EINVAL { return .failed(errno) }
+        // A name already there is final; any other refusal (ENOENT or EPERM from an older
+        // kernel, EINVAL, or a file system's own) gets the /proc way, which says its own.
+        if errno == EEXIST { return .failed(errno) }
         guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
             return errno == ENOENT && !exists("/proc/self/fd") ? .unsupported : .failed(errno)
         }

@@ -126,7 +126,7 @@ struct ScaleTests {
         // A key that long can only be written explicitly (`? key`): plain keys stop at YAML's 1,024 characters.
         let longKey = Fixture.folder(connector: Fixture.connector + "? \(String(repeating: "k", count: limit + 1))\n: 1\n")
         #expect(Fixture.diagnostics(longKey).map(\.formatted) == [
-            "connectors/mail.yaml:14:3: error: this key is 65537 bytes long, more than keyway's limit of 65536 bytes (64 KiB) for one value; keys are field names: use a short one",
+            "connectors/mail.yaml:14:3: error: this key is 65537 bytes long, more than keyway's limit of 65536 bytes (64 KiB) for one key or value; keys are field names: use a short one",
             "connectors/mail.yaml:14:3: error: unknown key '\(String(repeating: "k", count: 80))…' in a connector manifest; allowed keys: slug, name, description, nango, multiple_connections, tools",
         ])
 
