@@ -101,6 +101,60 @@ struct ChecklistTests {
         "x|\u{301}[click](https://evil.example)|\u{301}y and https://\u{301}evil.example/login",
     ]
 
+    /// GitHub-flavoured Markdown as markdown-it-py renders it (tables, strikethrough and
+    /// bare-URL autolinks, which Ink does not do): per document, its links, the cells of
+    /// each table body row, and the HTML.
+    static func gfm(_ documents: [String]) throws -> [(links: Int, cells: [Int], html: String)] {
+        let dir = TempDir()
+        let paths = documents.enumerated().map { dir.write("\($0.offset).md", $0.element).path }
+        let run = withExtendedLifetime(dir) { Python.run(["-c", """
+            import json, re, sys
+            from markdown_it import MarkdownIt
+            out = []
+            for path in sys.argv[1:]:
+                html = MarkdownIt("gfm-like").render(open(path, encoding="utf-8").read())
+                rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "<td" in r]
+                out.append({"links": html.count("<a "), "cells": [r.count("<td") for r in rows], "html": html})
+            print(json.dumps(out))
+            """] + paths) }
+        try #require(run.status == 0, "\(run.output)")
+        struct Rendered: Decodable { var links: Int; var cells: [Int]; var html: String }
+        return try JSONDecoder().decode([Rendered].self, from: Data(run.output.utf8)).map { ($0.links, $0.cells, $0.html) }
+    }
+
+    /// The hostile strings as the integration's name, reason and tool description, and one
+    /// as the scope itself (a code span in a table cell).
+    static let rendered = hostile.map { ($0, false) } + [("x|\u{301}[click](https://evil.example)|\u{301}y", true)]
+
+    @Test("rendered as GitHub renders them, a checklist and the scope table keep their links, rows and cells", arguments: rendered)
+    func hostileRendered(_ text: String, asScope: Bool) throws {
+        try #require(Python.require(["markdown_it", "linkify_it"]))
+        let dir: TempDir
+        if asScope {
+            let scope = "https://www.googleapis.com/auth/gmail.send"
+            let quoted = "\"" + text + "\""
+            dir = Fixture.folder(integration: Fixture.integration.replacingOccurrences(of: scope, with: quoted),
+                                 connector: Fixture.connector.replacingOccurrences(of: scope, with: quoted),
+                                 scopes: Fixture.scopes.replacingOccurrences(of: scope, with: quoted))
+        } else {
+            dir = CatalogEmitterTests.hostileFolder(text)
+        }
+        let files = try withExtendedLifetime(dir) { try generateFiles(dir.path) }
+        let plainDir = Fixture.folder()
+        let plainFiles = try withExtendedLifetime(plainDir) { try generateFiles(plainDir.path) }
+        let paths = ["Checklists/mail.md", "scopes.md", "Checklists/README.md"]
+        let hostile = try Self.gfm(paths.map { path in files.first { $0.path == path }!.contents })
+        let plain = try Self.gfm(paths.map { path in plainFiles.first { $0.path == path }!.contents })
+        for (path, (got, expected)) in zip(paths, zip(hostile, plain)) {
+            #expect(got.links == expected.links, "\(path): \(got.html)")
+            #expect(got.cells == expected.cells, "\(path): \(got.html)")
+            for forbidden in ["<script", "<img", "<h2>Forged", "<strong>", "<em>", "<del>", "<s>"] {
+                #expect(!got.html.contains(forbidden), "\(forbidden) in \(path): \(got.html)")
+            }
+        }
+        #expect(plain[1].cells == [6], "the plain scope table has one row of six cells")
+    }
+
     @Test("hostile manifest strings cannot add links, HTML, items, headings or table cells", arguments: hostile)
     func hostileStrings(_ text: String) throws {
         let dir = CatalogEmitterTests.hostileFolder(text)
