@@ -49,10 +49,14 @@ public enum Pipeline {
     public static var defaultTemplates: [String: String] { DefaultTemplates.all }
 
     /// Why a folder keyway.yaml names cannot be used. `folder` is the path as keyway opens
-    /// it (keyway.yaml's value, joined to keyway.yaml's folder), said as such.
+    /// it from the working directory (keyway.yaml's value, joined to keyway.yaml's folder
+    /// when relative); the diagnostic's position shows the value as written.
     static func missingFolder(_ what: String, _ folder: String) -> String {
-        let problem = FolderReader.exists(folder) ? "is a file, not a folder" : "does not exist"
-        return "\(what) folder '\(folder.forDiagnostic)' (this path, from the folder of keyway.yaml) \(problem); create the folder, or fix the path"
+        let shown = folder.forDiagnostic
+        if FolderReader.exists(folder) {
+            return "\(what) folder '\(shown)' is a file, not a folder; fix the path, or put a folder there"
+        }
+        return "\(what) folder '\(shown)' does not exist; create it, or fix the path (a relative path is taken from the folder of keyway.yaml)"
     }
 
     /// The built-in templates, each replaced by the file of the same name in `folder`

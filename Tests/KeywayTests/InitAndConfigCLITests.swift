@@ -100,8 +100,8 @@ import Testing
         let dir = TempDir()
         #expect(try KeywayRun.run(["init"], in: dir.url).status == 0)
         dir.write("keyway.yaml", "# the project\nmanifests: specs\ntemplates: Templates\n")
-        let manifests = "keyway.yaml:2:12: error: manifests folder 'specs' (this path, from the folder of keyway.yaml) does not exist; create the folder, or fix the path\n"
-        let templates = "keyway.yaml:3:12: error: templates folder 'Templates' (this path, from the folder of keyway.yaml) does not exist; create the folder, or fix the path\n"
+        let manifests = "keyway.yaml:2:12: error: manifests folder 'specs' does not exist; create it, or fix the path (a relative path is taken from the folder of keyway.yaml)\n"
+        let templates = "keyway.yaml:3:12: error: templates folder 'Templates' does not exist; create it, or fix the path (a relative path is taken from the folder of keyway.yaml)\n"
         let before = dir.snapshot()
         // audit reads no template (its text format).
         for (command, expected) in [(["validate"], manifests + templates + "2 errors, 0 warnings\n"), (["generate"], manifests + templates + "2 errors, 0 warnings\n"),
@@ -131,10 +131,22 @@ import Testing
         let elsewhere = try KeywayRun.run(["validate", "--config", "sub/keyway.yaml"], in: dir.url)
         #expect(elsewhere.status == 1)
         #expect(elsewhere.stderr == """
-            sub/keyway.yaml:1:12: error: manifests folder 'sub/specs' (this path, from the folder of keyway.yaml) is a file, not a folder; create the folder, or fix the path
+            sub/keyway.yaml:1:12: error: manifests folder 'sub/specs' is a file, not a folder; fix the path, or put a folder there
             1 error, 0 warnings
 
             """)
+        // An absolute path is used as it is, from any keyway.yaml.
+        let absent = dir.url.path + "/absent"
+        dir.write("sub/keyway.yaml", "manifests: \(absent)\n")
+        let beforeAbsolute = dir.snapshot()
+        let absolute = try KeywayRun.run(["validate", "--config", "sub/keyway.yaml"], in: dir.url)
+        #expect(absolute.status == 1)
+        #expect(absolute.stderr == """
+            sub/keyway.yaml:1:12: error: manifests folder '\(absent)' does not exist; create it, or fix the path (a relative path is taken from the folder of keyway.yaml)
+            1 error, 0 warnings
+
+            """)
+        #expect(dir.snapshot() == beforeAbsolute)
     }
 }
 
