@@ -97,6 +97,8 @@ struct ChecklistTests {
         "a | b || c `code` ``` fence *bold* _em_ ~~strike~~ # not a heading",
         "line one\nline two\r\n- [x] forged item\n## Forged heading",
         "visit www.evil.example or mail me@evil.example now",
+        // Top-level domains linkify-it knows (it links www. and e-mail only for those; GitHub for any).
+        "visit www.evil.com or mail me@evil.com, www.\u{301}evil.com and x@\u{301}evil.com",
         "costs $5, or $x^2 + y$ as GitHub math",
         "x|\u{301}[click](https://evil.example)|\u{301}y and https://\u{301}evil.example/login",
     ]
