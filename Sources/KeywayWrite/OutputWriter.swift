@@ -78,9 +78,15 @@ public struct OutputWriter: Sendable {
     /// for is ASCII, and an ASCII byte never occurs inside another character's UTF-8.
     public static func checkRelativePath(_ path: String) throws(WriteError) {
         if isRelative(path.utf8) { return }
-        throw WriteError(path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0)
-            ? "refusing to write '\(path.forDiagnostic)': not a relative path inside the output folder"
-            : "refusing to write '\(path.forDiagnostic)': paths inside the output folder must not contain empty, '.' or '..' parts")
+        let shown = path.forDiagnostic
+        if path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0) {
+            throw WriteError("refusing to write '\(shown)': not a relative path inside the output folder")
+        }
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        if parts.contains(where: { $0.isEmpty || $0.elementsEqual([0x2E]) || $0.elementsEqual([0x2E, 0x2E]) }) {
+            throw WriteError("refusing to write '\(shown)': paths inside the output folder must not contain empty, '.' or '..' parts")
+        }
+        throw WriteError("refusing to write '\(shown)': names starting with '.keyway-' are reserved for keyway's record and temporary files")
     }
 
     /// Not empty, not absolute, no backslash or NUL, no part empty, `.`, `..` or starting

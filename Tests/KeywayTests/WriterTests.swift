@@ -138,10 +138,14 @@ struct WriterTests {
         // "/\u{301}" is one Character, but the file system sees a slash: a leading one, and
         // one after "..".
         ("/\u{301}etc/evil", "relative"), ("../\u{301}x", "parts"),
+        // keyway's own names (.keyway-manifest, .keyway-*.tmp/.bak), at any depth.
+        (".keyway-x.swift", "reserved"), ("Swift/.keyway-A.swift.4242.tmp", "reserved"), ("a/../.keyway-x", "parts"),
     ])
     func pathGuard(_ path: String, _ kind: String) {
-        let expected = "refusing to write '\(path.forDiagnostic)': " + (kind == "relative"
-            ? "not a relative path inside the output folder" : "paths inside the output folder must not contain empty, '.' or '..' parts")
+        let reasons = ["relative": "not a relative path inside the output folder",
+                       "parts": "paths inside the output folder must not contain empty, '.' or '..' parts",
+                       "reserved": "names starting with '.keyway-' are reserved for keyway's record and temporary files"]
+        let expected = "refusing to write '\(path.forDiagnostic)': " + reasons[kind]!
         #expect(throws: WriteError.self) { try OutputWriter.checkRelativePath(path) }
         do { try OutputWriter.checkRelativePath(path) } catch { #expect(error.description == expected) }
         let out = TempDir()
