@@ -77,37 +77,41 @@ public struct OutputWriter: Sendable {
     /// checks are on bytes, as the file system reads the path: every character they look
     /// for is ASCII, and an ASCII byte never occurs inside another character's UTF-8.
     public static func checkRelativePath(_ path: String) throws(WriteError) {
-        if isRelative(path.utf8) { return }
-        let shown = path.forDiagnostic
-        if path.isEmpty || path.utf8.first == UInt8(ascii: "/") || path.utf8.contains(UInt8(ascii: "\\")) || path.utf8.contains(0) {
-            throw WriteError("refusing to write '\(shown)': not a relative path inside the output folder")
+        guard let problem = pathProblem(path.utf8) else { return }
+        let reason = switch problem {
+        case .notRelative: "not a relative path inside the output folder"
+        case .part: "paths inside the output folder must not contain empty, '.' or '..' parts"
+        case .reserved: "names starting with '.keyway-' are reserved for keyway's record and temporary files"
         }
-        let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        if parts.contains(where: { $0.isEmpty || $0.elementsEqual([0x2E]) || $0.elementsEqual([0x2E, 0x2E]) }) {
-            throw WriteError("refusing to write '\(shown)': paths inside the output folder must not contain empty, '.' or '..' parts")
-        }
-        throw WriteError("refusing to write '\(shown)': names starting with '.keyway-' are reserved for keyway's record and temporary files")
+        throw WriteError("refusing to write '\(path.forDiagnostic)': \(reason)")
     }
 
-    /// Not empty, not absolute, no backslash or NUL, no part empty, `.`, `..` or starting
-    /// with `.keyway-`.
-    private static func isRelative(_ bytes: String.UTF8View) -> Bool {
-        guard let first = bytes.first, first != UInt8(ascii: "/") else { return false }
+    /// What makes a path unusable, from the least grave: a part starting with `.keyway-`;
+    /// a part empty, `.` or `..`; empty, absolute, a backslash or NUL (not relative).
+    private enum PathProblem: Comparable { case reserved, part, notRelative }
+
+    /// The gravest problem of a path, in one pass over its bytes; nil for a good one.
+    private static func pathProblem(_ bytes: String.UTF8View) -> PathProblem? {
+        guard let first = bytes.first, first != UInt8(ascii: "/") else { return .notRelative }
         let prefix = Array(".keyway-".utf8)
+        var found: PathProblem?
         var part: [UInt8] = []
-        func partIsFine() -> Bool {
-            !(part.isEmpty || part == [0x2E] || part == [0x2E, 0x2E] || part.starts(with: prefix))
+        func checkPart() {
+            let problem: PathProblem? = part.isEmpty || part == [0x2E] || part == [0x2E, 0x2E] ? .part
+                : part.starts(with: prefix) ? .reserved : nil
+            if let problem, found.map({ problem > $0 }) ?? true { found = problem }
         }
         for b in bytes {
-            if b == UInt8(ascii: "\\") || b == 0 { return false }
+            if b == UInt8(ascii: "\\") || b == 0 { return .notRelative }
             if b == UInt8(ascii: "/") {
-                guard partIsFine() else { return false }
+                checkPart()
                 part.removeAll(keepingCapacity: true)
             } else {
                 part.append(b)
             }
         }
-        return partIsFine()
+        checkPart()
+        return found
     }
 
     /// The file's absolute path, after checking that it stays inside the folder even

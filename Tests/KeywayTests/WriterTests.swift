@@ -139,7 +139,8 @@ struct WriterTests {
         // one after "..".
         ("/\u{301}etc/evil", "relative"), ("../\u{301}x", "parts"),
         // keyway's own names (.keyway-manifest, .keyway-*.tmp/.bak), at any depth.
-        (".keyway-x.swift", "reserved"), ("Swift/.keyway-A.swift.4242.tmp", "reserved"), ("a/../.keyway-x", "parts"),
+        (".keyway-x.swift", "reserved"), ("Swift/.keyway-A.swift.4242.tmp", "reserved"), ("a/../.keyway-x", "parts"), (".keyway-x/../a", "parts"),
+        ("a/../b\\c", "relative"),
     ])
     func pathGuard(_ path: String, _ kind: String) {
         let reasons = ["relative": "not a relative path inside the output folder",
