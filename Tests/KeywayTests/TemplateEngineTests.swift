@@ -147,8 +147,29 @@ struct TemplateEngineTests {
         default:
             var pairs: [(String, TemplateValue)] = []
             for name in ["a", "b", "list", "flag", "n"] where r.int(3) != 0 { pairs.append((name, value(&r, depth: depth + 1))) }
+            // Objects in one list differ in which members they have and in their order.
+            if r.int(2) == 0 { pairs.reverse() }
             return .object(pairs)
         }
+    }
+
+    /// Lookups up the context stack, over list items of different shapes (one misses a
+    /// member, one has it in another order, one is not an object), against a written answer.
+    @Test("a tag finds its member in objects of one list that differ in members and order")
+    func memberLookups() throws {
+        let compiled = try #require(CompiledTemplate("{{#items}}{{b}}{{a}}{{x}}{{.a}};{{/items}}"))
+        let items: [TemplateValue] = [
+            .object([("a", .int(1)), ("b", .int(2))]),
+            .object([("b", .int(3)), ("a", .int(4))]),
+            .object([("b", .int(5))]),
+            .object([("x", .string("in")), ("c", .int(0)), ("a", .int(6))]),
+            .string("s"),
+            .object([("a", .int(7)), ("b", .int(8))]),
+        ]
+        let root = TemplateValue.object([("x", .string("out")), ("items", .list(items))])
+        let expected = "21out1;34out4;5out;6in6;out;87out7;"
+        #expect(compiled.render(root) == expected)
+        #expect(TemplateSet.mustacheRendering("{{#items}}{{b}}{{a}}{{x}}{{.a}};{{/items}}", root) == expected)
     }
 
     @Test("random templates and views render the same through either renderer")
