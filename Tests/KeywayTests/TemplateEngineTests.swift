@@ -157,7 +157,8 @@ struct TemplateEngineTests {
     /// member, one has it in another order, one is not an object), against a written answer.
     @Test("a tag finds its member in objects of one list that differ in members and order")
     func memberLookups() throws {
-        let compiled = try #require(CompiledTemplate("{{#items}}{{b}}{{a}}{{x}}{{.a}};{{/items}}"))
+        let text = "{{#items}}{{b}}{{a}}{{x}}{{.a}};{{/items}}"
+        let compiled = try #require(CompiledTemplate(text))
         let items: [TemplateValue] = [
             .object([("a", .int(1)), ("b", .int(2))]),
             .object([("b", .int(3)), ("a", .int(4))]),
@@ -169,7 +170,7 @@ struct TemplateEngineTests {
         let root = TemplateValue.object([("x", .string("out")), ("items", .list(items))])
         let expected = "21out1;34out4;5out;6in6;out;87out7;"
         #expect(compiled.render(root) == expected)
-        #expect(TemplateSet.mustacheRendering("{{#items}}{{b}}{{a}}{{x}}{{.a}};{{/items}}", root) == expected)
+        #expect(TemplateSet.mustacheRendering(text, root) == expected)
     }
 
     @Test("random templates and views render the same through either renderer")
