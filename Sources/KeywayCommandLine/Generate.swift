@@ -13,9 +13,9 @@ func emit(_ config: ProjectConfig, _ reporter: Reporter) throws -> (generation: 
             templates = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
         } catch {
             // The manifests' problems too, as validate reports them: every problem in one run.
-            throw DiagnosticsError((error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics).sortedForReport())
+            throw DiagnosticsError((error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config, parseTrees: .keepUntilExit).diagnostics).sortedForReport())
         }
-        let generation = try Pipeline.generate(manifests: config.manifests, templates: templates, config: config)
+        let generation = try Pipeline.generate(manifests: config.manifests, templates: templates, config: config, parseTrees: .keepUntilExit)
         return (generation, try Pipeline.outputRoots(generation.files, config: config))
     }
     switch result {

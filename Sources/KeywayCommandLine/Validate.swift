@@ -17,7 +17,7 @@ public struct Validate: ParsableCommand {
             config.templates = templates
             config.origins.templates = nil
         }
-        let result = Pipeline.validate(manifests: config.manifests, config: config)
+        let result = Pipeline.validate(manifests: config.manifests, config: config, parseTrees: .keepUntilExit)
         defer { ProcessLifetime.keep(result) }
         var diagnostics = result.diagnostics
         // The templates folder keyway.yaml names, and the overrides in it, are part of
