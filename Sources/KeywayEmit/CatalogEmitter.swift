@@ -10,12 +10,17 @@ public struct CatalogEmitter: Emitter {
     public init() {}
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        try emit(CatalogAnalysis(catalog), templates: templates)
+    }
+
+    func emit(_ analysis: CatalogAnalysis, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        let catalog = analysis.catalog, index = analysis.index
         let prototype = View(.prototype, style: .swift)
         let swift = try templates.renderer(Self.swiftTemplate, prototype: prototype)
         let json = try templates.renderer(Self.jsonTemplate, prototype: prototype)
         // Two large files: one a core.
         return Parallel.map([(Self.swiftPath, swift, Literal.Style.swift, Artifact.swift), ("catalog.json", json, .json, .catalog)], threshold: 2) { path, renderer, style, artifact in
-            GeneratedFile(path: path, contents: renderer.render(View(catalog, style: style)), artifact: artifact)
+            GeneratedFile(path: path, contents: renderer.render(View(catalog, index: index, style: style)), artifact: artifact)
         }
     }
 
@@ -59,10 +64,13 @@ public struct CatalogEmitter: Emitter {
         var authModes: [AuthModeCase]
 
         init(_ catalog: Catalog, style: Literal.Style) {
+            self.init(catalog, index: CatalogIndex(catalog), style: style)
+        }
+
+        init(_ catalog: Catalog, index: CatalogIndex, style: Literal.Style) {
             let s = style.string
             marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
             authModes = AuthMode.allCases.map { AuthModeCase(caseName: Self.swiftCase($0), rawValue: s($0.rawValue)) }
-            let index = CatalogIndex(catalog)
             integrations = catalog.integrations.map { i in
                 IntegrationEntry(
                     caseName: SwiftIdentifier.escaped(Self.caseName(i.key)), key: s(i.key), provider: s(i.provider), name: s(i.name),

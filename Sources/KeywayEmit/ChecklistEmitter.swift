@@ -39,12 +39,16 @@ public struct ChecklistEmitter: Emitter {
     static let marker = GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`"
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        let audit = ScopeAudit(catalog)
+        try emit(CatalogAnalysis(catalog), templates: templates)
+    }
+
+    func emit(_ analysis: CatalogAnalysis, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        let catalog = analysis.catalog
         let prototypeCatalog = Catalog.prototype
         let renderer = try templates.renderer(Self.template, prototype: Self.view(prototypeCatalog.integrations[0], CatalogIndex(prototypeCatalog),
                                                                                   ScopeAudit(prototypeCatalog).integrations[0]))
         let indexRenderer = try templates.renderer(Self.indexTemplate, prototype: IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]))
-        let index = CatalogIndex(catalog)
+        let index = analysis.index, audit = analysis.audit
         var files = Parallel.map(Array(zip(catalog.integrations, audit.integrations))) { integration, audited in
             GeneratedFile(path: "Checklists/\(integration.key).md", contents: renderer.render(Self.view(integration, index, audited)), artifact: .checklists)
         }
@@ -122,7 +126,11 @@ public struct ScopesReportEmitter: Emitter {
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
-        [GeneratedFile(path: "scopes.md", contents: try templates.render(Self.template, Self.view(ScopeAudit(catalog)), prototype: Self.view(ScopeAudit(.prototype))), artifact: .audit)]
+        try emit(CatalogAnalysis(catalog), templates: templates)
+    }
+
+    func emit(_ analysis: CatalogAnalysis, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
+        [GeneratedFile(path: "scopes.md", contents: try templates.render(Self.template, Self.view(analysis.audit), prototype: Self.view(ScopeAudit(.prototype))), artifact: .audit)]
     }
 
     static func view(_ audit: ScopeAudit) -> View {

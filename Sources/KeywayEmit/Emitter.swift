@@ -27,17 +27,23 @@ public enum Emitters {
     /// Runs the emitters of the chosen artifacts; collects every template problem before
     /// failing. Files come back sorted by path. The emitters run side by side, each a pure
     /// function of the catalog (libdispatch runs a map nested in this one on the core it
-    /// is on; a lone emitter spreads its files over the cores).
+    /// is on; a lone emitter spreads its files over the cores). What several of them derive
+    /// from the catalog (its index, the scope audit) is computed once for all.
     public static func emitAll(_ catalog: Catalog, templates: TemplateSet, artifacts: [Artifact] = Artifact.allCases, swiftLayout: SwiftLayout = .perConnector) throws(DiagnosticsError) -> [GeneratedFile] {
+        typealias Emit = (CatalogAnalysis) throws(DiagnosticsError) -> [GeneratedFile]
         // Largest first (measured on the 1,000 corpus: tools 80–95 ms, catalog 50–90,
         // checklists 30–45, scopes 15–25, RLS tests 1): an emitter inside this map runs
         // on one core, so the order decides how evenly the cores finish.
-        let emitters: [(emitter: any Emitter, artifacts: [Artifact])] = [
-            (ToolsEmitter(layout: swiftLayout), [.swift]), (CatalogEmitter(), [.swift, .catalog]), (ChecklistEmitter(), [.checklists]),
-            (ScopesReportEmitter(), [.audit]), (RLSTestsEmitter(), [.migrations]),
+        let emitters: [(emit: Emit, artifacts: [Artifact])] = [
+            ({ analysis throws(DiagnosticsError) in try ToolsEmitter(layout: swiftLayout).emit(analysis.catalog, templates: templates) }, [.swift]),
+            ({ analysis throws(DiagnosticsError) in try CatalogEmitter().emit(analysis, templates: templates) }, [.swift, .catalog]),
+            ({ analysis throws(DiagnosticsError) in try ChecklistEmitter().emit(analysis, templates: templates) }, [.checklists]),
+            ({ analysis throws(DiagnosticsError) in try ScopesReportEmitter().emit(analysis, templates: templates) }, [.audit]),
+            ({ analysis throws(DiagnosticsError) in try RLSTestsEmitter().emit(analysis.catalog, templates: templates) }, [.migrations]),
         ].filter { $0.artifacts.contains(where: artifacts.contains) }
-        let results = Parallel.map(emitters.map(\.emitter), threshold: 2) { emitter in
-            Result { () throws(DiagnosticsError) in try emitter.emit(catalog, templates: templates) }
+        let analysis = CatalogAnalysis(catalog)
+        let results = Parallel.map(emitters.map(\.emit), threshold: 2) { emit in
+            Result { () throws(DiagnosticsError) in try emit(analysis) }
         }
         var files: [GeneratedFile] = []
         var problems: [Diagnostic] = []

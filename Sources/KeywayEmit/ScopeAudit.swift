@@ -55,9 +55,13 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
     public var changes: [Change]?
 
     public init(_ catalog: Catalog) {
+        self.init(catalog, index: CatalogIndex(catalog))
+    }
+
+    /// `index`: the catalog's, when the caller has one already.
+    init(_ catalog: Catalog, index: CatalogIndex) {
         version = Self.currentVersion
         changes = nil
-        let index = CatalogIndex(catalog)
         integrations = catalog.integrations.map { integration in
             // Who needs each scope: one pass over the integration's tools.
             var users: [String: [String]] = [:]

@@ -1,11 +1,29 @@
 import Testing
 import KeywayCore
+import KeywayEmit
 import KeywayModel
 
-/// What a run does once for several of its parts must not change what any part makes: a
-/// one-shot command keeps the parse trees until it exits instead of freeing them.
+/// What a run does once for several of its parts must not change what any part makes:
+/// the emitters share the catalog's index and the scope audit, and a one-shot command
+/// keeps the parse trees until it exits instead of freeing them.
 @Suite("Work a run shares: same output as without sharing")
 struct SharedWorkTests {
+    static let folders = ["Manifests", "Tests/Fixtures/HostileManifests"]
+
+    @Test("emitAll, sharing the index and the scope audit, writes exactly what each emitter writes alone", arguments: folders)
+    func emitAllEqualsEachEmitterAlone(_ folder: String) throws {
+        let catalog = try #require(Pipeline.validate(manifests: packageRoot.appendingPathComponent(folder).path).catalog)
+        let templates = try Pipeline.templates(overrides: nil)
+        let emitters: [any Emitter] = [ToolsEmitter(), CatalogEmitter(), ChecklistEmitter(), ScopesReportEmitter(), RLSTestsEmitter()]
+        var alone: [GeneratedFile] = []
+        for emitter in emitters { alone += try emitter.emit(catalog, templates: templates) }
+        let together = try Emitters.emitAll(catalog, templates: templates)
+        #expect(together.map(\.path) == alone.map(\.path).sorted())
+        #expect(together == alone.sorted { $0.path < $1.path })
+        // The shared audit is what the checklists and scopes.md show: both are there.
+        #expect(together.contains { $0.path == "scopes.md" } && together.contains { $0.path == "Checklists/README.md" })
+    }
+
     @Test("parse trees kept until the exit: the same catalog and diagnostics as trees freed")
     func keptParseTrees() throws {
         // One warning, so that the diagnostics compared are not empty.
