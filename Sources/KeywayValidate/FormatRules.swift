@@ -38,7 +38,9 @@ enum FormatRules {
     private static func isDigit(_ c: UInt8) -> Bool { (48...57).contains(c) }
 
     static func hasControlCharacters(_ s: String) -> Bool {
-        s.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format || $0 == "\u{2028}" || $0 == "\u{2029}" }
+        // Fast path: printable ASCII only, where no character is a control or format one.
+        if s.utf8AllSatisfy({ (0x20...0x7E).contains($0) }) { return false }
+        return s.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }
 
     static func hasControlOrSpace(_ s: String) -> Bool {
@@ -93,13 +95,16 @@ extension String {
         let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         guard let first = n.first else { return true }
         func fold(_ b: UInt8) -> UInt8 { ignoringCase && b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
-        let bytes = Array(utf8)
-        guard bytes.count >= n.count else { return false }
-        for i in 0...(bytes.count - n.count) where fold(bytes[i]) == fold(first) {
-            var j = 1
-            while j < n.count, fold(bytes[i + j]) == fold(n[j]) { j += 1 }
-            if j == n.count { return true }
+        // The string's own bytes, not a copy (a native string is contiguous UTF-8).
+        var string = self
+        return string.withUTF8 { bytes in
+            guard bytes.count >= n.count else { return false }
+            for i in 0...(bytes.count - n.count) where fold(bytes[i]) == fold(first) {
+                var j = 1
+                while j < n.count, fold(bytes[i + j]) == fold(n[j]) { j += 1 }
+                if j == n.count { return true }
+            }
+            return false
         }
-        return false
     }
 }

@@ -103,11 +103,18 @@ final class NodeReader {
             error(node.location, "\(what()) must be a string, found \(node.kindName)")
             return nil
         }
-        if required && scalar.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
+        if required && Self.isBlank(scalar.text) {
             error(node.location, "\(what()) must not be empty")
             return nil
         }
         return Located(value: scalar.text, location: node.location)
+    }
+
+    /// Empty, or white space only. A value that starts with a printable ASCII character
+    /// other than space (most do) is neither, without a look at Unicode's tables.
+    static func isBlank(_ s: String) -> Bool {
+        if let first = s.utf8.first, first > 0x20 && first < 0x7F { return false }
+        return s.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
     /// A boolean: `true` or `false` (YAML 1.2), nothing else (`yes`, `on`, `1` are errors).

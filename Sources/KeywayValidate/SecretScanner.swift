@@ -24,6 +24,14 @@ enum SecretScanner {
         ("AKIA", 16, "an AWS access key"),
     ].map { (Array($0.0.utf8), $0.1, $0.2) }
 
+    /// Whether some prefix starts with the byte: most token parts start with none, and
+    /// are passed over without a look at the list.
+    private static let prefixStarts: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for entry in prefixes { table[Int(entry.prefix[0])] = true }
+        return table
+    }()
+
     /// What kind of secret `value` looks like, or nil.
     static func looksLikeSecret(_ value: String) -> String? {
         var value = value
@@ -47,9 +55,9 @@ enum SecretScanner {
     private static func classify(_ token: UnsafeBufferPointer<UInt8>) -> String? {
         if token.count < 8 { return nil }
         // Known prefixes, anywhere a token part starts (after '=', '/', '.', '+' too).
-        for (offset, byte) in token.enumerated() where offset == 0 || !isTokenByte(token[offset - 1]) || byte == UInt8(ascii: "-") {
+        for (offset, byte) in token.enumerated() where prefixStarts[Int(byte)] && (offset == 0 || !isTokenByte(token[offset - 1]) || byte == UInt8(ascii: "-")) {
             for (prefix, minimumTail, kind) in prefixes where token.count - offset >= prefix.count + minimumTail {
-                if token[offset] == prefix[0], zip(token[offset...], prefix).allSatisfy({ $0 == $1 }) {
+                if byte == prefix[0], zip(token[offset...], prefix).allSatisfy({ $0 == $1 }) {
                     var tail = 0
                     var i = offset + prefix.count
                     while i < token.count, isTokenByte(token[i]) { tail += 1; i += 1 }
@@ -57,25 +65,37 @@ enum SecretScanner {
                 }
             }
         }
-        // A JSON Web Token: base64url parts separated by dots, the first two JSON objects.
-        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        if parts.count == 3, parts[0].count >= 10, parts[0].starts(with: "eyJ".utf8), parts[1].starts(with: "eyJ".utf8) {
-            return "a JSON Web Token"
-        }
-        // A long random-looking run: 32+ characters mixing lower case, upper case and digits.
-        for part in token.split(whereSeparator: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }) where part.count >= 32 {
-            var lower = false, upper = false, digit = false
-            for c in part {
-                switch c {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"): lower = true
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
-                default: break
-                }
+        // A JSON Web Token: base64url parts separated by dots, the first two JSON objects
+        // (split only for a token that starts like one).
+        if token.starts(with: "eyJ".utf8) {
+            let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            if parts.count == 3, parts[0].count >= 10, parts[1].starts(with: "eyJ".utf8) {
+                return "a JSON Web Token"
             }
-            if lower && upper && digit { return "a random-looking token" }
+        }
+        // A long random-looking run: 32+ characters between dots and slashes, mixing lower
+        // case, upper case and digits.
+        guard token.count >= 32 else { return nil }
+        var partStart = 0
+        for end in 0...token.count where end == token.count || token[end] == UInt8(ascii: ".") || token[end] == UInt8(ascii: "/") {
+            if end - partStart >= 32 && isMixed(UnsafeBufferPointer(rebasing: token[partStart..<end])) { return "a random-looking token" }
+            partStart = end + 1
         }
         return nil
+    }
+
+    /// Whether the bytes hold a lower-case letter, an upper-case letter and a digit.
+    private static func isMixed(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
+        var lower = false, upper = false, digit = false
+        for c in part {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): lower = true
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
+            default: break
+            }
+        }
+        return lower && upper && digit
     }
 
     /// Letters, digits, `_` and `-`: what a token's body is made of.
