@@ -91,7 +91,10 @@ public struct CatalogEmitter: Emitter {
         /// Case names that would clash with the enum's own members get a trailing underscore.
         static func caseName(_ key: String) -> String {
             let id = SwiftIdentifier.lowerCamel(key)
-            return ["info", "init", "self", "rawValue", "allCases", "hashValue", "Type", "Protocol"].contains(id) ? id + "_" : id
+            return memberNames.contains(id) ? id + "_" : id
         }
+
+        /// Members of the catalog's enum that a case must not take.
+        private static let memberNames: Set<String> = ["info", "init", "self", "rawValue", "allCases", "hashValue", "Type", "Protocol"]
     }
 }

@@ -76,13 +76,14 @@ public struct ToolsEmitter: Emitter {
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
         let renderer = try templates.renderer(Self.template, prototype: Self.view(Catalog.prototype.connectors[0]))
         let registryRenderer = try templates.renderer(Self.registryTemplate, prototype: RegistryView(marker: "", tools: [.init(reference: "")]))
-        var files = Parallel.map(catalog.connectors) { connector in
+        // Each connector's file, and its tools' entries in the registry, from its one view.
+        let rendered = Parallel.map(catalog.connectors) { connector in
             let view = Self.view(connector)
-            return GeneratedFile(path: "Tools/\(view.typeName).swift", contents: renderer.render(view), artifact: .swift)
+            return (file: GeneratedFile(path: "Tools/\(view.typeName).swift", contents: renderer.render(view), artifact: .swift),
+                    entries: view.tools.map { RegistryView.Entry(reference: view.typeName + "." + $0.typeName + ".self") })
         }
-        let registry = RegistryView(marker: Self.marker, tools: catalog.connectors.flatMap { c in
-            c.tools.map { RegistryView.Entry(reference: Self.connectorType(c) + "." + SwiftIdentifier.upperCamel($0.name) + ".self") }
-        })
+        var files = rendered.map(\.file)
+        let registry = RegistryView(marker: Self.marker, tools: rendered.flatMap(\.entries))
         files.append(GeneratedFile(path: "Tools/AllTools.swift", contents: registryRenderer.render(registry), artifact: .swift))
         switch layout {
         case .perConnector: return files
@@ -112,9 +113,10 @@ public struct ToolsEmitter: Emitter {
 
     static func view(_ connector: Connector) -> View {
         let s = Literal.swift
+        let type = connectorType(connector)
         return View(
             marker: marker, slugComment: comment("connectors/\(connector.slug).yaml"), nameComment: comment(connector.name),
-            providerKeyComment: comment(connector.providerKey), typeName: connectorType(connector),
+            providerKeyComment: comment(connector.providerKey), typeName: type,
             providerConfigKey: s(connector.providerKey), multipleConnections: connector.multipleConnections,
             tools: connector.tools.map { tool in
                 let typeName = SwiftIdentifier.upperCamel(tool.name)
@@ -126,7 +128,7 @@ public struct ToolsEmitter: Emitter {
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
                     endpoint: s(tool.endpoint), endpointComment: comment(tool.endpoint),
                     scopes: Literal.swiftArray(tool.scopes.map(s)), providerConfigKey: s(connector.providerKey),
-                    custom: tool.request == .custom, customFile: "\(connectorType(connector))+\(typeName).swift",
+                    custom: tool.request == .custom, customFile: "\(type)+\(typeName).swift",
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
                     inputLocations: Literal.swiftDictionary(locations),
                     hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: Literal.swiftDictionary(wires),
@@ -193,9 +195,12 @@ public struct ToolsEmitter: Emitter {
     /// struct's own members get a trailing underscore.
     static func propertyName(_ name: String) -> String {
         var id = SwiftIdentifier.lowerCamel(name)
-        if ["validate", "init", "self", "Type", "Protocol", "CodingKeys"].contains(id) { id += "_" }
+        if memberNames.contains(id) { id += "_" }
         return SwiftIdentifier.escaped(id)
     }
+
+    /// Members of every input struct that a property must not take.
+    private static let memberNames: Set<String> = ["validate", "init", "self", "Type", "Protocol", "CodingKeys"]
 
     static func doc(_ schema: InputSchema) -> String {
         var parts: [String] = []

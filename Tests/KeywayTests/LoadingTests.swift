@@ -89,6 +89,28 @@ struct LoadingTests {
         #expect(d.contains { $0.position == "integrations/latin1.yaml:2:10: error" && $0.message.contains("not valid UTF-8") })
     }
 
+    @Test("a byte over 0x7F at any offset of a word is found, and its line and column")
+    func nonASCIIAtEveryOffset() {
+        // The ASCII check reads eight bytes at a time: a bad byte at each offset of the first
+        // three words and in the tail, in files of every length around a word's.
+        for length in 1...27 {
+            let ascii = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+            #expect(ManifestLoader.isASCII(ascii) && ManifestLoader.firstInvalidUTF8(ascii) == nil)
+            for offset in 0..<length {
+                var bad = ascii
+                bad[offset] = 0xFF
+                #expect(!ManifestLoader.isASCII(bad), "length \(length), offset \(offset)")
+                #expect(ManifestLoader.firstInvalidUTF8(bad).map { [$0.line, $0.column, $0.offset] } == [1, offset + 1, offset], "length \(length), offset \(offset)")
+                var good = ascii
+                good[offset] = 0xC3
+                if offset + 1 < length { good[offset + 1] = 0xA9 }
+                #expect(!ManifestLoader.isASCII(good))
+                #expect((ManifestLoader.firstInvalidUTF8(good) == nil) == (offset + 1 < length), "é at \(offset) of \(length)")
+            }
+        }
+        #expect(ManifestLoader.isASCII([]) && ManifestLoader.firstInvalidUTF8([]) == nil)
+    }
+
     @Test("UTF-16 and overlong encodings are not UTF-8")
     func invalidSequences() {
         #expect(ManifestLoader.firstInvalidUTF8([0xC0, 0x80]) != nil)
