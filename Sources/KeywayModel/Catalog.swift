@@ -207,6 +207,29 @@ public struct Tool: Sendable, Equatable {
 
     public static func placeholders(in endpoint: String) -> [String] {
         var names: [String] = []
+        if endpoint.utf8AllSatisfy({ $0 < 0x80 }) {
+            // ASCII, as nearly every endpoint is: the same scan over bytes (each character
+            // but CR LF is one byte, and CR LF holds no brace).
+            let utf8 = endpoint.utf8
+            var start: String.Index?
+            var i = utf8.startIndex
+            while i != utf8.endIndex {
+                switch utf8[i] {
+                case UInt8(ascii: "{"): start = utf8.index(after: i)
+                case UInt8(ascii: "}"):
+                    if let s = start { names.append(String(endpoint[s..<i])) }
+                    start = nil
+                default: break
+                }
+                i = utf8.index(after: i)
+            }
+            return names
+        }
+        return placeholders(characters: endpoint)
+    }
+
+    static func placeholders(characters endpoint: String) -> [String] {
+        var names: [String] = []
         var current: String?
         for ch in endpoint {
             if ch == "{" { current = "" } else if ch == "}" {

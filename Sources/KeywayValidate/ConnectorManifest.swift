@@ -167,11 +167,27 @@ extension NodeReader {
         if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
         if endpoint.utf8.contains(UInt8(ascii: "?")) || endpoint.utf8.contains(UInt8(ascii: "#")) { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
         if endpoint.containsASCII("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
-        if endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) { return "the endpoint must not contain '.' or '..' segments" }
+        // ASCII, as nearly every endpoint is: the same rules over bytes, where every
+        // character is one byte (CR LF, the one ASCII pair that is a single character, was
+        // refused above).
+        let ascii = endpoint.utf8AllSatisfy { $0 < 0x80 }
+        if ascii ? hasDotSegment(ascii: endpoint) : hasDotSegment(characters: endpoint) {
+            return "the endpoint must not contain '.' or '..' segments"
+        }
         if endpoint.containsASCII("%2e", ignoringCase: true) || endpoint.containsASCII("%2f", ignoringCase: true)
             || endpoint.containsASCII("%5c", ignoringCase: true) || endpoint.utf8.contains(UInt8(ascii: "\\")) {
             return "the endpoint must not contain encoded dots or slashes, or backslashes: they can climb out of the API's path"
         }
+        return ascii ? placeholderProblem(ascii: endpoint) : placeholderProblem(characters: endpoint)
+    }
+
+    static func hasDotSegment(characters endpoint: String) -> Bool {
+        endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+    }
+
+    /// The placeholder rules: braces paired, not nested; each name an input name, and
+    /// named once.
+    static func placeholderProblem(characters endpoint: String) -> String? {
         var open = false
         var name = ""
         for ch in endpoint {
@@ -192,6 +208,50 @@ extension NodeReader {
         let names = Tool.placeholders(in: endpoint)
         if Set(names).count != names.count { return "the endpoint names the same placeholder twice" }
         return nil
+    }
+
+    /// `hasDotSegment(characters:)` of an ASCII path, over its bytes.
+    static func hasDotSegment(ascii endpoint: String) -> Bool {
+        var dots = 0, other = false
+        for byte in endpoint.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if !other && (dots == 1 || dots == 2) { return true }
+                dots = 0
+                other = false
+            } else if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else {
+                other = true
+            }
+        }
+        return !other && (dots == 1 || dots == 2)
+    }
+
+    /// `placeholderProblem(characters:)` of an ASCII endpoint, over its bytes.
+    static func placeholderProblem(ascii endpoint: String) -> String? {
+        let utf8 = endpoint.utf8
+        var start: String.Index?
+        var names: Set<Substring> = []
+        var repeated = false
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            switch utf8[i] {
+            case UInt8(ascii: "{"):
+                if start != nil { return "the endpoint has a '{' inside a placeholder" }
+                start = utf8.index(after: i)
+            case UInt8(ascii: "}"):
+                guard let s = start else { return "the endpoint has a '}' without '{'" }
+                let name = endpoint[s..<i]
+                if !FormatRules.isInputName(String(name)) { return "placeholder '{\(String(name).forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
+                // Reported after the other rules, as the scan of characters does.
+                if !names.insert(name).inserted { repeated = true }
+                start = nil
+            default: break
+            }
+            i = utf8.index(after: i)
+        }
+        if start != nil { return "the endpoint has a '{' that is never closed" }
+        return repeated ? "the endpoint names the same placeholder twice" : nil
     }
 
     /// Why a `wire:` name cannot be used, if it cannot.
