@@ -61,12 +61,15 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
-        .target(name: "KeywayModel"),
+        // A tool input's contract (types, formats, constraints, defaults, placement) and the
+        // one interpreter of it: read by the generator and by the runtime of generated tools.
+        .target(name: "KeywayContract"),
+        .target(name: "KeywayModel", dependencies: ["KeywayContract"]),
         // libyaml from the system (Debian's libyaml-dev): keyway composes its events itself
         // so that every node keeps file:line:column and aliases stay bounded.
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "KeywayLoad", dependencies: ["KeywayModel", "CLibYAML"]),
-        .target(name: "KeywayValidate", dependencies: ["KeywayModel", "KeywayLoad"]),
+        .target(name: "KeywayValidate", dependencies: ["KeywayContract", "KeywayModel", "KeywayLoad"]),
         .target(
             name: "KeywayTemplates",
             path: "Templates",
@@ -86,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "KeywayEmit",
-            dependencies: ["KeywayModel", "KeywayMigrations", "KeywayTemplates", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["KeywayContract", "KeywayModel", "KeywayMigrations", "KeywayTemplates", .product(name: "Mustache", package: "swift-mustache")]
         ),
         // Crypto: the SHA-256 of each owned file in .keyway-manifest.
         .target(name: "KeywayWrite", dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]),
@@ -96,6 +99,7 @@ let package = Package(
         .target(
             name: "KeywayOpenAPI",
             dependencies: [
+                "KeywayContract",
                 "KeywayModel",
                 "KeywayLoad",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
@@ -158,7 +162,7 @@ let package = Package(
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
         // webhook verification. Depends on no part of the generator.
-        .target(name: "KeywayRuntime", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeywayRuntime", dependencies: ["KeywayContract", .product(name: "Crypto", package: "swift-crypto")]),
         // The connection lifecycle on PostgreSQL: Nango's auth webhooks written as the
         // server's role, tenants' connections looked up as the tenant (RLS decides).
         .target(name: "KeywayConnections", dependencies: [
@@ -180,7 +184,7 @@ let package = Package(
         // Tools built at run time from validated manifests (`keyway mcp`, which cannot
         // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
         // generated validate(), requests by ToolRequest.standard.
-        .target(name: "KeywayManifestTools", dependencies: ["KeywayModel", "KeywayEmit", "KeywayRuntime"]),
+        .target(name: "KeywayManifestTools", dependencies: ["KeywayContract", "KeywayModel", "KeywayRuntime"]),
         // The generated reference (like swift-openapi-generator's Petstore): the Swift of the
         // shipped manifests (Generated/, keyway's) and the hand-written builder of its
         // `request: custom` tool (Custom/), compiled for the tests only, so that a broken
@@ -191,7 +195,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
+            "KeywayContract", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

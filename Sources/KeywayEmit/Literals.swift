@@ -1,3 +1,4 @@
+import KeywayContract
 import KeywayModel
 
 /// Escaping of manifest strings for each language keyway writes. Every string that

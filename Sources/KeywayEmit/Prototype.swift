@@ -1,3 +1,4 @@
+import KeywayContract
 import KeywayModel
 
 extension Catalog {
@@ -14,7 +15,7 @@ extension Catalog {
                        secrets: [NamedValue(name: "client_id", value: "C")]),
             location: here)
         let tool = Tool(name: "t", description: "d", method: .GET, endpoint: "/", scopes: ["s"], request: .standard,
-                        inputs: [InputDeclaration(name: "i", schema: InputSchema(type: .string(format: nil)), location: .query)], location: here)
+                        inputs: [InputField("i", .string(), in: .query)], location: here)
         let connector = Connector(slug: "k", name: "n", description: "d", providerKey: "k", multipleConnections: true, tools: [tool], location: here)
         let scopes = ScopeCatalog(provider: "p", providers: [], scopes: [ScopeInfo(scope: "s", level: .read, description: "d")], location: here)
         return Catalog(integrations: [integration], connectors: [connector], scopeCatalogs: [scopes])

@@ -1,7 +1,10 @@
-/// The Swift the tools emitter writes besides literals, as data: type references,
-/// expressions and the statements of a tool's `validate()`. Each renders itself here and
-/// nowhere else; templates receive only the rendered text (leaves), and every string
-/// inside reaches the code through `Literal.swift`.
+import KeywayContract
+import KeywayModel
+
+/// The Swift the tools emitter writes besides literals, as data: type references, and
+/// the input contract's literal. Each renders itself here and nowhere else; templates
+/// receive only the rendered text (leaves), and every string inside reaches the code
+/// through `Literal.swift`.
 indirect enum SwiftType: Equatable {
     case string, int, double, bool
     case array(SwiftType)
@@ -37,64 +40,82 @@ struct SwiftParameter: Equatable {
     static func list(_ parameters: [SwiftParameter]) -> String { parameters.map(\.rendered).joined(separator: ", ") }
 }
 
-indirect enum SwiftExpression: Equatable {
-    /// A variable or a property path the emitter made from escaped identifiers (`self.name`, `item1`).
-    case variable(String)
-    /// `base.member`, or `base?.member`.
-    case member(SwiftExpression, String, optionalChaining: Bool)
-    /// `base ?? []`, or `base ?? [:]`.
-    case orEmpty(SwiftExpression, dictionary: Bool)
-    case parenthesized(SwiftExpression)
-    /// A manifest string, through `Literal.swift`.
-    case string(String)
-    /// An integer bound, or `nil`.
-    case int(Int?)
-    /// An integer value of the manifest.
-    case integer(Int64)
-    /// A number bound, or `nil`: whole numbers as `3.0`, the rest as Swift prints them.
-    case bound(Double?)
-    case double(Double)
-    case bool(Bool)
-    case array([SwiftExpression])
+/// An `InputContract` as a Swift literal: the generated tool's `inputContract`, one field
+/// a line (a nested object's properties on lines of their own), every string through
+/// `Literal.swift`, every number as `JSONNumber` writes it. The literal builds the same
+/// value the generator read: one declaration, read by the runtime as it is.
+enum ContractLiteral {
+    /// `[ … ]`, its lines indented by `indent` levels of four spaces (the closing bracket
+    /// one level less).
+    static func render(_ fields: [InputField], indent: Int) -> String {
+        if fields.isEmpty { return "[]" }
+        var out = "[\n"
+        for field in fields {
+            var arguments = [Literal.swift(field.name)] + schemaArguments(field.schema, indent: indent)
+            arguments.append("in: ." + field.placement.rawValue)
+            if let wire = field.wire { arguments.append("wire: " + Literal.swift(wire)) }
+            if let style = field.style { arguments.append("style: ." + style.rawValue) }
+            out += pad(indent) + ".init(" + arguments.joined(separator: ", ") + "),\n"
+        }
+        return out + pad(indent - 1) + "]"
+    }
 
-    var rendered: String {
-        switch self {
-        case .variable(let name): name
-        case .member(let base, let member, let optional): base.rendered + (optional ? "?." : ".") + member
-        case .orEmpty(let base, let dictionary): base.rendered + (dictionary ? " ?? [:]" : " ?? []")
-        case .parenthesized(let inner): "(" + inner.rendered + ")"
+    /// The schema's parts as `InputField`'s, `NamedSchema`'s and `InputSchema`'s
+    /// initializers take them: the type, then only what differs from the defaults.
+    static func schemaArguments(_ schema: InputSchema, indent: Int) -> [String] {
+        var arguments = [type(schema.type, indent: indent)]
+        if let d = schema.description { arguments.append("description: " + Literal.swift(d)) }
+        if schema.optional { arguments.append("optional: true") }
+        if let d = schema.defaultValue { arguments.append("default: " + literal(d)) }
+        if let allowed = schema.allowed { arguments.append("enum: [" + allowed.map(literal).joined(separator: ", ") + "]") }
+        if !schema.constraints.isEmpty {
+            arguments.append("constraints: [" + schema.constraints.map(constraint).joined(separator: ", ") + "]")
+        }
+        return arguments
+    }
+
+    static func type(_ type: InputType, indent: Int) -> String {
+        switch type {
+        case .string(let format): ".string(" + (format.map { "format: ." + formatCase($0) } ?? "") + ")"
+        case .integer: ".integer"
+        case .number: ".number"
+        case .boolean: ".boolean"
+        case .array(let items): ".array(items: .init(" + schemaArguments(items, indent: indent).joined(separator: ", ") + "))"
+        case .map(let values): ".map(values: .init(" + schemaArguments(values, indent: indent).joined(separator: ", ") + "))"
+        case .object(let properties):
+            if properties.isEmpty { ".object(properties: [])" } else {
+                ".object(properties: [\n" + properties.map { property in
+                    pad(indent + 1) + ".init(" + ([Literal.swift(property.name)] + schemaArguments(property.schema, indent: indent + 1)).joined(separator: ", ") + "),\n"
+                }.joined() + pad(indent) + "])"
+            }
+        }
+    }
+
+    /// A constraint as its case: `.minLength(3)` (the case is the manifest key in
+    /// lowerCamel, the argument a number, a count or a string).
+    static func constraint(_ c: Constraint) -> String {
+        "." + SwiftIdentifier.lowerCamel(c.key.rawValue) + "(" + argument(c.argument) + ")"
+    }
+
+    static func argument(_ v: LiteralValue) -> String {
+        switch v {
         case .string(let s): Literal.swift(s)
-        case .int(let i): i.map(String.init) ?? "nil"
         case .integer(let i): String(i)
-        case .bound(let d): d.map { d in d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d) } ?? "nil"
-        case .double(let d): String(d)
-        case .bool(let b): String(b)
-        case .array(let items): "[" + items.map(\.rendered).joined(separator: ", ") + "]"
-        }
-    }
-}
-
-/// A statement of a generated `validate()`.
-indirect enum SwiftCheck: Equatable {
-    /// `try KeywayRuntime.InputCheck.<name>(<arguments>)`; a nil label is an unlabelled argument.
-    case inputCheck(String, [(label: String?, value: SwiftExpression)])
-    /// `try value.validate()`, or `try value?.validate()`.
-    case validate(SwiftExpression, optional: Bool)
-    /// `for variable in sequence { body }`.
-    case forEach(String, in: SwiftExpression, body: [SwiftCheck])
-
-    /// The statement's lines, the body of a loop indented by four spaces.
-    var lines: [String] {
-        switch self {
-        case .inputCheck(let name, let arguments):
-            let list = arguments.map { ($0.label.map { $0 + ": " } ?? "") + $0.value.rendered }.joined(separator: ", ")
-            return ["try KeywayRuntime.InputCheck.\(name)(\(list))"]
-        case .validate(let value, let optional):
-            return ["try \(value.rendered)\(optional ? "?" : "").validate()"]
-        case .forEach(let variable, let sequence, let body):
-            return ["for \(variable) in \(sequence.rendered) {"] + body.flatMap(\.lines).map { "    " + $0 } + ["}"]
+        case .number(let d): JSONNumber.text(d)
+        case .boolean(let b): String(b)
         }
     }
 
-    static func == (a: SwiftCheck, b: SwiftCheck) -> Bool { a.lines == b.lines }
+    static func literal(_ v: LiteralValue) -> String {
+        switch v {
+        case .string(let s): ".string(" + Literal.swift(s) + ")"
+        case .integer(let i): ".integer(" + String(i) + ")"
+        case .number(let d): ".number(" + JSONNumber.text(d) + ")"
+        case .boolean(let b): ".boolean(" + String(b) + ")"
+        }
+    }
+
+    static func formatCase(_ format: StringFormat) -> String { SwiftIdentifier.lowerCamel(format.rawValue) }
+
+    static func pad(_ levels: Int) -> String { String(repeating: " ", count: 4 * max(0, levels)) }
 }

@@ -16,16 +16,15 @@ extension ToolsEmitter.View.ToolView: TemplateViewValue {
         .object([("typeName", typeName.templateValue), ("qualifiedName", qualifiedName.templateValue), ("name", name.templateValue), ("description", description.templateValue),
                   ("descriptionComment", descriptionComment.templateValue), ("methodName", methodName.templateValue), ("endpoint", endpoint.templateValue),
                   ("endpointComment", endpointComment.templateValue), ("scopes", scopes.templateValue), ("providerConfigKey", providerConfigKey.templateValue),
-                  ("custom", custom.templateValue), ("customFile", customFile.templateValue), ("conformance", conformance.templateValue), ("inputLocations", inputLocations.templateValue),
-                  ("hasWireNames", hasWireNames.templateValue), ("wireNames", wireNames.templateValue), ("formEncoded", formEncoded.templateValue),
-                  ("hasCommaArrays", hasCommaArrays.templateValue), ("arrayStyles", arrayStyles.templateValue), ("schema", schema.templateValue), ("structs", structs.templateValue)])
+                  ("custom", custom.templateValue), ("customFile", customFile.templateValue), ("conformance", conformance.templateValue),
+                  ("formEncoded", formEncoded.templateValue), ("contract", contract.templateValue), ("structs", structs.templateValue)])
     }
 }
 
 extension ToolsEmitter.View.Struct: TemplateViewValue {
     var templateValue: TemplateValue {
         .object([("structName", structName.templateValue), ("structConformance", structConformance.templateValue), ("fields", fields.templateValue),
-                  ("hasFields", hasFields.templateValue), ("initParameters", initParameters.templateValue), ("checks", checks.templateValue)])
+                  ("hasFields", hasFields.templateValue), ("initParameters", initParameters.templateValue)])
     }
 }
 

@@ -1,7 +1,9 @@
+import KeywayContract
 import KeywayModel
 
 /// `Tools/<Connector>.swift`, one per connector: a type per tool (name,
-/// description, method, endpoint, scopes, a Codable `Input`, its JSON Schema), and
+/// description, method, endpoint, scopes, its `InputContract` as a literal, a Codable
+/// `Input`), and
 /// `Tools/AllTools.swift`, the registry of every tool. In the single-file layout, the
 /// same text in one `Tools.swift` (connectors in order, then the registry).
 public struct ToolsEmitter: Emitter {
@@ -29,7 +31,6 @@ public struct ToolsEmitter: Emitter {
             var fields: [Field]
             var hasFields: Bool
             var initParameters: String
-            var checks: [String]
         }
         struct ToolView {
             var typeName: String
@@ -45,16 +46,10 @@ public struct ToolsEmitter: Emitter {
             var custom: Bool
             var customFile: String
             var conformance: String
-            var inputLocations: String
-            /// `wire:` names by input name, when any input has one.
-            var hasWireNames: Bool
-            var wireNames: String
             /// `encoding: form`.
             var formEncoded: Bool
-            /// Array inputs of the query with `style: comma`, when any.
-            var hasCommaArrays: Bool
-            var arrayStyles: String
-            var schema: String
+            /// The `InputContract` literal.
+            var contract: String
             var structs: [Struct]
         }
         var marker: String
@@ -120,21 +115,15 @@ public struct ToolsEmitter: Emitter {
             providerConfigKey: s(connector.providerKey), multipleConnections: connector.multipleConnections,
             tools: connector.tools.map { tool in
                 let typeName = SwiftIdentifier.upperCamel(tool.name)
-                let locations = tool.inputs.map { (key: s($0.name), value: "." + $0.location.rawValue) }
-                let wires = tool.inputs.compactMap { input in input.wire.map { (key: s(input.name), value: s($0)) } }
-                let commas = tool.inputs.filter { $0.style == .comma }.map { (key: s($0.name), value: ".comma") }
                 return View.ToolView(
-                    typeName: typeName, qualifiedName: s(JSONSchema.qualifiedName(connector, tool)), name: s(tool.name),
+                    typeName: typeName, qualifiedName: s(connector.modelName(of: tool)), name: s(tool.name),
                     description: s(tool.description), descriptionComment: comment(tool.description), methodName: tool.method.rawValue,
                     endpoint: s(tool.endpoint), endpointComment: comment(tool.endpoint),
                     scopes: Literal.swiftArray(tool.scopes.map(s)), providerConfigKey: s(connector.providerKey),
                     custom: tool.request == .custom, customFile: "\(type)+\(typeName).swift",
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
-                    inputLocations: Literal.swiftDictionary(locations),
-                    hasWireNames: !wires.isEmpty && tool.request != .custom, wireNames: Literal.swiftDictionary(wires),
                     formEncoded: tool.encoding == .form && tool.request != .custom,
-                    hasCommaArrays: !commas.isEmpty && tool.request != .custom, arrayStyles: Literal.swiftDictionary(commas),
-                    schema: JSONSchema.input(of: tool).swift(indent: 2),
+                    contract: ContractLiteral.render(tool.inputs, indent: 3),
                     structs: structs(for: tool))
             })
     }
@@ -147,22 +136,20 @@ public struct ToolsEmitter: Emitter {
         // the next object of that name starts where the last one stopped (linear, however
         // many objects share a name).
         var underscores: [String: Int] = [:]
-        func build(_ name: String, _ properties: [NamedSchema], conformance: String, path: String) {
+        func build(_ name: String, _ properties: [NamedSchema], conformance: String) {
             var fields: [View.Field] = []
-            var checks: [SwiftCheck] = []
             var parameters: [SwiftParameter] = []
-            var pending: [(String, [NamedSchema], String)] = []
+            var pending: [(String, [NamedSchema])] = []
             for property in properties {
                 let identifier = propertyName(property.name)
-                let fieldPath = path.isEmpty ? property.name : path + "." + property.name
-                func type(_ schema: InputSchema, _ base: String, _ path: String) -> SwiftType {
+                func type(_ schema: InputSchema, _ base: String) -> SwiftType {
                     switch schema.type {
                     case .string: return .string
                     case .integer: return .int
                     case .number: return .double
                     case .boolean: return .bool
-                    case .array(let items): return .array(type(items, base + "Item", path + "[]"))
-                    case .map(let values): return .dictionary(type(values, base + "Value", path + ".*"))
+                    case .array(let items): return .array(type(items, base + "Item"))
+                    case .map(let values): return .dictionary(type(values, base + "Value"))
                     case .object(let nested):
                         let baseName = SwiftIdentifier.upperCamel(base)
                         var count = underscores[baseName] ?? 0
@@ -170,24 +157,23 @@ public struct ToolsEmitter: Emitter {
                         while used.contains(structName) { structName += "_"; count += 1 }
                         underscores[baseName] = count
                         used.insert(structName)
-                        pending.append((structName, nested, path))
+                        pending.append((structName, nested))
                         return .named(structName)
                     }
                 }
-                let base = type(property.schema, property.name, fieldPath)
+                let base = type(property.schema, property.name)
                 let swiftType = property.schema.optional ? SwiftType.optional(base) : base
                 parameters.append(SwiftParameter(name: identifier, type: swiftType))
                 fields.append(View.Field(property: identifier, jsonName: Literal.swift(property.name),
                                          swiftType: swiftType.rendered, doc: comment(doc(property.schema))))
-                checks += self.checks(property.schema, access: .variable("self." + identifier), optional: property.schema.optional, field: fieldPath)
             }
             result.append(View.Struct(structName: name, structConformance: conformance, fields: fields, hasFields: !fields.isEmpty,
-                                      initParameters: SwiftParameter.list(parameters), checks: checks.flatMap(\.lines)))
-            for (structName, nested, nestedPath) in pending {
-                build(structName, nested, conformance: "Swift.Codable, Swift.Sendable, Swift.Equatable", path: nestedPath)
+                                      initParameters: SwiftParameter.list(parameters)))
+            for (structName, nested) in pending {
+                build(structName, nested, conformance: "Swift.Codable, Swift.Sendable, Swift.Equatable")
             }
         }
-        build("Input", tool.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, conformance: "KeywayRuntime.ToolInput, Swift.Equatable", path: "")
+        build("Input", tool.inputContract.properties, conformance: "KeywayRuntime.ToolInput, Swift.Equatable")
         return result
     }
 
@@ -199,75 +185,17 @@ public struct ToolsEmitter: Emitter {
         return SwiftIdentifier.escaped(id)
     }
 
-    /// Members of every input struct that a property must not take.
+    /// Members of every input struct that a property must not take (`validate` stays on
+    /// the list: code generated before the contract had it, and names must not change).
     private static let memberNames: Set<String> = ["validate", "init", "self", "Type", "Protocol", "CodingKeys"]
 
+    /// A field's doc comment: its description, then what the contract says of it.
     static func doc(_ schema: InputSchema) -> String {
         var parts: [String] = []
         if let d = schema.description { parts.append(d) }
         if case .string(let format?) = schema.type { parts.append("(format: \(format.rawValue))") }
-        let b = schema.bounds
-        let n = { (d: Double) in JSONSchema.number(d).json(indent: nil) }
-        let unit = if case .array = schema.type { " items" } else { " characters" }
-        if let v = b.minimum { parts.append("(minimum: \(n(v)))") }
-        if let v = b.maximum { parts.append("(maximum: \(n(v)))") }
-        if let v = b.minLength { parts.append("(at least \(v)\(unit))") }
-        if let v = b.maxLength { parts.append("(at most \(v)\(unit))") }
-        if let v = b.pattern { parts.append("(pattern: \(v))") }
-        if let d = schema.defaultValue { parts.append("(default: \(JSONSchema.value(d).json(indent: nil)))") }
+        parts += schema.constraints.map { $0.summary(for: schema.type) }
+        if let d = schema.defaultValue { parts.append("(default: \(OrderedJSON(d).json(indent: nil)))") }
         return parts.isEmpty ? schema.type.name : parts.joined(separator: " ")
-    }
-
-    /// The checks of `validate()` for one field: formats, allowed values, nested structs.
-    static func checks(_ schema: InputSchema, access: SwiftExpression, optional: Bool, field: String, depth: Int = 0) -> [SwiftCheck] {
-        let f: (label: String?, value: SwiftExpression) = ("field", .string(field))
-        var checks: [SwiftCheck] = []
-        // Checks of scalars take an optional, so one statement serves both.
-        let b = schema.bounds
-        switch schema.type {
-        case .string(let format):
-            if let format {
-                let check = switch format { case .email: "email"; case .dateTime: "dateTime"; case .date: "date"; case .uri: "uri" }
-                checks.append(.inputCheck(check, [(nil, access), f]))
-            }
-            if b.minLength != nil || b.maxLength != nil {
-                checks.append(.inputCheck("length", [(nil, access), ("min", .int(b.minLength)), ("max", .int(b.maxLength)), f]))
-            }
-            if let p = b.pattern { checks.append(.inputCheck("pattern", [(nil, access), (nil, .string(p)), f])) }
-        case .integer, .number:
-            if b.minimum != nil || b.maximum != nil {
-                checks.append(.inputCheck("range", [(nil, access), ("min", .bound(b.minimum)), ("max", .bound(b.maximum)), f]))
-            }
-        case .array(let items):
-            if b.minLength != nil || b.maxLength != nil {
-                checks.append(.inputCheck("count", [(nil, .member(access, "count", optionalChaining: optional)), ("min", .int(b.minLength)), ("max", .int(b.maxLength)), f]))
-            }
-            let item = "item\(depth == 0 ? "" : String(depth))"
-            let inner = Self.checks(items, access: .variable(item), optional: false, field: field + "[]", depth: depth + 1)
-            if !inner.isEmpty {
-                checks.append(.forEach(item, in: optional ? .orEmpty(access, dictionary: false) : access, body: inner))
-            }
-        case .map(let values):
-            let value = "value\(depth == 0 ? "" : String(depth))"
-            let inner = Self.checks(values, access: .variable(value), optional: false, field: field + ".*", depth: depth + 1)
-            if !inner.isEmpty {
-                checks.append(.forEach(value, in: .member(.parenthesized(optional ? .orEmpty(access, dictionary: true) : access), "values", optionalChaining: false), body: inner))
-            }
-        case .object:
-            checks.append(.validate(access, optional: optional))
-        default: break
-        }
-        if let allowed = schema.allowed {
-            let values = allowed.map { v -> SwiftExpression in
-                switch v {
-                case .string(let s): .string(s)
-                case .integer(let i): .integer(i)
-                case .number(let d): .double(d)
-                case .boolean(let b): .bool(b)
-                }
-            }
-            checks.append(.inputCheck("oneOf", [(nil, access), (nil, .array(values)), f]))
-        }
-        return checks
     }
 }

@@ -1,3 +1,5 @@
+import KeywayContract
+
 /// The validated model of a manifests folder: what every emitter reads.
 /// Everything in it has passed validation; collections are in a canonical order
 /// (integrations by key, connectors by slug, scope catalogs by provider; tools, inputs
@@ -143,31 +145,6 @@ public struct Connector: Sendable, Equatable {
     }
 }
 
-public enum RequestMethod: String, Sendable, CaseIterable {
-    case GET, POST, PUT, PATCH, DELETE
-
-    /// Where an input goes when the manifest does not say.
-    public var defaultInputLocation: InputPlacement { self == .GET || self == .DELETE ? .query : .body }
-    public var carriesBody: Bool { self != .GET && self != .DELETE }
-}
-
-/// How a tool's body inputs are written (`encoding:`).
-public enum RequestEncoding: String, Sendable, CaseIterable {
-    /// `application/json`.
-    case json
-    /// `application/x-www-form-urlencoded`, nested objects and arrays as `a[b]=…`, `a[]=…`
-    /// (Stripe's convention, Rails' and PHP's).
-    case form
-}
-
-/// How an array input goes in the query (`style:`).
-public enum QueryArrayStyle: String, Sendable, CaseIterable {
-    /// `k=a&k=b` (OpenAPI's `form` with `explode: true`, its default).
-    case repeated
-    /// `k=a,b` (OpenAPI's `form` with `explode: false`).
-    case comma
-}
-
 public enum RequestStyle: String, Sendable, CaseIterable {
     /// keyway maps the inputs onto path, query, headers and a JSON body.
     case standard
@@ -178,18 +155,22 @@ public enum RequestStyle: String, Sendable, CaseIterable {
 public struct Tool: Sendable, Equatable {
     public var name: String
     public var description: String
-    public var method: RequestMethod
+    public var method: HTTPMethod
     public var endpoint: String
     public var scopes: [String]
     public var request: RequestStyle
     /// How the body is encoded (`json` unless the manifest says `encoding: form`).
-    public var encoding: RequestEncoding
-    public var inputs: [InputDeclaration]
+    public var encoding: BodyEncoding
+    /// The inputs, in manifest order: the tool's `InputContract`.
+    public var inputs: [InputField]
     public var location: SourceLocation
     /// Where each scope was written, for diagnostics at the scope's own line.
     public var scopeLocations: [String: SourceLocation]
+    /// Where each input (by name) was written, for diagnostics about it (`tools lint`).
+    public var inputLocations: [String: SourceLocation]
 
-    public init(name: String, description: String, method: RequestMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: RequestEncoding = .json, inputs: [InputDeclaration], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:]) {
+    public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: BodyEncoding = .json,
+                inputs: [InputField], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:], inputLocations: [String: SourceLocation] = [:]) {
         self.encoding = encoding
         self.name = name
         self.description = description
@@ -200,161 +181,37 @@ public struct Tool: Sendable, Equatable {
         self.inputs = inputs
         self.location = location
         self.scopeLocations = scopeLocations
+        self.inputLocations = inputLocations
     }
+
+    /// The contract of the tool's input: what every consumer of the inputs reads.
+    public var inputContract: InputContract { InputContract(inputs) }
+
+    /// Where an input was written (the tool's own line when built in code).
+    public func location(of input: InputField) -> SourceLocation { inputLocations[input.name] ?? location }
 
     /// The `{name}` placeholders of the endpoint, in order.
     public var pathParameters: [String] { Tool.placeholders(in: endpoint) }
 
+    /// The names between `{` and `}`, scanned over UTF-8 bytes (a brace is one byte, and
+    /// never part of another character's encoding).
     public static func placeholders(in endpoint: String) -> [String] {
         var names: [String] = []
-        if endpoint.utf8AllSatisfy({ $0 < 0x80 }) {
-            // ASCII, as nearly every endpoint is: the same scan over bytes (each character
-            // but CR LF is one byte, and CR LF holds no brace).
-            let utf8 = endpoint.utf8
-            var start: String.Index?
-            var i = utf8.startIndex
-            while i != utf8.endIndex {
-                switch utf8[i] {
-                case UInt8(ascii: "{"): start = utf8.index(after: i)
-                case UInt8(ascii: "}"):
-                    if let s = start { names.append(String(endpoint[s..<i])) }
-                    start = nil
-                default: break
-                }
-                i = utf8.index(after: i)
+        let utf8 = endpoint.utf8
+        var start: String.Index?
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            switch utf8[i] {
+            case UInt8(ascii: "{"): start = utf8.index(after: i)
+            case UInt8(ascii: "}"):
+                if let s = start { names.append(String(decoding: utf8[s..<i], as: UTF8.self)) }
+                start = nil
+            default: break
             }
-            return names
-        }
-        return placeholders(characters: endpoint)
-    }
-
-    static func placeholders(characters endpoint: String) -> [String] {
-        var names: [String] = []
-        var current: String?
-        for ch in endpoint {
-            if ch == "{" { current = "" } else if ch == "}" {
-                if let c = current { names.append(c) }
-                current = nil
-            } else if current != nil { current!.append(ch) }
+            i = utf8.index(after: i)
         }
         return names
     }
-}
-
-public struct InputDeclaration: Sendable, Equatable {
-    public var name: String
-    public var schema: InputSchema
-    /// Where the value goes in the request, resolved (never absent after validation).
-    public var location: InputPlacement
-    /// `wire:`: the name in the query, header or body when it is not the input's own
-    /// (`expand[]`, `Notion-Version`, `$filter`); the model still sees `name`.
-    public var wire: String?
-    /// `style:` of an array in the query (nil for every other input: `repeated` applies).
-    public var style: QueryArrayStyle?
-    /// Where the input was written, for diagnostics about it (e.g. `tools lint`).
-    public var sourceLocation: SourceLocation?
-    public init(name: String, schema: InputSchema, location: InputPlacement, wire: String? = nil, style: QueryArrayStyle? = nil, sourceLocation: SourceLocation? = nil) {
-        self.name = name
-        self.schema = schema
-        self.location = location
-        self.wire = wire
-        self.style = style
-        self.sourceLocation = sourceLocation
-    }
-
-    /// The name the provider receives.
-    public var wireName: String { wire ?? name }
-}
-
-public enum InputPlacement: String, Sendable, CaseIterable {
-    case path, query, body, header
-}
-
-public indirect enum InputType: Sendable, Equatable {
-    case string(format: StringFormat?)
-    case integer
-    case number
-    case boolean
-    case array(items: InputSchema)
-    case object(properties: [NamedSchema])
-    /// `type: object` with `values:`: a map from any string key to values of one schema
-    /// (JSON Schema's `additionalProperties`), like HubSpot's `properties` or Stripe's `metadata`.
-    case map(values: InputSchema)
-
-    public var name: String {
-        switch self {
-        case .string: "string"
-        case .integer: "integer"
-        case .number: "number"
-        case .boolean: "boolean"
-        case .array: "array"
-        case .object, .map: "object"
-        }
-    }
-}
-
-public enum StringFormat: String, Sendable, CaseIterable {
-    case email
-    case dateTime = "date-time"
-    /// A calendar date, `YYYY-MM-DD` (RFC 3339 full-date).
-    case date
-    case uri
-}
-
-public struct NamedSchema: Sendable, Equatable {
-    public var name: String
-    public var schema: InputSchema
-    public init(name: String, schema: InputSchema) {
-        self.name = name
-        self.schema = schema
-    }
-}
-
-public struct InputSchema: Sendable, Equatable {
-    public var type: InputType
-    public var description: String?
-    public var optional: Bool
-    public var defaultValue: LiteralValue?
-    public var allowed: [LiteralValue]?
-    public var bounds: InputBounds
-
-    public init(type: InputType, description: String? = nil, optional: Bool = false, defaultValue: LiteralValue? = nil, allowed: [LiteralValue]? = nil, bounds: InputBounds = InputBounds()) {
-        self.type = type
-        self.description = description
-        self.optional = optional
-        self.defaultValue = defaultValue
-        self.allowed = allowed
-        self.bounds = bounds
-    }
-}
-
-/// `minimum`/`maximum` (integers and numbers), `min_length`/`max_length` (characters of a
-/// string, items of an array), `pattern` (strings; an ECMA-262 regular expression, as
-/// JSON Schema reads it, unanchored).
-public struct InputBounds: Sendable, Equatable {
-    public var minimum: Double?
-    public var maximum: Double?
-    public var minLength: Int?
-    public var maxLength: Int?
-    public var pattern: String?
-
-    public init(minimum: Double? = nil, maximum: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil) {
-        self.minimum = minimum
-        self.maximum = maximum
-        self.minLength = minLength
-        self.maxLength = maxLength
-        self.pattern = pattern
-    }
-
-    public var isEmpty: Bool { self == InputBounds() }
-}
-
-/// A literal value from a manifest (`default:`, `enum:`), typed by its input's type.
-public enum LiteralValue: Sendable, Equatable, Hashable {
-    case string(String)
-    case integer(Int64)
-    case number(Double)
-    case boolean(Bool)
 }
 
 /// `Manifests/scopes/<provider>.yaml`: what each scope grants and how the provider reviews it.

@@ -23,3 +23,26 @@ public enum EditDistance {
         return d[a.count][b.count]
     }
 }
+
+extension EditDistance {
+    /// The did-you-mean rule, the one keyway uses everywhere: the candidate fewest edits
+    /// from `word` (without case), if it is within a third of the candidate's length (at
+    /// least 2 edits); the first of equals wins. A candidate whose length alone puts it
+    /// out of reach costs nothing; each comparison first asks `charge` for its cells of
+    /// work (the product of the two lengths, at most 64 each), and the search stops with
+    /// what it has when `charge` refuses (nil when `charge` refuses on the first).
+    public static func closest(to word: String, in candidates: some Sequence<String>, charge: (Int) -> Bool = { _ in true }) -> String? {
+        let lowered = word.lowercased()
+        let length = min(lowered.count, 64)
+        var best: (String, Int)?
+        for candidate in candidates {
+            let candidateLength = min(candidate.count, 64)
+            let reach = max(2, candidate.count / 3)
+            if abs(candidateLength - length) > reach { continue }
+            guard charge(max(1, length * candidateLength)) else { return best?.0 }
+            let d = between(lowered, candidate)
+            if d <= reach, best == nil || d < best!.1 { best = (candidate, d) }
+        }
+        return best?.0
+    }
+}

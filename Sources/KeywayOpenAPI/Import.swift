@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayModel
 import OpenAPIKit
 
@@ -19,12 +20,12 @@ public struct OpenAPIImporter {
         let at = SourceLocation(file: api.file, line: 1, column: 1)
         guard let operation = api.operations.first(where: { $0.operationId == operationId }) else {
             let ids = api.operations.compactMap(\.operationId)
-            let hint = Suggest.closest(to: operationId, in: ids).map { "did you mean '\($0.forDiagnostic)'?" }
+            let hint = EditDistance.closest(to: operationId, in: ids).map { "did you mean '\($0.forDiagnostic)'?" }
                 ?? (ids.isEmpty ? "the document names no operation" : "the document has \(ids.prefix(5).map { "'\($0.forDiagnostic)'" }.joined(separator: ", "))\(ids.count > 5 ? ", …" : "")")
             return .failure(.error(at, "no operation has the operationId '\(operationId.forDiagnostic)'; \(hint)"))
         }
         let title = "\(operation.method) \(operation.path.forDiagnostic)"
-        guard let method = RequestMethod(rawValue: operation.method) else {
+        guard let method = HTTPMethod(rawValue: operation.method) else {
             return .failure(.error(at, "\(title): keyway tools send GET, POST, PUT, PATCH or DELETE, not \(operation.method.forDiagnostic)"))
         }
         if let problem = operation.problem {
@@ -53,7 +54,7 @@ public struct OpenAPIImporter {
                 draft.comment("\(shown): a \(parameter.location.rawValue) parameter; keyway sends none")
                 continue
             }
-            if parameter.location == .header && InputChecker.transportHeaders.contains(parameter.name.lowercased()) {
+            if parameter.location == .header && InputLinter.transportHeaders.contains(parameter.name.lowercased()) {
                 draft.comment("\(shown): set by Nango and keyway on every request")
                 continue
             }
@@ -83,7 +84,7 @@ public struct OpenAPIImporter {
             draft.input(name: name, wire: name == parameter.name ? nil : parameter.name, location: location, schema: schema,
                         required: parameter.required, description: parameter.description, style: style)
         }
-        var encoding: RequestEncoding = .json
+        var encoding: BodyEncoding = .json
         if let request = operation.requestBody, method.carriesBody {
             let keys = request.content.keys
             let json = keys.first { $0.typeAndSubtype == "application/json" || $0.typeAndSubtype.hasSuffix("+json") }
@@ -336,82 +337,83 @@ struct Draft {
         if let text = OpenAPIImporter.firstLine(description ?? s.description) { out.append("\(indent)description: \(YAMLText.scalar(text))") }
         if optional { out.append("\(indent)optional: true") }
         let scalar = ["string", "integer", "number", "boolean"].contains(type)
-        var bounds = InputBounds()
-        if scalar || type == "array" {
-            if let bound = s.minimum {
-                let (value, exclusive) = bound
-                if !exclusive { bounds.minimum = value } else if isInteger { bounds.minimum = value + 1 } else { out.append("\(indent)# left out: an exclusive minimum (\(Literal.number(value)))") }
+        // The document's constraints as a manifest states them, in the table's order; what
+        // a manifest cannot state (an exclusive bound of a number, a pattern keyway's
+        // validator refuses) is left out with a comment.
+        let manifestType = Self.inputType(type)
+        var constraints: [Constraint] = []
+        for constraint in s.constraints where manifestType.map(constraint.key.applies) ?? false {
+            guard let stated = Constraint.fromDocument(constraint, exclusive: s.exclusive.contains(constraint.key), integer: isInteger) else {
+                out.append("\(indent)# left out: an exclusive \(constraint.key.rawValue) (\(constraint.argument.text))")
+                continue
             }
-            if let bound = s.maximum {
-                let (value, exclusive) = bound
-                if !exclusive { bounds.maximum = value } else if isInteger { bounds.maximum = value - 1 } else { out.append("\(indent)# left out: an exclusive maximum (\(Literal.number(value)))") }
+            guard stated.argumentProblem == nil else {
+                out.append("\(indent)# left out: a \(constraint.key.rawValue) keyway's validator refuses")
+                continue
             }
-            bounds.minLength = s.minLength
-            bounds.maxLength = s.maxLength
-            if let pattern = s.pattern, type == "string" {
-                if pattern.utf8.count <= 1024, !pattern.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }), (try? Regex(pattern)) != nil {
-                    bounds.pattern = pattern
-                } else {
-                    out.append("\(indent)# left out: a pattern Swift's Regex cannot read")
-                }
-            }
+            constraints.append(stated)
         }
-        var allowed: [String]?
-        if scalar, let values = s.allowed {
-            let typed = values.compactMap { Self.literal($0.value, type: type) }
+        var allowed: [LiteralValue]?
+        if scalar, let values = s.allowed, let manifestType {
+            let typed = values.compactMap { Self.literal($0.value, type: manifestType) }
             if typed.count == values.count, !typed.isEmpty, Set(typed).count == typed.count,
-               typed.allSatisfy({ Self.within($0, type: type, bounds) }) {
+               typed.allSatisfy({ Self.within($0, constraints) }) {
                 allowed = typed
             } else {
                 out.append("\(indent)# left out: an enum keyway cannot express as \(type)s")
             }
         }
-        if scalar, optional, let value = s.defaultValue {
-            if let literal = Self.literal(value.value, type: type), allowed?.contains(literal) ?? true, Self.within(literal, type: type, bounds) {
-                out.append("\(indent)default: \(type == "string" ? YAMLText.scalar(literal) : literal)")
+        if scalar, optional, let value = s.defaultValue, let manifestType {
+            if let literal = Self.literal(value.value, type: manifestType), allowed?.contains(literal) ?? true, Self.within(literal, constraints) {
+                out.append("\(indent)default: \(Self.yaml(literal))")
             } else {
                 out.append("\(indent)# left out: a default that is not \(type == "integer" ? "an" : "a") \(type) within the bounds")
             }
         }
         if let allowed {
-            out.append("\(indent)enum: [\(allowed.map { type == "string" ? YAMLText.scalar($0, flow: true) : $0 }.joined(separator: ", "))]")
+            out.append("\(indent)enum: [\(allowed.map { Self.yaml($0, flow: true) }.joined(separator: ", "))]")
         }
-        if let v = bounds.minimum { out.append("\(indent)minimum: \(Literal.number(v))") }
-        if let v = bounds.maximum { out.append("\(indent)maximum: \(Literal.number(v))") }
-        if let v = bounds.minLength { out.append("\(indent)min_length: \(v)") }
-        if let v = bounds.maxLength { out.append("\(indent)max_length: \(v)") }
-        if let v = bounds.pattern { out.append("\(indent)pattern: \(YAMLText.scalar(v))") }
+        for constraint in constraints { out.append("\(indent)\(constraint.key.rawValue): \(Self.yaml(constraint.argument))") }
         return true
     }
 
-    /// A document literal as the text keyway reads for `type`, or nil when it is not one.
-    static func literal(_ value: Any, type: String) -> String? {
-        switch (type, value) {
-        case ("string", let s as String): s
-        case ("string", let b as Bool): b ? "true" : "false"  // a YAML document's plain `yes`
-        case ("string", let i as Int): String(i)
-        case ("integer", let i as Int): String(i)
-        case ("integer", let d as Double) where d.rounded() == d && abs(d) < 1e15: String(Int64(d))
-        case ("number", let i as Int): String(i)
-        case ("number", let d as Double) where d.isFinite: Literal.number(d)
-        case ("boolean", let b as Bool): b ? "true" : "false"
+    /// A manifest type's model, for a type of the document keyway reads as one.
+    static func inputType(_ name: String) -> InputType? {
+        switch name {
+        case "string": .string()
+        case "integer": .integer
+        case "number": .number
+        case "boolean": .boolean
+        case "array": .array(items: InputSchema(.string()))
         default: nil
         }
     }
 
-    /// Whether a literal passes the bounds keyway's validator checks defaults and enums against.
-    static func within(_ literal: String, type: String, _ bounds: InputBounds) -> Bool {
-        if type == "integer" || type == "number" {
-            guard let d = Double(literal) else { return false }
-            return (bounds.minimum.map { d >= $0 } ?? true) && (bounds.maximum.map { d <= $0 } ?? true)
+    /// A literal as a manifest writes it: strings YAML-safe, numbers as JSON writes them.
+    static func yaml(_ literal: LiteralValue, flow: Bool = false) -> String {
+        if case .string(let s) = literal { return YAMLText.scalar(s, flow: flow) }
+        return literal.text
+    }
+
+    /// A document literal as the value keyway reads for `type`, or nil when it is not one.
+    static func literal(_ value: Any, type: InputType) -> LiteralValue? {
+        switch (type, value) {
+        case (.string, let s as String): .string(s)
+        case (.string, let b as Bool): .string(b ? "true" : "false")  // a YAML document's plain `yes`
+        case (.string, let i as Int): .string(String(i))
+        case (.integer, let i as Int): .integer(Int64(i))
+        case (.integer, let d as Double): JSONNumber.whole(d).map { .integer($0) }
+        case (.number, let i as Int): .number(Double(i))
+        case (.number, let d as Double) where d.isFinite: .number(d)
+        case (.boolean, let b as Bool): .boolean(b)
+        default: nil
         }
-        if type == "string" {
-            let n = literal.count
-            if let lo = bounds.minLength, n < lo { return false }
-            if let hi = bounds.maxLength, n > hi { return false }
-            if let p = bounds.pattern, let regex = try? Regex(p), (try? regex.firstMatch(in: literal)) == nil { return false }
-        }
-        return true
+    }
+
+    /// Whether a literal passes the constraints keyway's validator checks defaults and
+    /// enums against.
+    static func within(_ literal: LiteralValue, _ constraints: [Constraint]) -> Bool {
+        constraints.allSatisfy { $0.manifestViolation(by: literal) == nil }
     }
 }
 

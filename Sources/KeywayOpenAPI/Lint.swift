@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayModel
 import OpenAPIKit
 
@@ -60,7 +61,7 @@ public struct OpenAPILinter {
             out.append(.warning(tool.location, "the document's \(title) cannot be resolved (\(problem)); its inputs are not checked"))
             return out
         }
-        var checker = InputChecker(tool: tool, out: out)
+        var checker = InputLinter(tool: tool, out: out)
         checker.parameters(operation, specPath: relative(operation.path) ?? operation.path)
         if tool.request == .standard { checker.body(operation) }
         return checker.out
@@ -80,7 +81,7 @@ public struct OpenAPILinter {
             if let r = relative(operation.path), !paths.contains(r) { paths.append(r) }
         }
         let byShape = Dictionary(paths.map { (Self.shape($0), $0) }, uniquingKeysWith: { a, _ in a })
-        if let near = Suggest.closest(to: shape, in: byShape.keys.sorted()), let path = byShape[near] {
+        if let near = EditDistance.closest(to: shape, in: byShape.keys.sorted()), let path = byShape[near] {
             let methods = api.operations.filter { relative($0.path) == path }.map(\.method).joined(separator: ", ")
             return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); did you mean \(path.forDiagnostic) (\(methods))?")
         }
@@ -103,31 +104,31 @@ public struct OpenAPILinter {
     }
 }
 
-/// The checks of one tool's inputs against one operation.
-struct InputChecker {
+/// One tool's inputs held against one operation.
+struct InputLinter {
     var tool: Tool
     var out: [Diagnostic]
 
     /// Headers Nango or keyway's runtime set on every request: never asked of a manifest.
     static let transportHeaders: Set<String> = ["authorization", "content-type", "accept"]
 
-    func at(_ input: InputDeclaration) -> SourceLocation { input.sourceLocation ?? tool.location }
+    func at(_ input: InputField) -> SourceLocation { tool.location(of: input) }
 
     mutating func parameters(_ operation: APIOperation, specPath: String) {
         let placeholders = Tool.placeholders(in: specPath)
         let manifestPlaceholders = tool.pathParameters
-        for input in tool.inputs where input.location != .body {
-            switch input.location {
+        for input in tool.inputs where input.placement != .body {
+            switch input.placement {
             case .path:
                 guard let index = manifestPlaceholders.firstIndex(of: input.name), index < placeholders.count,
                       let parameter = operation.parameters.first(where: { $0.location == .path && $0.name == placeholders[index] }) else { continue }
                 check(input, parameter)
             case .query, .header:
-                let sameName: (DereferencedParameter) -> Bool = input.location == .header
+                let sameName: (DereferencedParameter) -> Bool = input.placement == .header
                     ? { $0.name.lowercased() == input.wireName.lowercased() } : { $0.name == input.wireName }
-                if let parameter = operation.parameters.first(where: { $0.location.rawValue == input.location.rawValue && sameName($0) }) {
+                if let parameter = operation.parameters.first(where: { $0.location.rawValue == input.placement.rawValue && sameName($0) }) {
                     check(input, parameter)
-                } else if input.location == .query, let (parameter, key) = deepObjectMember(input.wireName, operation) {
+                } else if input.placement == .query, let (parameter, key) = deepObjectMember(input.wireName, operation) {
                     deepObject(input, parameter, key)
                 } else {
                     unknownParameter(input, operation)
@@ -139,12 +140,12 @@ struct InputChecker {
         for parameter in operation.parameters where parameter.required {
             switch parameter.location {
             case .query:
-                if !tool.inputs.contains(where: { $0.location == .query && ($0.wireName == parameter.name || $0.wireName.hasPrefix(parameter.name + "[")) }) {
+                if !tool.inputs.contains(where: { $0.placement == .query && ($0.wireName == parameter.name || $0.wireName.hasPrefix(parameter.name + "[")) }) {
                     missing.append("query parameter '\(parameter.name.forDiagnostic)' (in: query)")
                 }
             case .header:
                 if !Self.transportHeaders.contains(parameter.name.lowercased()),
-                   !tool.inputs.contains(where: { $0.location == .header && $0.wireName.lowercased() == parameter.name.lowercased() }) {
+                   !tool.inputs.contains(where: { $0.placement == .header && $0.wireName.lowercased() == parameter.name.lowercased() }) {
                     missing.append("header '\(parameter.name.forDiagnostic)' (in: header)")
                 }
             default: break
@@ -166,7 +167,7 @@ struct InputChecker {
         return (parameter, key)
     }
 
-    mutating func deepObject(_ input: InputDeclaration, _ parameter: DereferencedParameter, _ key: String) {
+    mutating func deepObject(_ input: InputField, _ parameter: DereferencedParameter, _ key: String) {
         guard case .a(let context) = parameter.schemaOrContent else { return }
         let schema = SpecSchema(context.schema)
         guard case .object(let properties, let required, let additional) = schema.shape else { return }
@@ -175,35 +176,35 @@ struct InputChecker {
         } else if case .some(let values) = additional {
             if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
         } else {
-            let hint = Suggest.closest(to: key, in: properties.map(\.name)).map { "; did you mean '\(parameter.name.forDiagnostic)[\($0.forDiagnostic)]'?" } ?? "; remove the input or fix 'wire'"
+            let hint = EditDistance.closest(to: key, in: properties.map(\.name)).map { "; did you mean '\(parameter.name.forDiagnostic)[\($0.forDiagnostic)]'?" } ?? "; remove the input or fix 'wire'"
             out.append(.error(at(input), "query parameter '\(parameter.name.forDiagnostic)' has no key '\(key.forDiagnostic)' in the document\(hint)"))
         }
     }
 
-    mutating func unknownParameter(_ input: InputDeclaration, _ operation: APIOperation) {
-        let place = input.location.rawValue
-        let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(input.location == .header ? "header" : "query parameter") of that name"
+    mutating func unknownParameter(_ input: InputField, _ operation: APIOperation) {
+        let place = input.placement.rawValue
+        let what = "input '\(input.name)' goes in the \(place) as '\(input.wireName.forDiagnostic)', but the document lists no \(input.placement == .header ? "header" : "query parameter") of that name"
         let elsewhere = operation.parameters.first { $0.name.lowercased() == input.wireName.lowercased() && $0.location.rawValue != place }
         let hint: String
         if let elsewhere {
             hint = "; the document has it in the \(elsewhere.location.rawValue): change 'in'"
-        } else if let near = Suggest.closest(to: input.wireName, in: operation.parameters.filter { $0.location.rawValue == place }.map(\.name)) {
+        } else if let near = EditDistance.closest(to: input.wireName, in: operation.parameters.filter { $0.location.rawValue == place }.map(\.name)) {
             hint = "; did you mean '\(near.forDiagnostic)'?"
         } else {
-            hint = input.location == .header ? " (documents often leave common headers out; check the provider's docs)" : "; remove the input or fix its name"
+            hint = input.placement == .header ? " (documents often leave common headers out; check the provider's docs)" : "; remove the input or fix its name"
         }
         let message = what + hint
-        out.append(input.location == .header && elsewhere == nil ? .warning(at(input), message) : .error(at(input), message))
+        out.append(input.placement == .header && elsewhere == nil ? .warning(at(input), message) : .error(at(input), message))
     }
 
-    mutating func check(_ input: InputDeclaration, _ parameter: DereferencedParameter) {
+    mutating func check(_ input: InputField, _ parameter: DereferencedParameter) {
         let name = parameter.name.forDiagnostic
         guard case .a(let context) = parameter.schemaOrContent else {
             out.append(.warning(at(input), "parameter '\(name)' is described by 'content' (a serialized value) in the document; keyway does not check it"))
             return
         }
         let schema = SpecSchema(context.schema)
-        if input.location == .query {
+        if input.placement == .query {
             let isArray = if case .array = schema.shape { true } else { false }
             switch context.style {
             case .deepObject:
@@ -225,7 +226,7 @@ struct InputChecker {
     }
 
     mutating func body(_ operation: APIOperation) {
-        let inputs = tool.inputs.filter { $0.location == .body }
+        let inputs = tool.inputs.filter { $0.placement == .body }
         guard let request = operation.requestBody else {
             for input in inputs {
                 out.append(.error(at(input), "the operation takes no request body in the document; remove input '\(input.name)' or change 'in'"))
@@ -264,7 +265,7 @@ struct InputChecker {
             } else if case .some(let values) = additional {
                 if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
             } else {
-                let hint = Suggest.closest(to: input.wireName, in: properties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove the input or fix its name"
+                let hint = EditDistance.closest(to: input.wireName, in: properties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove the input or fix its name"
                 out.append(.error(at(input), "the request body has no property '\(input.wireName.forDiagnostic)' in the document; \(hint)"))
             }
         }
@@ -295,7 +296,7 @@ struct InputChecker {
             return
         case .choice(let branches, let keyword):
             for branch in branches {
-                var trial = InputChecker(tool: tool, out: [])
+                var trial = InputLinter(tool: tool, out: [])
                 trial.compareShape(m, branch, what, at)
                 if !trial.out.hasErrors {
                     out += trial.out
@@ -325,7 +326,7 @@ struct InputChecker {
                 } else if case .some(let values) = additional {
                     if let values { compareShape(property.schema, values, label, at) }
                 } else {
-                    let hint = Suggest.closest(to: property.name, in: specProperties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
+                    let hint = EditDistance.closest(to: property.name, in: specProperties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
                     out.append(.error(at, "\(what) has property '\(property.name)' the document does not list; \(hint)"))
                 }
             }
@@ -346,65 +347,27 @@ struct InputChecker {
             return
         }
         if let specAllowed = s.allowedTexts, let allowed = m.allowed {
-            let extra = allowed.map(Literal.text).filter { !specAllowed.contains($0) }
+            let extra = allowed.map(\.text).filter { !specAllowed.contains($0) }
             if !extra.isEmpty {
                 let listed = specAllowed.prefix(12).map { "'\($0.forDiagnostic)'" }.joined(separator: ", ") + (specAllowed.count > 12 ? ", …" : "")
                 out.append(.error(at, "enum \(extra.count == 1 ? "value" : "values") \(extra.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")) of \(what) \(extra.count == 1 ? "is" : "are") not among the document's (\(listed)); remove \(extra.count == 1 ? "it" : "them")"))
             }
         }
         bounds(m, s, what, at)
-        if let d = m.defaultValue, let specDefault = s.defaultValue.flatMap({ Literal.text($0.value) }), Literal.text(d) != specDefault {
-            out.append(.warning(at, "\(what) defaults to \(Literal.text(d).forDiagnostic) here, but to \(specDefault.forDiagnostic) in the document; keyway sends its own default, so keep it only on purpose (say why in a comment)"))
+        if let d = m.defaultValue, let specDefault = s.defaultValue.flatMap({ SpecSchema.text($0.value) }), d.text != specDefault {
+            out.append(.warning(at, "\(what) defaults to \(d.text.forDiagnostic) here, but to \(specDefault.forDiagnostic) in the document; keyway sends its own default, so keep it only on purpose (say why in a comment)"))
         }
     }
 
-    /// The manifest's bounds lie within the document's; a bound only the document has is
-    /// a warning (the model is not told it).
+    /// The manifest's constraints lie within the document's; one only the document has
+    /// is a warning (the model is not told it). `Constraint.lintFinding` says which.
     mutating func bounds(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
-        let isInteger = if case .integer = m.type { true } else { false }
-        if let bound = s.minimum {
-            let (value, exclusive) = bound
-            let least = exclusive && isInteger ? value + 1 : value
-            let text = Literal.number(least)
-            if let mine = m.bounds.minimum {
-                if mine < least || (exclusive && !isInteger && mine <= value) {
-                    out.append(.error(at, "\(what) allows values below the document's minimum (\(exclusive && !isInteger ? "more than " : "")\(text)); raise minimum to \(text)\(exclusive && !isInteger ? " or above" : "")"))
-                }
-            } else {
-                out.append(.warning(at, "\(what) has no minimum, but the document's is \(exclusive && !isInteger ? "above " : "")\(text); add minimum: \(text)\(exclusive && !isInteger ? " (or more)" : "") so that the model is told"))
-            }
-        }
-        if let bound = s.maximum {
-            let (value, exclusive) = bound
-            let most = exclusive && isInteger ? value - 1 : value
-            let text = Literal.number(most)
-            if let mine = m.bounds.maximum {
-                if mine > most || (exclusive && !isInteger && mine >= value) {
-                    out.append(.error(at, "\(what) allows values above the document's maximum (\(exclusive && !isInteger ? "less than " : "")\(text)); lower maximum to \(text)\(exclusive && !isInteger ? " or below" : "")"))
-                }
-            } else {
-                out.append(.warning(at, "\(what) has no maximum, but the document's is \(exclusive && !isInteger ? "below " : "")\(text); add maximum: \(text)\(exclusive && !isInteger ? " (or less)" : "") so that the model is told"))
-            }
-        }
+        let integer = if case .integer = m.type { true } else { false }
         let unit = if case .array = m.type { "items" } else { "characters" }
-        if let least = s.minLength {
-            if let mine = m.bounds.minLength {
-                if mine < least { out.append(.error(at, "\(what) allows fewer \(unit) than the document's min_length (\(least)); raise min_length to \(least)")) }
-            } else {
-                out.append(.warning(at, "\(what) has no min_length, but the document's is \(least); add min_length: \(least) so that the model is told"))
+        for constraint in s.constraints where constraint.key.applies(to: m.type) {
+            if let finding = constraint.lintFinding(mine: m.constraint(constraint.key), exclusive: s.exclusive.contains(constraint.key), integer: integer, unit: unit, what: what) {
+                out.append(finding.isError ? .error(at, finding.message) : .warning(at, finding.message))
             }
-        }
-        if let most = s.maxLength {
-            if let mine = m.bounds.maxLength {
-                if mine > most { out.append(.error(at, "\(what) allows more \(unit) than the document's max_length (\(most)); lower max_length to \(most)")) }
-            } else {
-                out.append(.warning(at, "\(what) has no max_length, but the document's is \(most); add max_length: \(most) so that the model is told"))
-            }
-        }
-        if let pattern = s.pattern, m.bounds.pattern != pattern {
-            out.append(.warning(at, m.bounds.pattern == nil
-                ? "\(what) has no pattern, but the document's is '\(pattern.forDiagnostic)'; add it so that the model is told"
-                : "\(what) has a pattern other than the document's ('\(pattern.forDiagnostic)'); make sure it accepts nothing the document's rejects"))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayModel
 import OpenAPIKit
 
@@ -28,11 +29,10 @@ struct SpecSchema {
     var defaultValue: AnyCodable?
     var description: String?
     var readOnly = false
-    var minimum: (value: Double, exclusive: Bool)?
-    var maximum: (value: Double, exclusive: Bool)?
-    var minLength: Int?
-    var maxLength: Int?
-    var pattern: String?
+    /// The constraints of `Constraint`'s table the document states, in its order.
+    var constraints: [Constraint] = []
+    /// The bounds among them the document writes as exclusive (`exclusiveMinimum`).
+    var exclusive: Set<Constraint.Key> = []
 
     init(shape: Shape) { self.shape = shape }
 
@@ -52,25 +52,25 @@ struct SpecSchema {
         case .number(let core, let numeric):
             self.init(shape: .number)
             take(core)
-            minimum = numeric.minimum.map { ($0.value, $0.exclusive) }
-            maximum = numeric.maximum.map { ($0.value, $0.exclusive) }
+            bound(.minimum, numeric.minimum.map { ($0.value, $0.exclusive) })
+            bound(.maximum, numeric.maximum.map { ($0.value, $0.exclusive) })
         case .integer(let core, let integer):
             self.init(shape: .integer)
             take(core)
-            minimum = integer.minimum.map { (Double($0.value), $0.exclusive) }
-            maximum = integer.maximum.map { (Double($0.value), $0.exclusive) }
+            bound(.minimum, integer.minimum.map { (Double($0.value), $0.exclusive) })
+            bound(.maximum, integer.maximum.map { (Double($0.value), $0.exclusive) })
         case .string(let core, let string):
             let format = core.formatString.flatMap { $0.isEmpty ? nil : $0 }
             self.init(shape: .string(format: format))
             take(core)
-            minLength = string.minLength > 0 ? string.minLength : nil
-            maxLength = string.maxLength
-            pattern = string.pattern
+            state(string.minLength > 0 ? .minLength(string.minLength) : nil)
+            state(string.maxLength.map(Constraint.maxLength))
+            state(string.pattern.map(Constraint.pattern))
         case .array(let core, let array):
             self.init(shape: .array(items: array.items.map { SpecSchema($0, depth: depth + 1) }))
             take(core)
-            minLength = array.minItems > 0 ? array.minItems : nil
-            maxLength = array.maxItems
+            state(array.minItems > 0 ? .minLength(array.minItems) : nil)
+            state(array.maxItems.map(Constraint.maxLength))
         case .object(let core, let object):
             let properties = object.properties.map { (name: $0.key, schema: SpecSchema($0.value, depth: depth + 1)) }
             let additional: SpecSchema??
@@ -98,6 +98,19 @@ struct SpecSchema {
             take(core)
         }
     }
+
+    private mutating func state(_ constraint: Constraint?) {
+        if let constraint { constraints.append(constraint) }
+    }
+
+    private mutating func bound(_ key: Constraint.Key, _ bound: (value: Double, exclusive: Bool)?) {
+        guard let bound, let constraint = Constraint(key, .number(bound.value)) else { return }
+        constraints.append(constraint)
+        if bound.exclusive { exclusive.insert(key) }
+    }
+
+    /// The document's constraint of `key`, if it states one.
+    func constraint(_ key: Constraint.Key) -> Constraint? { constraints.first { $0.key == key } }
 
     /// The constraints every schema kind shares; a branch's own win over its parent's.
     private mutating func take<Format>(_ core: JSONSchema.CoreContext<Format>) {
@@ -142,47 +155,18 @@ struct SpecSchema {
         }
     }
 
-    var allowedTexts: [String]? { allowed?.compactMap { Literal.text($0.value) } }
-}
+    var allowedTexts: [String]? { allowed?.compactMap { Self.text($0.value) } }
 
-/// Literals compared by their text, so that `10`, `10.0` and a YAML `"10"` typed by the
-/// decoder agree as the provider would read them.
-enum Literal {
+    /// A document literal's text, so that `10`, `10.0` and a YAML `"10"` typed by the
+    /// decoder compare as the provider would read them.
     static func text(_ value: Any) -> String? {
         switch value {
         case let b as Bool: b ? "true" : "false"
         case let i as Int: String(i)
         case let u as UInt: String(u)
-        case let d as Double: number(d)
+        case let d as Double: JSONNumber.text(d)
         case let s as String: s
         default: nil
         }
-    }
-
-    static func text(_ value: LiteralValue) -> String {
-        switch value {
-        case .string(let s): s
-        case .integer(let i): String(i)
-        case .number(let d): number(d)
-        case .boolean(let b): b ? "true" : "false"
-        }
-    }
-
-    static func number(_ d: Double) -> String {
-        d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-    }
-}
-
-/// Edit distance, for did-you-mean suggestions.
-enum Suggest {
-    /// The closest candidate within a third of the word's length (at least 2 edits).
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let limit = max(2, word.count / 3)
-        var best: (String, Int)?
-        for candidate in candidates {
-            let d = EditDistance.between(word, candidate)
-            if d <= limit, d < (best?.1 ?? .max) { best = (candidate, d) }
-        }
-        return best?.0
     }
 }

@@ -1,22 +1,26 @@
 import Foundation
+import KeywayContract
 
-/// Where an input goes in the provider's request.
-public enum InputLocation: String, Sendable {
-    case path, query, body, header
-}
+// The contract types the generated Swift and hand-written tools name through this module
+// (`KeywayRuntime.HTTPMethod`): they are KeywayContract's, the module the generator reads
+// too, so that one declaration serves both.
+public typealias JSONValue = KeywayContract.JSONValue
+public typealias HTTPMethod = KeywayContract.HTTPMethod
+public typealias InputPlacement = KeywayContract.InputPlacement
+public typealias QueryArrayStyle = KeywayContract.QueryArrayStyle
+public typealias BodyEncoding = KeywayContract.BodyEncoding
+public typealias InputContract = KeywayContract.InputContract
+public typealias InputField = KeywayContract.InputField
+public typealias NamedSchema = KeywayContract.NamedSchema
+public typealias InputSchema = KeywayContract.InputSchema
+public typealias InputType = KeywayContract.InputType
+public typealias StringFormat = KeywayContract.StringFormat
+public typealias LiteralValue = KeywayContract.LiteralValue
+public typealias Constraint = KeywayContract.Constraint
 
-public enum HTTPMethod: String, Sendable {
-    case GET, POST, PUT, PATCH, DELETE
-
-    /// Safe to send twice: only these are retried.
-    public var isIdempotent: Bool { self == .GET || self == .PUT || self == .DELETE }
-}
-
-/// The input of a tool: decoded from a model's JSON arguments, then validated.
-public protocol ToolInput: Codable, Sendable {
-    /// Checks what the type system cannot (formats, allowed values).
-    func validate() throws(ToolFailure)
-}
+/// The input of a tool: a model's JSON arguments, decoded once `AgentTool.inputContract`
+/// has checked them.
+public protocol ToolInput: Codable, Sendable {}
 
 /// An agent tool generated from a connector manifest: what a model sees (name,
 /// description, JSON Schema) and what the request needs (endpoint, method, scopes).
@@ -36,7 +40,9 @@ public protocol AgentTool: Sendable {
     static var providerConfigKey: String { get }
     /// The slug of its connector (a user's connections are per connector).
     static var connector: String { get }
-    /// A JSON Schema (draft 2020-12) object describing `Input`.
+    /// What `Input` may hold and where each field goes: checked before `Input` is decoded.
+    static var inputContract: InputContract { get }
+    /// A JSON Schema (draft 2020-12) object describing `Input`: `inputContract`'s.
     static var inputSchema: JSONValue { get }
     /// The provider request for an input.
     static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest
@@ -46,29 +52,36 @@ extension AgentTool {
     /// `gmail` of `gmail_send_email`: slugs have no `_` (`^[a-z0-9][a-z0-9-]*$`), so the
     /// model-facing name's first part is the connector.
     public static var connector: String { String(qualifiedName.prefix { $0 != "_" }) }
+
+    public static var inputSchema: JSONValue { inputContract.jsonSchema }
+
+    /// Checks an input built in Swift against the contract, as a model's arguments are
+    /// checked: formats, constraints, allowed values.
+    public static func check(_ input: Input) throws(ToolFailure) {
+        let encoded: Data
+        do {
+            encoded = try JSONEncoder().encode(input)
+        } catch {
+            throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
+        }
+        do {
+            _ = try inputContract.check(encoded)
+        } catch {
+            throw ToolFailure(error)
+        }
+    }
 }
 
 /// A tool whose request keyway derives: each input to the path, the query, a header or
-/// the JSON body, as `inputLocations` says (keyed by JSON name).
+/// the body, as its `inputContract` says.
 public protocol StandardRequestTool: AgentTool {
-    static var inputLocations: [String: InputLocation] { get }
-    /// The name each input has on the wire when it is not its own (`expand[]`,
-    /// `Notion-Version`), keyed by input name.
-    static var inputWireNames: [String: String] { get }
     /// How the body is written: JSON, or a form (`encoding: form`).
-    static var bodyEncoding: ToolRequest.BodyEncoding { get }
-    /// Array inputs in the query sent comma-joined, keyed by input name (the others are
-    /// sent repeated).
-    static var queryArrayStyles: [String: ToolRequest.ArrayStyle] { get }
+    static var bodyEncoding: BodyEncoding { get }
 }
 
 extension StandardRequestTool {
-    public static var inputWireNames: [String: String] { [:] }
-    public static var bodyEncoding: ToolRequest.BodyEncoding { .json }
-    public static var queryArrayStyles: [String: ToolRequest.ArrayStyle] { [:] }
-}
+    public static var bodyEncoding: BodyEncoding { .json }
 
-extension StandardRequestTool {
     public static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest {
         let encoded: JSONValue
         do {
@@ -76,8 +89,7 @@ extension StandardRequestTool {
         } catch {
             throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
         }
-        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, locations: inputLocations, wireNames: inputWireNames,
-                                        encoding: bodyEncoding, arrayStyles: queryArrayStyles)
+        return try ToolRequest.standard(method: method, endpoint: endpoint, input: encoded, contract: inputContract, encoding: bodyEncoding)
     }
 }
 
@@ -104,38 +116,21 @@ public struct ToolRequest: Sendable, Equatable {
             && a.headers.map { [$0.name, $0.value] } == b.headers.map { [$0.name, $0.value] }
     }
 
-    /// How a body is written.
-    public enum BodyEncoding: String, Sendable {
-        /// `application/json`.
-        case json
-        /// `application/x-www-form-urlencoded`: nested objects as `a[b]=…`, arrays of
-        /// scalars as `a[]=…`, arrays of objects as `a[0][b]=…`.
-        case form
-    }
-
-    /// How an array goes in the query.
-    public enum ArrayStyle: String, Sendable {
-        /// `k=a&k=b`.
-        case repeated
-        /// `k=a,b`.
-        case comma
-    }
-
     /// Characters left as they are in a path segment (RFC 3986 unreserved).
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// The request keyway derives from a JSON input: each field to the path, the query, a
     /// header or the body, as `locations` says (a field without one goes to the query of a
     /// GET or DELETE, else to the body), under its wire name. Custom tools can start here.
-    public static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputLocation], wireNames: [String: String] = [:],
-                         encoding: BodyEncoding = .json, arrayStyles: [String: ArrayStyle] = [:]) throws(ToolFailure) -> ToolRequest {
+    public static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, locations: [String: InputPlacement], wireNames: [String: String] = [:],
+                         encoding: BodyEncoding = .json, arrayStyles: [String: QueryArrayStyle] = [:]) throws(ToolFailure) -> ToolRequest {
         guard case .object(let fields) = input else { throw .invalidInput(field: "", reason: "must be a JSON object") }
         var request = ToolRequest(method: method, path: endpoint)
         var body: [String: JSONValue] = [:]
         for name in fields.keys.sorted() {
             let value = fields[name]!
             if value == .null { continue }
-            switch locations[name] ?? (method == .GET || method == .DELETE ? .query : .body) {
+            switch locations[name] ?? method.defaultInputPlacement {
             case .path:
                 guard let text = value.parameterText, !text.isEmpty else { throw .invalidInput(field: name, reason: "must be a non-empty string or number") }
                 // A whole segment: '/', '?', '#' and '..' cannot change the path.
@@ -169,7 +164,7 @@ public struct ToolRequest: Sendable, Equatable {
                 body[wireNames[name] ?? name] = value
             }
         }
-        if !body.isEmpty || (method != .GET && method != .DELETE && locations.values.contains(.body)) {
+        if !body.isEmpty || (method.carriesBody && locations.values.contains(.body)) {
             switch encoding {
             case .json:
                 request.body = JSONValue.object(body).jsonData
@@ -180,6 +175,18 @@ public struct ToolRequest: Sendable, Equatable {
             }
         }
         return request
+    }
+
+    /// The request of an input checked against `contract`: each field where the contract
+    /// places it, under its wire name, arrays in the query in its style.
+    public static func standard(method: HTTPMethod, endpoint: String, input: JSONValue, contract: InputContract, encoding: BodyEncoding = .json) throws(ToolFailure) -> ToolRequest {
+        var locations: [String: InputPlacement] = [:], wireNames: [String: String] = [:], arrayStyles: [String: QueryArrayStyle] = [:]
+        for field in contract.fields {
+            locations[field.name] = field.placement
+            if let wire = field.wire { wireNames[field.name] = wire }
+            if let style = field.style { arrayStyles[field.name] = style }
+        }
+        return try standard(method: method, endpoint: endpoint, input: input, locations: locations, wireNames: wireNames, encoding: encoding, arrayStyles: arrayStyles)
     }
 
     /// Characters a form value or key keeps as they are (the WHATWG
@@ -249,6 +256,13 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .transport(let message): "the request failed: \(message)"
         case .cancelled: "the call was cancelled"
         }
+    }
+}
+
+extension ToolFailure {
+    /// Arguments that break an input's contract.
+    public init(_ violation: InputViolation) {
+        self = .invalidInput(field: violation.field, reason: violation.reason)
     }
 }
 

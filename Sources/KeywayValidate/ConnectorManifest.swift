@@ -1,3 +1,4 @@
+import KeywayContract
 import KeywayLoad
 import KeywayModel
 
@@ -6,8 +7,8 @@ extension NodeReader {
     static let connectorKeys = ["slug", "name", "description", "nango", "multiple_connections", "tools"]
     static let nangoKeys = ["provider_key"]
     static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input"]
-    static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties", "values",
-                                  "minimum", "maximum", "min_length", "max_length", "pattern"]
+    static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties", "values"]
+        + Constraint.Key.allCases.map(\.rawValue)
     static let inputKeys = nestedInputKeys + ["in", "wire", "style"]
 
     func connector(_ doc: ManifestDocument) -> Connector? {
@@ -61,11 +62,11 @@ extension NodeReader {
         }
         let what = name.map { "tool '\($0.value)'" } ?? "the tool"
         let description = string(f, "description", what)
-        let method: Located<RequestMethod>? = choice(f, "method", what, caseInsensitive: true)
+        let method: Located<HTTPMethod>? = choice(f, "method", what, caseInsensitive: true)
         let endpoint = string(f, "endpoint", what)
         if let e = endpoint, let problem = Self.endpointProblem(e.value) { error(e.location, problem) }
         let request: Located<RequestStyle>? = f["request"] == nil ? nil : choice(f, "request", what)
-        let encoding: Located<RequestEncoding>? = f["encoding"] == nil ? nil : choice(f, "encoding", what)
+        let encoding: Located<BodyEncoding>? = f["encoding"] == nil ? nil : choice(f, "encoding", what)
         if let encoding {
             if let m = method?.value, !m.carriesBody {
                 error(encoding.location, "a \(m.rawValue) request has no body to encode; remove 'encoding'")
@@ -82,7 +83,8 @@ extension NodeReader {
                 scopes.append(scope)
             }
         }
-        var inputs: [InputDeclaration] = []
+        var inputs: [InputField] = []
+        var inputLocations: [String: SourceLocation] = [:]
         // Wire names taken, per location (headers without case), to the input that has it.
         var wireOwners: [String: String] = [:]
         func wireKey(_ name: String, _ location: InputPlacement) -> String { location.rawValue + "\u{0}" + (location == .header ? name.lowercased() : name) }
@@ -107,7 +109,7 @@ extension NodeReader {
                     error(explicit.location, "a \(m.rawValue) request has no body; put input '\(entry.key)' in the query")
                 }
             } else {
-                location = placeholderSet.contains(entry.key) ? .path : (method?.value.defaultInputLocation ?? .body)
+                location = placeholderSet.contains(entry.key) ? .path : (method?.value.defaultInputPlacement ?? .body)
             }
             if location == .path && schema.optional {
                 error(entry.keyLocation, "path input '\(entry.key)' cannot be optional: the endpoint needs it")
@@ -146,7 +148,8 @@ extension NodeReader {
             }
             let key = wireKey(wire ?? entry.key, location)
             if wireOwners[key] == nil { wireOwners[key] = entry.key }
-            inputs.append(InputDeclaration(name: entry.key, schema: schema, location: location, wire: wire, style: style, sourceLocation: entry.keyLocation))
+            inputs.append(InputField(entry.key, schema, in: location, wire: wire, style: style))
+            inputLocations[entry.key] = entry.keyLocation
         }
         let inputNames = Set(inputs.map { $0.name })
         let writtenNames = Set(namedEntries(f, "input")?.map { $0.key } ?? [])
@@ -158,7 +161,7 @@ extension NodeReader {
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
                     scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
-                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }))
+                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }), inputLocations: inputLocations)
     }
 
     /// Why an endpoint is not a clean path template, or nil.
@@ -167,51 +170,17 @@ extension NodeReader {
         if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
         if endpoint.utf8.contains(UInt8(ascii: "?")) || endpoint.utf8.contains(UInt8(ascii: "#")) { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
         if endpoint.containsASCII("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
-        // ASCII, as nearly every endpoint is: the same rules over bytes, where every
-        // character is one byte (CR LF, the one ASCII pair that is a single character, was
-        // refused above).
-        let ascii = endpoint.utf8AllSatisfy { $0 < 0x80 }
-        if ascii ? hasDotSegment(ascii: endpoint) : hasDotSegment(characters: endpoint) {
-            return "the endpoint must not contain '.' or '..' segments"
-        }
+        if hasDotSegment(endpoint) { return "the endpoint must not contain '.' or '..' segments" }
         if endpoint.containsASCII("%2e", ignoringCase: true) || endpoint.containsASCII("%2f", ignoringCase: true)
             || endpoint.containsASCII("%5c", ignoringCase: true) || endpoint.utf8.contains(UInt8(ascii: "\\")) {
             return "the endpoint must not contain encoded dots or slashes, or backslashes: they can climb out of the API's path"
         }
-        return ascii ? placeholderProblem(ascii: endpoint) : placeholderProblem(characters: endpoint)
+        return placeholderProblem(endpoint)
     }
 
-    static func hasDotSegment(characters endpoint: String) -> Bool {
-        endpoint.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
-    }
-
-    /// The placeholder rules: braces paired, not nested; each name an input name, and
-    /// named once.
-    static func placeholderProblem(characters endpoint: String) -> String? {
-        var open = false
-        var name = ""
-        for ch in endpoint {
-            switch ch {
-            case "{":
-                if open { return "the endpoint has a '{' inside a placeholder" }
-                open = true
-                name = ""
-            case "}":
-                if !open { return "the endpoint has a '}' without '{'" }
-                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
-                open = false
-            default:
-                if open { name.append(ch) }
-            }
-        }
-        if open { return "the endpoint has a '{' that is never closed" }
-        let names = Tool.placeholders(in: endpoint)
-        if Set(names).count != names.count { return "the endpoint names the same placeholder twice" }
-        return nil
-    }
-
-    /// `hasDotSegment(characters:)` of an ASCII path, over its bytes.
-    static func hasDotSegment(ascii endpoint: String) -> Bool {
+    /// Whether a `/`-separated segment is `.` or `..` (over UTF-8 bytes, as a URL's path is
+    /// read).
+    static func hasDotSegment(_ endpoint: String) -> Bool {
         var dots = 0, other = false
         for byte in endpoint.utf8 {
             if byte == UInt8(ascii: "/") {
@@ -227,11 +196,13 @@ extension NodeReader {
         return !other && (dots == 1 || dots == 2)
     }
 
-    /// `placeholderProblem(characters:)` of an ASCII endpoint, over its bytes.
-    static func placeholderProblem(ascii endpoint: String) -> String? {
+    /// The placeholder rules, over UTF-8 bytes (a brace is one byte, never part of another
+    /// character): braces paired, not nested; each name an input name, and named once
+    /// (reported after the other rules).
+    static func placeholderProblem(_ endpoint: String) -> String? {
         let utf8 = endpoint.utf8
         var start: String.Index?
-        var names: Set<Substring> = []
+        var names: Set<String> = []
         var repeated = false
         var i = utf8.startIndex
         while i != utf8.endIndex {
@@ -241,9 +212,8 @@ extension NodeReader {
                 start = utf8.index(after: i)
             case UInt8(ascii: "}"):
                 guard let s = start else { return "the endpoint has a '}' without '{'" }
-                let name = endpoint[s..<i]
-                if !FormatRules.isInputName(String(name)) { return "placeholder '{\(String(name).forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
-                // Reported after the other rules, as the scan of characters does.
+                let name = String(decoding: utf8[s..<i], as: UTF8.self)
+                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
                 if !names.insert(name).inserted { repeated = true }
                 start = nil
             default: break
@@ -268,11 +238,6 @@ extension NodeReader {
             if !wire.unicodeScalars.allSatisfy(tchar.contains) { return "a header name is letters, digits and !#$%&'*+-.^_`|~ only (RFC 9110), not '\(wire.forDiagnostic)'" }
         }
         return nil
-    }
-
-    /// Header names compare without case; query and body names exactly.
-    static func sameWireName(_ a: String, _ b: String, _ location: InputPlacement) -> Bool {
-        location == .header ? a.lowercased() == b.lowercased() : a == b
     }
 
     /// An input's type and constraints. `fields` was already checked for unknown keys.
@@ -318,7 +283,7 @@ extension NodeReader {
                 }
                 guard let pf = mapping(entry.value, "property '\(entry.key)'", allowed: Self.nestedInputKeys),
                       let ps = inputSchema(pf, "property '\(entry.key)'") else { continue }
-                properties.append(NamedSchema(name: entry.key, schema: ps))
+                properties.append(NamedSchema(entry.key, ps))
             }
             type = .object(properties: properties)
         default:
@@ -331,14 +296,14 @@ extension NodeReader {
         if f["items"] != nil, typeName.value != "array" { error(f["items"]!.keyLocation, "'items' applies to arrays only") }
         if f["properties"] != nil, typeName.value != "object" { error(f["properties"]!.keyLocation, "'properties' applies to objects only") }
         if f["values"] != nil, typeName.value != "object" { error(f["values"]!.keyLocation, "'values' applies to objects only") }
-        let bounds = self.bounds(f, of: type, what)
+        let constraints = self.constraints(f, of: type, what)
         var allowed: [LiteralValue]?
         if let e = f["enum"] {
             if case .sequence(let items) = e.value.value, !items.isEmpty, type.isScalar {
                 let values = items.compactMap { literal($0, of: type, "each value of 'enum'") }
                 if Set(values).count != values.count { error(e.value.location, "'enum' lists a value twice") }
                 for (value, node) in zip(values, items) {
-                    if let problem = Self.boundsProblem(value, bounds) { error(node.location, "this 'enum' value \(problem)") }
+                    if let problem = Self.violation(value, constraints) { error(node.location, "this 'enum' value \(problem)") }
                 }
                 allowed = values
             } else {
@@ -350,99 +315,60 @@ extension NodeReader {
             if type.isScalar {
                 defaultValue = literal(d.value, of: type, "'default'")
                 if let v = defaultValue, let allowed, !allowed.contains(v) { error(d.value.location, "the default is not one of the 'enum' values") }
-                if let v = defaultValue, let problem = Self.boundsProblem(v, bounds) { error(d.value.location, "the default \(problem)") }
+                if let v = defaultValue, let problem = Self.violation(v, constraints) { error(d.value.location, "the default \(problem)") }
                 if !optional { warning(d.keyLocation, "a default on a required input is never used; add optional: true or remove the default") }
             } else {
                 error(d.value.location, "'default' applies to strings, numbers and booleans only")
             }
         }
-        return InputSchema(type: type, description: description, optional: optional, defaultValue: defaultValue, allowed: allowed, bounds: bounds)
+        return InputSchema(type, description: description, optional: optional, default: defaultValue, enum: allowed, constraints: constraints)
     }
 
-    /// `minimum`, `maximum` (integers, numbers), `min_length`, `max_length` (strings,
-    /// arrays), `pattern` (strings), each checked against the input's type.
-    func bounds(_ f: Fields, of type: InputType, _ what: String) -> InputBounds {
-        var bounds = InputBounds()
-        let numeric: Bool, lengthy: Bool, isString: Bool
-        switch type {
-        case .integer, .number: (numeric, lengthy, isString) = (true, false, false)
-        case .string: (numeric, lengthy, isString) = (false, true, true)
-        case .array: (numeric, lengthy, isString) = (false, true, false)
-        default: (numeric, lengthy, isString) = (false, false, false)
-        }
-        for key in ["minimum", "maximum"] {
-            guard let pair = f[key] else { continue }
-            guard numeric else {
-                error(pair.keyLocation, "'\(key)' applies to integers and numbers only; \(what) is \(type.articleName)")
+    /// The constraints of `Constraint`'s table the fields name, each checked against the
+    /// input's type and its argument's kind, in the table's order.
+    func constraints(_ f: Fields, of type: InputType, _ what: String) -> [Constraint] {
+        var constraints: [Constraint] = []
+        var written: [Constraint.Key: YAMLPair] = [:]
+        for key in Constraint.Key.allCases {
+            guard let pair = f[key.rawValue] else { continue }
+            guard key.applies(to: type) else {
+                error(pair.keyLocation, "'\(key.rawValue)' applies to \(key.appliesTo) only; \(what) is \(type.articleName)")
                 continue
             }
-            let value: Double?
-            switch literal(pair.value, of: type == .integer ? .integer : .number, "'\(key)'") {
-            case .integer(let i)?: value = Double(i)
-            case .number(let d)?: value = d
-            default: value = nil
+            let argument: LiteralValue?
+            switch key.argument {
+            case .bound:
+                argument = literal(pair.value, of: type == .integer ? .integer : .number, "'\(key.rawValue)'")
+            case .count:
+                guard case .scalar(let s) = pair.value.value, s.style == .plain, let n = Int(s.text), n >= 0, n <= 1_000_000_000 else {
+                    error(pair.value.location, "'\(key.rawValue)' must be a whole number from 0 to 1000000000, found \(describe(pair.value))")
+                    continue
+                }
+                argument = .integer(Int64(n))
+            case .regularExpression:
+                argument = string(pair.value, "'\(key.rawValue)'").map { .string($0.value) }
             }
-            if key == "minimum" { bounds.minimum = value } else { bounds.maximum = value }
-        }
-        for key in ["min_length", "max_length"] {
-            guard let pair = f[key] else { continue }
-            guard lengthy else {
-                error(pair.keyLocation, "'\(key)' applies to strings (characters) and arrays (items) only; \(what) is \(type.articleName)")
+            guard let argument, let constraint = Constraint(key, argument) else { continue }
+            if let problem = constraint.argumentProblem {
+                error(pair.value.location, problem)
                 continue
             }
-            guard case .scalar(let s) = pair.value.value, s.style == .plain, let n = Int(s.text), n >= 0, n <= 1_000_000_000 else {
-                error(pair.value.location, "'\(key)' must be a whole number from 0 to 1000000000, found \(describe(pair.value))")
-                continue
-            }
-            if key == "min_length" { bounds.minLength = n } else { bounds.maxLength = n }
+            constraints.append(constraint)
+            written[key] = pair
         }
-        if let pair = f["pattern"] {
-            if !isString {
-                error(pair.keyLocation, "'pattern' applies to strings only; \(what) is \(type.articleName)")
-            } else if let p = string(pair.value, "'pattern'") {
-                if let problem = Self.patternProblem(p.value) { error(p.location, problem) } else { bounds.pattern = p.value }
+        for (lower, upper) in Constraint.orderedPairs {
+            if let low = constraints.first(where: { $0.key == lower })?.argument.number, let high = constraints.first(where: { $0.key == upper })?.argument.number,
+               low > high, let pair = written[lower] {
+                error(pair.value.location, "'\(lower.rawValue)' is greater than '\(upper.rawValue)'; nothing could be sent")
             }
         }
-        if let lo = bounds.minimum, let hi = bounds.maximum, lo > hi {
-            error(f["minimum"]!.value.location, "'minimum' is greater than 'maximum'; nothing could be sent")
-        }
-        if let lo = bounds.minLength, let hi = bounds.maxLength, lo > hi {
-            error(f["min_length"]!.value.location, "'min_length' is greater than 'max_length'; nothing could be sent")
-        }
-        return bounds
+        return constraints
     }
 
-    /// Why `pattern` cannot be used, if it cannot: JSON Schema patterns are ECMA-262 regular
-    /// expressions; keyway checks them with Swift's `Regex`, which reads the common syntax.
-    static func patternProblem(_ pattern: String) -> String? {
-        if pattern.utf8.count > 1024 { return "'pattern' must be at most 1024 bytes" }
-        if FormatRules.hasControlCharacters(pattern) { return "'pattern' must not contain control characters; write them as escapes (\\n, \\t)" }
-        do {
-            _ = try Regex(pattern)
-            return nil
-        } catch {
-            return "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
-        }
+    /// How a literal (a default, an enum value) breaks one of the constraints, or nil.
+    static func violation(_ value: LiteralValue, _ constraints: [Constraint]) -> String? {
+        constraints.lazy.compactMap { $0.manifestViolation(by: value) }.first
     }
-
-    /// How a literal breaks the bounds, or nil.
-    static func boundsProblem(_ value: LiteralValue, _ bounds: InputBounds) -> String? {
-        switch value {
-        case .integer, .number:
-            let d: Double = if case .integer(let i) = value { Double(i) } else if case .number(let n) = value { n } else { 0 }
-            if let lo = bounds.minimum, d < lo { return "is less than 'minimum' (\(Self.format(lo)))" }
-            if let hi = bounds.maximum, d > hi { return "is greater than 'maximum' (\(Self.format(hi)))" }
-        case .string(let s):
-            let n = s.count
-            if let lo = bounds.minLength, n < lo { return "is shorter than 'min_length' (\(lo))" }
-            if let hi = bounds.maxLength, n > hi { return "is longer than 'max_length' (\(hi))" }
-            if let p = bounds.pattern, let regex = try? Regex(p), (try? regex.firstMatch(in: s)) == nil { return "does not match 'pattern'" }
-        case .boolean: break
-        }
-        return nil
-    }
-
-    static func format(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
 
     /// A literal of an input's type: a string as written; an integer, number or boolean
     /// as a plain scalar in YAML 1.2 core form.
@@ -464,16 +390,4 @@ extension NodeReader {
         error(node.location, "\(what) must be \(type.articleName), found '\(s.text.forDiagnostic)'")
         return nil
     }
-}
-
-extension InputType {
-    var isScalar: Bool {
-        switch self {
-        case .string, .integer, .number, .boolean: true
-        case .array, .object, .map: false
-        }
-    }
-
-    /// "an integer", "a string".
-    var articleName: String { (["array", "object", "integer"].contains(name) ? "an " : "a ") + name }
 }

@@ -219,23 +219,19 @@ final class NodeReader {
         suggestionCells += other.suggestionCells
     }
 
-    /// The allowed word closest to a misspelt one, if it is close enough to be a typo.
-    /// Candidates whose length alone puts them out of reach cost nothing.
+    /// The allowed word closest to a misspelt one (`EditDistance.closest`), within the
+    /// run's did-you-mean budget.
     func closest(to word: String, in candidates: [String]) -> String? {
-        let lowered = word.lowercased()
-        let length = min(lowered.count, 64)
-        var best: (String, Int)?
-        for candidate in candidates {
-            let reach = max(2, candidate.count / 3)
-            let candidateLength = min(candidate.count, 64)
-            if abs(candidateLength - length) > reach { continue }
-            let cost = max(1, length * candidateLength)
-            guard suggestionCells + cost <= Self.suggestionBudget else { return best?.0 }
-            if let pool, !pool.charge(cost) { return nil }
+        var refused = false
+        let found = EditDistance.closest(to: word, in: candidates) { cost in
+            guard suggestionCells + cost <= Self.suggestionBudget else { return false }
+            if let pool, !pool.charge(cost) {
+                refused = true
+                return false
+            }
             suggestionCells += cost
-            let d = EditDistance.between(lowered, candidate)
-            if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }
+            return true
         }
-        return best?.0
+        return refused ? nil : found
     }
 }

@@ -1,4 +1,5 @@
 import KeywayLoad
+import KeywayContract
 import KeywayModel
 
 public struct ValidationResult: Sendable {
@@ -226,7 +227,7 @@ struct CrossReferenceRules {
             if let other = tools[tid].map({ c.tools[$0] }) {
                 reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
             } else { tools[tid] = toolIndex }
-            checkPropertyNames(t.inputs.map { NamedSchema(name: $0.name, schema: $0.schema) }, of: "tool '\(t.name)'", at: t.location, reader)
+            checkPropertyNames(t.inputContract.properties, of: "tool '\(t.name)'", at: t.location, reader)
         }
         return reader
     }

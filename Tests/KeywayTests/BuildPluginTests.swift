@@ -13,9 +13,9 @@ struct BuildPluginTests {
     /// PostgresNIO), no TLS (NIOSSL), no OpenAPI, no MCP: adding a module here is a decision
     /// about what every consumer's build pulls in.
     static let compiledModules: Set<String> = [
-        "Consumer", "KeywayRuntime", "Crypto", "CryptoBoringWrapper", "CCryptoBoringSSL", "CCryptoBoringSSLShims",
+        "Consumer", "KeywayContract", "KeywayRuntime", "Crypto", "CryptoBoringWrapper", "CCryptoBoringSSL", "CCryptoBoringSSLShims",
         "keyway_generator-tool", "KeywayCommandLine-tool", "KeywayCore-tool", "KeywayEmit-tool", "KeywayLoad-tool",
-        "KeywayMigrations-tool", "KeywayModel-tool", "KeywayTemplates-tool", "KeywayValidate-tool", "KeywayWrite-tool",
+        "KeywayMigrations-tool", "KeywayContract-tool", "KeywayModel-tool", "KeywayTemplates-tool", "KeywayValidate-tool", "KeywayWrite-tool",
         "ArgumentParser-tool", "ArgumentParserToolInfo-tool", "Mustache-tool",
         "Crypto-tool", "CryptoBoringWrapper-tool", "CCryptoBoringSSL-tool", "CCryptoBoringSSLShims-tool",
     ]

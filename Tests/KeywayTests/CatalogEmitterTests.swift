@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayCore
 @testable import KeywayEmit
 import KeywayReferenceTools
@@ -148,21 +149,25 @@ struct CatalogEmitterTests {
               }
             }
             """)
-        #expect(value.swift(indent: 1) == """
-            .object([
-                    "a": .array([
-                        .number(1),
-                        .number(2.5),
-                        .number(3.0),
-                        .bool(true),
-                    ]),
-                    "b\\"": .object([:]),
-                    "c": .array([]),
-                    "d": .object([
-                        "e": .string("x\\u{202E}"),
-                    ]),
-                ])
+        let contract: [InputField] = [
+            .init("q\"", .string(format: .dateTime), description: "x\u{202E}", optional: true, default: .string("a"), enum: [.string("a"), .string("b")],
+                  constraints: [.minLength(1), .maxLength(2), .pattern("^[a-z]$")], in: .query, wire: "q[]"),
+            .init("n", .number, constraints: [.minimum(0.5), .maximum(1e20)], in: .body),
+            .init("tags", .array(items: .init(.integer, constraints: [.minimum(-1)])), in: .query, style: .comma),
+            .init("o", .object(properties: [.init("m", .map(values: .init(.boolean))), .init("e", .object(properties: []))]), in: .body),
+        ]
+        #expect(ContractLiteral.render(contract, indent: 3) == """
+            [
+                        .init("q\\"", .string(format: .dateTime), description: "x\\u{202E}", optional: true, default: .string("a"), enum: [.string("a"), .string("b")], constraints: [.minLength(1), .maxLength(2), .pattern("^[a-z]$")], in: .query, wire: "q[]"),
+                        .init("n", .number, constraints: [.minimum(0.5), .maximum(1e+20)], in: .body),
+                        .init("tags", .array(items: .init(.integer, constraints: [.minimum(-1)])), in: .query, style: .comma),
+                        .init("o", .object(properties: [
+                            .init("m", .map(values: .init(.boolean))),
+                            .init("e", .object(properties: [])),
+                        ]), in: .body),
+                    ]
             """)
+        #expect(ContractLiteral.render([], indent: 3) == "[]")
     }
 
     @Test("generated files carry no raw control or bidirectional characters")

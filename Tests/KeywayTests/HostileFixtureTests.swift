@@ -3,8 +3,10 @@ import KeywayCore
 import KeywayEmit
 import KeywayHostileFixture
 import KeywayLoad
+import KeywayManifestTools
 import KeywayMigrations
 import KeywayModel
+import KeywayReferenceTools
 import KeywayRuntime
 import KeywayValidate
 import KeywayWrite
@@ -52,7 +54,7 @@ struct HostileFixtureTests {
     func keywordInputs() throws {
         let json = #"{"self": "s/1", "class": "c\\d", "validate": false, "init": 4, "in": "h", "Type": {"default": "https://example.com", "protocol": ["a@b.co"]}}"#
         let input = try JSONDecoder().decode(Data_.Default.Input.self, from: Data(json.utf8))
-        try input.validate()
+        try Data_.Default.check(input)
         #expect(input.self_ == "s/1" && input.class == "c\\d" && input.validate_ == false && input.init_ == 4 && input.in == "h")
         let request = try Data_.Default.makeRequest(input)
         #expect(request.path == "/v1/s%2F1/items")
@@ -62,6 +64,37 @@ struct HostileFixtureTests {
                                  "Type": .object(["default": .string("https://example.com"), "protocol": .array([.string("a@b.co")])])]))
         var bad = input
         bad.class = "z"
-        #expect(throws: ToolFailure.invalidInput(field: "class", reason: "must be one of a\"b, c\\d, \u{202E}")) { try bad.validate() }
+        #expect(throws: ToolFailure.invalidInput(field: "class", reason: "must be one of a\"b, c\\d, \u{202E}")) { try Data_.Default.check(bad) }
+    }
+}
+
+/// One declaration of each tool's input: the contract the generated Swift carries as a
+/// literal is, value for value, the one the validator read from the manifest, for every
+/// tool of the shipped manifests and of the hostile ones (keyword names, escapes, every
+/// constraint); and `keyway mcp`'s tools carry the same value.
+@Suite("The compiled input contracts are the manifests'")
+struct CompiledContractTests {
+    static func contracts(_ manifests: String) throws -> [String: InputContract] {
+        let catalog = try #require(Pipeline.validate(manifests: manifests).catalog)
+        var out: [String: InputContract] = [:]
+        for connector in catalog.connectors {
+            for tool in connector.tools { out[connector.modelName(of: tool)] = tool.inputContract }
+        }
+        return out
+    }
+
+    @Test("Manifests/ against KeywayReferenceTools, and Tests/Fixtures/HostileManifests against KeywayHostileFixture")
+    func sameValues() throws {
+        for (manifests, registry) in [(packageRoot.appendingPathComponent("Manifests").path, KeywayReferenceTools.AllTools.registry),
+                                      (HostileFixtureTests.manifests, KeywayHostileFixture.AllTools.registry)] {
+            let expected = try Self.contracts(manifests)
+            #expect(Set(registry.tools.keys) == Set(expected.keys))
+            for (name, tool) in registry.tools {
+                #expect(tool.inputContract == expected[name], "\(name)")
+                #expect(tool.inputSchema == expected[name]?.jsonSchema, "\(name)")
+            }
+            let described = ManifestTools.describe(try #require(Pipeline.validate(manifests: manifests).catalog))
+            for tool in described.tools { #expect(tool.inputContract == expected[tool.qualifiedName], "\(tool.qualifiedName)") }
+        }
     }
 }

@@ -106,15 +106,15 @@ struct RichInputTests {
         #expect(Fixture.diagnostics(dir) == [])
         let tool = try #require(dir.validate().catalog?.connectors[0].tools[1])
         #expect(tool.encoding == .form)
-        #expect(tool.inputs.map { "\($0.name) \($0.location.rawValue) \($0.style?.rawValue ?? "-") \($0.schema.type.name)" } == [
+        #expect(tool.inputs.map { "\($0.name) \($0.placement.rawValue) \($0.style?.rawValue ?? "-") \($0.schema.type.name)" } == [
             "ids query - array", "fields query comma array", "day query - string", "code body - string", "amount body - number", "metadata body - object",
         ])
-        #expect(tool.inputs[3].schema.bounds == InputBounds(minLength: 3, maxLength: 3, pattern: "^[A-Z]{3}$"))
-        #expect(tool.inputs[4].schema.bounds == InputBounds(minimum: 0.5, maximum: 1_000_000))
-        #expect(tool.inputs[5].schema.type == .map(values: InputSchema(type: .string(format: nil), bounds: InputBounds(maxLength: 500))))
+        #expect(tool.inputs[3].schema.constraints == [.minLength(3), .maxLength(3), .pattern("^[A-Z]{3}$")])
+        #expect(tool.inputs[4].schema.constraints == [.minimum(0.5), .maximum(1_000_000)])
+        #expect(tool.inputs[5].schema.type == .map(values: InputSchema(.string(), constraints: [.maxLength(500)])))
     }
 
-    @Test("the JSON Schema says what validate() checks: bounds, pattern, date, maps")
+    @Test("the JSON Schema says what the contract checks: bounds, pattern, date, maps")
     func schema() throws {
         let run = try KeywayRun.run(["tools", "--manifests", HostileFixtureTests.manifests])
         #expect(run.status == 0)
@@ -134,10 +134,10 @@ struct RichInputTests {
         #expect(byName["data_protocol"]?["properties"]?["metadata"]?["additionalProperties"] == .object(["type": .string("string"), "maxLength": .number(500)]))
     }
 
-    @Test("validate() of the generated code refuses what the bounds, pattern, date and maps refuse, naming the field")
+    @Test("the generated contract refuses what the bounds, pattern, date and maps refuse, naming the field")
     func checks() {
         func failure(_ input: Data_.Init.Input) -> ToolFailure? {
-            do { try input.validate(); return nil } catch { return error }
+            do { try Data_.Init.check(input); return nil } catch { return error }
         }
         #expect(failure(.init(ids: [1, 2, 3], fields: ["a\u{2028}b"], day: "2024-02-29", code: "ab\\(x)")) == nil)
         #expect(failure(.init(ids: [1, 2, 3, 4])) == .invalidInput(field: "ids", reason: "must have at most 3 items"))
@@ -153,7 +153,7 @@ struct RichInputTests {
         #expect(failure(.init(code: String(repeating: "a", count: 65))) == .invalidInput(field: "code", reason: "must be at most 64 characters long"))
 
         func formFailure(_ input: Data_.Protocol_.Input) -> ToolFailure? {
-            do { try input.validate(); return nil } catch { return error }
+            do { try Data_.Protocol_.check(input); return nil } catch { return error }
         }
         #expect(formFailure(.init(metadata: ["k": String(repeating: "é", count: 500)], self_: ["a": .init(init_: 0.5)])) == nil)
         #expect(formFailure(.init(metadata: ["k": String(repeating: "é", count: 501)], self_: [:])) == .invalidInput(field: "metadata.*", reason: "must be at most 500 characters long"))
@@ -168,7 +168,7 @@ struct RichInputTests {
         #expect(request.query.map { "\($0.name)=\($0.value)" } == ["day=2026-02-28", "fields\u{202E}=*/,*/", #"ids[]"\(x)=1"#, #"ids[]"\(x)=2"#])
         // An item holding the separator would reach the provider as two.
         #expect(throws: ToolFailure.invalidInput(field: "fields[]", reason: "must not contain ',' (the list is sent comma-joined)")) {
-            try Data_.Init.makeRequest(.init(fields: ["a,b"]))  // validate() would refuse it first; makeRequest alone too
+            try Data_.Init.makeRequest(.init(fields: ["a,b"]))  // the contract would refuse it first; makeRequest alone too
         }
         _ = try await client.proxy(request, connectionID: "c", providerConfigKey: "data")
         // Empty arrays send nothing, in either style.

@@ -90,8 +90,8 @@ struct RuntimeTests {
                         }
                     }
                     // A sample array holds one item: repeated and comma-joined send it alike.
-                    let text: String? = if case .array(let items) = value, input.location == .query { items.compactMap(scalar).joined(separator: ",") } else { scalar(value) }
-                    switch input.location {
+                    let text: String? = if case .array(let items) = value, input.placement == .query { items.compactMap(scalar).joined(separator: ",") } else { scalar(value) }
+                    switch input.placement {
                     case .path: path = path.replacingOccurrences(of: "{\(input.name)}", with: text!)
                     case .query: query[input.name] = text
                     case .header:
@@ -413,13 +413,13 @@ struct ProxyFidelityTests {
             #expect(stub.requests.last?.query.map { "\($0.0)=\($0.1)" } == query, "\(arguments)")
         }
         // Nested defaults, and arguments that are not an object are left for decoding to refuse.
-        let nested: KeywayRuntime.JSONValue = .object(["type": .string("object"), "properties": .object([
-            "page": .object(["type": .string("object"), "properties": .object(["size": .object(["type": .string("integer"), "default": .number(50)])])]),
-            "limit": .object(["type": .string("integer"), "default": .number(20)]),
-        ])])
-        let filled = ToolExecutor.applyingDefaults(Data(#"{"page": {}}"#.utf8), schema: nested)
+        let nested: InputContract = [
+            .init("page", .object(properties: [.init("size", .integer, optional: true, default: .integer(50))]), in: .query),
+            .init("limit", .integer, optional: true, default: .integer(20), in: .query),
+        ]
+        let filled = nested.applyingDefaults(Data(#"{"page": {}}"#.utf8))
         #expect(try KeywayRuntime.JSONValue(json: filled) == .object(["page": .object(["size": .number(50)]), "limit": .number(20)]))
-        #expect(ToolExecutor.applyingDefaults(Data("[1]".utf8), schema: nested) == Data("[1]".utf8))
+        #expect(nested.applyingDefaults(Data("[1]".utf8)) == Data("[1]".utf8))
     }
 
     @Test("Calendar create_event: an all-day event with invitations sent, exact request")

@@ -101,7 +101,7 @@ struct ScaleTests {
         let (files, _) = try Self.generate(dir)
         let tools = try #require(files.first { $0.path == "Tools/Mail.swift" }?.contents)
         #expect(tools.contains("public var in499: Swift.String?"))
-        #expect(tools.contains("\"in_499\": .object(["))
+        #expect(tools.contains(".init(\"in_499\", .string(), description: \"Input 499\", optional: true, in: .body),"))
         // Every nested object gets a struct of its own: Item, Item_, Item__, … (500 of them).
         #expect(tools.contains("public struct Item: Swift.Codable"))
         #expect(tools.contains("public struct Item" + String(repeating: "_", count: 499) + ": Swift.Codable"))

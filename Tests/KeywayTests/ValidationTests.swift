@@ -231,6 +231,6 @@ struct ValidationTests {
         let dir = Fixture.folder(connector: connector)
         let catalog = try #require(dir.validate().catalog)
         let inputs = catalog.connectors[0].tools[0].inputs
-        #expect(inputs.map(\.location) == [.body, .path, .header])
+        #expect(inputs.map(\.placement) == [.body, .path, .header])
     }
 }

@@ -58,7 +58,7 @@ struct WireNameTests {
           """))
         #expect(Fixture.diagnostics(fine) == [])
         let things = try #require(fine.validate().catalog?.connectors[0].tools[1])
-        #expect(things.inputs.map { "\($0.name)→\($0.wireName)@\($0.location.rawValue)" } == ["id→id@path", "expand→expand[]@query", "filter→$filter@query", "version→Notion-Version@header"])
+        #expect(things.inputs.map { "\($0.name)→\($0.wireName)@\($0.placement.rawValue)" } == ["id→id@path", "expand→expand[]@query", "filter→$filter@query", "version→Notion-Version@header"])
     }
 
     /// A tool written the way the generator writes one.
@@ -70,14 +70,15 @@ struct WireNameTests {
         static let endpoint = "/v1/things"
         static let scopes: [String] = []
         static let providerConfigKey = "things"
-        static let inputSchema: KeywayRuntime.JSONValue = .object(["type": .string("object")])
-        static let inputLocations: [String: KeywayRuntime.InputLocation] = ["expand": .query, "filter": .query, "version": .header]
-        static let inputWireNames = ["expand": "expand[]", "filter": "$filter", "version": "Notion-Version"]
+        static let inputContract: KeywayRuntime.InputContract = [
+            .init("expand", .string(), optional: true, in: .query, wire: "expand[]"),
+            .init("filter", .string(), optional: true, in: .query, wire: "$filter"),
+            .init("version", .string(), in: .header, wire: "Notion-Version"),
+        ]
         struct Input: KeywayRuntime.ToolInput {
             var expand: String?
             var filter: String?
             var version: String
-            func validate() throws(ToolFailure) {}
         }
     }
 

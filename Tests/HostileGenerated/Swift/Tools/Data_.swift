@@ -23,63 +23,17 @@ public enum Data_ {
         public static let endpoint = "/v1/{self}/items"
         public static let scopes: [Swift.String] = ["scope:\"quoted\"\\"]
         public static let providerConfigKey = "data"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["self": .path, "class": .body, "validate": .body, "init": .body, "in": .header, "Type": .body]
-        public static let inputWireNames: [Swift.String: Swift.String] = ["init": "init\"]);exit(1)//\u{202E}\\(x)$"]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "self": .object([
-                    "type": .string("string"),
-                    "description": .string("path input named self"),
-                ]),
-                "class": .object([
-                    "type": .string("string"),
-                    "description": .string("enum of hostile strings"),
-                    "enum": .array([
-                        .string("a\"b"),
-                        .string("c\\d"),
-                        .string("\u{202E}"),
-                    ]),
-                ]),
-                "validate": .object([
-                    "type": .string("boolean"),
-                    "default": .bool(true),
-                ]),
-                "init": .object([
-                    "type": .string("integer"),
-                    "default": .number(3),
-                ]),
-                "in": .object([
-                    "type": .string("string"),
-                    "description": .string("header input named in"),
-                ]),
-                "Type": .object([
-                    "type": .string("object"),
-                    "properties": .object([
-                        "default": .object([
-                            "type": .string("string"),
-                            "format": .string("uri"),
-                        ]),
-                        "protocol": .object([
-                            "type": .string("array"),
-                            "items": .object([
-                                "type": .string("string"),
-                                "format": .string("email"),
-                            ]),
-                        ]),
-                    ]),
-                    "required": .array([
-                        .string("default"),
-                        .string("protocol"),
-                    ]),
-                    "additionalProperties": .bool(false),
-                ]),
-            ]),
-            "required": .array([
-                .string("self"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("self", .string(), description: "path input named self", in: .path),
+            .init("class", .string(), description: "enum of hostile strings", optional: true, enum: [.string("a\"b"), .string("c\\d"), .string("\u{202E}")], in: .body),
+            .init("validate", .boolean, optional: true, default: .boolean(true), in: .body),
+            .init("init", .integer, optional: true, default: .integer(3), in: .body, wire: "init\"]);exit(1)//\u{202E}\\(x)$"),
+            .init("in", .string(), description: "header input named in", optional: true, in: .header),
+            .init("Type", .object(properties: [
+                .init("default", .string(format: .uri)),
+                .init("protocol", .array(items: .init(.string(format: .email)))),
+            ]), optional: true, in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// path input named self
@@ -112,11 +66,6 @@ public enum Data_ {
                 case `in` = "in"
                 case type = "Type"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.oneOf(self.`class`, ["a\"b", "c\\d", "\u{202E}"], field: "class")
-                try self.type?.validate()
-            }
         }
 
         public struct Type_: Swift.Codable, Swift.Sendable, Swift.Equatable {
@@ -134,13 +83,6 @@ public enum Data_ {
                 case `default` = "default"
                 case `protocol` = "protocol"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.uri(self.`default`, field: "Type.default")
-                for item in self.`protocol` {
-                    try KeywayRuntime.InputCheck.email(item, field: "Type.protocol[]")
-                }
-            }
         }
     }
 
@@ -155,44 +97,12 @@ public enum Data_ {
         public static let endpoint = "/v1/init"
         public static let scopes: [Swift.String] = []
         public static let providerConfigKey = "data"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["ids": .query, "fields": .query, "day": .query, "code": .query]
-        public static let inputWireNames: [Swift.String: Swift.String] = ["ids": "ids[]\"\\(x)", "fields": "fields\u{202E}"]
-        public static let queryArrayStyles: [Swift.String: KeywayRuntime.ToolRequest.ArrayStyle] = ["fields": .comma]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "ids": .object([
-                    "type": .string("array"),
-                    "items": .object([
-                        "type": .string("integer"),
-                        "minimum": .number(-1),
-                        "maximum": .number(9),
-                    ]),
-                    "maxItems": .number(3),
-                ]),
-                "fields": .object([
-                    "type": .string("array"),
-                    "items": .object([
-                        "type": .string("string"),
-                        "enum": .array([
-                            .string("a\u{2028}b"),
-                            .string("*/"),
-                        ]),
-                    ]),
-                ]),
-                "day": .object([
-                    "type": .string("string"),
-                    "format": .string("date"),
-                ]),
-                "code": .object([
-                    "type": .string("string"),
-                    "minLength": .number(1),
-                    "maxLength": .number(64),
-                    "pattern": .string("^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#"),
-                ]),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("ids", .array(items: .init(.integer, constraints: [.minimum(-1), .maximum(9)])), optional: true, constraints: [.maxLength(3)], in: .query, wire: "ids[]\"\\(x)"),
+            .init("fields", .array(items: .init(.string(), enum: [.string("a\u{2028}b"), .string("*/")])), optional: true, in: .query, wire: "fields\u{202E}", style: .comma),
+            .init("day", .string(format: .date), optional: true, in: .query),
+            .init("code", .string(), optional: true, constraints: [.minLength(1), .maxLength(64), .pattern("^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#")], in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// (at most 3 items)
@@ -217,19 +127,6 @@ public enum Data_ {
                 case day = "day"
                 case code = "code"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.count(self.ids?.count, min: nil, max: 3, field: "ids")
-                for item in self.ids ?? [] {
-                    try KeywayRuntime.InputCheck.range(item, min: -1.0, max: 9.0, field: "ids[]")
-                }
-                for item in self.fields ?? [] {
-                    try KeywayRuntime.InputCheck.oneOf(item, ["a\u{2028}b", "*/"], field: "fields[]")
-                }
-                try KeywayRuntime.InputCheck.date(self.day, field: "day")
-                try KeywayRuntime.InputCheck.length(self.code, min: 1, max: 64, field: "code")
-                try KeywayRuntime.InputCheck.pattern(self.code, "^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#", field: "code")
-            }
         }
     }
 
@@ -244,48 +141,14 @@ public enum Data_ {
         public static let endpoint = "/v1/protocol"
         public static let scopes: [Swift.String] = []
         public static let providerConfigKey = "data"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["metadata": .body, "self": .body, "expand": .body]
-        public static let inputWireNames: [Swift.String: Swift.String] = ["expand": "expand\");"]
-        public static let bodyEncoding = KeywayRuntime.ToolRequest.BodyEncoding.form
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "metadata": .object([
-                    "type": .string("object"),
-                    "description": .string("map of \"strings\""),
-                    "additionalProperties": .object([
-                        "type": .string("string"),
-                        "maxLength": .number(500),
-                    ]),
-                ]),
-                "self": .object([
-                    "type": .string("object"),
-                    "additionalProperties": .object([
-                        "type": .string("object"),
-                        "properties": .object([
-                            "init": .object([
-                                "type": .string("number"),
-                                "minimum": .number(0.5),
-                            ]),
-                        ]),
-                        "required": .array([
-                            .string("init"),
-                        ]),
-                        "additionalProperties": .bool(false),
-                    ]),
-                ]),
-                "expand": .object([
-                    "type": .string("array"),
-                    "items": .object([
-                        "type": .string("string"),
-                    ]),
-                ]),
-            ]),
-            "required": .array([
-                .string("self"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let bodyEncoding = KeywayRuntime.BodyEncoding.form
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("metadata", .map(values: .init(.string(), constraints: [.maxLength(500)])), description: "map of \"strings\"", optional: true, in: .body),
+            .init("self", .map(values: .init(.object(properties: [
+                .init("init", .number, constraints: [.minimum(0.5)]),
+            ]))), in: .body),
+            .init("expand", .array(items: .init(.string())), optional: true, in: .body, wire: "expand\");"),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// map of "strings"
@@ -306,15 +169,6 @@ public enum Data_ {
                 case self_ = "self"
                 case expand = "expand"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                for value in (self.metadata ?? [:]).values {
-                    try KeywayRuntime.InputCheck.length(value, min: nil, max: 500, field: "metadata.*")
-                }
-                for value in (self.self_).values {
-                    try value.validate()
-                }
-            }
         }
 
         public struct SelfValue: Swift.Codable, Swift.Sendable, Swift.Equatable {
@@ -327,10 +181,6 @@ public enum Data_ {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case init_ = "init"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.init_, min: 0.5, max: nil, field: "self.*.init")
             }
         }
     }

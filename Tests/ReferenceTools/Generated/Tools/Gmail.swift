@@ -24,30 +24,11 @@ public enum Gmail {
         public static let endpoint = "/gmail/v1/users/me/messages/send"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.send"]
         public static let providerConfigKey = "gmail"
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "to": .object([
-                    "type": .string("string"),
-                    "description": .string("Recipient email address"),
-                    "format": .string("email"),
-                ]),
-                "subject": .object([
-                    "type": .string("string"),
-                    "description": .string("Email subject"),
-                ]),
-                "body": .object([
-                    "type": .string("string"),
-                    "description": .string("Email body (HTML allowed)"),
-                ]),
-            ]),
-            "required": .array([
-                .string("to"),
-                .string("subject"),
-                .string("body"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("to", .string(format: .email), description: "Recipient email address", in: .body),
+            .init("subject", .string(), description: "Email subject", in: .body),
+            .init("body", .string(), description: "Email body (HTML allowed)", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Recipient email address (format: email)
@@ -68,10 +49,6 @@ public enum Gmail {
                 case subject = "subject"
                 case body = "body"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.to, field: "to")
-            }
         }
     }
 
@@ -86,34 +63,11 @@ public enum Gmail {
         public static let endpoint = "/gmail/v1/users/me/messages"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.readonly"]
         public static let providerConfigKey = "gmail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["q": .query, "maxResults": .query, "labelIds": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "q": .object([
-                    "type": .string("string"),
-                    "description": .string("Gmail search query"),
-                ]),
-                "maxResults": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of messages to return"),
-                    "minimum": .number(1),
-                    "maximum": .number(500),
-                    "default": .number(10),
-                ]),
-                "labelIds": .object([
-                    "type": .string("array"),
-                    "description": .string("Only messages with all of these label IDs (INBOX, UNREAD, or a user label's ID)"),
-                    "items": .object([
-                        "type": .string("string"),
-                    ]),
-                ]),
-            ]),
-            "required": .array([
-                .string("q"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("q", .string(), description: "Gmail search query", in: .query),
+            .init("maxResults", .integer, description: "Maximum number of messages to return", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(500)], in: .query),
+            .init("labelIds", .array(items: .init(.string())), description: "Only messages with all of these label IDs (INBOX, UNREAD, or a user label's ID)", optional: true, in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Gmail search query
@@ -134,10 +88,6 @@ public enum Gmail {
                 case maxResults = "maxResults"
                 case labelIds = "labelIds"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.maxResults, min: 1.0, max: 500.0, field: "maxResults")
-            }
         }
     }
 
@@ -152,19 +102,11 @@ public enum Gmail {
         public static let endpoint = "/gmail/v1/users/me/profile"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.readonly"]
         public static let providerConfigKey = "gmail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = [:]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([:]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = []
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
 
             public init() {
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
             }
         }
     }

@@ -23,37 +23,12 @@ public enum GoogleCalendar {
         public static let endpoint = "/calendar/v3/calendars/{calendarId}/events"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar.events"]
         public static let providerConfigKey = "google-calendar"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["calendarId": .path, "timeMin": .query, "maxResults": .query, "singleEvents": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "calendarId": .object([
-                    "type": .string("string"),
-                    "description": .string("Calendar ID ('primary' for the user's main calendar)"),
-                ]),
-                "timeMin": .object([
-                    "type": .string("string"),
-                    "description": .string("Only events ending after this time"),
-                    "format": .string("date-time"),
-                ]),
-                "maxResults": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of events"),
-                    "minimum": .number(1),
-                    "maximum": .number(2500),
-                    "default": .number(25),
-                ]),
-                "singleEvents": .object([
-                    "type": .string("boolean"),
-                    "description": .string("Expand recurring events into single occurrences"),
-                    "default": .bool(true),
-                ]),
-            ]),
-            "required": .array([
-                .string("calendarId"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("calendarId", .string(), description: "Calendar ID ('primary' for the user's main calendar)", in: .path),
+            .init("timeMin", .string(format: .dateTime), description: "Only events ending after this time", optional: true, in: .query),
+            .init("maxResults", .integer, description: "Maximum number of events", optional: true, default: .integer(25), constraints: [.minimum(1), .maximum(2500)], in: .query),
+            .init("singleEvents", .boolean, description: "Expand recurring events into single occurrences", optional: true, default: .boolean(true), in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Calendar ID ('primary' for the user's main calendar)
@@ -78,11 +53,6 @@ public enum GoogleCalendar {
                 case maxResults = "maxResults"
                 case singleEvents = "singleEvents"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.dateTime(self.timeMin, field: "timeMin")
-                try KeywayRuntime.InputCheck.range(self.maxResults, min: 1.0, max: 2500.0, field: "maxResults")
-            }
         }
     }
 
@@ -97,101 +67,25 @@ public enum GoogleCalendar {
         public static let endpoint = "/calendar/v3/calendars/{calendarId}/events"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/calendar.events"]
         public static let providerConfigKey = "google-calendar"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["calendarId": .path, "sendUpdates": .query, "summary": .body, "description": .body, "start": .body, "end": .body, "attendees": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "calendarId": .object([
-                    "type": .string("string"),
-                    "description": .string("Calendar ID ('primary' for the user's main calendar)"),
-                ]),
-                "sendUpdates": .object([
-                    "type": .string("string"),
-                    "description": .string("Who receives an email invitation"),
-                    "enum": .array([
-                        .string("all"),
-                        .string("externalOnly"),
-                        .string("none"),
-                    ]),
-                    "default": .string("all"),
-                ]),
-                "summary": .object([
-                    "type": .string("string"),
-                    "description": .string("Title of the event"),
-                ]),
-                "description": .object([
-                    "type": .string("string"),
-                    "description": .string("Notes shown with the event"),
-                ]),
-                "start": .object([
-                    "type": .string("object"),
-                    "description": .string("When the event starts (dateTime for a timed event, date for an all-day one)"),
-                    "properties": .object([
-                        "dateTime": .object([
-                            "type": .string("string"),
-                            "description": .string("Start time (RFC 3339)"),
-                            "format": .string("date-time"),
-                        ]),
-                        "date": .object([
-                            "type": .string("string"),
-                            "description": .string("Start date of an all-day event"),
-                            "format": .string("date"),
-                        ]),
-                        "timeZone": .object([
-                            "type": .string("string"),
-                            "description": .string("IANA time zone of the start, like Europe/Paris"),
-                        ]),
-                    ]),
-                    "additionalProperties": .bool(false),
-                ]),
-                "end": .object([
-                    "type": .string("object"),
-                    "description": .string("When the event ends (dateTime for a timed event, date for an all-day one)"),
-                    "properties": .object([
-                        "dateTime": .object([
-                            "type": .string("string"),
-                            "description": .string("End time (RFC 3339)"),
-                            "format": .string("date-time"),
-                        ]),
-                        "date": .object([
-                            "type": .string("string"),
-                            "description": .string("End date of an all-day event (exclusive: the day after the last)"),
-                            "format": .string("date"),
-                        ]),
-                        "timeZone": .object([
-                            "type": .string("string"),
-                            "description": .string("IANA time zone of the end, like Europe/Paris"),
-                        ]),
-                    ]),
-                    "additionalProperties": .bool(false),
-                ]),
-                "attendees": .object([
-                    "type": .string("array"),
-                    "description": .string("People to invite"),
-                    "items": .object([
-                        "type": .string("object"),
-                        "properties": .object([
-                            "email": .object([
-                                "type": .string("string"),
-                                "description": .string("Attendee email address"),
-                                "format": .string("email"),
-                            ]),
-                        ]),
-                        "required": .array([
-                            .string("email"),
-                        ]),
-                        "additionalProperties": .bool(false),
-                    ]),
-                ]),
-            ]),
-            "required": .array([
-                .string("calendarId"),
-                .string("summary"),
-                .string("start"),
-                .string("end"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("calendarId", .string(), description: "Calendar ID ('primary' for the user's main calendar)", in: .path),
+            .init("sendUpdates", .string(), description: "Who receives an email invitation", optional: true, default: .string("all"), enum: [.string("all"), .string("externalOnly"), .string("none")], in: .query),
+            .init("summary", .string(), description: "Title of the event", in: .body),
+            .init("description", .string(), description: "Notes shown with the event", optional: true, in: .body),
+            .init("start", .object(properties: [
+                .init("dateTime", .string(format: .dateTime), description: "Start time (RFC 3339)", optional: true),
+                .init("date", .string(format: .date), description: "Start date of an all-day event", optional: true),
+                .init("timeZone", .string(), description: "IANA time zone of the start, like Europe/Paris", optional: true),
+            ]), description: "When the event starts (dateTime for a timed event, date for an all-day one)", in: .body),
+            .init("end", .object(properties: [
+                .init("dateTime", .string(format: .dateTime), description: "End time (RFC 3339)", optional: true),
+                .init("date", .string(format: .date), description: "End date of an all-day event (exclusive: the day after the last)", optional: true),
+                .init("timeZone", .string(), description: "IANA time zone of the end, like Europe/Paris", optional: true),
+            ]), description: "When the event ends (dateTime for a timed event, date for an all-day one)", in: .body),
+            .init("attendees", .array(items: .init(.object(properties: [
+                .init("email", .string(format: .email), description: "Attendee email address"),
+            ]))), description: "People to invite", optional: true, in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Calendar ID ('primary' for the user's main calendar)
@@ -228,15 +122,6 @@ public enum GoogleCalendar {
                 case end = "end"
                 case attendees = "attendees"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.oneOf(self.sendUpdates, ["all", "externalOnly", "none"], field: "sendUpdates")
-                try self.start.validate()
-                try self.end.validate()
-                for item in self.attendees ?? [] {
-                    try item.validate()
-                }
-            }
         }
 
         public struct Start: Swift.Codable, Swift.Sendable, Swift.Equatable {
@@ -257,11 +142,6 @@ public enum GoogleCalendar {
                 case dateTime = "dateTime"
                 case date = "date"
                 case timeZone = "timeZone"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.dateTime(self.dateTime, field: "start.dateTime")
-                try KeywayRuntime.InputCheck.date(self.date, field: "start.date")
             }
         }
 
@@ -284,11 +164,6 @@ public enum GoogleCalendar {
                 case date = "date"
                 case timeZone = "timeZone"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.dateTime(self.dateTime, field: "end.dateTime")
-                try KeywayRuntime.InputCheck.date(self.date, field: "end.date")
-            }
         }
 
         public struct AttendeesItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
@@ -301,10 +176,6 @@ public enum GoogleCalendar {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case email = "email"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.email, field: "attendees[].email")
             }
         }
     }

@@ -23,39 +23,13 @@ public enum Hubspot {
         public static let endpoint = "/crm/v3/objects/contacts"
         public static let scopes: [Swift.String] = ["crm.objects.contacts.write"]
         public static let providerConfigKey = "hubspot"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["properties": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "properties": .object([
-                    "type": .string("object"),
-                    "description": .string("Contact properties"),
-                    "properties": .object([
-                        "email": .object([
-                            "type": .string("string"),
-                            "description": .string("Email address"),
-                            "format": .string("email"),
-                        ]),
-                        "firstname": .object([
-                            "type": .string("string"),
-                            "description": .string("First name"),
-                        ]),
-                        "lastname": .object([
-                            "type": .string("string"),
-                            "description": .string("Last name"),
-                        ]),
-                    ]),
-                    "required": .array([
-                        .string("email"),
-                    ]),
-                    "additionalProperties": .bool(false),
-                ]),
-            ]),
-            "required": .array([
-                .string("properties"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("properties", .object(properties: [
+                .init("email", .string(format: .email), description: "Email address"),
+                .init("firstname", .string(), description: "First name", optional: true),
+                .init("lastname", .string(), description: "Last name", optional: true),
+            ]), description: "Contact properties", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Contact properties
@@ -67,10 +41,6 @@ public enum Hubspot {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case properties = "properties"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try self.properties.validate()
             }
         }
 
@@ -93,10 +63,6 @@ public enum Hubspot {
                 case firstname = "firstname"
                 case lastname = "lastname"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.email, field: "properties.email")
-            }
         }
     }
 
@@ -111,27 +77,10 @@ public enum Hubspot {
         public static let endpoint = "/crm/v3/objects/contacts/search"
         public static let scopes: [Swift.String] = ["crm.objects.contacts.read"]
         public static let providerConfigKey = "hubspot"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["query": .body, "limit": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "query": .object([
-                    "type": .string("string"),
-                    "description": .string("Text to search for in default searchable properties"),
-                ]),
-                "limit": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of results"),
-                    "minimum": .number(1),
-                    "maximum": .number(200),
-                    "default": .number(10),
-                ]),
-            ]),
-            "required": .array([
-                .string("query"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("query", .string(), description: "Text to search for in default searchable properties", in: .body),
+            .init("limit", .integer, description: "Maximum number of results", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(200)], in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in default searchable properties
@@ -148,10 +97,6 @@ public enum Hubspot {
                 case query = "query"
                 case limit = "limit"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 200.0, field: "limit")
-            }
         }
     }
 
@@ -166,27 +111,10 @@ public enum Hubspot {
         public static let endpoint = "/crm/v3/objects/deals"
         public static let scopes: [Swift.String] = ["crm.objects.deals.read"]
         public static let providerConfigKey = "hubspot"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query, "properties": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "limit": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of deals"),
-                    "minimum": .number(1),
-                    "maximum": .number(100),
-                    "default": .number(10),
-                ]),
-                "properties": .object([
-                    "type": .string("array"),
-                    "description": .string("Deal properties to return (e.g. dealname, amount, dealstage); HubSpot's default set when absent"),
-                    "items": .object([
-                        "type": .string("string"),
-                    ]),
-                ]),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("limit", .integer, description: "Maximum number of deals", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .query),
+            .init("properties", .array(items: .init(.string())), description: "Deal properties to return (e.g. dealname, amount, dealstage); HubSpot's default set when absent", optional: true, in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of deals (minimum: 1) (maximum: 100) (default: 10)
@@ -203,10 +131,6 @@ public enum Hubspot {
                 case limit = "limit"
                 case properties = "properties"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 100.0, field: "limit")
-            }
         }
     }
 
@@ -221,38 +145,13 @@ public enum Hubspot {
         public static let endpoint = "/crm/v3/objects/deals"
         public static let scopes: [Swift.String] = ["crm.objects.deals.write"]
         public static let providerConfigKey = "hubspot"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["properties": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "properties": .object([
-                    "type": .string("object"),
-                    "description": .string("Deal properties"),
-                    "properties": .object([
-                        "dealname": .object([
-                            "type": .string("string"),
-                            "description": .string("Name of the deal"),
-                        ]),
-                        "amount": .object([
-                            "type": .string("string"),
-                            "description": .string("Amount, as HubSpot stores it"),
-                        ]),
-                        "dealstage": .object([
-                            "type": .string("string"),
-                            "description": .string("Pipeline stage ID"),
-                        ]),
-                    ]),
-                    "required": .array([
-                        .string("dealname"),
-                    ]),
-                    "additionalProperties": .bool(false),
-                ]),
-            ]),
-            "required": .array([
-                .string("properties"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("properties", .object(properties: [
+                .init("dealname", .string(), description: "Name of the deal"),
+                .init("amount", .string(), description: "Amount, as HubSpot stores it", optional: true),
+                .init("dealstage", .string(), description: "Pipeline stage ID", optional: true),
+            ]), description: "Deal properties", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Deal properties
@@ -264,10 +163,6 @@ public enum Hubspot {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case properties = "properties"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try self.properties.validate()
             }
         }
 
@@ -289,9 +184,6 @@ public enum Hubspot {
                 case dealname = "dealname"
                 case amount = "amount"
                 case dealstage = "dealstage"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
             }
         }
     }

@@ -23,20 +23,9 @@ public enum Linear {
         public static let endpoint = "/graphql"
         public static let scopes: [Swift.String] = ["read"]
         public static let providerConfigKey = "linear"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["query": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "query": .object([
-                    "type": .string("string"),
-                    "description": .string("GraphQL query, e.g. { issues(first: 10) { nodes { identifier title } } }"),
-                ]),
-            ]),
-            "required": .array([
-                .string("query"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("query", .string(), description: "GraphQL query, e.g. { issues(first: 10) { nodes { identifier title } } }", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// GraphQL query, e.g. { issues(first: 10) { nodes { identifier title } } }
@@ -48,9 +37,6 @@ public enum Linear {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case query = "query"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
             }
         }
     }

@@ -23,27 +23,10 @@ public enum Notion {
         public static let endpoint = "/v1/search"
         public static let scopes: [Swift.String] = []
         public static let providerConfigKey = "notion"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["query": .body, "page_size": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "query": .object([
-                    "type": .string("string"),
-                    "description": .string("Text to search for in titles"),
-                ]),
-                "page_size": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of results"),
-                    "minimum": .number(1),
-                    "maximum": .number(100),
-                    "default": .number(10),
-                ]),
-            ]),
-            "required": .array([
-                .string("query"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("query", .string(), description: "Text to search for in titles", in: .body),
+            .init("page_size", .integer, description: "Maximum number of results", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in titles
@@ -59,10 +42,6 @@ public enum Notion {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case query = "query"
                 case pageSize = "page_size"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.pageSize, min: 1.0, max: 100.0, field: "page_size")
             }
         }
     }

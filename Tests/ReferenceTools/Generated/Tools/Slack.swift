@@ -23,25 +23,10 @@ public enum Slack {
         public static let endpoint = "/chat.postMessage"
         public static let scopes: [Swift.String] = ["chat:write"]
         public static let providerConfigKey = "slack"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["channel": .body, "text": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "channel": .object([
-                    "type": .string("string"),
-                    "description": .string("Channel ID or name"),
-                ]),
-                "text": .object([
-                    "type": .string("string"),
-                    "description": .string("Message text (Slack mrkdwn)"),
-                ]),
-            ]),
-            "required": .array([
-                .string("channel"),
-                .string("text"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("channel", .string(), description: "Channel ID or name", in: .body),
+            .init("text", .string(), description: "Message text (Slack mrkdwn)", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Channel ID or name
@@ -58,9 +43,6 @@ public enum Slack {
                 case channel = "channel"
                 case text = "text"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-            }
         }
     }
 
@@ -75,25 +57,10 @@ public enum Slack {
         public static let endpoint = "/conversations.list"
         public static let scopes: [Swift.String] = ["channels:read"]
         public static let providerConfigKey = "slack"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query, "exclude_archived": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "limit": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of channels"),
-                    "minimum": .number(1),
-                    "maximum": .number(999),
-                    "default": .number(100),
-                ]),
-                "exclude_archived": .object([
-                    "type": .string("boolean"),
-                    "description": .string("Leave out archived channels"),
-                    "default": .bool(true),
-                ]),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("limit", .integer, description: "Maximum number of channels", optional: true, default: .integer(100), constraints: [.minimum(1), .maximum(999)], in: .query),
+            .init("exclude_archived", .boolean, description: "Leave out archived channels", optional: true, default: .boolean(true), in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of channels (minimum: 1) (maximum: 999) (default: 100)
@@ -110,10 +77,6 @@ public enum Slack {
                 case limit = "limit"
                 case excludeArchived = "exclude_archived"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 999.0, field: "limit")
-            }
         }
     }
 
@@ -128,19 +91,9 @@ public enum Slack {
         public static let endpoint = "/users.list"
         public static let scopes: [Swift.String] = ["users:read"]
         public static let providerConfigKey = "slack"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["limit": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "limit": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of users"),
-                    "minimum": .number(1),
-                    "default": .number(100),
-                ]),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("limit", .integer, description: "Maximum number of users", optional: true, default: .integer(100), constraints: [.minimum(1)], in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of users (minimum: 1) (default: 100)
@@ -152,10 +105,6 @@ public enum Slack {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case limit = "limit"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: nil, field: "limit")
             }
         }
     }

@@ -23,26 +23,10 @@ public enum Stripe {
         public static let endpoint = "/v1/customers"
         public static let scopes: [Swift.String] = ["read_only"]
         public static let providerConfigKey = "stripe"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["email": .query, "limit": .query]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "email": .object([
-                    "type": .string("string"),
-                    "description": .string("Only customers with this email (case-sensitive)"),
-                    "format": .string("email"),
-                    "maxLength": .number(512),
-                ]),
-                "limit": .object([
-                    "type": .string("integer"),
-                    "description": .string("Maximum number of customers"),
-                    "minimum": .number(1),
-                    "maximum": .number(100),
-                    "default": .number(10),
-                ]),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("email", .string(format: .email), description: "Only customers with this email (case-sensitive)", optional: true, constraints: [.maxLength(512)], in: .query),
+            .init("limit", .integer, description: "Maximum number of customers", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .query),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Only customers with this email (case-sensitive) (format: email) (at most 512 characters)
@@ -58,12 +42,6 @@ public enum Stripe {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case email = "email"
                 case limit = "limit"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.email, field: "email")
-                try KeywayRuntime.InputCheck.length(self.email, min: nil, max: 512, field: "email")
-                try KeywayRuntime.InputCheck.range(self.limit, min: 1.0, max: 100.0, field: "limit")
             }
         }
     }

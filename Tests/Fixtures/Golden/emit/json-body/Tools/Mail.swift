@@ -23,21 +23,9 @@ public enum Mail {
         public static let endpoint = "/gmail/v1/users/me/messages/send"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.send"]
         public static let providerConfigKey = "mail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["to": .body]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "to": .object([
-                    "type": .string("string"),
-                    "description": .string("Recipient"),
-                    "format": .string("email"),
-                ]),
-            ]),
-            "required": .array([
-                .string("to"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("to", .string(format: .email), description: "Recipient", in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Recipient (format: email)
@@ -49,10 +37,6 @@ public enum Mail {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case to = "to"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.to, field: "to")
             }
         }
     }

@@ -23,38 +23,12 @@ public enum Mail {
         public static let endpoint = "/gmail/v1/users/{user}/labels"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.send"]
         public static let providerConfigKey = "mail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["user": .path, "ids": .query, "page_size": .query, "trace": .header]
-        public static let inputWireNames: [Swift.String: Swift.String] = ["page_size": "maxResults", "trace": "X-Trace-Id"]
-        public static let queryArrayStyles: [Swift.String: KeywayRuntime.ToolRequest.ArrayStyle] = ["ids": .comma]
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "user": .object([
-                    "type": .string("string"),
-                    "description": .string("Whose labels"),
-                ]),
-                "ids": .object([
-                    "type": .string("array"),
-                    "items": .object([
-                        "type": .string("string"),
-                    ]),
-                    "maxItems": .number(5),
-                ]),
-                "page_size": .object([
-                    "type": .string("integer"),
-                    "minimum": .number(1),
-                    "maximum": .number(100),
-                    "default": .number(10),
-                ]),
-                "trace": .object([
-                    "type": .string("string"),
-                ]),
-            ]),
-            "required": .array([
-                .string("user"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("user", .string(), description: "Whose labels", in: .path),
+            .init("ids", .array(items: .init(.string())), optional: true, constraints: [.maxLength(5)], in: .query, style: .comma),
+            .init("page_size", .integer, optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .query, wire: "maxResults"),
+            .init("trace", .string(), optional: true, in: .header, wire: "X-Trace-Id"),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Whose labels
@@ -79,11 +53,6 @@ public enum Mail {
                 case pageSize = "page_size"
                 case trace = "trace"
             }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.count(self.ids?.count, min: nil, max: 5, field: "ids")
-                try KeywayRuntime.InputCheck.range(self.pageSize, min: 1.0, max: 100.0, field: "page_size")
-            }
         }
     }
 
@@ -98,35 +67,12 @@ public enum Mail {
         public static let endpoint = "/gmail/v1/send"
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.send"]
         public static let providerConfigKey = "mail"
-        public static let inputLocations: [Swift.String: KeywayRuntime.InputLocation] = ["to": .body, "kind": .body, "meta": .body]
-        public static let bodyEncoding = KeywayRuntime.ToolRequest.BodyEncoding.form
-        public static let inputSchema: KeywayRuntime.JSONValue = .object([
-            "type": .string("object"),
-            "properties": .object([
-                "to": .object([
-                    "type": .string("string"),
-                    "format": .string("email"),
-                ]),
-                "kind": .object([
-                    "type": .string("string"),
-                    "enum": .array([
-                        .string("plain"),
-                        .string("html"),
-                    ]),
-                    "default": .string("plain"),
-                ]),
-                "meta": .object([
-                    "type": .string("object"),
-                    "additionalProperties": .object([
-                        "type": .string("string"),
-                    ]),
-                ]),
-            ]),
-            "required": .array([
-                .string("to"),
-            ]),
-            "additionalProperties": .bool(false),
-        ])
+        public static let bodyEncoding = KeywayRuntime.BodyEncoding.form
+        public static let inputContract: KeywayRuntime.InputContract = [
+            .init("to", .string(format: .email), in: .body),
+            .init("kind", .string(), optional: true, default: .string("plain"), enum: [.string("plain"), .string("html")], in: .body),
+            .init("meta", .map(values: .init(.string())), optional: true, in: .body),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// (format: email)
@@ -146,11 +92,6 @@ public enum Mail {
                 case to = "to"
                 case kind = "kind"
                 case meta = "meta"
-            }
-
-            public func validate() throws(KeywayRuntime.ToolFailure) {
-                try KeywayRuntime.InputCheck.email(self.to, field: "to")
-                try KeywayRuntime.InputCheck.oneOf(self.kind, ["plain", "html"], field: "kind")
             }
         }
     }

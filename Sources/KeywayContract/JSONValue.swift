@@ -25,7 +25,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let b): try container.encode(b)
         case .number(let n):
-            if n.rounded() == n, abs(n) < 1e15 { try container.encode(Int64(n)) } else { try container.encode(n) }
+            if let whole = JSONNumber.whole(n) { try container.encode(whole) } else { try container.encode(n) }
         case .string(let s): try container.encode(s)
         case .array(let a): try container.encode(a)
         case .object(let o): try container.encode(o)
@@ -51,12 +51,26 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// The value as it goes into a URL query or a header: strings as they are, numbers
     /// and booleans as JSON writes them.
-    var parameterText: String? {
+    package var parameterText: String? {
         switch self {
         case .string(let s): s
         case .bool(let b): b ? "true" : "false"
         case .number: String(decoding: jsonData, as: UTF8.self)
         case .null, .array, .object: nil
         }
+    }
+}
+
+/// How keyway writes a number wherever a person or a parser reads it (JSON, the generated
+/// Swift, messages): a whole number below 10^15 without a fraction (`3`, not `3.0`),
+/// any other as Swift prints a `Double`. The one place this rule lives.
+public enum JSONNumber {
+    /// The number as a whole `Int64`, when it is one that JSON writes without a fraction.
+    public static func whole(_ d: Double) -> Int64? {
+        d.rounded() == d && abs(d) < 1e15 ? Int64(d) : nil
+    }
+
+    public static func text(_ d: Double) -> String {
+        whole(d).map { String($0) } ?? String(d)
     }
 }
