@@ -21,6 +21,8 @@ public enum Constraint: Sendable, Hashable {
     /// `pattern`: the string contains a match of this ECMA-262 regular expression (JSON
     /// Schema's rule: unanchored; write `^…$` to match the whole value).
     case pattern(String)
+    /// `multiple_of`: the value divided by this (greater than 0) is a whole number.
+    case multipleOf(Double)
 
     /// The manifest key of each constraint; the order of the cases is the order in which
     /// constraints are checked, listed and written.
@@ -30,13 +32,14 @@ public enum Constraint: Sendable, Hashable {
         case minLength = "min_length"
         case maxLength = "max_length"
         case pattern
+        case multipleOf = "multiple_of"
 
         public var order: Int { Self.allCases.firstIndex(of: self)! }
 
         /// What the argument is.
         public var argument: Argument {
             switch self {
-            case .minimum, .maximum: .bound
+            case .minimum, .maximum, .multipleOf: .bound
             case .minLength, .maxLength: .count
             case .pattern: .regularExpression
             }
@@ -45,7 +48,8 @@ public enum Constraint: Sendable, Hashable {
         /// The types the constraint applies to.
         public func applies(to type: InputType) -> Bool {
             switch (self, type) {
-            case (.minimum, .integer), (.minimum, .number), (.maximum, .integer), (.maximum, .number):
+            case (.minimum, .integer), (.minimum, .number), (.maximum, .integer), (.maximum, .number),
+                 (.multipleOf, .integer), (.multipleOf, .number):
                 true
             case (.minLength, .string), (.minLength, .array), (.maxLength, .string), (.maxLength, .array):
                 true
@@ -59,7 +63,7 @@ public enum Constraint: Sendable, Hashable {
         /// The types it applies to, in words: "integers and numbers".
         public var appliesTo: String {
             switch self {
-            case .minimum, .maximum: "integers and numbers"
+            case .minimum, .maximum, .multipleOf: "integers and numbers"
             case .minLength, .maxLength: "strings (characters) and arrays (items)"
             case .pattern: "strings"
             }
@@ -83,13 +87,14 @@ public enum Constraint: Sendable, Hashable {
         case .minLength: .minLength
         case .maxLength: .maxLength
         case .pattern: .pattern
+        case .multipleOf: .multipleOf
         }
     }
 
     /// The argument as a literal: a number, a count or a string.
     public var argument: LiteralValue {
         switch self {
-        case .minimum(let d), .maximum(let d): .number(d)
+        case .minimum(let d), .maximum(let d), .multipleOf(let d): .number(d)
         case .minLength(let n), .maxLength(let n): .integer(Int64(n))
         case .pattern(let p): .string(p)
         }
@@ -104,6 +109,7 @@ public enum Constraint: Sendable, Hashable {
             switch key {
             case .minimum: self = .minimum(d)
             case .maximum: self = .maximum(d)
+            case .multipleOf: self = .multipleOf(d)
             default: return nil
             }
         case (.count, .integer(let i)):
@@ -125,6 +131,7 @@ public enum Constraint: Sendable, Hashable {
         case .minLength(let n): (isArray ? "minItems" : "minLength", .number(Double(n)))
         case .maxLength(let n): (isArray ? "maxItems" : "maxLength", .number(Double(n)))
         case .pattern(let p): ("pattern", .string(p))
+        case .multipleOf(let d): ("multipleOf", .number(d))
         }
     }
 
@@ -138,6 +145,7 @@ public enum Constraint: Sendable, Hashable {
         case .minLength(let n): "(at least \(n)\(unit))"
         case .maxLength(let n): "(at most \(n)\(unit))"
         case .pattern(let p): "(pattern: \(p))"
+        case .multipleOf(let d): "(multiple of \(JSONNumber.text(d)))"
         }
     }
 
@@ -162,9 +170,20 @@ public enum Constraint: Sendable, Hashable {
             // compile here refuses every value rather than none.
             let matched = (try? Regex(pattern)).flatMap { try? $0.firstMatch(in: s) } != nil
             return matched ? nil : "must match the pattern \(pattern)"
+        case (.multipleOf(let step), .number(let d)):
+            return Self.isMultiple(d, of: step) ? nil : "must be a multiple of \(JSONNumber.text(step))"
         default:
             return nil
         }
+    }
+
+    /// Whether `value` is a whole multiple of `step` (> 0): exactly for whole numbers, and
+    /// within the rounding error of a binary fraction otherwise (0.3 is a multiple of 0.1).
+    package static func isMultiple(_ value: Double, of step: Double) -> Bool {
+        guard value.isFinite, step.isFinite, step > 0 else { return false }
+        if let v = JSONNumber.whole(value), let s = JSONNumber.whole(step) { return v % s == 0 }
+        let quotient = value / step
+        return abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
     }
 }
 

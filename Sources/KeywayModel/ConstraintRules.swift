@@ -10,6 +10,8 @@ extension Constraint {
     /// Why an argument the validator read cannot be used, or nil.
     public var argumentProblem: String? {
         switch self {
+        case .multipleOf(let step):
+            return step > 0 ? nil : "'multiple_of' must be greater than 0"
         case .pattern(let pattern):
             if pattern.utf8.count > 1024 { return "'pattern' must be at most 1024 bytes" }
             if pattern.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
@@ -37,6 +39,7 @@ extension Constraint {
         case .minLength(let least): "is shorter than 'min_length' (\(least))"
         case .maxLength(let most): "is longer than 'max_length' (\(most))"
         case .pattern: "does not match 'pattern'"
+        case .multipleOf(let step): "is not a multiple of 'multiple_of' (\(JSONNumber.text(step)))"
         }
     }
 
@@ -80,6 +83,9 @@ extension Constraint {
             return own < least ? (true, "\(what) allows fewer \(unit) than the document's min_length (\(least)); raise min_length to \(least)") : nil
         case (.maxLength(let most), .maxLength(let own)?):
             return own > most ? (true, "\(what) allows more \(unit) than the document's max_length (\(most)); lower max_length to \(most)") : nil
+        case (.multipleOf(let step), .multipleOf(let own)?):
+            return Self.isMultiple(own, of: step) ? nil
+                : (true, "\(what) allows values that are not multiples of the document's multiple_of (\(JSONNumber.text(step))); make multiple_of a multiple of \(JSONNumber.text(step))")
         case (.pattern(let pattern), let mine):
             if case .pattern(pattern)? = mine { return nil }
             return (false, mine == nil

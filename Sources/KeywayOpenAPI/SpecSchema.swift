@@ -54,11 +54,13 @@ struct SpecSchema {
             take(core)
             bound(.minimum, numeric.minimum.map { ($0.value, $0.exclusive) })
             bound(.maximum, numeric.maximum.map { ($0.value, $0.exclusive) })
+            state(numeric.multipleOf.map(Constraint.multipleOf))
         case .integer(let core, let integer):
             self.init(shape: .integer)
             take(core)
             bound(.minimum, integer.minimum.map { (Double($0.value), $0.exclusive) })
             bound(.maximum, integer.maximum.map { (Double($0.value), $0.exclusive) })
+            state(integer.multipleOf.map { .multipleOf(Double($0)) })
         case .string(let core, let string):
             let format = core.formatString.flatMap { $0.isEmpty ? nil : $0 }
             self.init(shape: .string(format: format))

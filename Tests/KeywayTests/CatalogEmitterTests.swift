@@ -152,14 +152,14 @@ struct CatalogEmitterTests {
         let contract: [InputField] = [
             .init("q\"", .string(format: .dateTime), description: "x\u{202E}", optional: true, default: .string("a"), enum: [.string("a"), .string("b")],
                   constraints: [.minLength(1), .maxLength(2), .pattern("^[a-z]$")], in: .query, wire: "q[]"),
-            .init("n", .number, constraints: [.minimum(0.5), .maximum(1e20)], in: .body),
+            .init("n", .number, constraints: [.minimum(0.5), .maximum(1e20), .multipleOf(0.25)], in: .body),
             .init("tags", .array(items: .init(.integer, constraints: [.minimum(-1)])), in: .query, style: .comma),
             .init("o", .object(properties: [.init("m", .map(values: .init(.boolean))), .init("e", .object(properties: []))]), in: .body),
         ]
         #expect(ContractLiteral.render(contract, indent: 3) == """
             [
                         .init("q\\"", .string(format: .dateTime), description: "x\\u{202E}", optional: true, default: .string("a"), enum: [.string("a"), .string("b")], constraints: [.minLength(1), .maxLength(2), .pattern("^[a-z]$")], in: .query, wire: "q[]"),
-                        .init("n", .number, constraints: [.minimum(0.5), .maximum(1e+20)], in: .body),
+                        .init("n", .number, constraints: [.minimum(0.5), .maximum(1e+20), .multipleOf(0.25)], in: .body),
                         .init("tags", .array(items: .init(.integer, constraints: [.minimum(-1)])), in: .query, style: .comma),
                         .init("o", .object(properties: [
                             .init("m", .map(values: .init(.boolean))),

@@ -102,7 +102,7 @@ struct OpenAPITests {
         endpoint: /v1/orders
         scopes: [shop.write]
         input:
-          amount:   { type: integer, minimum: 1 }
+          amount:   { type: integer, minimum: 1, multiple_of: 3 }
           currency: { type: string, optional: true }
           draft:    { type: boolean, optional: true }
 
@@ -166,6 +166,7 @@ struct OpenAPITests {
             "connectors/shop.yaml:47:7: error: input 'address' lacks the document's required property 'line1'; add it under 'properties'",
             "connectors/shop.yaml:52:7: error: the values of input 'metadata' is an integer here, but the document says string; use type: string",
             "connectors/shop.yaml:53:7: error: the request body has no property 'tag' in the document; did you mean 'tags'?",
+            "connectors/shop.yaml:60:7: error: input 'amount' allows values that are not multiples of the document's multiple_of (5); make multiple_of a multiple of 5",
             "connectors/shop.yaml:61:7: error: input 'currency' is optional here, but the document requires it; remove optional: true or give it a default",
             "connectors/shop.yaml:62:7: error: the request body has no property 'draft' in the document; remove the input or fix its name",
         ])
@@ -326,6 +327,7 @@ struct OpenAPITests {
                     type: integer
                     in: body
                     minimum: 1
+                    multiple_of: 5
                   currency:
                     type: string
                     in: body
@@ -498,9 +500,9 @@ struct OpenAPITests {
         #expect(two.status == 0 && two.stderr == "" && two.stdout == "keyway: 5 tools checked against \(chat), \(document)\n")
         #expect(try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", chat]).status == 1)
         let failing = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--connector", "shop"])
-        #expect(failing.status == 1 && failing.stderr.hasSuffix("\n22 errors, 4 warnings\n"))
+        #expect(failing.status == 1 && failing.stderr.hasSuffix("\n23 errors, 4 warnings\n"))
         let json = try KeywayRun.run(["tools", "lint", "--manifests", bad.path, "--openapi", document, "--format", "json"])
-        #expect(json.status == 1 && json.stdout.contains("\"errors\" : 22"))
+        #expect(json.status == 1 && json.stdout.contains("\"errors\" : 23"))
         let missing = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", good.path + "/nope.yaml"])
         #expect(missing.status == 1 && missing.stderr.contains("nope.yaml:1:1: error: OpenAPI document not found; pass an existing file to --openapi"))
         let unknownConnector = try KeywayRun.run(["tools", "lint", "--manifests", good.path, "--openapi", document, "--connector", "shopp"])

@@ -49,6 +49,9 @@ struct RichInputTests {
             fl:    { type: number, optional: true, minimum: abc }
             int:   { type: integer, optional: true, maximum: 1.5 }
             csv:   { type: array, items: { type: string, enum: ["a,b", c] }, in: query, optional: true, style: comma }
+            mz:    { type: number, optional: true, multiple_of: 0 }
+            ms:    { type: string, optional: true, multiple_of: 2 }
+            md:    { type: integer, optional: true, multiple_of: 5, default: 12, enum: [10, 11] }
             """))
         #expect(Fixture.diagnostics(dir).map(\.formatted) == [
             "connectors/mail.yaml:19:7: error: input 'rows' is an array of objects and cannot go in the query; use an array of strings, numbers or booleans, or in: body",
@@ -70,6 +73,11 @@ struct RichInputTests {
             "connectors/mail.yaml:35:55: error: 'minimum' must be a number, found 'abc'",
             "connectors/mail.yaml:36:56: error: 'maximum' must be an integer, found '1.5'",
             "connectors/mail.yaml:37:106: error: an 'enum' value of input 'csv' contains ',', which a comma-joined list would split in two; use style: repeated or change the value",
+            "connectors/mail.yaml:38:59: error: 'multiple_of' must be greater than 0",
+            "connectors/mail.yaml:39:46: error: 'multiple_of' applies to integers and numbers only; input 'ms' is a string",
+            "connectors/mail.yaml:40:72: error: the default is not a multiple of 'multiple_of' (5)",
+            "connectors/mail.yaml:40:72: error: the default is not one of the 'enum' values",
+            "connectors/mail.yaml:40:87: error: this 'enum' value is not a multiple of 'multiple_of' (5)",
         ])
     }
 
@@ -131,6 +139,8 @@ struct RichInputTests {
                                                "items": .object(["type": .string("integer"), "minimum": .number(-1), "maximum": .number(9)])]))
         #expect(properties["code"] == .object(["type": .string("string"), "minLength": .number(1), "maxLength": .number(64),
                                                 "pattern": .string(##"^[a-z"\\]{2,}\(x\)$|"""#"##)]))
+        #expect(properties["page"] == .object(["type": .string("integer"), "minimum": .number(0), "multipleOf": .number(25)]))
+        #expect(properties["step"] == .object(["type": .string("number"), "multipleOf": .number(0.1), "default": .number(0.3)]))
         #expect(byName["data_protocol"]?["properties"]?["metadata"]?["additionalProperties"] == .object(["type": .string("string"), "maxLength": .number(500)]))
     }
 
@@ -151,6 +161,11 @@ struct RichInputTests {
         // JSON Schema patterns are not anchored: a match anywhere passes.
         #expect(failure(.init(code: ##"-"""#-"##)) == nil)
         #expect(failure(.init(code: String(repeating: "a", count: 65))) == .invalidInput(field: "code", reason: "must be at most 64 characters long"))
+        // multiple_of: exact for whole numbers; within a binary fraction's rounding otherwise.
+        #expect(failure(.init(page: 50, step: 0.3)) == nil)
+        #expect(failure(.init(page: -25, step: 1e6)) == .invalidInput(field: "page", reason: "must be at least 0"))
+        #expect(failure(.init(page: 30)) == .invalidInput(field: "page", reason: "must be a multiple of 25"))
+        #expect(failure(.init(step: 0.35)) == .invalidInput(field: "step", reason: "must be a multiple of 0.1"))
 
         func formFailure(_ input: Data_.Protocol_.Input) -> ToolFailure? {
             do { try Data_.Protocol_.check(input); return nil } catch { return error }

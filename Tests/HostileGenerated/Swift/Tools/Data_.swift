@@ -102,6 +102,8 @@ public enum Data_ {
             .init("fields", .array(items: .init(.string(), enum: [.string("a\u{2028}b"), .string("*/")])), optional: true, in: .query, wire: "fields\u{202E}", style: .comma),
             .init("day", .string(format: .date), optional: true, in: .query),
             .init("code", .string(), optional: true, constraints: [.minLength(1), .maxLength(64), .pattern("^[a-z\"\\\\]{2,}\\(x\\)$|\"\"\"#")], in: .query),
+            .init("page", .integer, optional: true, constraints: [.minimum(0), .multipleOf(25)], in: .query),
+            .init("step", .number, optional: true, default: .number(0.3), constraints: [.multipleOf(0.1)], in: .query),
         ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
@@ -113,12 +115,18 @@ public enum Data_ {
             public var day: Swift.String?
             /// (at least 1 characters) (at most 64 characters) (pattern: ^[a-z"\\]{2,}\(x\)$|"""#)
             public var code: Swift.String?
+            /// (minimum: 0) (multiple of 25)
+            public var page: Swift.Int?
+            /// (multiple of 0.1) (default: 0.3)
+            public var step: Swift.Double?
 
-            public init(ids: [Swift.Int]? = nil, fields: [Swift.String]? = nil, day: Swift.String? = nil, code: Swift.String? = nil) {
+            public init(ids: [Swift.Int]? = nil, fields: [Swift.String]? = nil, day: Swift.String? = nil, code: Swift.String? = nil, page: Swift.Int? = nil, step: Swift.Double? = nil) {
                 self.ids = ids
                 self.fields = fields
                 self.day = day
                 self.code = code
+                self.page = page
+                self.step = step
             }
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
@@ -126,6 +134,8 @@ public enum Data_ {
                 case fields = "fields"
                 case day = "day"
                 case code = "code"
+                case page = "page"
+                case step = "step"
             }
         }
     }
