@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeywayCore
+import KeywayEmit
 import KeywayModel
 
 public struct Validate: ParsableCommand {
@@ -24,7 +25,7 @@ public struct Validate: ParsableCommand {
         // the project too: generate would stop on them.
         if config.templates != nil {
             do throws(DiagnosticsError) {
-                _ = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+                diagnostics = (diagnostics + Emitters.templateProblems(try Pipeline.templates(overrides: config.templates, origin: config.origins.templates))).sortedForReport()
             } catch {
                 diagnostics = (diagnostics + error.diagnostics).sortedForReport()
             }

@@ -28,8 +28,8 @@ public struct CatalogEmitter: Emitter {
 
     /// What both templates see. Strings and lists arrive already written as literals of
     /// the target language (`style`), so a template cannot forget to escape one.
-    struct View {
-        struct IntegrationEntry {
+    struct View: Encodable {
+        struct IntegrationEntry: Encodable {
             var caseName: String
             var key: String
             var provider: String
@@ -42,14 +42,14 @@ public struct CatalogEmitter: Emitter {
             var scopes: [Scope]
             var connectors: [Connector]
         }
-        struct Scope { var scope: String; var reason: String }
-        struct Connector {
+        struct Scope: Encodable { var scope: String; var reason: String }
+        struct Connector: Encodable {
             var slug: String
             var name: String
             var multipleConnections: Bool
             var tools: [Tool]
         }
-        struct Tool {
+        struct Tool: Encodable {
             var name: String
             var description: String
             var method: String
@@ -57,7 +57,7 @@ public struct CatalogEmitter: Emitter {
             /// The list literal of the tool's scopes.
             var scopes: String
         }
-        struct AuthModeCase { var caseName: String; var rawValue: String }
+        struct AuthModeCase: Encodable { var caseName: String; var rawValue: String }
         /// keyway's header line: constant text, safe in any of the target languages.
         var marker: String
         var integrations: [IntegrationEntry]

@@ -9,11 +9,11 @@ public struct ChecklistEmitter: Emitter {
 
     public init() {}
 
-    struct View {
-        struct API { var api: String }
-        struct Redirect { var environment: String; var uri: String }
-        struct Scope { var scope: String; var level: String; var reason: String; var tools: String }
-        struct Secret { var secret: String; var variable: String }
+    struct View: Encodable {
+        struct API: Encodable { var api: String }
+        struct Redirect: Encodable { var environment: String; var uri: String }
+        struct Scope: Encodable { var scope: String; var level: String; var reason: String; var tools: String }
+        struct Secret: Encodable { var secret: String; var variable: String }
         var marker: String
         var name: String
         var key: String
@@ -30,8 +30,8 @@ public struct ChecklistEmitter: Emitter {
         var testRequest: String
     }
 
-    struct IndexView {
-        struct Entry { var name: String; var file: String; var summary: String }
+    struct IndexView: Encodable {
+        struct Entry: Encodable { var name: String; var file: String; var summary: String }
         var marker: String
         var integrations: [Entry]
     }
@@ -119,8 +119,8 @@ public struct ScopesReportEmitter: Emitter {
 
     public init() {}
 
-    struct View {
-        struct Row { var integration: String; var scope: String; var level: String; var reason: String; var tools: String; var flags: String }
+    struct View: Encodable {
+        struct Row: Encodable { var integration: String; var scope: String; var level: String; var reason: String; var tools: String; var flags: String }
         var marker: String
         var rows: [Row]
     }

@@ -9,7 +9,7 @@ public protocol Emitter: Sendable {
 public enum Emitters {
     /// Every built-in template, with a prototype of the view it is rendered with (one
     /// element in every list): what a template may name.
-    public static var templateViews: [String: Any] {
+    static var templateViews: [String: any TemplateView] {
         [
             CatalogEmitter.swiftTemplate: CatalogEmitter.View(.prototype, style: .swift),
             CatalogEmitter.jsonTemplate: CatalogEmitter.View(.prototype, style: .json),
@@ -22,6 +22,20 @@ public enum Emitters {
             ChecklistEmitter.indexTemplate: ChecklistEmitter.IndexView(marker: "", integrations: [.init(name: "", file: "", summary: "")]),
             ScopesReportEmitter.template: ScopesReportEmitter.view(ScopeAudit(.prototype)),
         ]
+    }
+
+    /// Every problem of the templates: each parsed, and each override's names checked
+    /// against its view, as the emitters would on their first render. `keyway validate
+    /// --templates` reports these without rendering anything.
+    public static func templateProblems(_ templates: TemplateSet) -> [Diagnostic] {
+        templateViews.keys.sorted().flatMap { name -> [Diagnostic] in
+            do throws(DiagnosticsError) {
+                _ = try templates.renderer(name, prototype: templateViews[name]!)
+                return []
+            } catch {
+                return error.diagnostics
+            }
+        }
     }
 
     /// Runs the emitters of the chosen artifacts; collects every template problem before

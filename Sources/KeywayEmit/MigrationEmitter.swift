@@ -15,8 +15,8 @@ public struct MigrationEmitter: Sendable {
 
     public init() {}
 
-    struct View {
-        struct Table { var table: String }
+    struct View: Encodable {
+        struct Table: Encodable { var table: String }
         var version: String
         var name: String
         var initial: Bool

@@ -9,17 +9,17 @@ public struct RLSTestsEmitter: Emitter {
 
     public init() {}
 
-    struct View {
-        struct Column {
+    struct View: Encodable {
+        struct Column: Encodable {
             var column: String
             /// A SQL literal of the column's type.
             var value: String
         }
-        struct ConnectorRow {
+        struct ConnectorRow: Encodable {
             var slug: String
             var key: String
         }
-        struct CatalogTable { var table: String }
+        struct CatalogTable: Encodable { var table: String }
         var marker: String
         var planCount: Int
         var key: String

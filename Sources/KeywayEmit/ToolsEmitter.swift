@@ -18,21 +18,21 @@ public struct ToolsEmitter: Emitter {
         self.layout = layout
     }
 
-    struct View {
-        struct Field {
+    struct View: Encodable {
+        struct Field: Encodable {
             var property: String
             var jsonName: String
             var swiftType: String
             var doc: String
         }
-        struct Struct {
+        struct Struct: Encodable {
             var structName: String
             var structConformance: String
             var fields: [Field]
             var hasFields: Bool
             var initParameters: String
         }
-        struct ToolView {
+        struct ToolView: Encodable {
             var typeName: String
             var qualifiedName: String
             var name: String
@@ -62,8 +62,8 @@ public struct ToolsEmitter: Emitter {
         var tools: [ToolView]
     }
 
-    struct RegistryView {
-        struct Entry { var reference: String }
+    struct RegistryView: Encodable {
+        struct Entry: Encodable { var reference: String }
         var marker: String
         var tools: [Entry]
     }

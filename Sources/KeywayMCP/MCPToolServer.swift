@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayRuntime
 import MCP
 
@@ -246,7 +247,7 @@ public final class MCPToolServer: Sendable {
         return String(message.prefix(300))
     }
 
-    static func seconds(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e9 ? String(Int(d)) : String(d) }
+    static func seconds(_ d: Double) -> String { JSONNumber.text(d) }
 }
 
 /// One client's session: its MCP server, and the calls it has in flight, which end with it.
@@ -323,7 +324,7 @@ extension KeywayRuntime.JSONValue {
         switch self {
         case .null: .null
         case .bool(let b): .bool(b)
-        case .number(let d): d.rounded() == d && abs(d) < 1e15 ? .int(Int(d)) : .double(d)
+        case .number(let d): JSONNumber.whole(d).map { .int(Int($0)) } ?? .double(d)
         case .string(let s): .string(s)
         case .array(let items): .array(items.map(\.mcpValue))
         case .object(let fields): .object(fields.mapValues(\.mcpValue))

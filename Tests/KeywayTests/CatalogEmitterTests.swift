@@ -232,20 +232,6 @@ struct CatalogEmitterTests {
         return data
     }
 
-    @Test("every name a built-in template uses exists in its view")
-    func templateNamesExist() throws {
-        let catalog = try #require(Pipeline.validate(manifests: Self.manifests).catalog)
-        // The prototype has the names of the real view (one element in every list).
-        let view = CatalogEmitter.View(catalog, style: .swift)
-        #expect(TemplateNames.names(of: CatalogEmitter.View(.prototype, style: .swift)) == TemplateNames.names(of: view))
-        #expect(Set(Emitters.templateViews.keys) == Set(Pipeline.defaultTemplates.keys))
-        for (name, text) in Pipeline.defaultTemplates {
-            let prototype = try #require(Emitters.templateViews[name])
-            #expect(TemplateNames.unknownNames(in: text, view: prototype) == [], "\(name)")
-            #expect(!TemplateNames.uses(in: text).isEmpty)
-        }
-    }
-
     @Test("a template that names something its view lacks is an error at its line and column")
     func unknownTemplateName() throws {
         let dir = TempDir()

@@ -1,67 +1,34 @@
-/// A view as templates see it: strings, booleans, integers, lists and objects (name →
-/// value, in declaration order; an absent optional is simply not there). Every emitter
-/// view converts itself to one (`TemplateViewValue`), once, without reflection.
-enum TemplateValue: Sendable {
-    case string(String)
-    case bool(Bool)
-    case int(Int)
-    case list([TemplateValue])
-    case object([(String, TemplateValue)])
+import KeywayModel
 
-    /// The member `name` of an object (nil for any other value, as Mustache has it).
-    @inline(__always)
-    func member(_ name: String) -> TemplateValue? {
-        guard case .object(let pairs) = self else { return nil }
-        for (key, value) in pairs where key == name { return value }
-        return nil
-    }
+/// A template that does not parse: where, and what to do.
+struct TemplateError: Error {
+    /// A Character offset into the template's text.
+    var offset: Int
+    var message: String
 
-    /// The value as swift-mustache's reflection-free input: dictionaries, arrays, and the
-    /// scalars themselves (what `TemplateSet` rendered from before it had its own renderer).
-    var any: Any {
-        switch self {
-        case .string(let s): s
-        case .bool(let b): b
-        case .int(let i): i
-        case .list(let items): items.map { $0.any } as [Any]
-        case .object(let pairs): Dictionary(pairs.map { ($0.0, $0.1.any) }, uniquingKeysWith: { a, _ in a }) as [String: Any]
+    /// The 1-based line and column (in Unicode scalars, as every keyway position) of
+    /// `offset` in `text`.
+    func position(in text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1, i = 0
+        for character in text {
+            if i == offset { break }
+            if character.isNewline { line += 1; column = 1 } else { column += character.unicodeScalars.count }
+            i += 1
         }
+        return (line, column)
     }
 }
 
-/// A type whose values templates render.
-protocol TemplateViewValue {
-    var templateValue: TemplateValue { get }
-}
-
-extension String: TemplateViewValue { var templateValue: TemplateValue { .string(self) } }
-extension Bool: TemplateViewValue { var templateValue: TemplateValue { .bool(self) } }
-extension Int: TemplateViewValue { var templateValue: TemplateValue { .int(self) } }
-extension Array: TemplateViewValue where Element: TemplateViewValue {
-    var templateValue: TemplateValue { .list(map { $0.templateValue }) }
-}
-
-extension TemplateValue {
-    /// An object from its members; nil values (absent optionals) are left out.
-    static func members(_ pairs: [(String, TemplateValue?)]) -> TemplateValue {
-        .object(pairs.compactMap { name, value in value.map { (name, $0) } })
-    }
-}
-
-/// keyway's own renderer for the Mustache templates, for speed: a template is parsed once
-/// into a tree, and rendering walks it over `TemplateValue`s with no reflection, no dynamic
-/// casts and one output buffer.
-///
-/// It renders exactly what swift-mustache renders (same parse, same standalone-line
-/// rules, same lookups up the context stack, same HTML escaping of `{{name}}` unless the
-/// template sets `{{% CONTENT_TYPE: TEXT}}`), for the part of Mustache keyway's templates
-/// use: text, `{{name}}`, `{{{name}}}`, `{{&name}}`, dotted names, `{{.}}`, sections,
-/// inverted sections, comments, the content-type pragma, and the list-position functions
-/// `first()`, `last()`, `index()`, `even()`, `odd()`. A template that uses anything else
-/// (partials, blocks, changed delimiters, other functions) or does not parse gets no
-/// compiled form: `TemplateSet` renders it with swift-mustache instead. The differential
-/// tests hold the two renderers to the same bytes.
-struct CompiledTemplate: Sendable {
+/// A Mustache template, parsed once, rendered any number of times: keyway's one template
+/// engine. It reads the Mustache its templates and overrides use — text, `{{name}}`
+/// (HTML-escaped unless `{{% CONTENT_TYPE: TEXT}}` is set), `{{{name}}}`, `{{&name}}`, dotted
+/// names, `{{.}}`, sections, inverted sections, comments, the content-type pragma, and the
+/// list-position functions `first()`, `last()`, `index()`, `even()`, `odd()` — with the
+/// standalone-line rules and context lookups of the Mustache specification as
+/// swift-mustache implements them (the tests hold the two to the same bytes). Anything
+/// else (partials, blocks, changed delimiters, other functions) is an error at its
+/// position, as is a template whose sections nest deeper than `maximumDepth`.
+struct Template: Sendable {
     enum Position: String, Sendable { case first, last, index, even, odd }
 
     /// Where a tag's value comes from.
@@ -74,24 +41,50 @@ struct CompiledTemplate: Sendable {
         case fromTop([String])
         /// The first name looked up from the innermost value outwards, the rest inside it.
         case stack([String])
+
+        var names: [String] {
+            switch self {
+            case .top, .position: []
+            case .fromTop(let names), .stack(let names): names
+            }
+        }
     }
 
     indirect enum Node: Sendable {
         case text(String)
-        case variable(Path, escaped: Bool)
-        case section(Path, [Node])
-        case inverted(Path, [Node])
+        /// `offset`: where the tag starts, for diagnostics.
+        case variable(Path, escaped: Bool, offset: Int)
+        case section(Path, [Node], offset: Int)
+        case inverted(Path, [Node], offset: Int)
         /// `{{% CONTENT_TYPE: TEXT}}` (true) or `HTML` (false), from here to the end of its block.
         case contentType(text: Bool)
     }
 
+    /// Sections nest at most this deep: deeper is an error at the section, so that neither
+    /// parsing nor rendering recurses without bound.
+    static let maximumDepth = 64
+
     let nodes: [Node]
 
-    /// nil when the template does not parse or uses more than this renderer reads.
-    init?(_ text: String) {
+    init(_ text: String) throws(TemplateError) {
         var parser = Parser(Array(text))
-        guard let nodes = try? parser.parse(section: nil, newLine: true) else { return nil }
-        self.nodes = nodes
+        nodes = try parser.parse(section: nil, newLine: true, depth: 0)
+    }
+
+    /// Every name a tag uses, with the tag's offset: what its view must have.
+    var uses: [(name: String, offset: Int)] {
+        var uses: [(name: String, offset: Int)] = []
+        var stack = nodes
+        while let node = stack.popLast() {
+            switch node {
+            case .variable(let path, _, let offset): uses += path.names.map { ($0, offset) }
+            case .section(let path, let body, let offset), .inverted(let path, let body, let offset):
+                uses += path.names.map { ($0, offset) }
+                stack += body
+            case .text, .contentType: break
+            }
+        }
+        return uses.sorted { $0.offset < $1.offset }
     }
 
     // MARK: Rendering
@@ -117,17 +110,17 @@ struct CompiledTemplate: Sendable {
             switch node {
             case .text(let s):
                 out.appendUTF8(s)
-            case .variable(let path, let escaped):
+            case .variable(let path, let escaped, _):
                 guard let value = lookup(path, stack, list) else { continue }
                 let rendered: String
                 switch value {
                 case .string(let s): rendered = s
                 case .bool(let b): rendered = b ? "true" : "false"
                 case .int(let i): rendered = String(i)
-                case .list, .object: rendered = String(describing: value.any)
+                case .list, .object: rendered = ""
                 }
                 if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { out.appendUTF8(rendered) }
-            case .section(let path, let body):
+            case .section(let path, let body, _):
                 guard let value = lookup(path, stack, list) else { continue }
                 switch value {
                 case .bool(let b):
@@ -143,7 +136,7 @@ struct CompiledTemplate: Sendable {
                     render(body, &out, &stack, list: nil, text: text)
                     stack.removeLast()
                 }
-            case .inverted(let path, let body):
+            case .inverted(let path, let body, _):
                 guard let value = lookup(path, stack, list) else {
                     render(body, &out, &stack, list: list, text: text)
                     continue
@@ -200,8 +193,7 @@ struct CompiledTemplate: Sendable {
         return value
     }
 
-
-    /// swift-mustache's HTML escaping: `<`, `>`, `&`, `"` and `'`, compared as characters.
+    /// HTML escaping of `{{name}}`: `<`, `>`, `&`, `"` and `'`, compared as characters.
     private static func appendHTMLEscaped(_ s: String, to out: inout [UInt8]) {
         if !s.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) {
             out.appendUTF8(s)
@@ -221,14 +213,12 @@ struct CompiledTemplate: Sendable {
 
     // MARK: Parsing
 
-    private struct Unsupported: Error {}
-
     private static let nameCharacters = Set<Character>("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_?()*")
     private static let bareNameCharacters = Set<Character>("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_?*")
 
-    /// Reads a template by Characters, as swift-mustache does: a tag alone on its line (a
-    /// section, its end, a comment, the pragma) takes the line's indentation and line break
-    /// with it; the state after a section is that of the line its opening tag was on.
+    /// Reads a template by Characters: a tag alone on its line (a section, its end, a
+    /// comment, the pragma) takes the line's indentation and line break with it; the state
+    /// after a section is that of the line its opening tag was on.
     private struct Parser {
         let c: [Character]
         var p = 0
@@ -238,7 +228,9 @@ struct CompiledTemplate: Sendable {
         var atEnd: Bool { p == c.count }
         var current: Character { p < c.count ? c[p] : "\0" }
 
-        mutating func parse(section: (name: String, transforms: [String])?, newLine startsOnNewLine: Bool) throws -> [Node] {
+        func fail(_ offset: Int, _ message: String) -> TemplateError { TemplateError(offset: offset, message: message) }
+
+        mutating func parse(section: (name: String, transforms: [String], offset: Int)?, newLine startsOnNewLine: Bool, depth: Int) throws(TemplateError) -> [Node] {
             var nodes: [Node] = []
             var newLine = startsOnNewLine
             var indent = ""
@@ -248,7 +240,7 @@ struct CompiledTemplate: Sendable {
                     while p < c.count, c[p] == " " || c[p] == "\t" { p += 1 }
                     indent = String(c[start..<p])
                 }
-                let text = try readText()
+                let text = readText()
                 if current.isNewline {
                     nodes.append(.text(indent + text + String(current)))
                     newLine = true
@@ -261,30 +253,38 @@ struct CompiledTemplate: Sendable {
                     newLine = false
                 }
                 if atEnd { break }
+                // readText stopped after a tag's `{{`.
+                let tag = p - 2
                 var setNewLine = false
                 switch current {
                 case "#", "^":
                     let inverted = current == "^"
                     p += 1
-                    let (name, transforms) = try readName()
+                    let (name, transforms) = try readName(tag)
+                    guard depth < Template.maximumDepth else {
+                        throw fail(tag, "sections nest deeper than \(Template.maximumDepth) levels here; flatten the template")
+                    }
                     if standalone(newLine) {
                         setNewLine = true
                     } else if !indent.isEmpty {
                         nodes.append(.text(indent))
                         indent = ""
                     }
-                    let body = try parse(section: (name, transforms), newLine: setNewLine)
-                    let path = try Self.path(name, transforms)
-                    nodes.append(inverted ? .inverted(path, body) : .section(path, body))
+                    let path = try Self.path(name, transforms, tag)
+                    let body = try parse(section: (name, transforms, tag), newLine: setNewLine, depth: depth + 1)
+                    nodes.append(inverted ? .inverted(path, body, offset: tag) : .section(path, body, offset: tag))
                 case "/":
                     p += 1
-                    let (name, transforms) = try readName()
-                    guard let section, section.name == name, section.transforms == transforms else { throw Unsupported() }
+                    let (name, transforms) = try readName(tag)
+                    guard let section else { throw fail(tag, "'{{/\(name.forDiagnostic)}}' closes no open section; remove it") }
+                    guard section.name == name, section.transforms == transforms else {
+                        throw fail(tag, "'{{/\(name.forDiagnostic)}}' does not close the open section '\(section.name.forDiagnostic)'; close sections in the reverse order of opening")
+                    }
                     if !standalone(newLine), !indent.isEmpty { nodes.append(.text(indent)) }
                     return nodes
                 case "!":
                     p += 1
-                    guard let end = endOfTag(from: p) else { throw Unsupported() }
+                    guard let end = endOfTag(from: p) else { throw fail(tag, "this comment is never closed; end it with '}}'") }
                     p = end
                     setNewLine = standalone(newLine)
                 case "{", "&":
@@ -294,66 +294,70 @@ struct CompiledTemplate: Sendable {
                         indent = ""
                     }
                     p += 1
-                    let (name, transforms) = try readName()
+                    let (name, transforms) = try readName(tag)
                     if triple {
-                        guard current == "}" else { throw Unsupported() }
+                        guard current == "}" else { throw fail(tag, "'{{{' must be closed by '}}}'") }
                         p += 1
                     }
-                    nodes.append(.variable(try Self.path(name, transforms), escaped: false))
+                    nodes.append(.variable(try Self.path(name, transforms, tag), escaped: false, offset: tag))
                 case "%":
                     p += 1
-                    nodes.append(.contentType(text: try readContentType()))
+                    nodes.append(.contentType(text: try readContentType(tag)))
                     setNewLine = standalone(newLine)
                 case ">", "<", "$", "=":
-                    throw Unsupported()
+                    throw fail(tag, "partials ('{{>'), blocks ('{{$', '{{<') and delimiter changes ('{{=') are not part of keyway's templates; write the text out instead")
                 default:
                     if !indent.isEmpty {
                         nodes.append(.text(indent))
                         indent = ""
                     }
-                    let (name, transforms) = try readName()
-                    nodes.append(.variable(try Self.path(name, transforms), escaped: true))
+                    let (name, transforms) = try readName(tag)
+                    nodes.append(.variable(try Self.path(name, transforms, tag), escaped: true, offset: tag))
                 }
                 newLine = setNewLine
             }
-            guard section == nil else { throw Unsupported() }
+            if let section {
+                throw fail(section.offset, "section '\(section.name.forDiagnostic)' is never closed; add {{/\(section.name.forDiagnostic)}}")
+            }
             return nodes
         }
 
         /// Text up to the next `{{` (consumed) or line break (not consumed).
-        mutating func readText() throws -> String {
+        mutating func readText() -> String {
             var text = ""
             while !atEnd {
                 let start = p
                 while p < c.count, c[p] != "\n", c[p] != "\r\n", c[p] != "{" { p += 1 }
                 text += String(c[start..<p])
-                if current.isNewline { break }
-                if current == "{" {
-                    guard p + 2 <= c.count else { throw Unsupported() }
-                    if c[p + 1] == "{" {
-                        p += 2
-                        break
-                    }
-                    text.append("{")
-                    p += 1
+                if atEnd || current != "{" { break }
+                // A `{`: a tag when another follows, else text.
+                if p + 1 < c.count, c[p + 1] == "{" {
+                    p += 2
+                    break
                 }
+                text.append("{")
+                p += 1
             }
             return text
         }
 
         /// A tag's name up to and including `}}`: a plain name, or a list-position function.
-        mutating func readName() throws -> (String, [String]) {
+        mutating func readName(_ tag: Int) throws(TemplateError) -> (String, [String]) {
             while p < c.count, c[p].isWhitespace { p += 1 }
             let start = p
-            while p < c.count, CompiledTemplate.nameCharacters.contains(c[p]) { p += 1 }
+            while p < c.count, Template.nameCharacters.contains(c[p]) { p += 1 }
             let name = String(c[start..<p])
             while p < c.count, c[p].isWhitespace { p += 1 }
-            guard p + 2 <= c.count, c[p] == "}", c[p + 1] == "}" else { throw Unsupported() }
+            guard p + 2 <= c.count, c[p] == "}", c[p + 1] == "}" else {
+                throw fail(tag, endOfTag(from: start) == nil
+                    ? "this tag is never closed; end it with '}}'"
+                    : "a tag names a value by letters, digits and '.', '-', '_' (or is first(), last(), index(), even(), odd()); fix this one")
+            }
             p += 2
             guard name.contains("(") || name.contains(")") else { return (name, []) }
             // `last()` is the name "" with the function `last`; other forms are not read here.
-            guard name.hasSuffix("()"), name.dropLast(2).allSatisfy(CompiledTemplate.bareNameCharacters.contains), name.count > 2 else {
-                throw Unsupported()
+            guard name.hasSuffix("()"), name.dropLast(2).allSatisfy(Template.bareNameCharacters.contains), name.count > 2 else {
+                throw fail(tag, "'\(name.forDiagnostic)' is not a function keyway's templates have; use first(), last(), index(), even() or odd()")
             }
             return ("", [String(name.dropLast(2))])
         }
@@ -368,29 +372,28 @@ struct CompiledTemplate: Sendable {
             return nil
         }
 
-        mutating func readContentType() throws -> Bool {
+        mutating func readContentType(_ tag: Int) throws(TemplateError) -> Bool {
             func skipSpace() { while p < c.count, c[p].isWhitespace { p += 1 } }
             func word() -> String {
                 let start = p
-                while p < c.count, CompiledTemplate.bareNameCharacters.contains(c[p]) { p += 1 }
+                while p < c.count, Template.bareNameCharacters.contains(c[p]) { p += 1 }
                 return String(c[start..<p])
             }
             skipSpace()
             let variable = word()
             skipSpace()
-            guard current == ":" else { throw Unsupported() }
-            p += 1
-            skipSpace()
-            let value = word()
-            skipSpace()
-            guard p + 2 <= c.count, c[p] == "}", c[p + 1] == "}" else { throw Unsupported() }
-            p += 2
-            guard variable == "CONTENT_TYPE" else { throw Unsupported() }
-            switch value {
-            case "TEXT": return true
-            case "HTML": return false
-            default: throw Unsupported()
+            var value = ""
+            if current == ":" {
+                p += 1
+                skipSpace()
+                value = word()
+                skipSpace()
             }
+            guard p + 2 <= c.count, c[p] == "}", c[p + 1] == "}", variable == "CONTENT_TYPE", value == "TEXT" || value == "HTML" else {
+                throw fail(tag, "the one pragma of keyway's templates is {{% CONTENT_TYPE: TEXT}} (or HTML); fix or remove this one")
+            }
+            p += 2
+            return value == "TEXT"
         }
 
         /// Whether the tag just read is alone on its line; if so, the rest of the line
@@ -405,9 +408,11 @@ struct CompiledTemplate: Sendable {
             return true
         }
 
-        static func path(_ name: String, _ transforms: [String]) throws -> Path {
+        static func path(_ name: String, _ transforms: [String], _ tag: Int) throws(TemplateError) -> Path {
             if let function = transforms.first {
-                guard transforms.count == 1, name.isEmpty, let position = Position(rawValue: function) else { throw Unsupported() }
+                guard transforms.count == 1, name.isEmpty, let position = Position(rawValue: function) else {
+                    throw TemplateError(offset: tag, message: "'\(function.forDiagnostic)()' is not a function keyway's templates have; use first(), last(), index(), even() or odd()")
+                }
                 return .position(position)
             }
             if name == "." { return .top }
