@@ -40,7 +40,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // `migrate apply/status/lint` on PostgreSQL, with TLS (Supabase requires it).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        // Checksums of migrations and of the history (SHA-256).
+        // HMAC-SHA256 of Nango's webhooks, in KeywayConnections (the server side, which
+        // PostgresNIO makes build swift-crypto anyway). The generator and KeywayRuntime do
+        // not depend on it: keyway's checksums are KeywayChecksum's.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Already in the graph through PostgresNIO; named because keyway imports them
         // (TLS contexts for sslmode=require, a silenced logger).
@@ -66,6 +68,10 @@ let package = Package(
         // A tool input's contract (types, formats, constraints, defaults, placement) and the
         // one interpreter of it: read by the generator and by the runtime of generated tools.
         .target(name: "KeywayContract"),
+        // SHA-256 (migration checksums, keyway.sum) and XXH64 (.keyway-manifest), with no
+        // dependency: what the generator hashes needs no cryptography library, whose
+        // BoringSSL (TLS and X.509 code included) was most of a build plugin consumer's build.
+        .target(name: "KeywayChecksum"),
         .target(name: "KeywayModel", dependencies: ["KeywayContract"]),
         // libyaml from the system (Debian's libyaml-dev): keyway composes its events itself
         // so that every node keeps file:line:column and aliases stay bounded.
@@ -93,8 +99,8 @@ let package = Package(
             name: "KeywayEmit",
             dependencies: ["KeywayContract", "KeywayModel", "KeywayMigrations", "KeywayTemplates"]
         ),
-        // Crypto: the SHA-256 of each owned file in .keyway-manifest.
-        .target(name: "KeywayWrite", dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]),
+        // The hash of each owned file in .keyway-manifest (XXH64; SHA-256 read in old records).
+        .target(name: "KeywayWrite", dependencies: ["KeywayModel", "KeywayChecksum"]),
         // Tools held against a provider's OpenAPI document (`tools lint`), and tool entries
         // drafted from one (`tools import`). Pure: the CLI reads the file. YAML documents
         // are read by keyway's own loader (bounded), then decoded as JSON.
@@ -111,10 +117,7 @@ let package = Package(
         ),
         // Migrations as data: the schema the manifests describe, diffs between two
         // states, the SQL of each dialect, the history's checksums. Pure, like emitters.
-        .target(
-            name: "KeywayMigrations",
-            dependencies: ["KeywayModel", .product(name: "Crypto", package: "swift-crypto")]
-        ),
+        .target(name: "KeywayMigrations", dependencies: ["KeywayModel", "KeywayChecksum"]),
         // The only code that talks to databases: apply, status, lint.
         .target(
             name: "KeywayDatabase",
@@ -163,12 +166,13 @@ let package = Package(
             dependencies: ["keyway-generator"]
         ),
         // The runtime of generated tools: Nango's proxy over URLSession, tool execution,
-        // webhook verification. Depends on no part of the generator.
-        .target(name: "KeywayRuntime", dependencies: ["KeywayContract", .product(name: "Crypto", package: "swift-crypto")]),
+        // input contracts. Foundation only: no part of the generator, no cryptography.
+        .target(name: "KeywayRuntime", dependencies: ["KeywayContract"]),
         // The connection lifecycle on PostgreSQL: Nango's auth webhooks written as the
         // server's role, tenants' connections looked up as the tenant (RLS decides).
         .target(name: "KeywayConnections", dependencies: [
             "KeywayRuntime",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -197,7 +201,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayContract", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
+            "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -57,16 +57,15 @@ typealias TemplateView = Encodable & Sendable
 
 enum TemplateValueEncoder {
     static func value<T: Encodable>(of view: T) -> TemplateValue {
-        switch view {
-        case let s as String: return .string(s)
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .int(i)
-        default:
-            let box = Box()
-            // The encoders below throw nothing of their own; a view's encode(to:) is synthesized.
-            try? view.encode(to: BoxEncoder(box: box))
-            return box.result
-        }
+        // Scalars by their type (a metatype comparison, not a dynamic cast: list items and
+        // members reach here generically).
+        if T.self == String.self { return .string(unsafeBitCast(view, to: String.self)) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(view, to: Bool.self)) }
+        if T.self == Int.self { return .int(unsafeBitCast(view, to: Int.self)) }
+        let box = Box()
+        // The encoders below throw nothing of their own; a view's encode(to:) is synthesized.
+        try? view.encode(to: BoxEncoder(box: box))
+        return box.result
     }
 
     /// What one `encode(to:)` wrote: a scalar, an object's members or a list's items.

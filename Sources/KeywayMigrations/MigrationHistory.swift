@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import KeywayChecksum
 
 /// A migration file of the history: `NNNN_name.sql`.
 public struct MigrationFile: Equatable, Sendable {
@@ -20,7 +20,7 @@ public struct MigrationFile: Equatable, Sendable {
     }
 
     /// Hex SHA-256 of the bytes: what the ledger records.
-    public var checksum: String { SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined() }
+    public var checksum: String { SHA256.hex(contents) }
 
     /// Whether a file name is a migration: digits, '_', a name, '.sql'.
     public static func isMigration(_ fileName: String) -> Bool {
@@ -66,16 +66,16 @@ public enum HistorySum {
         var lines: [String] = []
         for file in files.sorted(by: { $0.fileName < $1.fileName }) {
             var hasher = SHA256()
-            hasher.update(data: previous)
-            hasher.update(data: Data(file.fileName.utf8))
-            hasher.update(data: [0])
-            hasher.update(data: file.contents)
+            hasher.update(previous)
+            hasher.update(Data(file.fileName.utf8))
+            hasher.update([0])
+            hasher.update(file.contents)
             let digest = Data(hasher.finalize())
             lines.append("\(file.fileName) h1:\(digest.base64EncodedString())")
             previous = digest
         }
         let body = lines.map { $0 + "\n" }.joined()
-        return "h1:\(Data(SHA256.hash(data: Data(body.utf8))).base64EncodedString())\n" + body
+        return "h1:\(Data(SHA256.hash(Data(body.utf8))).base64EncodedString())\n" + body
     }
 
     /// The file names whose line differs between a recorded sum and the files (the
@@ -124,10 +124,10 @@ public enum HistorySum {
         for file in files.sorted(by: { $0.fileName < $1.fileName }) {
             guard let line = lines[file.fileName] else { found.append(.added(file.fileName)); continue }
             var hasher = SHA256()
-            hasher.update(data: line.previous)
-            hasher.update(data: Data(file.fileName.utf8))
-            hasher.update(data: [0])
-            hasher.update(data: file.contents)
+            hasher.update(line.previous)
+            hasher.update(Data(file.fileName.utf8))
+            hasher.update([0])
+            hasher.update(file.contents)
             if Data(hasher.finalize()) != line.digest { found.append(.edited(file.fileName)) }
         }
         for name in order where !names.contains(name) { found.append(.removed(name)) }

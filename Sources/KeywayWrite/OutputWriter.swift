@@ -25,9 +25,12 @@ public struct OutputPlan: Sendable, Equatable {
     public var released: [String] = []
     /// Temporary files of an interrupted run (`.keyway-*.tmp`, `.keyway-*.bak`).
     public var litter: [String] = []
-    /// The ownership manifest after the run, and whether its bytes change.
+    /// The ownership manifest after the run, and whether what it says changes.
     public var manifest = OwnershipManifest()
     public var manifestChanges = false
+    /// The record says the same, but in an earlier keyway's format (SHA-256): `generate`
+    /// rewrites it; `check` does not call it stale.
+    public var upgradesRecord = false
 
     public var isUpToDate: Bool { missing.isEmpty && stale.isEmpty && extra.isEmpty && conflicts.isEmpty && litter.isEmpty && !manifestChanges }
 
@@ -207,7 +210,7 @@ public struct OutputWriter: Sendable {
         let findings: [Result<(Finding, String), WriteError>] = Parallel.map(Array(zip(sorted, targets))) { file, target in
             guard case .success(let path) = target else { return .failure(target.failureValue!) }
             var contents = file.contents
-            let hash = contents.withUTF8 { OwnershipManifest.sha256(UnsafeRawBufferPointer($0)) }
+            let hash = contents.withUTF8 { OwnershipManifest.hash(UnsafeRawBufferPointer($0)) }
             switch FileSystem.contents(path) {
             case .absent:
                 return .success((.missing, hash))
@@ -219,7 +222,7 @@ public struct OutputWriter: Sendable {
                 let same = contents.withUTF8 { new in existing.withUnsafeBytes { old in new.count == old.count && (new.count == 0 || memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0) } }
                 if same { return .success((.unchanged, hash)) }
                 if let entry = recorded?.entries[file.path] {
-                    return .success((entry.sha256 == OwnershipManifest.sha256(existing) || force ? .stale : .edited, hash))
+                    return .success((entry.matches(existing) || force ? .stale : .edited, hash))
                 }
                 if force || (recordsOwnership && firstRecord && Self.adoptableWithoutManifest(file.path, existing)) {
                     return .success((.stale, hash))
@@ -239,14 +242,14 @@ public struct OutputWriter: Sendable {
             case .edited: plan.conflicts.append(.init(path: file.path, reason: .edited))
             case .notOwned: plan.conflicts.append(.init(path: file.path, reason: .notOwned))
             }
-            manifest.entries[file.path] = .init(sha256: hash, producer: producer)
+            manifest.entries[file.path] = .init(hash: hash, producer: producer)
         }
         if let recorded {
             for (path, entry) in recorded.entries.sorted(by: { $0.key < $1.key }) where entry.producer == producer && !produced.contains(path) {
                 let target = try guardian.path(for: path)
                 manifest.entries[path] = nil
                 guard case .bytes(let existing) = FileSystem.contents(target) else { continue }
-                if OwnershipManifest.sha256(existing) == entry.sha256 { plan.extra.append(path) } else { plan.released.append(path) }
+                if entry.matches(existing) { plan.extra.append(path) } else { plan.released.append(path) }
             }
         }
         plan.litter = try litter()
@@ -255,6 +258,14 @@ public struct OutputWriter: Sendable {
             var rendered = manifest.rendered
             if case .bytes(let current) = FileSystem.contents(manifestPath) {
                 plan.manifestChanges = rendered.withUTF8 { !$0.elementsEqual(current) }
+                // An earlier keyway's record of the same files is not stale, only old.
+                if plan.manifestChanges, let recorded, recorded.hasLegacyHashes {
+                    let produced = Dictionary(sorted.map { ($0.path, $0.contents) }, uniquingKeysWith: { a, _ in a })
+                    if recorded.isEquivalent(to: manifest, contents: { produced[$0].map { Array($0.utf8) } }) {
+                        plan.manifestChanges = false
+                        plan.upgradesRecord = true
+                    }
+                }
             } else {
                 plan.manifestChanges = true
             }
@@ -380,7 +391,7 @@ public struct OutputWriter: Sendable {
         do {
             for (writer, plan) in plans {
                 var writes = plan.missing + plan.stale
-                if writer.recordsOwnership && plan.manifestChanges {
+                if writer.recordsOwnership && (plan.manifestChanges || plan.upgradesRecord) {
                     writes.append(GeneratedFile(path: OwnershipManifest.fileName, contents: plan.manifest.rendered))
                 }
                 if writes.isEmpty && plan.extra.isEmpty && plan.litter.isEmpty { continue }

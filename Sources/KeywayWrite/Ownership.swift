@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import KeywayChecksum
 import KeywayModel
 
 /// Which command wrote a file: `generate` removes the files it no longer produces, but
@@ -9,8 +9,10 @@ public enum Producer: String, Sendable, CaseIterable {
     case migrations
 }
 
-/// `.keyway-manifest`: the files keyway owns in an output folder, each with the SHA-256
-/// of the bytes keyway last wrote and the command that wrote them.
+/// `.keyway-manifest`: the files keyway owns in an output folder, each with a hash of the
+/// bytes keyway last wrote (XXH64, 16 hex digits; records of keyway before 0.4 hold
+/// SHA-256, 64 hex digits, which keyway still reads and `generate` rewrites) and the
+/// command that wrote them.
 ///
 /// Why a manifest and not a marker in the file: a marker can be written by anyone (a
 /// `NOTES.md` that quotes it was once deleted), JSON and SQL files cannot all carry it on
@@ -19,11 +21,27 @@ public enum Producer: String, Sendable, CaseIterable {
 /// still the recorded ones; anything else in the way is an error (`--force` adopts it).
 public struct OwnershipManifest: Sendable, Equatable {
     public static let fileName = ".keyway-manifest"
-    static let header = "# keyway owns the files below: SHA-256 of the bytes it wrote, the command, the path. Written by keyway; do not edit."
+    static let header = "# keyway owns the files below: the XXH64 of the bytes it wrote, the command, the path. Written by keyway; do not edit."
 
     public struct Entry: Sendable, Equatable {
-        public var sha256: String
+        /// Lower-case hex: XXH64 (16 digits), or SHA-256 (64) in a record of an earlier keyway.
+        public var hash: String
         public var producer: Producer
+
+        public init(hash: String, producer: Producer) {
+            self.hash = hash
+            self.producer = producer
+        }
+
+        /// Whether the hash is of an earlier keyway's record (SHA-256).
+        public var isLegacy: Bool { hash.utf8.count == 64 }
+
+        /// Whether `bytes` are the bytes the hash was taken of.
+        public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            isLegacy ? SHA256.hex(bytes) == hash : OwnershipManifest.hash(bytes) == hash
+        }
+
+        public func matches(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { matches($0) } }
     }
 
     public var entries: [String: Entry] = [:]
@@ -35,7 +53,7 @@ public struct OwnershipManifest: Sendable, Equatable {
         var out = Self.header + "\n"
         out.reserveCapacity(entries.count * 100)
         for (path, entry) in entries.sorted(by: { $0.key < $1.key }) {
-            out += entry.sha256
+            out += entry.hash
             out += "  "
             out += entry.producer.rawValue
             out += "  "
@@ -45,7 +63,7 @@ public struct OwnershipManifest: Sendable, Equatable {
         return out
     }
 
-    /// Reads a manifest; a line that is not `<64 hex>  <producer>  <path>` is an error (the
+    /// Reads a manifest; a line that is not `<16 or 64 hex>  <producer>  <path>` is an error (the
     /// file is keyway's own, so damage means someone edited it).
     public static func parse(_ data: Data, display: String) throws(WriteError) -> OwnershipManifest {
         try parse([UInt8](data), display: display)
@@ -78,11 +96,11 @@ public struct OwnershipManifest: Sendable, Equatable {
             }
             let hash = line[line.startIndex..<first], producerName = line[(first + 2)..<second]
             let path = String(decoding: line[(second + 2)...], as: UTF8.self)
-            guard hash.count == 64, hash.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+            guard hash.count == 16 || hash.count == 64, hash.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
                   let producer = Producer(rawValue: String(decoding: producerName, as: UTF8.self)), (try? OutputWriter.checkRelativePath(path)) != nil else {
                 throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
             }
-            manifest.entries[path] = Entry(sha256: String(decoding: hash, as: UTF8.self), producer: producer)
+            manifest.entries[path] = Entry(hash: String(decoding: hash, as: UTF8.self), producer: producer)
         }
         return manifest
     }
@@ -93,38 +111,35 @@ public struct OwnershipManifest: Sendable, Equatable {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() where !line.hasPrefix("#") {
             let parts = line.components(separatedBy: "  ")
             let path = parts.dropFirst(2).joined(separator: "  ")
-            guard parts.count >= 3, parts[0].utf8.count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+            guard parts.count >= 3, parts[0].utf8.count == 16 || parts[0].utf8.count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
                   let producer = Producer(rawValue: parts[1]), (try? OutputWriter.checkRelativePath(path)) != nil else {
                 throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
             }
-            manifest.entries[path] = Entry(sha256: parts[0], producer: producer)
+            manifest.entries[path] = Entry(hash: parts[0], producer: producer)
         }
         return manifest
     }
 
-    public static func sha256(_ data: Data) -> String {
-        hex(SHA256.hash(data: data))
-    }
+    /// The hash keyway records of a file's bytes: XXH64, as 16 hex digits.
+    public static func hash(_ data: Data) -> String { data.withUnsafeBytes { hash($0) } }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { sha256($0) }
-    }
+    static func hash(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hash($0) } }
 
-    static func sha256(_ buffer: UnsafeRawBufferPointer) -> String {
-        hex(SHA256.hash(data: buffer))
-    }
+    static func hash(_ buffer: UnsafeRawBufferPointer) -> String { XXH64.hex(buffer) }
 
-    private static let digits = Array("0123456789abcdef".utf8)
+    /// Whether the record holds hashes of an earlier keyway (SHA-256).
+    public var hasLegacyHashes: Bool { entries.values.contains(where: \.isLegacy) }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { out in
-            var i = 0
-            for byte in digest {
-                out[i] = digits[Int(byte >> 4)]
-                out[i + 1] = digits[Int(byte & 0x0F)]
-                i += 2
-            }
-            return i
+    /// Whether `other` says the same as this record: the same paths and producers, and
+    /// hashes that are equal or, where this record holds an earlier keyway's SHA-256 and
+    /// `other` the XXH64 of today's bytes, hashes of the same bytes (`contents(path)`).
+    func isEquivalent(to other: OwnershipManifest, contents: (String) -> [UInt8]?) -> Bool {
+        guard entries.count == other.entries.count else { return false }
+        for (path, entry) in entries {
+            guard let new = other.entries[path], new.producer == entry.producer else { return false }
+            if new.hash == entry.hash { continue }
+            guard entry.isLegacy, !new.isLegacy, let bytes = contents(path), entry.matches(bytes), new.matches(bytes) else { return false }
         }
+        return true
     }
 }

@@ -6,6 +6,7 @@ import KeywayReferenceTools
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel
+import KeywayConnections
 import KeywayRuntime
 import KeywayValidate
 import KeywayWrite

@@ -1,4 +1,5 @@
 import Foundation
+import KeywayChecksum
 import KeywayCore
 import KeywayEmit
 import KeywayLoad
@@ -39,9 +40,9 @@ struct WriterTests {
         let writer = OutputWriter(outputFolder: out.path)
         try writer.apply(writer.plan(Self.files))
         #expect(out.read(".keyway-manifest") == """
-            # keyway owns the files below: SHA-256 of the bytes it wrote, the command, the path. Written by keyway; do not edit.
-            \(OwnershipManifest.sha256(Data(Self.files[0].contents.utf8)))  generate  Swift/A.swift
-            \(OwnershipManifest.sha256(Data(Self.files[1].contents.utf8)))  generate  b.json
+            # keyway owns the files below: the XXH64 of the bytes it wrote, the command, the path. Written by keyway; do not edit.
+            \(OwnershipManifest.hash(Data(Self.files[0].contents.utf8)))  generate  Swift/A.swift
+            \(OwnershipManifest.hash(Data(Self.files[1].contents.utf8)))  generate  b.json
 
             """)
         // The next run produces only b.json: A.swift (owned, unedited) goes; the others stay.
@@ -51,6 +52,35 @@ struct WriterTests {
         #expect(out.read("Swift/A.swift") == nil)
         #expect(out.read("NOTES.md") != nil && out.read("Swift/Handwritten.swift") != nil)
         #expect(try writer.plan([Self.files[1]]).isUpToDate)
+    }
+
+    @Test("a record of an earlier keyway (SHA-256) keeps working: check finds it up to date and an edit still shows; generate rewrites it as XXH64, once")
+    func legacyRecord() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        for file in Self.files { out.write(file.path, file.contents) }
+        let legacyHeader = "# keyway owns the files below: SHA-256 of the bytes it wrote, the command, the path. Written by keyway; do not edit."
+        let legacy = legacyHeader + "\n" + Self.files.map { "\(SHA256.hex(Data($0.contents.utf8)))  generate  \($0.path)\n" }.joined()
+        out.write(".keyway-manifest", legacy)
+        // Up to date as it is: check has nothing to say.
+        let plan = try writer.plan(Self.files)
+        #expect(plan.isUpToDate && plan.upgradesRecord && plan.unchanged == ["Swift/A.swift", "b.json"])
+        // A file edited since keyway wrote it is still one, by the old hash.
+        out.write("b.json", "{}\n")
+        #expect(try writer.plan(Self.files).conflicts == [.init(path: "b.json", reason: .edited)])
+        out.write("b.json", Self.files[1].contents)
+        // generate writes the record anew, and nothing else; then nothing at all.
+        try writer.apply(plan)
+        #expect(out.read(".keyway-manifest") == OwnershipManifest(entries: [
+            "Swift/A.swift": .init(hash: OwnershipManifest.hash(Data(Self.files[0].contents.utf8)), producer: .generate),
+            "b.json": .init(hash: OwnershipManifest.hash(Data(Self.files[1].contents.utf8)), producer: .generate),
+        ]).rendered)
+        let again = try writer.plan(Self.files)
+        #expect(again.isUpToDate && !again.upgradesRecord && !again.manifestChanges)
+        // A legacy record whose files are no longer produced removes them only when unedited.
+        out.write(".keyway-manifest", legacy)
+        let shrink = try writer.plan([Self.files[1]])
+        #expect(shrink.extra == ["Swift/A.swift"] && shrink.manifestChanges)
     }
 
     @Test("a hand-written file in the way stops the run and names the file; --force takes it over")

@@ -1,7 +1,10 @@
 import Crypto
 import Foundation
 
-/// Nango's webhooks: verification and the auth webhook's fields.
+/// Nango's webhooks: verification and the auth webhook's fields. The server receives them
+/// (the connection loop of `ConnectionStore`), so they live here, with the HMAC
+/// (swift-crypto, which PostgresNIO builds anyway): an app that only calls tools builds no
+/// cryptography library.
 public enum NangoWebhook {
     /// Whether a webhook is Nango's: `X-Nango-Hmac-Sha256` must be the hex HMAC-SHA256
     /// of the raw body under the signing key, compared in constant time. The legacy
