@@ -152,7 +152,7 @@ let package = Package(
         // The light generator the build plugin runs: KeywayCommandLine only.
         .executableTarget(
             name: "keyway-generator",
-            dependencies: ["KeywayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["KeywayModel", "KeywayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // A build command per target that adds it: keyway-generator on the target's own
         // keyway.yaml and Manifests/ (declared inputs), writing two Swift files of fixed names.
@@ -201,7 +201,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
+            "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayCommandLine", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

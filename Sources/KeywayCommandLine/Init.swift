@@ -6,7 +6,7 @@ import KeywayWrite
 
 /// `keyway init`: a commented `keyway.yaml` and one integration, connector and scope
 /// catalog that validate, in the working directory. It never replaces a file.
-public struct Init: ParsableCommand {
+public struct Init: KeywayCommand {
     public static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Starts a project here: a commented keyway.yaml and a sample integration, connector and scope catalog that validate.")
@@ -22,29 +22,18 @@ public struct Init: ParsableCommand {
         }
     }
 
-    public func run() throws {
-        let reporter = Reporter(format: .text)
+    public func run(_ run: CommandRun) throws {
         let files = ProjectScaffold.files(manifests: manifests)
         // Not recorded as keyway's: these are the user's files from now on.
         let writer = OutputWriter(outputFolder: ".", producer: .generate, recordsOwnership: false)
-        let result = Result { () throws(WriteError) -> OutputPlan in
-            let plan = try writer.plan(files)
-            if plan.conflicts.isEmpty && plan.unchanged.isEmpty { try writer.apply(plan) }
-            return plan
+        let plan = try writer.plan(files)
+        let inTheWay = (plan.conflicts.map(\.path) + plan.unchanged).sorted()
+        for path in inTheWay {
+            run.diagnostics.error(.start(of: path), "already exists; keyway init never replaces a file: move it away to start over, or edit it")
         }
-        switch result {
-        case .failure(let error):
-            reporter.report([.error(SourceLocation(file: ".", line: 1, column: 1), error.description)])
-            throw ExitCode(1)
-        case .success(let plan) where !plan.conflicts.isEmpty || !plan.unchanged.isEmpty:
-            let inTheWay = (plan.conflicts.map(\.path) + plan.unchanged).sorted()
-            reporter.report(inTheWay.map {
-                .error(SourceLocation(file: $0, line: 1, column: 1), "already exists; keyway init never replaces a file: move it away to start over, or edit it")
-            })
-            throw ExitCode(1)
-        case .success:
-            for file in files { reporter.say("created \(file.path)") }
-            reporter.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
-        }
+        guard inTheWay.isEmpty else { return }
+        try writer.apply(plan)
+        for file in files { run.say("created \(file.path)") }
+        run.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
     }
 }

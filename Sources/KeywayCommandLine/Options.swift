@@ -19,20 +19,15 @@ public struct CommonOptions: ParsableArguments {
 
     public init() {}
 
-    /// `keyway.yaml` (or the defaults) with this command's flags applied; on an error in
-    /// the file, reports it and exits 1.
-    public func projectConfig() throws -> ProjectConfig {
-        do throws(DiagnosticsError) {
-            var project = try Pipeline.projectConfig(path: config)
-            if let manifests {
-                project.manifests = manifests
-                project.origins.manifests = nil
-            }
-            return project
-        } catch {
-            Reporter(format: format).report(error.diagnostics)
-            throw ExitCode(1)
+    /// `keyway.yaml` (or the defaults) with this command's flags applied; an error in the
+    /// file is thrown with all its diagnostics.
+    public func projectConfig() throws(DiagnosticsError) -> ProjectConfig {
+        var project = try Pipeline.projectConfig(path: config)
+        if let manifests {
+            project.manifests = manifests
+            project.origins.manifests = nil
         }
+        return project
     }
 }
 

@@ -1,12 +1,16 @@
 import Foundation
 import KeywayModel
 
-/// Prints diagnostics: text lines on standard error, or one JSON document on standard output.
+/// keyway's one reporter: a run's diagnostics as text lines on standard error, or as one
+/// JSON document on standard output (on standard error when standard output carries the
+/// command's data).
 public struct Reporter {
     public var format: OutputFormat
+    public var toStandardError: Bool
 
-    public init(format: OutputFormat) {
+    public init(format: OutputFormat, toStandardError: Bool = false) {
         self.format = format
+        self.toStandardError = toStandardError
     }
 
     struct Report: Encodable {
@@ -39,11 +43,8 @@ public struct Reporter {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(data + Data("\n".utf8))
         }
     }
 
-    public func say(_ line: String) {
-        if format == .text { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-    }
 }

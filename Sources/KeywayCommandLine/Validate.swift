@@ -3,7 +3,7 @@ import KeywayCore
 import KeywayEmit
 import KeywayModel
 
-public struct Validate: ParsableCommand {
+public struct Validate: KeywayCommand {
     public static let configuration = CommandConfiguration(commandName: "validate", abstract: "Checks the manifests and reports every problem, like a compiler.")
 
     @OptionGroup var options: CommonOptions
@@ -12,7 +12,9 @@ public struct Validate: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
+    public var diagnosticsFormat: OutputFormat { options.format }
+
+    public func run(_ run: CommandRun) throws {
         var config = try options.projectConfig()
         if let templates {
             config.templates = templates
@@ -20,18 +22,11 @@ public struct Validate: ParsableCommand {
         }
         let result = Pipeline.validate(manifests: config.manifests, config: config, parseTrees: .keepUntilExit)
         defer { ProcessLifetime.keep(result) }
-        var diagnostics = result.diagnostics
+        run.diagnostics.emit(contentsOf: result.diagnostics)
         // The templates folder keyway.yaml names, and the overrides in it, are part of
         // the project too: generate would stop on them.
         if config.templates != nil {
-            do throws(DiagnosticsError) {
-                diagnostics = (diagnostics + Emitters.templateProblems(try Pipeline.templates(overrides: config.templates, origin: config.origins.templates))).sortedForReport()
-            } catch {
-                diagnostics = (diagnostics + error.diagnostics).sortedForReport()
-            }
+            run.diagnostics.emit(contentsOf: Emitters.templateProblems(try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)))
         }
-        let reporter = Reporter(format: options.format)
-        reporter.report(diagnostics)
-        if diagnostics.hasErrors { throw ExitCode(1) }
     }
 }

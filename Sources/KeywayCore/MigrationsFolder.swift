@@ -154,17 +154,21 @@ public struct MigrationsFolder: Sendable {
 
 extension Pipeline {
     public struct MigrationResult: Sendable {
-        /// Files written, as paths from the working directory: the output folder joined
-        /// with each path inside it, then the Supabase copy (empty when nothing changed).
-        public var written: [String]
+        /// What to write: the output folder (the migration of each dialect, the sums, the
+        /// snapshot), then the Supabase folder when its layout is chosen. Empty when the
+        /// schema already matches the manifests.
+        public var roots: [OutputRoot]
         public var diff: SchemaDiff
     }
 
-    /// `keyway migrate diff`: the next migration, in each dialect of `config`, from the snapshot to the
-    /// manifests; then the sums and the snapshot. Writes nothing on any error.
+    /// `keyway migrate diff`: the next migration, in each dialect of `config`, from the
+    /// snapshot to the manifests; then the sums and the snapshot. Pure: the files come
+    /// back to be written (as `generate`'s do), in the output folder and, with the Supabase
+    /// layout, as one more file in `supabaseFolder` named by `supabaseVersion` — one change
+    /// across both folders, so a retry finds the same state.
     public static func migrateDiff(
         manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
-        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default, force: Bool = false
+        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default
     ) throws(DiagnosticsError) -> MigrationResult {
         let validation = validate(manifests: manifests, config: config)
         guard let catalog = validation.catalog else { throw DiagnosticsError(validation.diagnostics) }
@@ -184,8 +188,11 @@ extension Pipeline {
                 .error(here, "\($0); pass --allow-destructive to write this migration")
             }
         }
+        if supabaseFolder != nil && !config.migrations.dialects.contains(.postgres) {
+            problems.append(.error(config.origins.dialects ?? .commandLine, "the supabase layout copies the PostgreSQL migration, and postgres is not among the dialects (keyway.yaml's migrations.dialects); add postgres, or use layout: keyway"))
+        }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
-        if diff.isEmpty { return MigrationResult(written: [], diff: diff) }
+        if diff.isEmpty { return MigrationResult(roots: [], diff: diff) }
 
         var files: [GeneratedFile] = []
         let emitter = MigrationEmitter()
@@ -200,32 +207,11 @@ extension Pipeline {
             files.append(GeneratedFile(path: MigrationsFolder.folder(dialect) + "/" + HistorySum.fileName, contents: HistorySum.render(all)))
         }
         files.append(GeneratedFile(path: MigrationsFolder.snapshotPath, contents: MigrationsFolder.encode(SchemaState(catalog))))
-        // One change across both folders: the Supabase file is written with the history or
-        // not at all, so a retry finds the same state.
-        var written: [String] = []
-        do throws(WriteError) {
-            let writer = OutputWriter(outputFolder: output, producer: .migrations)
-            var plan = try writer.plan(files, force: force)
-            plan.extra = []
-            var plans = [(writer: writer, plan: plan)]
-            written = (plan.missing + plan.stale).map { ProjectConfig.join(output, $0.path) }
-            if let supabaseFolder {
-                guard let version = supabaseVersion else {
-                    throw WriteError("a Supabase migration needs its version (the caller passes the time as YYYYMMDDHHMMSS); nothing was changed")
-                }
-                guard let sql = files.first(where: { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") })?.contents else {
-                    throw WriteError("the supabase layout copies the PostgreSQL migration, and postgres is not among the dialects (keyway.yaml's migrations.dialects); nothing was changed")
-                }
-                let supabase = OutputWriter(outputFolder: supabaseFolder, producer: .migrations, recordsOwnership: false)
-                var supabasePlan = try supabase.plan([GeneratedFile(path: "\(version)_\(name).sql", contents: sql)])
-                supabasePlan.extra = []
-                plans.append((supabase, supabasePlan))
-                written.append(ProjectConfig.join(supabaseFolder, "\(version)_\(name).sql"))
-            }
-            try OutputWriter.commit(plans)
-        } catch {
-            throw DiagnosticsError([.error(SourceLocation(file: output, line: 1, column: 1), error.description)])
+        var roots = [OutputRoot(folder: output, files: files, producer: .migrations)]
+        if let supabaseFolder, let sql = files.first(where: { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") })?.contents {
+            roots.append(OutputRoot(folder: supabaseFolder, files: [GeneratedFile(path: "\(supabaseVersion ?? "00000000000000")_\(name).sql", contents: sql)],
+                                    producer: .migrations, recordsOwnership: false))
         }
-        return MigrationResult(written: written, diff: diff)
+        return MigrationResult(roots: roots, diff: diff)
     }
 }

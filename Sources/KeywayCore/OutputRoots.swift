@@ -1,15 +1,28 @@
 import KeywayModel
+import KeywayWrite
 
-/// A folder keyway writes into as one owner: its files, relative to it, and its own
-/// `.keyway-manifest`.
+/// A folder keyway writes into as one owner: its files, relative to it, the command that
+/// writes them, and whether it keeps its own `.keyway-manifest` (not in a folder of
+/// another tool's, like `supabase/migrations`, where keyway only adds files). What a
+/// stage returns and the command line writes.
 public struct OutputRoot: Sendable, Equatable {
     public var folder: String
     public var files: [GeneratedFile]
+    public var producer: Producer
+    public var recordsOwnership: Bool
 
-    public init(folder: String, files: [GeneratedFile]) {
+    public init(folder: String, files: [GeneratedFile], producer: Producer = .generate, recordsOwnership: Bool = true) {
         self.folder = folder
         self.files = files
+        self.producer = producer
+        self.recordsOwnership = recordsOwnership
     }
+
+    /// The writer of the folder.
+    public var writer: OutputWriter { OutputWriter(outputFolder: folder, producer: producer, recordsOwnership: recordsOwnership) }
+
+    /// A path inside the folder, as diagnostics show it.
+    public func display(_ path: String) -> String { folder.hasSuffix("/") ? folder + path : folder + "/" + path }
 }
 
 extension Pipeline {

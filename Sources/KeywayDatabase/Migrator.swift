@@ -168,6 +168,15 @@ public enum DatabaseURL: Equatable, Sendable {
                          database: database.isEmpty ? (url.user ?? "postgres") : database, tls: tls)
     }
 
+    /// The database as a diagnostic names it: the URL without password or options
+    /// (`postgres://user@host:5432/db`, `sqlite:path`); a database object is a path under it.
+    public var location: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let host, let port, let user, _, let database, _): "postgres://\(user)@\(host):\(port)/\(database)"
+        }
+    }
+
     /// The URL without its password, for messages.
     public var redacted: String {
         switch self {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A position in a source file, as a compiler reports it: 1-based line and column
 /// (columns count Unicode scalars, as libyaml does).
 public struct SourceLocation: Hashable, Sendable, Codable, Comparable {
@@ -18,6 +20,13 @@ public struct SourceLocation: Hashable, Sendable, Codable, Comparable {
     }
 
     public var description: String { "\(file):\(line):\(column)" }
+
+    /// A problem of the command line itself (an option, the environment), as clang names
+    /// it: `<command line>:1:1`.
+    public static let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+
+    /// The start of a file: a problem about the file as a whole.
+    public static func start(of file: String) -> SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
 }
 
 public enum Severity: String, Sendable, Codable, Comparable {
@@ -96,5 +105,45 @@ extension String {
             }
         }
         return out
+    }
+}
+
+/// Where every stage and command reports what it finds: the one channel of a run (as
+/// swift-openapi-generator's `DiagnosticCollector`). Stages emit into it as they go, or
+/// throw a `DiagnosticsError` that the command's runner emits; the runner reports the
+/// whole, sorted, once, and decides the exit status from it. Safe to emit into from
+/// several threads.
+public final class Diagnostics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Diagnostic] = []
+
+    public init() {}
+
+    public func emit(_ diagnostic: Diagnostic) {
+        lock.lock()
+        items.append(diagnostic)
+        lock.unlock()
+    }
+
+    public func emit(contentsOf diagnostics: some Sequence<Diagnostic>) {
+        lock.lock()
+        items.append(contentsOf: diagnostics)
+        lock.unlock()
+    }
+
+    public func error(_ location: SourceLocation, _ message: String) { emit(.error(location, message)) }
+    public func warning(_ location: SourceLocation, _ message: String) { emit(.warning(location, message)) }
+
+    /// Everything emitted, sorted by file, line, column, severity and message.
+    public var all: [Diagnostic] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.sortedForReport()
+    }
+
+    public var hasErrors: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.hasErrors
     }
 }

@@ -32,6 +32,10 @@ public struct ProjectConfig: Sendable, Equatable {
     public struct Origins: Sendable, Equatable {
         public var manifests: SourceLocation?
         public var templates: SourceLocation?
+        public var output: SourceLocation?
+        public var swiftOutput: SourceLocation?
+        public var dialects: SourceLocation?
+        public var supabaseOutput: SourceLocation?
 
         public init(manifests: SourceLocation? = nil, templates: SourceLocation? = nil) {
             self.manifests = manifests

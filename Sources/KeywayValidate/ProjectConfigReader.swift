@@ -39,31 +39,42 @@ public enum ProjectConfigReader {
             }
             return Located(value: text.value.hasPrefix("/") ? text.value : ProjectConfig.join(base, text.value), location: text.location)
         }
-        func path(_ fields: Fields, _ key: String, _ what: String) -> String? { located(fields, key, what)?.value }
         if let f = reader.mapping(root, "keyway.yaml", allowed: keys) {
             if let manifests = located(f, "manifests", "keyway.yaml") {
                 config.manifests = manifests.value
                 config.origins.manifests = manifests.location
             }
-            config.output = path(f, "output", "keyway.yaml") ?? config.output
+            if let output = located(f, "output", "keyway.yaml") {
+                config.output = output.value
+                config.origins.output = output.location
+            }
             if let templates = located(f, "templates", "keyway.yaml") {
                 config.templates = templates.value
                 config.origins.templates = templates.location
             }
             if let artifacts = choices(reader, f, "artifacts", Artifact.self) { config.artifacts = artifacts }
             if let pair = f["swift"], let s = reader.mapping(pair.value, "'swift'", allowed: swiftKeys) {
-                config.swiftOutput = path(s, "output", "'swift'")
+                if let output = located(s, "output", "'swift'") {
+                    config.swiftOutput = output.value
+                    config.origins.swiftOutput = output.location
+                }
                 if let layout: Located<SwiftLayout> = reader.choice(s, "layout", "'swift'", required: false) { config.swiftLayout = layout.value }
             }
             if let pair = f["migrations"], let m = reader.mapping(pair.value, "'migrations'", allowed: migrationKeys) {
-                if let dialects = choices(reader, m, "dialects", SQLDialect.self) { config.migrations.dialects = dialects }
+                if let dialects = choices(reader, m, "dialects", SQLDialect.self) {
+                    config.migrations.dialects = dialects
+                    config.origins.dialects = m["dialects"]?.value.location
+                }
                 if let layout: Located<MigrationLayout> = reader.choice(m, "layout", "'migrations'", required: false) {
                     config.migrations.layout = layout.value
                     if layout.value == .supabase && !config.migrations.dialects.contains(.postgres) {
                         reader.error(layout.location, "the supabase layout copies the PostgreSQL migrations; add postgres to 'dialects' or use layout: keyway")
                     }
                 }
-                config.migrations.supabaseOutput = path(m, "supabase_output", "'migrations'") ?? config.migrations.supabaseOutput
+                if let output = located(m, "supabase_output", "'migrations'") {
+                    config.migrations.supabaseOutput = output.value
+                    config.origins.supabaseOutput = output.location
+                }
             }
             if let pair = f["tenancy"], let t = reader.mapping(pair.value, "'tenancy'", allowed: tenancyKeys) {
                 let user = claimPaths(reader, t, "user_claims", default: TenantClaims.default.user)

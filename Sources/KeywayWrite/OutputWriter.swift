@@ -52,9 +52,24 @@ public struct OutputPlan: Sendable, Equatable {
     }
 }
 
+/// Why the write path stopped: where (a file or folder of the output, a line of the
+/// ownership record) and what to do.
 public struct WriteError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    public var location: SourceLocation
+    public var message: String
+
+    public init(at location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    /// A problem of the file or folder at `path` as a whole.
+    public init(at path: String, _ message: String) {
+        self.init(at: .start(of: path), message)
+    }
+
+    public var diagnostic: Diagnostic { .error(location, message) }
+    public var description: String { diagnostic.formatted }
 }
 
 /// Stage 4, the only side effect: brings an output folder to exactly the generated files,
@@ -86,7 +101,7 @@ public struct OutputWriter: Sendable {
         case .part: "paths inside the output folder must not contain empty, '.' or '..' parts"
         case .reserved: "names starting with '.keyway-' are reserved for keyway's record and temporary files"
         }
-        throw WriteError("refusing to write '\(path.forDiagnostic)': \(reason)")
+        throw WriteError(at: path, "refusing to write '\(path.forDiagnostic)': \(reason)")
     }
 
     /// What makes a path unusable, from the least grave: a part starting with `.keyway-`;
@@ -153,7 +168,7 @@ public struct OutputWriter: Sendable {
                 verdict = real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
                 inside[folder] = verdict
             }
-            guard verdict else { throw WriteError("refusing to write '\(path.forDiagnostic)': it resolves outside the output folder") }
+            guard verdict else { throw WriteError(at: root + "/" + path, "refusing to write '\(path.forDiagnostic)': it resolves outside the output folder") }
             return root == "/" ? "/" + path : root + "/" + path
         }
     }
@@ -167,7 +182,7 @@ public struct OutputWriter: Sendable {
         switch FileSystem.contents(manifestPath) {
         case .absent: return nil
         case .folder, .unreadable:
-            throw WriteError("cannot read \(display(OwnershipManifest.fileName)); make it a readable file, or restore it from version control")
+            throw WriteError(at: display(OwnershipManifest.fileName), "cannot read keyway's record of the files it owns; make it a readable file, or restore it from version control")
         case .bytes(let bytes):
             return try OwnershipManifest.parse(bytes, display: display(OwnershipManifest.fileName))
         }
@@ -215,9 +230,9 @@ public struct OutputWriter: Sendable {
             case .absent:
                 return .success((.missing, hash))
             case .folder:
-                return .failure(WriteError("cannot write \(file.path): a folder is in the way; move it"))
+                return .failure(WriteError(at: display(file.path), "cannot write the file: a folder is in the way; move it"))
             case .unreadable:
-                return .failure(WriteError("cannot read \(display(file.path)) to compare it; make it readable"))
+                return .failure(WriteError(at: display(file.path), "cannot read the file to compare it; make it readable"))
             case .bytes(let existing):
                 let same = contents.withUTF8 { new in existing.withUnsafeBytes { old in new.count == old.count && (new.count == 0 || memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0) } }
                 if same { return .success((.unchanged, hash)) }
@@ -232,8 +247,8 @@ public struct OutputWriter: Sendable {
         }
         var produced = Set<String>()
         for (file, finding) in zip(sorted, findings) {
-            guard produced.insert(file.path).inserted else { throw WriteError("two emitters produce '\(file.path)'") }
-            if file.path == OwnershipManifest.fileName { throw WriteError("an emitter produces '\(file.path)', keyway's own ownership file") }
+            guard produced.insert(file.path).inserted else { throw WriteError(at: display(file.path), "two emitters produce this file") }
+            if file.path == OwnershipManifest.fileName { throw WriteError(at: display(file.path), "an emitter produces keyway's own ownership file") }
             let (what, hash) = try finding.get()
             switch what {
             case .missing: plan.missing.append(file)
@@ -252,6 +267,8 @@ public struct OutputWriter: Sendable {
                 if entry.matches(existing) { plan.extra.append(path) } else { plan.released.append(path) }
             }
         }
+        // A migration, once written, is history: `migrate diff` never removes a file.
+        if producer == .migrations { plan.extra = [] }
         plan.litter = try litter()
         if recordsOwnership {
             plan.manifest = manifest
@@ -282,7 +299,7 @@ public struct OutputWriter: Sendable {
         while let relative = pending.popLast() {
             let folder = relative.isEmpty ? root.path : root.path + "/" + relative
             guard let dir = opendir(folder) else {
-                throw WriteError("cannot read \(folder): \(FileSystem.reason(errno)); keyway will not write into a folder it cannot read")
+                throw WriteError(at: folder, "cannot read the folder (\(FileSystem.reason(errno))); keyway will not write into a folder it cannot read")
             }
             defer { closedir(dir) }
             while let entry = readdir(dir) {
@@ -324,7 +341,8 @@ public struct OutputWriter: Sendable {
     static func commit(_ plans: [(writer: OutputWriter, plan: OutputPlan)], failingAfter renames: Int?) throws(WriteError) {
         let fm = FileManager.default
         for (writer, plan) in plans where !plan.conflicts.isEmpty {
-            throw WriteError("nothing was changed: " + plan.conflicts.map { "\(writer.display($0.path)): \($0.message)" }.joined(separator: "; "))
+            let first = plan.conflicts[0]
+            throw WriteError(at: writer.display(first.path), first.message + "; nothing was changed")
         }
         var createdFolders: [String] = []
         var locks: [Int32] = []
@@ -397,9 +415,9 @@ public struct OutputWriter: Sendable {
                 if writes.isEmpty && plan.extra.isEmpty && plan.litter.isEmpty { continue }
                 try makeFolder(writer.root.path)
                 let fd = open(writer.root.path, O_RDONLY)
-                guard fd >= 0 else { throw WriteError("cannot open \(writer.root.path): \(String(cString: strerror(errno)))") }
+                guard fd >= 0 else { throw WriteError(at: writer.root.path, "cannot open the folder: \(String(cString: strerror(errno)))") }
                 locks.append(fd)
-                guard flock(fd, LOCK_EX) == 0 else { throw WriteError("cannot lock \(writer.root.path): \(String(cString: strerror(errno)))") }
+                guard flock(fd, LOCK_EX) == 0 else { throw WriteError(at: writer.root.path, "cannot lock the folder: \(String(cString: strerror(errno)))") }
                 // Under the lock, every keyway temporary file is an interrupted run's.
                 for path in try writer.litter() { unlink(writer.root.path + "/" + path) }
                 var guardian = PathGuard(root: writer.root.path)
@@ -423,7 +441,7 @@ public struct OutputWriter: Sendable {
                 var firstFailure: WriteError?
                 for (job, failure) in zip(jobs, failures) {
                     if let failure {
-                        if firstFailure == nil { firstFailure = WriteError("cannot write \(job.target): \(FileSystem.reason(failure))") }
+                        if firstFailure == nil { firstFailure = WriteError(at: job.target, "cannot write the file: \(FileSystem.reason(failure))") }
                         unlink(job.temp)
                     } else if firstFailure != nil {
                         unlink(job.temp)
@@ -439,26 +457,26 @@ public struct OutputWriter: Sendable {
                     if link(target, b) == 0 {
                         staged[index].backup = b
                     } else if errno != ENOENT {
-                        throw WriteError("cannot back up \(target): \(String(cString: strerror(errno)))")
+                        throw WriteError(at: target, "cannot back up the file: \(String(cString: strerror(errno)))")
                     }
                 }
                 for path in plan.extra {
                     let target = try guardian.path(for: path)
                     let b = folder(of: target) + "/.keyway-" + name(of: target) + "." + tag + ".bak"
-                    guard link(target, b) == 0 else { throw WriteError("cannot back up \(target): \(String(cString: strerror(errno)))") }
+                    guard link(target, b) == 0 else { throw WriteError(at: target, "cannot back up the file: \(String(cString: strerror(errno)))") }
                     removals.append((target, b))
                 }
             }
         } catch {
             discardStaging()
-            let message = (error as? WriteError)?.description ?? fileErrorReason(error)
-            throw WriteError("\(message); nothing was changed")
+            if let error = error as? WriteError { throw WriteError(at: error.location, error.message + "; nothing was changed") }
+            throw WriteError(at: plans.first?.writer.root.path ?? ".", "\(fileErrorReason(error)); nothing was changed")
         }
 
         // Commit: new bytes first (the manifest is staged last), then removals.
         var done: [(target: String, backup: String?)] = []
         var removed: [(target: String, backup: String)] = []
-        var failure: String?
+        var failure: (path: String, message: String)?
         // New files first, complete or not at all, a folder a core.
         if !creations.isEmpty {
             let allowed = min(renames ?? creations.count, creations.count)
@@ -470,19 +488,19 @@ public struct OutputWriter: Sendable {
             for (creation, result) in zip(creations, results) {
                 switch result {
                 case .created: done.append((creation.target, nil))
-                case .failed(let code): if failure == nil { failure = "cannot create \(creation.target): \(FileSystem.reason(code))" }
-                case .unsupported: if failure == nil { failure = "cannot create \(creation.target)" }
+                case .failed(let code): if failure == nil { failure = (creation.target, "cannot create the file: \(FileSystem.reason(code))") }
+                case .unsupported: if failure == nil { failure = (creation.target, "cannot create the file") }
                 }
             }
-            if failure == nil && allowed < creations.count { failure = "cannot move \(creations[allowed].target) into place: injected failure" }
+            if failure == nil && allowed < creations.count { failure = (creations[allowed].target, "cannot move the file into place: injected failure") }
         }
         for s in staged where failure == nil {
             if done.count == renames {
-                failure = "cannot move \(s.target) into place: injected failure"
+                failure = (s.target, "cannot move the file into place: injected failure")
                 break
             }
             if rename(s.temp, s.target) != 0 {
-                failure = "cannot move \(s.target) into place: \(String(cString: strerror(errno)))"
+                failure = (s.target, "cannot move the file into place: \(String(cString: strerror(errno)))")
                 break
             }
             done.append((s.target, s.backup))
@@ -490,7 +508,7 @@ public struct OutputWriter: Sendable {
         if failure == nil {
             for r in removals {
                 if unlink(r.target) != 0 {
-                    failure = "cannot remove \(r.target): \(String(cString: strerror(errno)))"
+                    failure = (r.target, "cannot remove the file: \(String(cString: strerror(errno)))")
                     break
                 }
                 removed.append(r)
@@ -506,9 +524,9 @@ public struct OutputWriter: Sendable {
             for r in removals where !undoneTargets.contains(r.target) { unlink(r.backup) }
             if failed.isEmpty {
                 for folder in createdFolders.reversed() { try? fm.removeItem(atPath: folder) }
-                throw WriteError("\(failure); every file was put back: the output is as it was before the run")
+                throw WriteError(at: failure.path, "\(failure.message); every file was put back: the output is as it was before the run")
             }
-            throw WriteError("\(failure); could not put back \(failed.joined(separator: ", ")): their previous bytes are in the .keyway-*.\(tag).bak file beside each; the other files are as they were")
+            throw WriteError(at: failure.path, "\(failure.message); could not put back \(failed.joined(separator: ", ")): their previous bytes are in the .keyway-*.\(tag).bak file beside each; the other files are as they were")
         }
         for s in staged { if let b = s.backup { unlink(b) } }
         for r in removals { unlink(r.backup) }

@@ -70,7 +70,7 @@ public struct OwnershipManifest: Sendable, Equatable {
     }
 
     static func parse(_ bytes: [UInt8], display: String) throws(WriteError) -> OwnershipManifest {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw WriteError("\(display) is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw WriteError(at: display, "keyway's record of the files it owns is not UTF-8 text; restore it from version control or delete it (keyway then adopts only files that carry its header)") }
         // Lines are split as Characters are: bytes only where that is the same thing (no
         // carriage return, nothing that could join a line break into one character).
         guard bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return try parse(text: text, display: display) }
@@ -92,13 +92,13 @@ public struct OwnershipManifest: Sendable, Equatable {
                 return nil
             }
             guard let first = separator(after: line.startIndex), let second = separator(after: first + 2) else {
-                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+                throw WriteError(at: SourceLocation(file: display, line: index, column: 1), "not a line keyway writes; restore the file from version control")
             }
             let hash = line[line.startIndex..<first], producerName = line[(first + 2)..<second]
             let path = String(decoding: line[(second + 2)...], as: UTF8.self)
             guard hash.count == 16 || hash.count == 64, hash.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
                   let producer = Producer(rawValue: String(decoding: producerName, as: UTF8.self)), (try? OutputWriter.checkRelativePath(path)) != nil else {
-                throw WriteError("\(display):\(index): not a line keyway writes; restore the file from version control")
+                throw WriteError(at: SourceLocation(file: display, line: index, column: 1), "not a line keyway writes; restore the file from version control")
             }
             manifest.entries[path] = Entry(hash: String(decoding: hash, as: UTF8.self), producer: producer)
         }
@@ -113,7 +113,7 @@ public struct OwnershipManifest: Sendable, Equatable {
             let path = parts.dropFirst(2).joined(separator: "  ")
             guard parts.count >= 3, parts[0].utf8.count == 16 || parts[0].utf8.count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
                   let producer = Producer(rawValue: parts[1]), (try? OutputWriter.checkRelativePath(path)) != nil else {
-                throw WriteError("\(display):\(index + 1): not a line keyway writes; restore the file from version control")
+                throw WriteError(at: SourceLocation(file: display, line: index + 1, column: 1), "not a line keyway writes; restore the file from version control")
             }
             manifest.entries[path] = Entry(hash: parts[0], producer: producer)
         }

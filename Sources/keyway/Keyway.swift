@@ -15,6 +15,7 @@ struct Keyway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
+        version: KeywayVersion.current,
         subcommands: [Init.self, Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self, ServeMCP.self]
     )
 
@@ -31,25 +32,25 @@ struct Tools: ParsableCommand {
         subcommands: [List.self, Lint.self, Import.self],
         defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
+    struct List: KeywayCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "Prints every tool as model APIs take it: [{name, description, input_schema}] (JSON Schema 2020-12).")
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) throws {
             let config = try options.projectConfig()
             let result = Pipeline.validate(manifests: config.manifests, config: config)
-            guard let catalog = result.catalog else {
-                Reporter(format: .text).report(result.diagnostics)
-                throw ExitCode(1)
-            }
-            FileHandle.standardOutput.write(Data(catalog.toolsJSON.utf8))
+            run.diagnostics.emit(contentsOf: result.diagnostics)
+            if let catalog = result.catalog { run.output(catalog.toolsJSON) }
         }
     }
 
-    struct Lint: ParsableCommand {
+    struct Lint: KeywayCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint",
             abstract: "Checks tools against the provider's OpenAPI 3.0/3.1 document: operations, inputs, types, enums, bounds, defaults, encoding, scopes.")
@@ -62,34 +63,28 @@ struct Tools: ParsableCommand {
         @Option(name: .long, help: "What the document's paths start with that Nango's base URL already holds (e.g. /api).")
         var basePath = ""
 
-        func run() throws {
-            let reporter = Reporter(format: options.format)
+        var diagnosticsFormat: OutputFormat { options.format }
+
+        func run(_ run: CommandRun) throws {
             let config = try options.projectConfig()
             let result = Pipeline.validate(manifests: config.manifests, config: config)
-            guard let catalog = result.catalog else {
-                reporter.report(result.diagnostics)
-                throw ExitCode(1)
-            }
+            guard let catalog = result.catalog else { throw DiagnosticsError(result.diagnostics) }
             var connectors = catalog.connectors
             if let connector {
                 connectors = connectors.filter { $0.slug == connector }
                 if connectors.isEmpty {
                     let slugs = catalog.connectors.map(\.slug)
-                    reporter.report([.error(SourceLocation(file: config.manifests, line: 1, column: 1),
-                                            "no connector '\(connector.forDiagnostic)'; use one of: \(slugs.joined(separator: ", "))")])
-                    throw ExitCode(1)
+                    throw DiagnosticsError([.error(.commandLine, "--connector names no connector '\(connector.forDiagnostic)'; use one of: \(slugs.joined(separator: ", "))")])
                 }
             }
-            let api = ProviderAPI.merged(try openapi.map { try readDocument($0, reporter) })
-            let diagnostics = OpenAPILinter(api: api, basePath: basePath).lint(connectors)
-            reporter.report(diagnostics)
+            let api = ProviderAPI.merged(try openapi.map(readDocument))
+            run.diagnostics.emit(contentsOf: OpenAPILinter(api: api, basePath: basePath).lint(connectors))
             let tools = connectors.reduce(0) { $0 + $1.tools.count }
-            reporter.say("keyway: \(tools) tool\(tools == 1 ? "" : "s") checked against \(openapi.map(\.escapingControls).joined(separator: ", "))")
-            if diagnostics.hasErrors { throw ExitCode(1) }
+            run.say("keyway: \(tools) tool\(tools == 1 ? "" : "s") checked against \(openapi.map(\.escapingControls).joined(separator: ", "))")
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: KeywayCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Prints a tool entry (YAML to paste under a connector's tools:) drafted from an operation of an OpenAPI document.")
@@ -101,40 +96,35 @@ struct Tools: ParsableCommand {
         @Option(name: .long, help: "What the document's paths start with that Nango's base URL already holds (e.g. /api).")
         var basePath = ""
 
-        func run() throws {
-            let reporter = Reporter(format: .text)
-            let api = try readDocument(openapi, reporter)
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) throws {
+            let api = try readDocument(openapi)
             switch OpenAPIImporter(api: api, basePath: basePath).entry(operationId: operation) {
-            case .success(let yaml): FileHandle.standardOutput.write(Data(yaml.utf8))
-            case .failure(let diagnostic):
-                reporter.report([diagnostic])
-                throw ExitCode(1)
+            case .success(let yaml): run.output(yaml)
+            case .failure(let diagnostic): run.diagnostics.emit(diagnostic)
             }
         }
     }
 }
 
-/// Reads and decodes an OpenAPI document; on a problem, reports it and exits 1. The size
-/// is checked before the file is read.
-func readDocument(_ path: String, _ reporter: Reporter) throws -> ProviderAPI {
-    let at = SourceLocation(file: path, line: 1, column: 1)
+/// Reads and decodes an OpenAPI document; every problem is one diagnostic at the file. The
+/// size is checked before the file is read.
+func readDocument(_ path: String) throws(DiagnosticsError) -> ProviderAPI {
+    let at = SourceLocation.start(of: path)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-        reporter.report([.error(at, "OpenAPI document not found; pass an existing file to --openapi")])
-        throw ExitCode(1)
+        throw DiagnosticsError([.error(at, "OpenAPI document not found; pass an existing file to --openapi")])
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     guard size <= ProviderAPI.maximumBytes, let data = FileManager.default.contents(atPath: path) else {
-        reporter.report([.error(at, size > ProviderAPI.maximumBytes
+        throw DiagnosticsError([.error(at, size > ProviderAPI.maximumBytes
             ? "the OpenAPI document is larger than \(ProviderAPI.maximumBytes >> 20) MiB; keyway does not read it"
             : "cannot read the OpenAPI document")])
-        throw ExitCode(1)
     }
     switch ProviderAPI.decode(data, file: path) {
     case .success(let api): return api
-    case .failure(let diagnostic):
-        reporter.report([diagnostic])
-        throw ExitCode(1)
+    case .failure(let diagnostic): throw DiagnosticsError([diagnostic])
     }
 }
 
@@ -142,7 +132,7 @@ enum AuditFormat: String, ExpressibleByArgument, CaseIterable { case text, md, j
 
 enum AuditGate: String, ExpressibleByArgument, CaseIterable { case unused, unknown, restricted, added }
 
-struct Audit: ParsableCommand {
+struct Audit: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Lists every granted scope with its level, reason and the tools that need it; compares with a baseline; gates CI.")
@@ -151,7 +141,7 @@ struct Audit: ParsableCommand {
     var manifests: String?
     @Option(name: .long, help: "The project configuration (default: keyway.yaml in the working directory, when there is one).")
     var config: String?
-    @Option(name: .long, help: "text, md, json (stable; see the README) or csv.")
+    @Option(name: .long, help: "text, md, json (stable; see the CommandLine article) or csv.")
     var format: AuditFormat = .text
     @Option(name: .long, help: "A previous `keyway audit --format json`: report what changed since.")
     var baseline: String?
@@ -165,67 +155,65 @@ struct Audit: ParsableCommand {
         if failOn.contains(.added) && baseline == nil && since == nil { throw ValidationError("--fail-on added needs --baseline FILE or --since GITREF") }
     }
 
-    func run() throws {
-        let result = Result { () throws(DiagnosticsError) -> (ScopeAudit, [Diagnostic], String) in
-            var project = try Pipeline.projectConfig(path: config)
-            if let manifests {
-                project.manifests = manifests
-                project.origins.manifests = nil
-            }
-            let manifests = project.manifests
-            var base: ScopeAudit?
-            if let baseline {
-                guard let data = FileManager.default.contents(atPath: baseline) else {
-                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "cannot read the baseline file")])
-                }
-                do {
-                    base = try JSONDecoder().decode(ScopeAudit.self, from: data)
-                } catch {
-                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "not a keyway audit JSON (keyway audit --format json): \(error)")])
-                }
-                if base?.version != ScopeAudit.currentVersion {
-                    throw DiagnosticsError([.error(SourceLocation(file: baseline, line: 1, column: 1), "the baseline is audit version \(base?.version ?? 0); this keyway reads version \(ScopeAudit.currentVersion)")])
-                }
-            }
-            if let since {
-                let folder = try GitRevision.exportManifests(at: since, of: manifests)
-                defer { try? FileManager.default.removeItem(at: folder) }
-                do throws(DiagnosticsError) {
-                    base = try Pipeline.audit(manifests: folder.path, baseline: nil).audit
-                } catch {
-                    throw DiagnosticsError([.error(SourceLocation(file: manifests, line: 1, column: 1), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
-                }
-            }
-            let (audit, diagnostics) = try Pipeline.audit(manifests: manifests, config: project, baseline: base)
-            let text: String
-            switch format {
-            case .text: text = audit.text
-            case .json: text = audit.json
-            case .csv: text = audit.csv
-            case .md: text = try audit.markdown(templates: Pipeline.templates(overrides: project.templates, origin: project.origins.templates))
-            }
-            return (audit, diagnostics, text)
+    var printsData: Bool { true }
+
+    func run(_ run: CommandRun) throws {
+        var project = try Pipeline.projectConfig(path: config)
+        if let manifests {
+            project.manifests = manifests
+            project.origins.manifests = nil
         }
-        switch result {
-        case .failure(let error):
-            Reporter(format: .text).report(error.diagnostics)
-            throw ExitCode(1)
-        case .success(let (audit, diagnostics, text)):
-            if !diagnostics.isEmpty { Reporter(format: .text).report(diagnostics) }
-            FileHandle.standardOutput.write(Data(text.utf8))
-            var failures: [String] = []
-            for gate in failOn {
-                switch gate {
-                case .unused, .unknown, .restricted:
-                    let flag = ScopeAudit.Flag(rawValue: gate.rawValue)!
-                    for i in audit.integrations { for s in i.scopes where s.flags.contains(flag) { failures.append("\(gate.rawValue): \(i.key): \(s.scope.forDiagnostic)") } }
-                case .added:
-                    for c in audit.changes ?? [] where c.kind == .added { failures.append("added: \(c.integration): \(c.scope.forDiagnostic)") }
-                }
+        let manifests = project.manifests
+        var base: ScopeAudit?
+        if let baseline {
+            let at = SourceLocation.start(of: baseline)
+            guard let data = FileManager.default.contents(atPath: baseline) else {
+                throw DiagnosticsError([.error(at, "cannot read the baseline file; pass a file that `keyway audit --format json` wrote")])
             }
-            if !failures.isEmpty {
-                FileHandle.standardError.write(Data(("keyway audit: failing on\n" + failures.map { "  " + $0 }.joined(separator: "\n") + "\n").utf8))
-                throw ExitCode(1)
+            do {
+                base = try JSONDecoder().decode(ScopeAudit.self, from: data)
+            } catch {
+                throw DiagnosticsError([.error(at, "not a keyway audit JSON (keyway audit --format json): \(error)")])
+            }
+            if base?.version != ScopeAudit.currentVersion {
+                throw DiagnosticsError([.error(at, "the baseline is audit version \(base?.version ?? 0); this keyway reads version \(ScopeAudit.currentVersion)")])
+            }
+        }
+        if let since {
+            let folder = try GitRevision.exportManifests(at: since, of: manifests)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            do throws(DiagnosticsError) {
+                base = try Pipeline.audit(manifests: folder.path, baseline: nil).audit
+            } catch {
+                throw DiagnosticsError([.error(.start(of: manifests), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
+            }
+        }
+        let (audit, catalog, diagnostics) = try Pipeline.audit(manifests: manifests, config: project, baseline: base)
+        run.diagnostics.emit(contentsOf: diagnostics)
+        switch format {
+        case .text: run.output(audit.text)
+        case .json: run.output(audit.json)
+        case .csv: run.output(audit.csv)
+        case .md: run.output(try audit.markdown(templates: Pipeline.templates(overrides: project.templates, origin: project.origins.templates)))
+        }
+        // Each gate that fails is an error at the scope's line in its integration manifest.
+        func grant(_ integration: String, _ scope: String) -> SourceLocation {
+            catalog.integrations.first { $0.key == integration }.flatMap { i in i.auth.scopes.first { $0.scope == scope }?.location }
+                ?? catalog.integrations.first { $0.key == integration }?.location ?? .start(of: manifests)
+        }
+        for gate in failOn {
+            switch gate {
+            case .unused, .unknown, .restricted:
+                let flag = ScopeAudit.Flag(rawValue: gate.rawValue)!
+                for i in audit.integrations {
+                    for s in i.scopes where s.flags.contains(flag) {
+                        run.diagnostics.error(grant(i.key, s.scope), "--fail-on \(gate.rawValue): scope '\(s.scope.forDiagnostic)' of \(i.key) is \(gate.rawValue)")
+                    }
+                }
+            case .added:
+                for c in audit.changes ?? [] where c.kind == .added {
+                    run.diagnostics.error(grant(c.integration, c.scope), "--fail-on added: scope '\(c.scope.forDiagnostic)' of \(c.integration) was added since the baseline")
+                }
             }
         }
     }

@@ -5,12 +5,13 @@ import KeywayCore
 import KeywayMCP
 import KeywayMCPHTTP
 import KeywayManifestTools
+import KeywayModel
 import KeywayRuntime
 
 /// `keyway mcp`: the tools of a manifests folder, served over MCP for local use. The CLI
 /// cannot compile the generated Swift, so it builds each tool from the validated
 /// manifests (the same schemas and checks) and sends its requests through Nango's proxy.
-struct ServeMCP: AsyncParsableCommand {
+struct ServeMCP: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "Serves the manifests' tools to an MCP client: on stdio (the default), or Streamable HTTP on 127.0.0.1 with --http.",
@@ -54,7 +55,9 @@ struct ServeMCP: AsyncParsableCommand {
         if maxArgumentBytes < 1 || maxConcurrentCalls < 1 || timeout < 1 { throw ValidationError("--max-argument-bytes, --max-concurrent-calls and --timeout must be at least 1") }
     }
 
-    func run() async throws {
+    var diagnosticsFormat: OutputFormat { options.format }
+
+    func run(_ run: CommandRun) async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let secret = environment["NANGO_SECRET_KEY"], !secret.isEmpty else {
             throw fail("NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)")
@@ -65,10 +68,7 @@ struct ServeMCP: AsyncParsableCommand {
         }
         let config = try options.projectConfig()
         let result = Pipeline.validate(manifests: config.manifests, config: config)
-        guard let catalog = result.catalog else {
-            Reporter(format: options.format).report(result.diagnostics)
-            throw ExitCode(1)
-        }
+        guard let catalog = result.catalog else { throw DiagnosticsError(result.diagnostics) }
         let described = ManifestTools.describe(catalog)
         for name in described.custom {
             say("not serving \(name): its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)")
@@ -92,19 +92,19 @@ struct ServeMCP: AsyncParsableCommand {
     /// Owner → provider config key → connection id, every key an integration of the manifests.
     func loadConnections(keys: Set<String>) async throws -> InMemoryConnectionResolver {
         guard let data = FileManager.default.contents(atPath: connections) else {
-            throw fail("\(connections): cannot read the connections file; create it as {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
+            throw fail(at: connections, "cannot read the connections file; create it as {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw fail("\(connections): expected a JSON object like {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
+            throw fail(at: connections, "expected a JSON object like {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
         }
         let resolver = InMemoryConnectionResolver()
         for (owner, value) in object.sorted(by: { $0.key < $1.key }) {
-            guard let map = value as? [String: Any] else { throw fail("\(connections): the value of owner '\(owner)' must be an object of provider config key → connection id") }
+            guard let map = value as? [String: Any] else { throw fail(at: connections, "the value of owner '\(owner.forDiagnostic)' must be an object of provider config key → connection id") }
             for (key, id) in map.sorted(by: { $0.key < $1.key }) {
                 guard keys.contains(key) else {
-                    throw fail("\(connections): owner '\(owner)' names '\(key)', which is no integration of the manifests; use one of \(keys.sorted().joined(separator: ", "))")
+                    throw fail(at: connections, "owner '\(owner.forDiagnostic)' names '\(key.forDiagnostic)', which is no integration of the manifests; use one of \(keys.sorted().joined(separator: ", "))")
                 }
-                guard let id = id as? String, !id.isEmpty else { throw fail("\(connections): the connection id of '\(owner)'/'\(key)' must be a non-empty string") }
+                guard let id = id as? String, !id.isEmpty else { throw fail(at: connections, "the connection id of '\(owner.forDiagnostic)'/'\(key.forDiagnostic)' must be a non-empty string") }
                 await resolver.set(owner: owner, providerConfigKey: key, ResolvedConnection(connectionID: id))
             }
         }
@@ -115,7 +115,7 @@ struct ServeMCP: AsyncParsableCommand {
         let data: Data
         let source: String
         if let tokens {
-            guard let contents = FileManager.default.contents(atPath: tokens) else { throw fail("\(tokens): cannot read the tokens file; create it as {\"TOKEN\": \"OWNER\"}") }
+            guard let contents = FileManager.default.contents(atPath: tokens) else { throw fail(at: tokens, "cannot read the tokens file; create it as {\"TOKEN\": \"OWNER\"}") }
             (data, source) = (contents, tokens)
         } else if let value = environment["KEYWAY_MCP_TOKENS"] {
             (data, source) = (Data(value.utf8), "KEYWAY_MCP_TOKENS")
@@ -125,13 +125,14 @@ struct ServeMCP: AsyncParsableCommand {
         do {
             return try StaticTokenAuthenticator.parse(data, source: source)
         } catch {
-            throw fail("\(error)")
+            throw fail(at: tokens ?? "<command line>", "\(error)")
         }
     }
 
-    func fail(_ message: String) -> ExitCode {
-        say("error: " + message)
-        return ExitCode(1)
+    /// A problem that stops the server before it starts: at the file it is about, else
+    /// at the command line (an option, the environment).
+    func fail(at file: String = "<command line>", _ message: String) -> DiagnosticsError {
+        DiagnosticsError([.error(.start(of: file), message)])
     }
 }
 

@@ -19,7 +19,7 @@ struct Migrate: AsyncParsableCommand {
 }
 
 
-struct MigrateDiff: ParsableCommand {
+struct MigrateDiff: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Writes the next migration, in each dialect of keyway.yaml (default both), from the last snapshot to the manifests.")
@@ -51,8 +51,9 @@ struct MigrateDiff: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let reporter = Reporter(format: options.format)
+    var diagnosticsFormat: OutputFormat { options.format }
+
+    func run(_ run: CommandRun) throws {
         var config = try options.projectConfig()
         if let output { config.output = output }
         if let layout { config.migrations.layout = layout }
@@ -61,29 +62,22 @@ struct MigrateDiff: ParsableCommand {
             config.templates = templates
             config.origins.templates = nil
         }
-        let result = Result { () throws(DiagnosticsError) -> Pipeline.MigrationResult in
-            let set: TemplateSet
-            do throws(DiagnosticsError) {
-                set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
-            } catch {
-                // The manifests' problems too, as generate reports them: one run, every problem.
-                throw DiagnosticsError((error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics).sortedForReport())
-            }
-            return try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
-                                            templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
-                                            supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config, force: force)
+        let set: TemplateSet
+        do throws(DiagnosticsError) {
+            set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+        } catch {
+            // The manifests' problems too, as generate reports them: one run, every problem.
+            throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics)
         }
-        switch result {
-        case .failure(let error):
-            reporter.report(error.diagnostics)
-            throw ExitCode(1)
-        case .success(let migration):
-            reporter.report([])
-            if migration.written.isEmpty {
-                reporter.say("keyway: the schema already matches the manifests; no migration written")
-            } else {
-                for path in migration.written { reporter.say("wrote \(path)") }
-            }
+        let migration = try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
+                                                 templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
+                                                 supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config)
+        guard let plans = try writeOutputs(migration.roots, force: force, into: run.diagnostics) else { return }
+        let written = zip(migration.roots, plans).flatMap { root, plan in (plan.missing + plan.stale).map { root.display($0.path) } }
+        if written.isEmpty {
+            run.say("keyway: the schema already matches the manifests; no migration written")
+        } else {
+            for path in written { run.say("wrote \(path)") }
         }
     }
 
@@ -110,54 +104,42 @@ struct DatabaseOptions: ParsableArguments {
         do { return try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
     }
 
-    func folder(_ url: DatabaseURL) -> String {
+    /// The migrations folder: --migrations, else `<output>/Migrations/<dialect>` of
+    /// keyway.yaml's output (an error in keyway.yaml is thrown, before anything is opened).
+    func folder(_ url: DatabaseURL) throws(DiagnosticsError) -> String {
         if let migrations { return migrations }
-        // checkConfig() has reported a keyway.yaml with errors before this is asked.
-        let output = (try? Pipeline.projectConfig(path: config))?.output ?? ProjectConfig.default.output
+        let output = try Pipeline.projectConfig(path: config).output
         switch url {
         case .sqlite: return ProjectConfig.join(output, MigrationsFolder.folder(.sqlite))
         case .postgres: return ProjectConfig.join(output, MigrationsFolder.folder(.postgres))
         }
     }
 
-    /// Without --migrations, keyway.yaml names the output folder: a file with errors is
-    /// reported, and the run stops before anything is opened.
-    func checkConfig() throws {
-        guard migrations == nil else { return }
-        do throws(DiagnosticsError) {
-            _ = try Pipeline.projectConfig(path: config)
-        } catch {
-            report(error.diagnostics)
-            throw ExitCode(1)
-        }
-    }
-
     /// The migrations folder, as messages name it.
-    func display(_ url: DatabaseURL) -> String {
-        let folder = folder(url)
+    func display(_ url: DatabaseURL) throws(DiagnosticsError) -> String {
+        let folder = try folder(url)
         return folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
     }
 
-    /// The migrations of the folder, or an exit after reporting every problem of the
-    /// folder (see `MigrationsFolder.read`): nothing has been opened or run yet.
-    func migrations(_ url: DatabaseURL, _ consequence: String) throws -> [MigrationFile] {
-        let (files, problems) = MigrationsFolder.read(folder: folder(url), display: display(url))
+    /// The migrations of the folder; every problem of the folder (see
+    /// `MigrationsFolder.read`) is thrown before anything is opened or run.
+    func migrations(_ url: DatabaseURL, _ consequence: String) throws(DiagnosticsError) -> [MigrationFile] {
+        let display = try display(url)
+        let (files, problems) = MigrationsFolder.read(folder: try folder(url), display: display)
         guard problems.isEmpty else {
-            report(problems)
-            throw fail("the migrations folder \(display(url)) is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); \(consequence)")
+            throw DiagnosticsError(problems + [.error(.start(of: display), "the migrations folder is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); \(consequence)")])
         }
         return files
     }
 
-    /// A failure of a run as the user reads it: `FOLDER/FILE:LINE:1: error: …` when it
-    /// is about a migration file, else `keyway: error: …`; never a raw driver error.
-    func failure(_ error: any Error, _ url: DatabaseURL) -> ExitCode {
-        if let error = error as? ExitCode { return error }
+    /// A failure of a run as the user reads it: at the migration file and line it is
+    /// about, else at the database; never a raw driver error.
+    func failure(_ error: any Error, _ url: DatabaseURL) throws -> DiagnosticsError {
+        if let error = error as? DiagnosticsError { return error }
         if let error = error as? MigrationError, let file = error.file {
-            report([.error(SourceLocation(file: display(url) + "/" + file, line: error.line, column: 1), error.message)])
-            return ExitCode(1)
+            return DiagnosticsError([.error(SourceLocation(file: try display(url) + "/" + file, line: error.line, column: 1), error.message)])
         }
-        return fail(MigrationError.reason(error))
+        return DiagnosticsError([.error(.start(of: url.location), MigrationError.reason(error))])
     }
 
     /// Opens the database, runs `body`, and closes it whatever happens.
@@ -179,41 +161,32 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("keyway: error: \(message)\n".utf8))
-    return ExitCode(1)
-}
-
-/// Diagnostics, one a line, on standard error.
-func report(_ diagnostics: [Diagnostic]) {
-    FileHandle.standardError.write(Data(diagnostics.map { $0.formatted + "\n" }.joined().utf8))
-}
-
-struct MigrateApply: AsyncParsableCommand {
+struct MigrateApply: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Applies pending migrations in order, each in its own transaction, recording them in a ledger.")
 
     @OptionGroup var db: DatabaseOptions
 
-    func run() async throws {
+    func run(_ run: CommandRun) async throws {
         let url = try db.url()
-        try db.checkConfig()
         let files = try db.migrations(url, "nothing was applied")
-        if files.isEmpty { throw fail("no migrations in \(db.display(url)); run `keyway migrate diff --name initial` first") }
+        if files.isEmpty {
+            throw DiagnosticsError([.error(.start(of: try db.display(url)), "no migrations here; run `keyway migrate diff --name initial` first")])
+        }
         do {
-            let run = try await db.withDatabase(url) {
-                try await Migrator.run(files: files, to: $0) { row in print("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
+            let applied = try await db.withDatabase(url) {
+                try await Migrator.run(files: files, to: $0) { row in run.say("applied \(row.version)_\(row.name) (\(row.executionMs) ms)") }
             }
-            for file in run.appliedElsewhere { print("already applied by another process: \(file.version)_\(file.name)") }
-            print("keyway: \(url.redacted) is at \(files.last!.version) (\(run.applied.count) applied now)")
+            for file in applied.appliedElsewhere { run.say("already applied by another process: \(file.version)_\(file.name)") }
+            run.say("keyway: \(url.redacted) is at \(files.last!.version) (\(applied.applied.count) applied now)")
         } catch {
-            throw db.failure(error, url)
+            throw try db.failure(error, url)
         }
     }
 }
 
-struct MigrateStatus: AsyncParsableCommand {
+struct MigrateStatus: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Lists each migration: applied, pending, edited since applied, or applied but missing here.")
@@ -222,10 +195,10 @@ struct MigrateStatus: AsyncParsableCommand {
 
     /// Read-only: opens nothing for writing, takes no lock, creates neither a SQLite
     /// file nor a ledger.
-    func run() async throws {
+    func run(_ run: CommandRun) async throws {
         let url = try db.url()
-        try db.checkConfig()
-        let (files, problems) = MigrationsFolder.read(folder: db.folder(url), display: db.display(url))
+        let display = try db.display(url)
+        let (files, problems) = MigrationsFolder.read(folder: try db.folder(url), display: display)
         let ledger: [AppliedMigration]?
         var absent: String?
         do {
@@ -241,20 +214,25 @@ struct MigrateStatus: AsyncParsableCommand {
                 ledger = try await db.withDatabase(url) { try await $0.ledger() }
             }
         } catch {
-            throw db.failure(error, url)
+            throw try db.failure(error, url)
         }
         let states = Migrator.status(files: files, applied: ledger ?? [])
-        for s in states { print("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
-        if let absent { print(absent) } else if ledger == nil { print("keyway: \(url.redacted) has no migration ledger; nothing applied") }
+        for s in states { run.say("\(s.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.version)_\(s.name)\(s.appliedAt.map { "  \($0)" } ?? "")") }
+        if let absent { run.say(absent) } else if ledger == nil { run.say("keyway: \(url.redacted) has no migration ledger; nothing applied") }
+        run.diagnostics.emit(contentsOf: problems)
         if !problems.isEmpty {
-            report(problems)
-            throw fail("the migrations folder \(db.display(url)) is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); `apply` will refuse it")
+            run.diagnostics.error(.start(of: display), "the migrations folder is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); `apply` will refuse it")
         }
-        if states.contains(where: { $0.state == .edited || $0.state == .missing }) { throw ExitCode(1) }
+        for s in states where s.state == .edited || s.state == .missing {
+            let file = display + "/" + s.version + "_" + s.name + ".sql"
+            run.diagnostics.error(.start(of: file), s.state == .edited
+                ? "this migration changed since it was applied; restore it from version control (released migrations are never edited)"
+                : "this migration was applied but is not here; restore it from version control")
+        }
     }
 }
 
-struct MigrateLint: AsyncParsableCommand {
+struct MigrateLint: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
         abstract: "Checks a live PostgreSQL database for row-level-security mistakes (splinter-style); exit 1 on any error.")
@@ -263,41 +241,39 @@ struct MigrateLint: AsyncParsableCommand {
     var database: String = ProcessInfo.processInfo.environment["KEYWAY_DATABASE_URL"] ?? ""
     @Option(name: .long, help: "An exposed schema to check (repeatable; default public).")
     var schema: [String] = []
-    @Option(name: .long, help: "text or json.")
+    @Option(name: .long, help: "How to print the findings: text (one a line, on stderr) or json.")
     var format: OutputFormat = .text
 
-    func run() async throws {
+    var diagnosticsFormat: OutputFormat { format }
+
+    /// Each finding is a diagnostic at the database object it is about
+    /// (`postgres://user@host:5432/db/public.docs:1:1`), its rule's code and name at the end of
+    /// the message; with --format json, the run's one JSON document.
+    func run(_ run: CommandRun) async throws {
         let url: DatabaseURL
         do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
         guard case .postgres = url else { throw ValidationError("lint needs a postgres:// database (SQLite has no row level security)") }
+        let at = SourceLocation.start(of: url.location)
+        let db: PostgresMigrationDatabase
+        do { db = try await PostgresMigrationDatabase.connect(url) } catch {
+            throw DiagnosticsError([.error(at, MigrationError.reason(error))])
+        }
+        let findings: [LintFinding]
         do {
-            let db = try await PostgresMigrationDatabase.connect(url)
-            let findings: [LintFinding]
-            do {
-                findings = try await Linter(schemas: schema.isEmpty ? ["public"] : schema).run(on: db)
-            } catch {
-                await db.close()
-                throw MigrationError("lint queries failed: \(PostgresMigrationDatabase.describe(error))")
-            }
+            findings = try await Linter(schemas: schema.isEmpty ? ["public"] : schema).run(on: db)
+        } catch {
             await db.close()
-            switch format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(findings), as: UTF8.self))
-            case .text:
-                for f in findings { print("\(f.level.rawValue): \(f.object): \(f.message) [\(f.code) \(f.rule)]") }
-                let errors = findings.filter { $0.level == .error }.count
-                print("\(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")")
-            }
-            if findings.contains(where: { $0.level == .error }) { throw ExitCode(1) }
-        } catch let error as MigrationError {
-            throw fail(error.description)
+            throw DiagnosticsError([.error(at, "lint queries failed: \(PostgresMigrationDatabase.describe(error))")])
+        }
+        await db.close()
+        for f in findings {
+            let location = SourceLocation.start(of: url.location + "/" + f.object)
+            run.diagnostics.emit(Diagnostic(f.level == .error ? .error : .warning, location, "\(f.message) [\(f.code) \(f.rule)]"))
         }
     }
 }
 
-struct MigrateAdopt: AsyncParsableCommand {
+struct MigrateAdopt: KeywayCommand {
     static let configuration = CommandConfiguration(
         commandName: "adopt",
         abstract: "Turns a PostgreSQL database that holds the seed guide's integrations table (and no keyway history) into keyway's schema, keeping every row.",
@@ -311,9 +287,8 @@ struct MigrateAdopt: AsyncParsableCommand {
 
     @OptionGroup var db: DatabaseOptions
 
-    func run() async throws {
+    func run(_ run: CommandRun) async throws {
         let url = try db.url()
-        try db.checkConfig()
         guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
         let files = try db.migrations(url, "nothing was changed")
         do {
@@ -321,10 +296,10 @@ struct MigrateAdopt: AsyncParsableCommand {
                 guard let postgres = database as? PostgresMigrationDatabase else { throw MigrationError("adopt needs a postgres:// database") }
                 return try await Adopter.adopt(files: files, database: postgres)
             }
-            for name in report.applied { print("applied \(name)") }
-            print("keyway: adopted \(report.rows) row\(report.rows == 1 ? "" : "s") into public.integrations; the old table is kept as \(report.keptAs) (not exposed): drop it once you are satisfied")
+            for name in report.applied { run.say("applied \(name)") }
+            run.say("keyway: adopted \(report.rows) row\(report.rows == 1 ? "" : "s") into public.integrations; the old table is kept as \(report.keptAs) (not exposed): drop it once you are satisfied")
         } catch {
-            throw db.failure(error, url)
+            throw try db.failure(error, url)
         }
     }
 }

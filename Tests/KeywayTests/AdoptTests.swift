@@ -48,7 +48,7 @@ struct AdoptTests {
         let before = structureWithoutKeyway(server, db)
         let run = try KeywayRun.run(["migrate", "adopt", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])
         #expect(run.status == 1)
-        #expect(run.stderr == "keyway: error: rows name providers the manifests do not have: box (1 row), dropbox (2 rows); add an integration manifest for each (or delete the rows), run `keyway migrate diff`, then adopt again (nothing was changed)\n")
+        #expect(run.stderr == "\(server.location(db)):1:1: error: rows name providers the manifests do not have: box (1 row), dropbox (2 rows); add an integration manifest for each (or delete the rows), run `keyway migrate diff`, then adopt again (nothing was changed)\n1 error, 0 warnings\n")
         #expect(structureWithoutKeyway(server, db) == before, "nothing changed")
 
         _ = server.psql(db, "delete from public.integrations where provider in ('dropbox', 'box')")
@@ -72,13 +72,13 @@ struct AdoptTests {
         let status = try KeywayRun.run(["migrate", "status", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])
         #expect(status.status == 0 && status.stdout.hasPrefix("applied  0001_initial"), "\(status.stdout)")
         let lint = try KeywayRun.run(["migrate", "lint", "--database", server.urlString(db)])
-        #expect(lint.status == 0 && lint.stdout.hasSuffix("0 errors, 0 warnings\n"), "\(lint.stdout)")
+        #expect(lint.status == 0 && lint.stdout == "" && lint.stderr == "", "\(lint.stdout)\(lint.stderr)")
         // A member of the owner's organisation reads the adopted rows; another tenant does not.
         #expect(server.psql(db, #"begin; set local role authenticated; set local request.jwt.claims = '{"sub": "10000000-0000-0000-0000-000000000001"}'; select count(*) from public.integrations; rollback;"#).output == "2\n")
         #expect(server.psql(db, #"begin; set local role authenticated; set local request.jwt.claims = '{"sub": "someone-else"}'; select count(*) from public.integrations; rollback;"#).output == "0\n")
         // Adopting twice is refused.
         let again = try KeywayRun.run(["migrate", "adopt", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])
-        #expect(again.stderr == "keyway: error: the database already has keyway's migration history; use `keyway migrate apply`, not adopt\n")
+        #expect(again.stderr == "\(server.location(db)):1:1: error: the database already has keyway's migration history; use `keyway migrate apply`, not adopt\n1 error, 0 warnings\n")
     }
 
     @Test("unknown statuses, duplicates and dependent objects are refused by name; nothing changes")
@@ -98,7 +98,7 @@ struct AdoptTests {
             try #require(server.psql(db, Self.seed + extra).status == 0)
             let before = structureWithoutKeyway(server, db)
             let run = try KeywayRun.run(["migrate", "adopt", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])
-            #expect(run.status == 1 && run.stderr == "keyway: error: \(message)\n", "\(run.stderr)")
+            #expect(run.status == 1 && run.stderr == "\(server.location(db)):1:1: error: \(message)\n1 error, 0 warnings\n", "\(run.stderr)")
             #expect(structureWithoutKeyway(server, db) == before)
         }
     }

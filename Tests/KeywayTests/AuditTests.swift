@@ -77,16 +77,17 @@ struct AuditTests {
         #expect(csv.contains(",\"'=HYPERLINK(\"\"https://evil\"\", \"\"x\"\")\","))
     }
 
-    @Test("each --fail-on gate exits 1 naming what failed, and 0 when nothing matches", arguments: [
-        (["unused"], "unused: mail: https://www.googleapis.com/auth/gmail.readonly"),
-        (["unknown"], "unknown: mail: https://www.googleapis.com/auth/gmail.metadata"),
-        (["restricted"], "restricted: mail: https://www.googleapis.com/auth/gmail.readonly"),
+    @Test("each --fail-on gate exits 1 with an error at the scope's line, and 0 when nothing matches", arguments: [
+        (["unused"], "13:14: error: --fail-on unused: scope 'https://www.googleapis.com/auth/gmail.readonly' of mail is unused"),
+        (["unknown"], "15:14: error: --fail-on unknown: scope 'https://www.googleapis.com/auth/gmail.metadata' of mail is unknown"),
+        (["restricted"], "13:14: error: --fail-on restricted: scope 'https://www.googleapis.com/auth/gmail.readonly' of mail is restricted"),
     ])
     func gates(_ gates: [String], _ expected: String) throws {
         let dir = AuditFixture.folder()
         let failing = try withExtendedLifetime(dir) { try KeywayRun.run(["audit", "--manifests", dir.path, "--fail-on"] + gates) }
         #expect(failing.status == 1)
-        #expect(failing.stderr.contains(expected), "\(failing.stderr)")
+        let errors = failing.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
+        #expect(errors == ["\(dir.path)/integrations/mail.yaml:" + expected], "\(failing.stderr)")
         let clean = Fixture.folder()
         let passing = try withExtendedLifetime(clean) { try KeywayRun.run(["audit", "--manifests", clean.path, "--fail-on"] + gates) }
         #expect(passing.status == 0, "\(passing.stderr)")
@@ -100,7 +101,10 @@ struct AuditTests {
         files.write("baseline.json", baseline.stdout)
         let run = try KeywayRun.run(["audit", "--manifests", after.path, "--baseline", files.path + "/baseline.json", "--fail-on", "added"])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("added: mail: https://www.googleapis.com/auth/gmail.readonly"))
+        #expect(run.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") } == [
+            "\(after.path)/integrations/mail.yaml:13:14: error: --fail-on added: scope 'https://www.googleapis.com/auth/gmail.readonly' of mail was added since the baseline",
+            "\(after.path)/integrations/mail.yaml:15:14: error: --fail-on added: scope 'https://www.googleapis.com/auth/gmail.metadata' of mail was added since the baseline",
+        ], "\(run.stderr)")
         #expect(try KeywayRun.run(["audit", "--manifests", before.path, "--baseline", files.path + "/baseline.json", "--fail-on", "added"]).status == 0)
         withExtendedLifetime((before, after, files)) {}
     }

@@ -143,7 +143,7 @@ struct ConnectionLifecycleTests {
         let gmail = manifests.path + "/m/integrations/gmail.yaml"
         try String(contentsOfFile: gmail, encoding: .utf8).replacingOccurrences(of: "  redirect_uris:", with: "    - scope: https://www.googleapis.com/auth/gmail.labels\n      reason: Agents label email\n  redirect_uris:")
             .write(toFile: gmail, atomically: true, encoding: .utf8)
-        _ = try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path + "/g", name: "gmail_labels", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+        _ = try migrateDiffWriting(manifests: manifests.path + "/m", output: out.path + "/g", name: "gmail_labels", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
         try await applyPostgres(MigrationsFolder.files(in: out.path + "/g/Migrations/postgres"), server, db)
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1)
                 == .failure(.needsReauth(providerConfigKey: "gmail", reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")))

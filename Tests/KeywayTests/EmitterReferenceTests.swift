@@ -70,7 +70,7 @@ struct EmitterReferenceTests {
     @Test("migrate diff: the first migration of each dialect equals its reference", arguments: cases.filter(\.sql))
     func migrations(_ c: Case) throws {
         let dir = Fixture.folder(connector: c.connector), out = TempDir()
-        _ = try Pipeline.migrateDiff(manifests: dir.path, output: out.path, name: "initial", allowDestructive: false,
+        _ = try migrateDiffWriting(manifests: dir.path, output: out.path, name: "initial", allowDestructive: false,
                                      templates: Pipeline.templates(overrides: nil))
         for path in Self.migrationPaths {
             let written = try #require(out.read(path), "\(path) was not written")

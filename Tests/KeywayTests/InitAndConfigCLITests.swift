@@ -6,6 +6,21 @@ import Testing
 /// `keyway init`, and `keyway.yaml` driving the real binary: what it writes, where, and
 /// that flags win.
 @Suite struct InitAndConfigCLITests {
+    @Test("--version prints the version, and ArgumentParser's completion scripts name every command, for both executables")
+    func versionAndCompletions() throws {
+        let generator = KeywayRun.binary.deletingLastPathComponent().appendingPathComponent("keyway-generator")
+        for binary in [KeywayRun.binary, generator] {
+            let version = try KeywayRun.run(["--version"], executable: binary)
+            #expect(version.status == 0 && version.stdout == KeywayVersion.current + "\n" && version.stderr == "")
+            for shell in ["bash", "zsh", "fish"] {
+                let script = try KeywayRun.run(["--generate-completion-script", shell], executable: binary)
+                #expect(script.status == 0 && script.stdout.contains("generate") && script.stdout.contains("validate"), "\(shell)")
+            }
+        }
+        let keyway = try KeywayRun.run(["--generate-completion-script", "bash"])
+        #expect(keyway.stdout.contains("migrate") && keyway.stdout.contains("audit"))
+    }
+
     @Test("keyway init writes a commented keyway.yaml and manifests that validate and generate; a second init names every file in the way and writes nothing")
     func initProject() throws {
         let dir = TempDir()

@@ -509,12 +509,12 @@ struct MCPLimitTests {
         #expect(try await run(connections, secret) == (2, "Error: --owner is required on stdio: the owner (as in --connections) whose connections the tools use\n" +
                                                             "Usage: keyway mcp [--manifests <manifests>] [--format <format>] [--config <config>] --connections <connections> [--owner <owner>] [--http <http>] [--tokens <tokens>] [--nango-url <nango-url>] [--max-argument-bytes <max-argument-bytes>] [--max-concurrent-calls <max-concurrent-calls>] [--timeout <timeout>]\n" +
                                                             "  See 'keyway mcp --help' for more information.\n"))
-        #expect(try await run(connections + ["--owner", "a"], ["NANGO_SECRET_KEY": ""]) == (1, "keyway mcp: error: NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)\n"))
+        #expect(try await run(connections + ["--owner", "a"], ["NANGO_SECRET_KEY": ""]) == (1, "<command line>:1:1: error: NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)\n1 error, 0 warnings\n"))
         #expect(try await run(connections + ["--owner", "a"], secret) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
-                                                                          "keyway mcp: error: \(dir.path)/connections.json: owner 'a' names 'gmial', which is no integration of the manifests; use one of gmail, google-calendar, hubspot, linear, notion, slack, stripe\n"))
+                                                                          "\(dir.path)/connections.json:1:1: error: owner 'a' names 'gmial', which is no integration of the manifests; use one of gmail, google-calendar, hubspot, linear, notion, slack, stripe\n1 error, 0 warnings\n"))
         dir.write("connections.json", #"{"a": {"gmail": "c"}}"#)
         #expect(try await run(connections + ["--http", "0"], secret.merging(["KEYWAY_MCP_TOKENS": ""]) { $1 }) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
-                                                                                                                   #"keyway mcp: error: KEYWAY_MCP_TOKENS: expected a JSON object of token → owner, like {"a-long-random-token": "user-1"}"# + "\n"))
+                                                                                                                   #"<command line>:1:1: error: KEYWAY_MCP_TOKENS: expected a JSON object of token → owner, like {"a-long-random-token": "user-1"}"# + "\n1 error, 0 warnings\n"))
     }
 }
 

@@ -70,8 +70,9 @@ struct MigrationSafetyTests {
     /// with `diagnostics` (without the folder prefix) and touch neither database.
     static func expectRefused(_ folder: TempDir, _ diagnostics: [(String, String)], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let plural = diagnostics.count == 1 ? "" : "s"
-        let expected = diagnostics.map { "\(folder.path)/\($0.0):1:1: error: \($0.1)\n" }.joined()
-            + "keyway: error: the migrations folder \(folder.path) is not in order (\(diagnostics.count) problem\(plural)); nothing was applied\n"
+        let expected = "\(folder.path):1:1: error: the migrations folder is not in order (\(diagnostics.count) problem\(plural)); nothing was applied\n"
+            + diagnostics.map { "\(folder.path)/\($0.0):1:1: error: \($0.1)\n" }.joined()
+            + "\(diagnostics.count + 1) errors, 0 warnings\n"
         let dbs = TempDir()
         let sqlite = try apply("sqlite:\(dbs.path)/k.sqlite", folder)
         #expect(sqlite.status == 1, sourceLocation: sourceLocation)
@@ -244,7 +245,7 @@ struct MigrationSafetyTests {
         let run = try Self.apply("sqlite:\(dbs.path)/f.sqlite", folder)
         #expect(run.status == 1)
         #expect(normalized(run.stdout) == "applied 0001_good (N ms)\n")
-        #expect(run.stderr == "\(folder.path)/0002_bad.sql:4:1: error: migration 0002_bad.sql failed at line 4 (`\(Self.excerpt)`) and was rolled back, with nothing after it applied: no such table: nowhere\n")
+        #expect(run.stderr == "\(folder.path)/0002_bad.sql:4:1: error: migration 0002_bad.sql failed at line 4 (`\(Self.excerpt)`) and was rolled back, with nothing after it applied: no such table: nowhere\n1 error, 0 warnings\n")
         let queue = try DatabaseQueue(path: dbs.path + "/f.sqlite")
         #expect(try queue.read { try String.fetchAll($0, sql: "select version from keyway_schema_migrations") } == ["0001"])
         #expect(try queue.read { try String.fetchAll($0, sql: "select name from sqlite_master where name in ('u', 'after')") } == [])
@@ -258,7 +259,7 @@ struct MigrationSafetyTests {
         let run = try Self.apply(server.urlString(db), folder)
         #expect(run.status == 1)
         #expect(normalized(run.stdout) == "applied 0001_good (N ms)\n")
-        #expect(run.stderr == "\(folder.path)/0002_bad.sql:4:1: error: migration 0002_bad.sql failed at line 4 (`\(Self.excerpt)`) and was rolled back, with nothing after it applied: relation \"nowhere\" does not exist\n")
+        #expect(run.stderr == "\(folder.path)/0002_bad.sql:4:1: error: migration 0002_bad.sql failed at line 4 (`\(Self.excerpt)`) and was rolled back, with nothing after it applied: relation \"nowhere\" does not exist\n1 error, 0 warnings\n")
         #expect(server.psql(db, "select version from keyway.schema_migrations").output == "0001\n")
     }
 
@@ -267,13 +268,13 @@ struct MigrationSafetyTests {
         let folder = historyFolder([("0001_a.sql", "create table a (x integer);\n")]), dbs = TempDir()
         let missingFolder = try Self.apply("sqlite:\(dbs.path)/no/such/folder/k.sqlite", folder)
         #expect(missingFolder.status == 1)
-        #expect(missingFolder.stderr == "keyway: error: cannot open the SQLite database \(dbs.path)/no/such/folder/k.sqlite: the folder \(dbs.path)/no/such/folder does not exist\n")
+        #expect(missingFolder.stderr == "sqlite:\(dbs.path)/no/such/folder/k.sqlite:1:1: error: cannot open the SQLite database \(dbs.path)/no/such/folder/k.sqlite: the folder \(dbs.path)/no/such/folder does not exist\n1 error, 0 warnings\n")
         let isFolder = try Self.apply("sqlite:\(dbs.path)", folder)
         #expect(isFolder.status == 1)
-        #expect(isFolder.stderr == "keyway: error: cannot open the SQLite database \(dbs.path): it is a folder, not a file\n")
+        #expect(isFolder.stderr == "sqlite:\(dbs.path):1:1: error: cannot open the SQLite database \(dbs.path): it is a folder, not a file\n1 error, 0 warnings\n")
         dbs.write("junk.sqlite", String(repeating: "not a database ", count: 100))
         let junk = try Self.apply("sqlite:\(dbs.path)/junk.sqlite", folder)
         #expect(junk.status == 1)
-        #expect(junk.stderr == "keyway: error: cannot open the SQLite database \(dbs.path)/junk.sqlite: file is not a database\n")
+        #expect(junk.stderr == "sqlite:\(dbs.path)/junk.sqlite:1:1: error: cannot open the SQLite database \(dbs.path)/junk.sqlite: file is not a database\n1 error, 0 warnings\n")
     }
 }

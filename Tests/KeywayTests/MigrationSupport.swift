@@ -1,4 +1,5 @@
 import Foundation
+import KeywayCommandLine
 import KeywayCore
 import KeywayDatabase
 import KeywayEmit
@@ -9,12 +10,29 @@ import KeywayValidate
 import KeywayWrite
 import PostgresNIO
 
+/// `keyway migrate diff` as the command line runs it: the pipeline's files, written by
+/// the one write step; the paths written, as the command prints them.
+struct WrittenMigration {
+    var written: [String]
+    var diff: SchemaDiff
+}
+
+@discardableResult
+func migrateDiffWriting(manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
+                        supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default, force: Bool = false) throws -> WrittenMigration {
+    let migration = try Pipeline.migrateDiff(manifests: manifests, output: output, name: name, allowDestructive: allowDestructive, templates: templates,
+                                             supabaseFolder: supabaseFolder, supabaseVersion: supabaseVersion, config: config)
+    let diagnostics = Diagnostics()
+    guard let plans = try writeOutputs(migration.roots, force: force, into: diagnostics) else { throw DiagnosticsError(diagnostics.all) }
+    return WrittenMigration(written: zip(migration.roots, plans).flatMap { root, plan in (plan.missing + plan.stale).map { root.display($0.path) } }, diff: migration.diff)
+}
+
 /// Writes the next migration of a manifests folder into an output folder.
 @discardableResult
-func migrateDiff(_ manifests: TempDir, into output: TempDir, name: String, allowDestructive: Bool = false, config: ProjectConfig = .default) throws -> Pipeline.MigrationResult {
+func migrateDiff(_ manifests: TempDir, into output: TempDir, name: String, allowDestructive: Bool = false, config: ProjectConfig = .default) throws -> WrittenMigration {
     try withExtendedLifetime((manifests, output)) {
-        try Pipeline.migrateDiff(manifests: manifests.path, output: output.path, name: name, allowDestructive: allowDestructive,
-                                 templates: Pipeline.templates(overrides: nil), config: config)
+        try migrateDiffWriting(manifests: manifests.path, output: output.path, name: name, allowDestructive: allowDestructive,
+                               templates: Pipeline.templates(overrides: nil), config: config)
     }
 }
 

@@ -100,7 +100,7 @@ struct MigrationTests {
     func supabaseLayout() throws {
         let manifests = Versions.v1(), out = TempDir(), supabase = TempDir()
         let result = try withExtendedLifetime((manifests, out)) {
-            try Pipeline.migrateDiff(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
+            try migrateDiffWriting(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
                                      templates: Pipeline.templates(overrides: nil), supabaseFolder: supabase.path + "/migrations",
                                      supabaseVersion: "20261121120000")
         }
@@ -113,9 +113,9 @@ struct MigrationTests {
         let manifests = Versions.v1(), out = TempDir(), supabase = TempDir()
         supabase.write("migrations", "a file where the folder should be\n")
         let before = out.snapshot()
-        #expect(throws: DiagnosticsError.self) {
+        #expect(throws: WriteError.self) {
             try withExtendedLifetime((manifests, out)) {
-                _ = try Pipeline.migrateDiff(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
+                _ = try migrateDiffWriting(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
                                              templates: Pipeline.templates(overrides: nil), supabaseFolder: supabase.path + "/migrations",
                                              supabaseVersion: "20261121120000")
             }
@@ -123,7 +123,7 @@ struct MigrationTests {
         #expect(out.snapshot() == before)
         // Once the folder is there, the same command writes both.
         try FileManager.default.removeItem(atPath: supabase.path + "/migrations")
-        _ = try Pipeline.migrateDiff(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
+        _ = try migrateDiffWriting(manifests: manifests.path, output: out.path, name: "initial", allowDestructive: false,
                                      templates: Pipeline.templates(overrides: nil), supabaseFolder: supabase.path + "/migrations",
                                      supabaseVersion: "20261121120000")
         #expect(supabase.read("migrations/20261121120000_initial.sql") == out.read("Migrations/postgres/0001_initial.sql"))

@@ -77,6 +77,9 @@ final class PostgresServer: @unchecked Sendable {
 
     func urlString(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
+    /// A database as keyway's diagnostics name it.
+    func location(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+
     /// Runs SQL through psql (the way a person would), returning status and output.
     func psql(_ database: String, _ sql: String) -> (status: Int32, output: String) { Self.psql(port: port, database: database, sql) }
 

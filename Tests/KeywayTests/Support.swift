@@ -155,9 +155,9 @@ struct KeywayRun {
             .deletingLastPathComponent().appendingPathComponent("keyway")
     }()
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> KeywayRun {
+    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL = binary) throws -> KeywayRun {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()

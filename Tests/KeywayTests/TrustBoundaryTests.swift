@@ -35,7 +35,7 @@ struct TrustBoundaryTests {
         let out = TempDir(), manifests = TempDir()
         try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
         try withExtendedLifetime((out, manifests)) {
-            try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+            try migrateDiffWriting(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
         }
         try await applyPostgres(migrationFiles(out, .postgres), server, fresh)
         #expect(postgresStructure(server, upgraded) == postgresStructure(server, fresh))
@@ -87,7 +87,7 @@ struct TrustBoundaryTests {
         let out = TempDir(), manifests = TempDir()
         try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
         try withExtendedLifetime((out, manifests)) {
-            try Pipeline.migrateDiff(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
+            try migrateDiffWriting(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
         }
         _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/fresh.sqlite"))
         let fresh = try DatabaseQueue(path: dbs.path + "/fresh.sqlite")

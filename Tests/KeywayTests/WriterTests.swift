@@ -178,13 +178,13 @@ struct WriterTests {
                        "reserved": "names starting with '.keyway-' are reserved for keyway's record and temporary files"]
         let expected = "refusing to write '\(path.forDiagnostic)': " + reasons[kind]!
         #expect(throws: WriteError.self) { try OutputWriter.checkRelativePath(path) }
-        do { try OutputWriter.checkRelativePath(path) } catch { #expect(error.description == expected) }
+        do { try OutputWriter.checkRelativePath(path) } catch { #expect(error.diagnostic == .error(.start(of: path), expected)) }
         let out = TempDir()
         do {
             _ = try OutputWriter(outputFolder: out.path).plan([GeneratedFile(path: path, contents: "x")])
             Issue.record("planned \(path)")
         } catch {
-            #expect(error.description == expected)
+            #expect(error.diagnostic == .error(.start(of: path), expected))
         }
         #expect(out.snapshot().isEmpty)
     }

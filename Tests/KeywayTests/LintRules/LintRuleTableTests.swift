@@ -2,7 +2,7 @@ import Foundation
 import KeywayDatabase
 import Testing
 
-@Suite("lint rules: the registry and the README's table")
+@Suite("lint rules: the registry and the Migrations article's table")
 struct LintRuleTableTests {
     @Test("codes and names are unique, and codes follow the scheme (RLS, POL, FN or COL, then 101 up)")
     func scheme() {
@@ -15,9 +15,9 @@ struct LintRuleTableTests {
         }
     }
 
-    @Test("the README's table lists every rule, in order, with its code, name, level and summary")
-    func readme() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    @Test("the Migrations article's table lists every rule, in order, with its code, name, level and summary")
+    func documented() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("Documentation/Keyway.docc/Migrations.md"), encoding: .utf8)
         let rows = readme.split(separator: "\n").compactMap { line -> [String]? in
             guard let match = line.wholeMatch(of: /\| `([A-Z]+[0-9]+)` \| `([a-z_]+)`[^|]*\| (error|warning) \| ([^|]+) \| [^|]+ \|/) else { return nil }
             return [String(match.1), String(match.2), String(match.3), String(match.4)]
