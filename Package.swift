@@ -100,7 +100,7 @@ let package = Package(
             dependencies: ["KeywayContract", "KeywayModel", "KeywayMigrations", "KeywayTemplates"]
         ),
         // The hash of each owned file in .keyway-manifest (XXH64; SHA-256 read in old records).
-        .target(name: "KeywayWrite", dependencies: ["KeywayModel", "KeywayChecksum"]),
+        .target(name: "KeywayFiles", dependencies: ["KeywayModel", "KeywayChecksum"]),
         // Tools held against a provider's OpenAPI document (`tools lint`), and tool entries
         // drafted from one (`tools import`). Pure: the CLI reads the file. YAML documents
         // are read by keyway's own loader (bounded), then decoded as JSON.
@@ -130,13 +130,13 @@ let package = Package(
             ]
         ),
         // load → validate → emit → write strung together; no database (that is KeywayDatabase's).
-        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations"]),
+        .target(name: "KeywayCore", dependencies: ["KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayFiles", "KeywayMigrations"]),
         // The commands that need no database, TLS, OpenAPI or MCP (init, validate, generate,
         // check, and their options and reporter): shared by `keyway` and `keyway-generator`.
         .target(
             name: "KeywayCommandLine",
             dependencies: [
-                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
+                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "keyway",
             dependencies: [
-                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayCore",
+                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
                 "KeywayCommandLine", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -201,7 +201,7 @@ let package = Package(
         .target(name: "KeywayHostileFixture", dependencies: ["KeywayRuntime"], path: "Tests/HostileGenerated/Swift"),
         // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
-            "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayWrite", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayCommandLine", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
+            "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayCommandLine", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
             "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,7 +1,7 @@
 import ArgumentParser
 import KeywayCore
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 public struct Check: KeywayCommand {
     public static let configuration = CommandConfiguration(commandName: "check", abstract: "Fails (exit 1) when the output folders are not exactly what `keyway generate` would write.")
@@ -35,7 +35,7 @@ public struct Check: KeywayCommand {
             unchanged += plan.unchanged.count
         }
         if config.artifacts.contains(.migrations) {
-            run.diagnostics.emit(contentsOf: MigrationsFolder(output: config.output, dialects: config.migrations.dialects).check(generation.catalog))
+            run.diagnostics.emit(contentsOf: MigrationsFolder(output: config.outputFolder, dialects: config.migrations.dialects).check(generation.catalog))
         }
         entries.sort { $0.path < $1.path }
         for entry in entries { run.diagnostics.error(.start(of: entry.path), "\(entry.state): \(entry.message)") }

@@ -2,7 +2,7 @@ import ArgumentParser
 import KeywayCore
 import KeywayEmit
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// Validates and emits what `config` asks for, and routes the files to their folders; with
 /// any error, throws every problem of the run (the templates' and the manifests') and
@@ -10,12 +10,12 @@ import KeywayWrite
 func emit(_ config: ProjectConfig) throws(DiagnosticsError) -> (generation: Pipeline.Generation, roots: [OutputRoot]) {
     let templates: TemplateSet
     do throws(DiagnosticsError) {
-        templates = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+        templates = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
     } catch {
         // The manifests' problems too, as validate reports them: every problem in one run.
-        throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config, parseTrees: .keepUntilExit).diagnostics)
+        throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
     }
-    let generation = try Pipeline.generate(manifests: config.manifests, templates: templates, config: config, parseTrees: .keepUntilExit)
+    let generation = try Pipeline.generate(manifests: config.manifestsFolder, templates: templates, config: config)
     return (generation, try Pipeline.outputRoots(generation.files, config: config))
 }
 

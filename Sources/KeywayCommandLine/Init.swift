@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KeywayCore
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// `keyway init`: a commented `keyway.yaml` and one integration, connector and scope
 /// catalog that validate, in the working directory. It never replaces a file.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// A command of `keyway` or `keyway-generator`. It reports every problem into its run's
 /// one `Diagnostics` (or throws a `DiagnosticsError` or `WriteError`, which land there

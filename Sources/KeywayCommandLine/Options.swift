@@ -22,7 +22,7 @@ public struct CommonOptions: ParsableArguments {
     /// `keyway.yaml` (or the defaults) with this command's flags applied; an error in the
     /// file is thrown with all its diagnostics.
     public func projectConfig() throws(DiagnosticsError) -> ProjectConfig {
-        var project = try Pipeline.projectConfig(path: config)
+        var project = try ProjectConfig.load(path: config)
         if let manifests {
             project.manifests = manifests
             project.origins.manifests = nil

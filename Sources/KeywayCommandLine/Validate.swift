@@ -20,13 +20,13 @@ public struct Validate: KeywayCommand {
             config.templates = templates
             config.origins.templates = nil
         }
-        let result = Pipeline.validate(manifests: config.manifests, config: config, parseTrees: .keepUntilExit)
+        let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
         defer { ProcessLifetime.keep(result) }
         run.diagnostics.emit(contentsOf: result.diagnostics)
         // The templates folder keyway.yaml names, and the overrides in it, are part of
         // the project too: generate would stop on them.
         if config.templates != nil {
-            run.diagnostics.emit(contentsOf: Emitters.templateProblems(try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)))
+            run.diagnostics.emit(contentsOf: Emitters.templateProblems(try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)))
         }
     }
 }

@@ -1,6 +1,6 @@
 import KeywayCore
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// The write step of every command that writes (`generate`, `migrate diff`, `init`): each
 /// root planned (read only), then all committed as one change, or nothing at all when any

@@ -1,19 +1,19 @@
 import Foundation
 import KeywayEmit
-import KeywayLoad
 import KeywayMigrations
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// The migration history kept in the output folder:
 /// `Migrations/schema.json` (the state the last migration brought the schema to) and, per
 /// dialect, `Migrations/<dialect>/NNNN_name.sql` with its `keyway.sum`.
 public struct MigrationsFolder: Sendable {
-    public let output: String
+    /// The output folder that holds `Migrations/`.
+    public let output: any Folder
     /// The dialects whose history is kept (`keyway.yaml`'s `migrations.dialects`).
     public let dialects: [SQLDialect]
 
-    public init(output: String, dialects: [SQLDialect] = SQLDialect.allCases) {
+    public init(output: any Folder, dialects: [SQLDialect] = SQLDialect.allCases) {
         self.output = output
         self.dialects = dialects
     }
@@ -21,21 +21,19 @@ public struct MigrationsFolder: Sendable {
     public static let snapshotPath = "Migrations/schema.json"
     public static func folder(_ dialect: SQLDialect) -> String { "Migrations/\(dialect.rawValue)" }
 
-    func url(_ relative: String) -> URL { URL(fileURLWithPath: output).appendingPathComponent(relative) }
-
     /// The display path of a file inside the output folder.
-    public func display(_ relative: String) -> String { output.hasSuffix("/") ? output + relative : output + "/" + relative }
+    public func display(_ relative: String) -> String { output.display(relative) }
 
     /// The migrations of a dialect, sorted by file name.
     public func files(_ dialect: SQLDialect) -> [MigrationFile] {
-        Self.files(in: url(Self.folder(dialect)).path)
+        Self.files(in: output.subfolder(Self.folder(dialect)))
     }
 
-    public static func files(in folder: String) -> [MigrationFile] {
-        guard case .entries(let entries) = FolderReader.list(folder, reading: MigrationFile.isMigration) else { return [] }
-        return entries.compactMap { name, entry in
-            guard MigrationFile.isMigration(name), case .file(let data) = entry else { return nil }
-            return MigrationFile(fileName: name, contents: data)
+    public static func files(in folder: some Folder) -> [MigrationFile] {
+        guard case .names(let names) = folder.list("") else { return [] }
+        return names.compactMap { name in
+            guard MigrationFile.isMigration(name), let bytes = folder.contents(name) else { return nil }
+            return MigrationFile(fileName: name, contents: Data(bytes))
         }
     }
 
@@ -43,9 +41,9 @@ public struct MigrationsFolder: Sendable {
 
     /// The last snapshot, nil when there is no history yet.
     public func snapshot() throws(SnapshotError) -> SchemaState? {
-        guard let data = FolderReader.contents(url(Self.snapshotPath).path) else { return nil }
+        guard let bytes = output.contents(Self.snapshotPath) else { return nil }
         do {
-            return try JSONDecoder().decode(SchemaState.self, from: data)
+            return try JSONDecoder().decode(SchemaState.self, from: Data(bytes))
         } catch {
             throw .unreadable("\(error)")
         }
@@ -80,7 +78,7 @@ public struct MigrationsFolder: Sendable {
     /// folder that are not migrations or are out of sequence.
     public func historyProblems() -> [Diagnostic] {
         dialects.flatMap { dialect in
-            Self.read(folder: url(Self.folder(dialect)).path, display: display(Self.folder(dialect))).problems
+            Self.read(output.subfolder(Self.folder(dialect))).problems
         }
     }
 
@@ -97,22 +95,22 @@ public struct MigrationsFolder: Sendable {
     /// The migrations of a folder, and everything that must stop `apply` before anything
     /// runs: files that are not migrations, two files of one version, gaps, and files that
     /// do not match `keyway.sum`. Hidden files and `tests/` (pgTAP, written by keyway) are
-    /// not migrations and are left alone. `display` is the folder as messages name it.
-    public static func read(folder: String, display: String) -> (files: [MigrationFile], problems: [Diagnostic]) {
-        func at(_ name: String) -> SourceLocation { SourceLocation(file: display + "/" + name, line: 1, column: 1) }
-        let entries: [(name: String, entry: FolderReader.Entry)]
-        switch FolderReader.list(folder, reading: isWellNamed) {
+    /// not migrations and are left alone.
+    public static func read(_ folder: some Folder) -> (files: [MigrationFile], problems: [Diagnostic]) {
+        func at(_ name: String) -> SourceLocation { .start(of: folder.display(name)) }
+        let names: [String]
+        switch folder.list("") {
         case .absent: return ([], [])
         case .notAFolder:
-            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "this is a file, not a migrations folder; pass the folder that holds NNNN_name.sql and keyway.sum")])
+            return ([], [.error(.start(of: folder.path), "this is a file, not a migrations folder; pass the folder that holds NNNN_name.sql and keyway.sum")])
         case .unreadable(let reason):
-            return ([], [.error(SourceLocation(file: display, line: 1, column: 1), "the migrations folder cannot be read (\(reason))")])
-        case .entries(let listed): entries = listed
+            return ([], [.error(.start(of: folder.path), "the migrations folder cannot be read (\(reason))")])
+        case .names(let listed): names = listed
         }
         var files: [MigrationFile] = []
         var problems: [Diagnostic] = []
-        for (name, entry) in entries where !name.hasPrefix(".") && name != HistorySum.fileName {
-            if entry == .folder {
+        for name in names where !name.hasPrefix(".") && name != HistorySum.fileName {
+            if folder.item(name) == .folder {
                 if name != "tests" {
                     problems.append(.error(at(name), "a folder inside the migrations folder, which holds only NNNN_name.sql files, \(HistorySum.fileName) and tests/; move it out"))
                 }
@@ -122,15 +120,15 @@ public struct MigrationsFolder: Sendable {
                 problems.append(.error(at(name), "not a migration file name: migrations are NNNN_name.sql (four digits, '_', lower-case letters, digits and '_', '.sql'), written by `keyway migrate diff`; keyway will not guess whether to run this file — move it out of the migrations folder"))
                 continue
             }
-            guard case .file(let contents) = entry else {
+            guard let contents = folder.contents(name) else {
                 problems.append(.error(at(name), "this migration cannot be read; check its permissions"))
                 continue
             }
-            files.append(MigrationFile(fileName: name, contents: contents))
+            files.append(MigrationFile(fileName: name, contents: Data(contents)))
         }
         problems += MigrationFile.sequenceProblems(files).map { .error(at($0.fileName), $0.message) }
         if !files.isEmpty {
-            if let data = FolderReader.contents(folder + "/" + HistorySum.fileName) {
+            if let data = folder.contents(HistorySum.fileName) {
                 let redo = "released migrations are never changed — restore the history from version control, and let `keyway migrate diff` add migrations"
                 for difference in HistorySum.differences(recorded: String(decoding: data, as: UTF8.self), files: files) {
                     switch difference {
@@ -167,7 +165,7 @@ extension Pipeline {
     /// layout, as one more file in `supabaseFolder` named by `supabaseVersion` — one change
     /// across both folders, so a retry finds the same state.
     public static func migrateDiff(
-        manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
+        manifests: some Folder, output: any Folder, name: String, allowDestructive: Bool, templates: TemplateSet,
         supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default
     ) throws(DiagnosticsError) -> MigrationResult {
         let validation = validate(manifests: manifests, config: config)
@@ -207,7 +205,7 @@ extension Pipeline {
             files.append(GeneratedFile(path: MigrationsFolder.folder(dialect) + "/" + HistorySum.fileName, contents: HistorySum.render(all)))
         }
         files.append(GeneratedFile(path: MigrationsFolder.snapshotPath, contents: MigrationsFolder.encode(SchemaState(catalog))))
-        var roots = [OutputRoot(folder: output, files: files, producer: .migrations)]
+        var roots = [OutputRoot(folder: output.path, files: files, producer: .migrations)]
         if let supabaseFolder, let sql = files.first(where: { $0.path.hasPrefix(MigrationsFolder.folder(.postgres) + "/") && $0.path.hasSuffix(".sql") })?.contents {
             roots.append(OutputRoot(folder: supabaseFolder, files: [GeneratedFile(path: "\(supabaseVersion ?? "00000000000000")_\(name).sql", contents: sql)],
                                     producer: .migrations, recordsOwnership: false))

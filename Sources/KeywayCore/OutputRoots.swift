@@ -1,5 +1,5 @@
 import KeywayModel
-import KeywayWrite
+import KeywayFiles
 
 /// A folder keyway writes into as one owner: its files, relative to it, the command that
 /// writes them, and whether it keeps its own `.keyway-manifest` (not in a folder of

@@ -6,8 +6,8 @@ import KeywayModel
 struct CatalogIndex {
     let catalog: Catalog
     private let connectorsByKey: [String: [Connector]]
-    private let catalogByProvider: [String: Int]
-    private let scopesByCatalog: [[String: ScopeInfo]]
+    private let providerScopesByProvider: [String: Int]
+    private let scopesByProviderScopes: [[String: ScopeInfo]]
 
     init(_ catalog: Catalog) {
         self.catalog = catalog
@@ -15,15 +15,15 @@ struct CatalogIndex {
         for c in catalog.connectors { connectors[c.providerKey, default: []].append(c) }
         connectorsByKey = connectors
         var byProvider: [String: Int] = [:]
-        for (index, scopes) in catalog.scopeCatalogs.enumerated() {
-            // `Catalog.scopeCatalog(for:)`: the first catalog (by provider) that covers it.
+        for (index, scopes) in catalog.providerScopes.enumerated() {
+            // `Catalog.providerScopes(for:)`: the first catalog (by provider) that covers it.
             for provider in scopes.providers.isEmpty ? [scopes.provider] : scopes.providers where byProvider[provider] == nil {
                 byProvider[provider] = index
             }
         }
-        catalogByProvider = byProvider
-        scopesByCatalog = catalog.scopeCatalogs.map { scopes in
-            // `ScopeCatalog.info(for:)`: the first entry of a scope.
+        providerScopesByProvider = byProvider
+        scopesByProviderScopes = catalog.providerScopes.map { scopes in
+            // `ProviderScopes.info(for:)`: the first entry of a scope.
             Dictionary(scopes.scopes.map { ($0.scope, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
@@ -31,8 +31,8 @@ struct CatalogIndex {
     /// `Catalog.connectors(of:)`: in the catalog's order.
     func connectors(of integration: Integration) -> [Connector] { connectorsByKey[integration.key] ?? [] }
 
-    /// `ScopeCatalog.info(for:)` in `Catalog.scopeCatalog(for:)` of the integration.
+    /// `ProviderScopes.info(for:)` in `Catalog.providerScopes(for:)` of the integration.
     func scopeInfo(_ scope: String, for integration: Integration) -> ScopeInfo? {
-        catalogByProvider[integration.provider].flatMap { scopesByCatalog[$0][scope] }
+        providerScopesByProvider[integration.provider].flatMap { scopesByProviderScopes[$0][scope] }
     }
 }

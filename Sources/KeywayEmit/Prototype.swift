@@ -17,7 +17,7 @@ extension Catalog {
         let tool = Tool(name: "t", description: "d", method: .GET, endpoint: "/", scopes: ["s"], request: .standard,
                         inputs: [InputField("i", .string(), in: .query)], location: here)
         let connector = Connector(slug: "k", name: "n", description: "d", providerKey: "k", multipleConnections: true, tools: [tool], location: here)
-        let scopes = ScopeCatalog(provider: "p", providers: [], scopes: [ScopeInfo(scope: "s", level: .read, description: "d")], location: here)
-        return Catalog(integrations: [integration], connectors: [connector], scopeCatalogs: [scopes])
+        let scopes = ProviderScopes(provider: "p", providers: [], scopes: [ScopeInfo(scope: "s", level: .read, description: "d")], location: here)
+        return Catalog(integrations: [integration], connectors: [connector], providerScopes: [scopes])
     }()
 }

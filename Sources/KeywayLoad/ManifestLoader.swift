@@ -1,11 +1,6 @@
 import Foundation
 import KeywayModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The three kinds of manifest and the folders they live in.
 public enum ManifestKind: String, Sendable, CaseIterable {
@@ -53,89 +48,78 @@ public struct ManifestLoader: Sendable {
 
     public init() {}
 
-    /// - Parameter folder: the manifests folder, as the user gave it (used for display).
-    public func load(folder: String) -> LoadResult {
-        let fm = FileManager.default
+    /// Every manifest of the folder, parsed on all cores, reported in name order.
+    public func load(_ folder: some Folder) -> LoadResult {
         var diagnostics: [Diagnostic] = []
         var documents: [ManifestDocument] = []
         var unread: [String] = []
-        let root = URL(fileURLWithPath: folder)
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            diagnostics.append(.error(SourceLocation(file: folder, line: 1, column: 1),
-                                      "manifests folder not found; pass --manifests DIR or create \(folder)/integrations"))
+        guard case .names(let rootNames) = folder.list("") else {
+            diagnostics.append(.error(.start(of: folder.path),
+                                      "manifests folder not found; pass --manifests DIR or create \(folder.display("integrations"))"))
             return LoadResult(documents: [], diagnostics: diagnostics)
         }
         let kinds = ManifestKind.allCases.map(\.folder)
         // YAML files outside the three known folders are probably misplaced, and a folder
         // named almost like one of them is probably misspelt: nothing is skipped silently.
-        for name in (try? fm.contentsOfDirectory(atPath: root.path))?.sorted() ?? [] where !name.hasPrefix(".") && !kinds.contains(name) {
-            var isFolder: ObjCBool = false
-            _ = fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isFolder)
-            let location = SourceLocation(file: Self.join(folder, name), line: 1, column: 1)
-            if isFolder.boolValue, let kind = kinds.first(where: { Self.isNear(name.lowercased(), $0) }) {
+        for name in rootNames where !name.hasPrefix(".") && !kinds.contains(name) {
+            let isFolder = folder.item(name) == .folder
+            let location = SourceLocation.start(of: folder.display(name))
+            if isFolder, let kind = kinds.first(where: { Self.isNear(name.lowercased(), $0) }) {
                 diagnostics.append(.warning(location, "not read: did you mean \(kind)/? manifests live in integrations/, connectors/ or scopes/"))
-            } else if !isFolder.boolValue, Self.looksLikeYAML(name) {
+            } else if !isFolder, Self.looksLikeYAML(name), name != "keyway.yaml" {
                 diagnostics.append(.warning(location, "not read: manifests live in integrations/, connectors/ or scopes/; move the file into one of them"))
             }
         }
         for kind in ManifestKind.allCases {
-            let dir = root.appendingPathComponent(kind.folder)
-            var isFolder: ObjCBool = false
-            let exists = fm.fileExists(atPath: dir.path, isDirectory: &isFolder)
-            if !exists {
+            let at = SourceLocation.start(of: folder.display(kind.folder))
+            let names: [String]
+            switch folder.list(kind.folder) {
+            case .names(let listed): names = listed
+            case .absent:
                 // A symbolic link to nothing is not an absent folder.
-                if (try? fm.destinationOfSymbolicLink(atPath: dir.path)) != nil {
-                    diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1),
-                                              "cannot read the folder: it is a symbolic link to nothing; fix the link (keyway will not take a folder it cannot read for an empty one)"))
+                if folder.item(kind.folder) == .brokenLink {
+                    diagnostics.append(.error(at, "cannot read the folder: it is a symbolic link to nothing; fix the link (keyway will not take a folder it cannot read for an empty one)"))
                     unread.append(kind.folder + "/")
                 }
                 continue
-            }
-            let names: [String]
-            do {
-                guard isFolder.boolValue else { throw CocoaError(.fileReadUnknown) }
-                names = try fm.contentsOfDirectory(atPath: dir.path)
-            } catch {
-                diagnostics.append(.error(SourceLocation(file: Self.join(folder, kind.folder), line: 1, column: 1), isFolder.boolValue
-                    ? "cannot read the folder (\(fileErrorReason(error))); make it readable (keyway will not take a folder it cannot read for an empty one)"
-                    : "\(kind.folder) is a file, not a folder; manifests live in \(kind.folder)/<name>.yaml"))
+            case .notAFolder:
+                diagnostics.append(.error(at, "\(kind.folder) is a file, not a folder; manifests live in \(kind.folder)/<name>.yaml"))
+                unread.append(kind.folder + "/")
+                continue
+            case .unreadable(let reason):
+                diagnostics.append(.error(at, "cannot read the folder (\(reason)); make it readable (keyway will not take a folder it cannot read for an empty one)"))
                 unread.append(kind.folder + "/")
                 continue
             }
-            for name in names.sorted() where !name.hasPrefix(".") && !Self.isYAML(name) {
-                var nested: ObjCBool = false
-                _ = fm.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &nested)
-                let location = SourceLocation(file: Self.join(folder, kind.folder + "/" + name), line: 1, column: 1)
-                if nested.boolValue {
+            for name in names where !name.hasPrefix(".") && !Self.isYAML(name) {
+                let relative = kind.folder + "/" + name
+                let location = SourceLocation.start(of: folder.display(relative))
+                if folder.item(relative) == .folder {
                     diagnostics.append(.warning(location, "not read: subfolders of \(kind.folder)/ are not read; move its manifests up into \(kind.folder)/"))
                 } else if Self.looksLikeYAML(name) {
                     diagnostics.append(.warning(location, "not read: manifests end in .yaml or .yml, in lower case; rename the file"))
                 }
             }
             // Read and parsed on all cores; reported in name order.
-            let manifests = names.sorted().filter { Self.isYAML($0) && !$0.hasPrefix(".") }
-            // The folder's path made once: URL.path rebuilds its string every time (1.5% of a
-            // generate when it was read per file).
-            let dirPath = dir.path
-            let files = Parallel.map(manifests) { name in loadFile(path: dirPath + "/" + name, display: Self.join(folder, kind.folder + "/" + name)) }
+            let manifests = names.filter { Self.isYAML($0) && !$0.hasPrefix(".") }
+            let files = Parallel.map(manifests) { name in loadFile(kind.folder + "/" + name, in: folder) }
             for (name, file) in zip(manifests, files) {
                 let relative = kind.folder + "/" + name
-                let display = Self.join(folder, relative)
+                let display = folder.display(relative)
                 diagnostics.append(contentsOf: file.diagnostics)
                 if let node = file.root {
                     documents.append(ManifestDocument(kind: kind, relativePath: relative, displayPath: display, root: node))
                 } else {
                     unread.append(relative)
                     if file.diagnostics.isEmpty {
-                        diagnostics.append(.error(SourceLocation(file: display, line: 1, column: 1), "the manifest is empty; write its fields or delete the file"))
+                        diagnostics.append(.error(.start(of: display), "the manifest is empty; write its fields or delete the file"))
                     }
                 }
             }
         }
         if documents.isEmpty && !diagnostics.hasErrors {
-            diagnostics.append(.error(SourceLocation(file: folder, line: 1, column: 1),
-                                      "no manifests found; add YAML files under \(folder)/integrations and \(folder)/connectors"))
+            diagnostics.append(.error(.start(of: folder.path),
+                                      "no manifests found; add YAML files under \(folder.display("integrations")) and \(folder.display("connectors"))"))
         }
         return LoadResult(documents: documents, diagnostics: diagnostics, unreadFiles: unread)
     }
@@ -161,42 +145,29 @@ public struct ManifestLoader: Sendable {
         public var diagnostics: [Diagnostic]
     }
 
-    /// Reads and parses one file. Only regular files are read (a symlink to a device or a
-    /// FIFO would never end), and never more than `maxFileSize + 1` bytes.
-    public func loadFile(_ url: URL, display: String) -> LoadedFile {
-        loadFile(path: url.path, display: display)
+    /// Reads and parses one file of a folder: at most `maxFileSize` bytes, a regular file.
+    public func loadFile(_ relative: String, in folder: some Folder) -> LoadedFile {
+        let display = folder.display(relative)
+        let start = SourceLocation.start(of: display)
+        switch folder.read(relative, limit: Self.maxFileSize) {
+        case .bytes(let bytes): return parse(bytes, display: display)
+        case .notAFile: return LoadedFile(root: nil, diagnostics: [.error(start, "not a regular file; a manifest must be a plain YAML file")])
+        case .absent, .unreadable: return LoadedFile(root: nil, diagnostics: [.error(start, "cannot read the file; check its permissions")])
+        }
     }
 
-    func loadFile(path: String, display: String) -> LoadedFile {
+    /// Parses the bytes of one file: at most `maxFileSize` of them, UTF-8 (a byte-order
+    /// mark is dropped), one YAML document within the limits. `configuration`: the file is
+    /// keyway.yaml, not a manifest (for the words of the size limit).
+    public func parse(_ bytes: [UInt8], display: String, configuration: Bool = false) -> LoadedFile {
         func failure(_ diagnostic: Diagnostic) -> LoadedFile { LoadedFile(root: nil, diagnostics: [diagnostic]) }
-        let start = SourceLocation(file: display, line: 1, column: 1)
-        let notRegular = Diagnostic.error(start, "not a regular file; a manifest must be a plain YAML file")
-        // stat follows symbolic links: a link to a device, a FIFO or nothing is refused
-        // before it is opened, and the descriptor is checked again after.
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return failure(notRegular) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return failure(Diagnostic.error(start, "cannot read the file; check its permissions")) }
-        defer { close(fd) }
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return failure(notRegular) }
-        // Never more than `maxFileSize + 1` bytes, whatever the file claims to hold.
-        let limit = Self.maxFileSize + 1
-        var bytes = [UInt8](repeating: 0, count: min(max(Int(info.st_size), 0) + 1, limit))
-        var count = 0
-        while count < limit {
-            if count == bytes.count { bytes += [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count)) }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return failure(Diagnostic.error(start, "cannot read the file; check its permissions"))
-            }
-            if n == 0 { break }
-            count += n
+        let start = SourceLocation.start(of: display)
+        if bytes.count > Self.maxFileSize {
+            return failure(Diagnostic.error(start, configuration
+                ? "keyway.yaml is larger than 1 MiB, keyway's limit for one file; a project configuration holds a few settings: keep only those"
+                : "the manifest is larger than 1 MiB, keyway's limit for one manifest file; split it (a manifest describes one integration, connector or provider) or shorten its longest values (each is at most 64 KiB)"))
         }
-        if count > Self.maxFileSize {
-            return failure(Diagnostic.error(start, "the manifest is larger than 1 MiB, keyway's limit for one manifest file; split it (a manifest describes one integration, connector or provider) or shorten its longest values (each is at most 64 KiB)"))
-        }
-        bytes.removeSubrange(count...)
+        var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         if let bad = Self.firstInvalidUTF8(bytes) {
             return failure(Diagnostic.error(SourceLocation(file: display, line: bad.line, column: bad.column),

@@ -1,20 +1,23 @@
 import KeywayContract
 
-/// The validated model of a manifests folder: what every emitter reads.
-/// Everything in it has passed validation; collections are in a canonical order
-/// (integrations by key, connectors by slug, scope catalogs by provider; tools, inputs
-/// and scopes in manifest order, which is part of the input).
+/// The catalog: the validated model of a manifests folder, what every emitter reads.
+/// `IntegrationCatalog.swift`, `catalog.json` and the database's catalog tables
+/// (`integration_providers`, `integration_scopes`, `connectors`) are this catalog in
+/// Swift, JSON and SQL; "catalog" means nothing else in keyway. Everything in it has passed
+/// validation; collections are in a canonical order (integrations by key, connectors by
+/// slug, provider scopes by provider; tools, inputs and scopes in manifest order, which is
+/// part of the input).
 public struct Catalog: Sendable, Equatable {
     public var integrations: [Integration]
     public var connectors: [Connector]
-    public var scopeCatalogs: [ScopeCatalog]
+    public var providerScopes: [ProviderScopes]
     /// Where the tenant is read from the JWT claims (the project's `keyway.yaml`).
     public var tenancy: TenantClaims
 
-    public init(integrations: [Integration], connectors: [Connector], scopeCatalogs: [ScopeCatalog], tenancy: TenantClaims = .default) {
+    public init(integrations: [Integration], connectors: [Connector], providerScopes: [ProviderScopes], tenancy: TenantClaims = .default) {
         self.integrations = integrations.sorted { $0.key < $1.key }
         self.connectors = connectors.sorted { $0.slug < $1.slug }
-        self.scopeCatalogs = scopeCatalogs.sorted { $0.provider < $1.provider }
+        self.providerScopes = providerScopes.sorted { $0.provider < $1.provider }
         self.tenancy = tenancy
     }
 
@@ -22,9 +25,9 @@ public struct Catalog: Sendable, Equatable {
         connectors.filter { $0.providerKey == integration.key }
     }
 
-    /// The scope catalog that covers an integration's Nango provider, if any.
-    public func scopeCatalog(for integration: Integration) -> ScopeCatalog? {
-        scopeCatalogs.first { $0.covers(integration.provider) }
+    /// The provider scopes (`scopes/<provider>.yaml`) that cover an integration's Nango provider, if any.
+    public func providerScopes(for integration: Integration) -> ProviderScopes? {
+        providerScopes.first { $0.covers(integration.provider) }
     }
 }
 
@@ -215,9 +218,9 @@ public struct Tool: Sendable, Equatable {
 }
 
 /// `Manifests/scopes/<provider>.yaml`: what each scope grants and how the provider reviews it.
-public struct ScopeCatalog: Sendable, Equatable {
+public struct ProviderScopes: Sendable, Equatable {
     public var provider: String
-    /// The Nango providers whose scopes this catalog describes (e.g. google-mail, google-calendar).
+    /// The Nango providers whose scopes this file describes (e.g. google-mail, google-calendar).
     public var providers: [String]
     public var scopes: [ScopeInfo]
     public var location: SourceLocation

@@ -6,6 +6,10 @@ public struct ValidationResult: Sendable {
     /// The model, when the manifests have no errors (warnings allowed).
     public var catalog: Catalog?
     public var diagnostics: [Diagnostic]
+    /// The parse trees the catalog was read from. They are freed with the result: a
+    /// command that keeps its result until it exits never spends time freeing them (the
+    /// exit returns the memory at once), a server that drops it gets the memory back.
+    public var documents: [ManifestDocument] = []
 
     public init(catalog: Catalog?, diagnostics: [Diagnostic]) {
         self.catalog = catalog
@@ -34,7 +38,7 @@ public struct Validator: Sendable {
         let reader = NodeReader()
         var integrations: [Integration] = []
         var connectors: [Connector] = []
-        var catalogs: [ScopeCatalog] = []
+        var catalogs: [ProviderScopes] = []
         for reading in pool.exceeded ? documents.map({ read($0, reader) }) : readings {
             if reading.reader !== reader { reader.absorb(reading.reader) }
             switch reading.item {
@@ -54,14 +58,14 @@ public struct Validator: Sendable {
         catalogs = rules.unique(catalogs, key: \.provider, location: \.location, what: "scope catalog provider")
         rules.check(integrations: integrations, connectors: connectors, catalogs: catalogs)
         let diagnostics = reader.diagnostics.sortedForReport()
-        let catalog = diagnostics.hasErrors ? nil : Catalog(integrations: integrations, connectors: connectors, scopeCatalogs: catalogs)
+        let catalog = diagnostics.hasErrors ? nil : Catalog(integrations: integrations, connectors: connectors, providerScopes: catalogs)
         return ValidationResult(catalog: catalog, diagnostics: diagnostics)
     }
 
     private enum Item {
         case integration(Integration)
         case connector(Connector)
-        case scopes(ScopeCatalog)
+        case scopes(ProviderScopes)
     }
 
     private struct Reading {
@@ -75,7 +79,7 @@ public struct Validator: Sendable {
         switch doc.kind {
         case .integration: item = reader.integration(doc).map(Item.integration)
         case .connector: item = reader.connector(doc).map(Item.connector)
-        case .scopes: item = reader.scopeCatalog(doc).map(Item.scopes)
+        case .scopes: item = reader.providerScopes(doc).map(Item.scopes)
         }
         scanForSecrets(doc.root, reader)
         return Reading(item: item, reader: reader)
@@ -134,7 +138,7 @@ struct CrossReferenceRules {
         return kept
     }
 
-    mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ScopeCatalog]) {
+    mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ProviderScopes]) {
         let byKey = Dictionary(uniqueKeysWithValues: integrations.indices.map { (integrations[$0].key, $0) })
         var used: [String: Set<String>] = [:]
         // Each integration's grants as a set, made once however many connectors use it.
@@ -174,7 +178,7 @@ struct CrossReferenceRules {
             }
         }
         checkSwiftNames(integrations: integrations, connectors: connectors)
-        checkScopeCatalogs(catalogs, integrations: integrations)
+        checkProviderScopes(catalogs, integrations: integrations)
     }
 
     /// The position of a tool's scope entry: tools keep only their own location, so scan
@@ -249,7 +253,7 @@ struct CrossReferenceRules {
         }
     }
 
-    private func checkScopeCatalogs(_ catalogs: [ScopeCatalog], integrations: [Integration]) {
+    private func checkProviderScopes(_ catalogs: [ProviderScopes], integrations: [Integration]) {
         var owner: [String: Int] = [:]
         for (index, catalog) in catalogs.enumerated() {
             for provider in catalog.providers.isEmpty ? [catalog.provider] : catalog.providers {

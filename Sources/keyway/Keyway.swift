@@ -8,7 +8,7 @@ import KeywayMigrations
 import KeywayModel
 import KeywayOpenAPI
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 
 @main
 struct Keyway: AsyncParsableCommand {
@@ -44,7 +44,7 @@ struct Tools: ParsableCommand {
 
         func run(_ run: CommandRun) throws {
             let config = try options.projectConfig()
-            let result = Pipeline.validate(manifests: config.manifests, config: config)
+            let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
             run.diagnostics.emit(contentsOf: result.diagnostics)
             if let catalog = result.catalog { run.output(catalog.toolsJSON) }
         }
@@ -67,7 +67,7 @@ struct Tools: ParsableCommand {
 
         func run(_ run: CommandRun) throws {
             let config = try options.projectConfig()
-            let result = Pipeline.validate(manifests: config.manifests, config: config)
+            let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
             guard let catalog = result.catalog else { throw DiagnosticsError(result.diagnostics) }
             var connectors = catalog.connectors
             if let connector {
@@ -158,7 +158,7 @@ struct Audit: KeywayCommand {
     var printsData: Bool { true }
 
     func run(_ run: CommandRun) throws {
-        var project = try Pipeline.projectConfig(path: config)
+        var project = try ProjectConfig.load(path: config)
         if let manifests {
             project.manifests = manifests
             project.origins.manifests = nil
@@ -183,18 +183,18 @@ struct Audit: KeywayCommand {
             let folder = try GitRevision.exportManifests(at: since, of: manifests)
             defer { try? FileManager.default.removeItem(at: folder) }
             do throws(DiagnosticsError) {
-                base = try Pipeline.audit(manifests: folder.path, baseline: nil).audit
+                base = try Pipeline.audit(manifests: LocalFolder(folder.path), baseline: nil).audit
             } catch {
                 throw DiagnosticsError([.error(.start(of: manifests), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
             }
         }
-        let (audit, catalog, diagnostics) = try Pipeline.audit(manifests: manifests, config: project, baseline: base)
+        let (audit, catalog, diagnostics) = try Pipeline.audit(manifests: project.manifestsFolder, config: project, baseline: base)
         run.diagnostics.emit(contentsOf: diagnostics)
         switch format {
         case .text: run.output(audit.text)
         case .json: run.output(audit.json)
         case .csv: run.output(audit.csv)
-        case .md: run.output(try audit.markdown(templates: Pipeline.templates(overrides: project.templates, origin: project.origins.templates)))
+        case .md: run.output(try audit.markdown(templates: Pipeline.templates(overrides: project.templatesFolder, origin: project.origins.templates)))
         }
         // Each gate that fails is an error at the scope's line in its integration manifest.
         func grant(_ integration: String, _ scope: String) -> SourceLocation {

@@ -67,7 +67,7 @@ struct ServeMCP: KeywayCommand {
             throw fail("the Nango URL '\(urlText)' is not an http(s) URL; pass --nango-url like https://api.nango.dev")
         }
         let config = try options.projectConfig()
-        let result = Pipeline.validate(manifests: config.manifests, config: config)
+        let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
         guard let catalog = result.catalog else { throw DiagnosticsError(result.diagnostics) }
         let described = ManifestTools.describe(catalog)
         for name in described.custom {

@@ -8,7 +8,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,12 +64,12 @@ struct MigrateDiff: KeywayCommand {
         }
         let set: TemplateSet
         do throws(DiagnosticsError) {
-            set = try Pipeline.templates(overrides: config.templates, origin: config.origins.templates)
+            set = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
         } catch {
             // The manifests' problems too, as generate reports them: one run, every problem.
-            throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifests, config: config).diagnostics)
+            throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
         }
-        let migration = try Pipeline.migrateDiff(manifests: config.manifests, output: config.output, name: name, allowDestructive: allowDestructive,
+        let migration = try Pipeline.migrateDiff(manifests: config.manifestsFolder, output: config.outputFolder, name: name, allowDestructive: allowDestructive,
                                                  templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
                                                  supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config)
         guard let plans = try writeOutputs(migration.roots, force: force, into: run.diagnostics) else { return }
@@ -108,7 +108,7 @@ struct DatabaseOptions: ParsableArguments {
     /// keyway.yaml's output (an error in keyway.yaml is thrown, before anything is opened).
     func folder(_ url: DatabaseURL) throws(DiagnosticsError) -> String {
         if let migrations { return migrations }
-        let output = try Pipeline.projectConfig(path: config).output
+        let output = try ProjectConfig.load(path: config).output
         switch url {
         case .sqlite: return ProjectConfig.join(output, MigrationsFolder.folder(.sqlite))
         case .postgres: return ProjectConfig.join(output, MigrationsFolder.folder(.postgres))
@@ -125,7 +125,7 @@ struct DatabaseOptions: ParsableArguments {
     /// `MigrationsFolder.read`) is thrown before anything is opened or run.
     func migrations(_ url: DatabaseURL, _ consequence: String) throws(DiagnosticsError) -> [MigrationFile] {
         let display = try display(url)
-        let (files, problems) = MigrationsFolder.read(folder: try folder(url), display: display)
+        let (files, problems) = MigrationsFolder.read(LocalFolder(display))
         guard problems.isEmpty else {
             throw DiagnosticsError(problems + [.error(.start(of: display), "the migrations folder is not in order (\(problems.count) problem\(problems.count == 1 ? "" : "s")); \(consequence)")])
         }
@@ -198,7 +198,7 @@ struct MigrateStatus: KeywayCommand {
     func run(_ run: CommandRun) async throws {
         let url = try db.url()
         let display = try db.display(url)
-        let (files, problems) = MigrationsFolder.read(folder: try db.folder(url), display: display)
+        let (files, problems) = MigrationsFolder.read(LocalFolder(display))
         let ledger: [AppliedMigration]?
         var absent: String?
         do {

@@ -6,7 +6,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// `keyway migrate adopt` on a real PostgreSQL that holds the seed guide's table.

@@ -5,7 +5,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// A fixture with one scope of each kind: restricted and used, sensitive and unused,

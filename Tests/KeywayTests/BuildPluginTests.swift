@@ -17,7 +17,7 @@ struct BuildPluginTests {
         "Consumer", "KeywayContract", "KeywayRuntime",
         "keyway_generator-tool", "KeywayCommandLine-tool", "KeywayCore-tool", "KeywayEmit-tool", "KeywayLoad-tool",
         "KeywayMigrations-tool", "KeywayContract-tool", "KeywayChecksum-tool", "KeywayModel-tool", "KeywayTemplates-tool",
-        "KeywayValidate-tool", "KeywayWrite-tool", "ArgumentParser-tool", "ArgumentParserToolInfo-tool",
+        "KeywayValidate-tool", "KeywayFiles-tool", "ArgumentParser-tool", "ArgumentParserToolInfo-tool",
     ]
 
     @Test("keyway-generator offers init, validate, generate and check, and validates the consumer's manifests")

@@ -6,7 +6,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// The text of every `<code>` element of an HTML document, entities decoded.

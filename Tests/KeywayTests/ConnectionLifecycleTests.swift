@@ -9,7 +9,7 @@ import KeywayMigrations
 import KeywayModel
 import KeywayRuntime
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Logging
 import PostgresNIO
 import Testing

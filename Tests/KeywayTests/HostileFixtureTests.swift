@@ -9,7 +9,7 @@ import KeywayModel
 import KeywayReferenceTools
 import KeywayRuntime
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// `Tests/HostileGenerated/Swift` is keyway's output for `Tests/Fixtures/HostileManifests`

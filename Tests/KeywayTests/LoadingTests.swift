@@ -5,7 +5,7 @@ import KeywayEmit
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 @Suite("Loading: positions and hostile YAML")

@@ -7,7 +7,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// A migrations folder holding `files` and the `keyway.sum` that `migrate diff` would have

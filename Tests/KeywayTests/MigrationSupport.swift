@@ -1,13 +1,14 @@
 import Foundation
 import KeywayCommandLine
 import KeywayCore
+import KeywayFiles
 import KeywayDatabase
 import KeywayEmit
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import PostgresNIO
 
 /// `keyway migrate diff` as the command line runs it: the pipeline's files, written by
@@ -20,7 +21,7 @@ struct WrittenMigration {
 @discardableResult
 func migrateDiffWriting(manifests: String, output: String, name: String, allowDestructive: Bool, templates: TemplateSet,
                         supabaseFolder: String? = nil, supabaseVersion: String? = nil, config: ProjectConfig = .default, force: Bool = false) throws -> WrittenMigration {
-    let migration = try Pipeline.migrateDiff(manifests: manifests, output: output, name: name, allowDestructive: allowDestructive, templates: templates,
+    let migration = try Pipeline.migrateDiff(manifests: LocalFolder(manifests), output: LocalFolder(output), name: name, allowDestructive: allowDestructive, templates: templates,
                                              supabaseFolder: supabaseFolder, supabaseVersion: supabaseVersion, config: config)
     let diagnostics = Diagnostics()
     guard let plans = try writeOutputs(migration.roots, force: force, into: diagnostics) else { throw DiagnosticsError(diagnostics.all) }

@@ -7,7 +7,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// Manifest versions for the upgrade tests: v1 (the fixture), v2 adds a scope, an

@@ -6,7 +6,7 @@ import KeywayMigrations
 import KeywayModel
 import KeywayOpenAPI
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// `keyway tools lint` and `keyway tools import` against two small OpenAPI documents

@@ -6,7 +6,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 @Suite("Applying and linting on a real PostgreSQL", .serialized)

@@ -5,7 +5,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 @testable import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// Regression tests for the defects found by a hostile review: folders that cannot be

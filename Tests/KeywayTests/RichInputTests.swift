@@ -7,7 +7,7 @@ import KeywayMigrations
 import KeywayModel
 import KeywayRuntime
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// The input shapes real APIs use: query arrays (repeated or comma-joined), form bodies

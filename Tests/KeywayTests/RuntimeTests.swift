@@ -9,7 +9,7 @@ import KeywayModel
 import KeywayConnections
 import KeywayRuntime
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// An input for a tool, built from its JSON Schema: every property, each a valid value.

@@ -4,7 +4,7 @@ import KeywayEmit
 import KeywayLoad
 import KeywayModel
 @testable import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// Inputs at the sizes the README's limits promise: each is handled (the whole answer is

@@ -5,7 +5,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// The shipped tools held against what no one here wrote: the URL each reaches through

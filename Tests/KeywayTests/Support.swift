@@ -5,7 +5,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 
 /// A temporary folder that removes itself; manifests are written into it by name.
 final class TempDir {

@@ -7,7 +7,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// The trust boundary as migrations ship it: an existing (format 1) database upgraded by

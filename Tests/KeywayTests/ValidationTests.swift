@@ -5,7 +5,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// One rule broken in one fixture file: where the error must appear and what it says.

@@ -7,7 +7,7 @@ import KeywayMigrations
 import KeywayModel
 import KeywayRuntime
 import KeywayValidate
-import KeywayWrite
+import KeywayFiles
 import Testing
 
 /// `wire:`: the name an input has in the query, a header or the body when it is not a

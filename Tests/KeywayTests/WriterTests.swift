@@ -6,7 +6,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayValidate
-@testable import KeywayWrite
+@testable import KeywayFiles
 import Testing
 
 @Suite("The write stage and keyway check")

@@ -1,13 +1,13 @@
 import KeywayLoad
 import KeywayModel
 
-/// Reads `scopes/<provider>.yaml` into a `ScopeCatalog`.
+/// Reads `scopes/<provider>.yaml` into a `ProviderScopes`.
 extension NodeReader {
-    static let scopeCatalogKeys = ["provider", "providers", "scopes"]
+    static let providerScopesKeys = ["provider", "providers", "scopes"]
     static let scopeInfoKeys = ["scope", "level", "description"]
 
-    func scopeCatalog(_ doc: ManifestDocument) -> ScopeCatalog? {
-        guard let f = mapping(doc.root, "a scope catalog", allowed: Self.scopeCatalogKeys) else { return nil }
+    func providerScopes(_ doc: ManifestDocument) -> ProviderScopes? {
+        guard let f = mapping(doc.root, "a scope catalog", allowed: Self.providerScopesKeys) else { return nil }
         let provider = slug(f, "provider", "the scope catalog")
         var providers: [String] = []
         var providerSet: Set<String> = []
@@ -35,6 +35,6 @@ extension NodeReader {
             if let description { scopes.append(ScopeInfo(scope: scope.value, level: level.value, description: description.value)) }
         }
         guard let provider else { return nil }
-        return ScopeCatalog(provider: provider.value, providers: providers, scopes: scopes, location: provider.location)
+        return ProviderScopes(provider: provider.value, providers: providers, scopes: scopes, location: provider.location)
     }
 }

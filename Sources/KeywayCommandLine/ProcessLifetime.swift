@@ -4,7 +4,7 @@ import Foundation
 /// the process's exit returns its memory at once: freeing a run's catalog, files and plans
 /// one object at a time first costs measurable time (milliseconds at a thousand
 /// integrations) and does nothing useful. Commands hand their large values here at the end
-/// of `run()` (and the pipeline its parse trees, when told `.keepUntilExit`); nothing else
+/// of `run()` (with them, the parse trees their results hold); nothing else
 /// reads them. A process that goes on after a run (a server) must not use it.
 public enum ProcessLifetime {
     private static let lock = NSLock()
