@@ -7,7 +7,10 @@ public struct NangoClient: Sendable, CustomStringConvertible {
     private let secretKey: String
     let transport: any HTTPTransport
 
-    /// - Parameter baseURL: Nango Cloud by default; a self-hosted server's URL otherwise.
+    /// - Parameters:
+    ///   - secretKey: the Nango environment's secret key, sent as a bearer token.
+    ///   - baseURL: Nango Cloud by default; a self-hosted server's URL otherwise.
+    ///   - transport: how requests are sent: URLSession by default, or a transport of yours.
     public init(secretKey: String, baseURL: URL = URL(string: "https://api.nango.dev")!, transport: any HTTPTransport = URLSessionTransport()) {
         self.secretKey = secretKey
         self.baseURL = baseURL
