@@ -14,7 +14,7 @@ public struct Check: KeywayCommand {
     public var diagnosticsFormat: OutputFormat { options.format }
 
     public func run(_ run: CommandRun) throws {
-        let config = output.applied(to: try options.projectConfig())
+        let config = try output.applied(to: try options.projectConfig())
         let (generation, roots) = try emit(config)
         defer { ProcessLifetime.keep(generation, roots) }
         run.diagnostics.emit(contentsOf: generation.diagnostics)

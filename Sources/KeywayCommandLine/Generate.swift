@@ -8,6 +8,7 @@ import KeywayFiles
 /// any error, throws every problem of the run (the templates' and the manifests') and
 /// emits nothing.
 func emit(_ config: ProjectConfig) throws(DiagnosticsError) -> (generation: Pipeline.Generation, roots: [OutputRoot]) {
+    try Pipeline.checkOutputFolders(config, identity: LocalFolder.identity(of:))
     let templates: TemplateSet
     do throws(DiagnosticsError) {
         templates = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
@@ -16,7 +17,7 @@ func emit(_ config: ProjectConfig) throws(DiagnosticsError) -> (generation: Pipe
         throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
     }
     let generation = try Pipeline.generate(manifests: config.manifestsFolder, templates: templates, config: config)
-    return (generation, try Pipeline.outputRoots(generation.files, config: config))
+    return (generation, try Pipeline.outputRoots(generation.files, config: config, identity: LocalFolder.identity(of:)))
 }
 
 public struct Generate: KeywayCommand {
@@ -32,7 +33,7 @@ public struct Generate: KeywayCommand {
     public var diagnosticsFormat: OutputFormat { options.format }
 
     public func run(_ run: CommandRun) throws {
-        let config = output.applied(to: try options.projectConfig())
+        let config = try output.applied(to: try options.projectConfig())
         let (generation, roots) = try emit(config)
         defer { ProcessLifetime.keep(generation, roots) }
         run.diagnostics.emit(contentsOf: generation.diagnostics)

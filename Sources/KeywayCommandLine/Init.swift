@@ -16,13 +16,11 @@ public struct Init: KeywayCommand {
 
     public init() {}
 
-    public func validate() throws {
-        if manifests.isEmpty || manifests.hasPrefix("/") || manifests.split(separator: "/").contains("..") || manifests.unicodeScalars.contains(where: \.isInvisible) {
-            throw ValidationError("--manifests must be a relative folder inside this one, like Manifests")
-        }
-    }
-
     public func run(_ run: CommandRun) throws {
+        try CommonOptions.checkFolder(manifests, flag: "--manifests")
+        if manifests.hasPrefix("/") || manifests.split(separator: "/").contains("..") {
+            throw DiagnosticsError([.error(.commandLine, "--manifests must be a folder inside this one, like Manifests")])
+        }
         let files = ProjectScaffold.files(manifests: manifests)
         // Not recorded as keyway's: these are the user's files from now on.
         let writer = OutputWriter(outputFolder: ".", producer: .generate, recordsOwnership: false)

@@ -24,10 +24,18 @@ public struct CommonOptions: ParsableArguments {
     public func projectConfig() throws(DiagnosticsError) -> ProjectConfig {
         var project = try ProjectConfig.load(path: config)
         if let manifests {
+            try Self.checkFolder(manifests, flag: "--manifests")
             project.manifests = manifests
             project.origins.manifests = nil
         }
         return project
+    }
+
+    /// A folder flag's value, by keyway.yaml's rule for folders (`ProjectConfig.folderProblem`).
+    public static func checkFolder(_ value: String, flag: String) throws(DiagnosticsError) {
+        if let problem = ProjectConfig.folderProblem(value, name: flag) {
+            throw DiagnosticsError([.error(.commandLine, problem)])
+        }
     }
 }
 
@@ -50,21 +58,27 @@ public struct OutputOptions: ParsableArguments {
 
     public init() {}
 
-    /// The configuration with these flags applied.
-    public func applied(to config: ProjectConfig) -> ProjectConfig {
+    /// The configuration with these flags applied (the folders' origin is then the
+    /// command line, where a conflict between folders is reported).
+    public func applied(to config: ProjectConfig) throws(DiagnosticsError) -> ProjectConfig {
         var config = config
         // An output folder named on the command line takes every artifact, the Swift too
         // unless --swift-output says otherwise: `--output /tmp/x` writes nothing elsewhere.
         if let output {
             config.output = output
+            config.origins.output = .commandLine
             config.swiftOutput = nil
         }
         if let templates {
+            try CommonOptions.checkFolder(templates, flag: "--templates")
             config.templates = templates
             config.origins.templates = nil
         }
         if let artifacts { config.artifacts = artifacts.artifacts }
-        if let swiftOutput { config.swiftOutput = swiftOutput }
+        if let swiftOutput {
+            config.swiftOutput = swiftOutput
+            config.origins.swiftOutput = .commandLine
+        }
         if let swiftLayout { config.swiftLayout = swiftLayout }
         return config
     }

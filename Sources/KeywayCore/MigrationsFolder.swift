@@ -18,8 +18,10 @@ public struct MigrationsFolder: Sendable {
         self.dialects = dialects
     }
 
-    public static let snapshotPath = "Migrations/schema.json"
-    public static func folder(_ dialect: SQLDialect) -> String { "Migrations/\(dialect.rawValue)" }
+    /// The folder, inside the output folder, that holds every migration and the snapshot.
+    public static let root = "Migrations"
+    public static let snapshotPath = root + "/schema.json"
+    public static func folder(_ dialect: SQLDialect) -> String { root + "/" + dialect.rawValue }
 
     /// The display path of a file inside the output folder.
     public func display(_ relative: String) -> String { output.display(relative) }

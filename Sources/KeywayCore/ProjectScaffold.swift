@@ -21,7 +21,7 @@ public enum ProjectScaffold {
         # Paths are relative to this file's folder. Flags on the command line win.
 
         # The integration, connector and scope-catalog manifests.
-        manifests: \(manifests)
+        manifests: \(YAMLText.scalar(manifests))
 
         # Where `keyway generate` writes, and `keyway check` compares.
         output: Generated

@@ -30,11 +30,14 @@ public final class SQLiteMigrationDatabase: MigrationDatabase, @unchecked Sendab
         }
     }
 
-    /// An existing database opened read-only, or nil when there is no file at `path`
-    /// (nothing is created: what `status` needs).
+    /// The database at `path` for reading, or nil when there is none: read-only, unless a
+    /// run was killed in the middle of a transaction and left its rollback journal (a
+    /// "hot" journal), which only a connection that may write can roll back — SQLite then
+    /// does, on opening, exactly what `apply` would; nothing else is written.
     public static func existing(path: String) throws -> SQLiteMigrationDatabase? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try SQLiteMigrationDatabase(path: path, readOnly: true)
+        let hotJournal = FileManager.default.fileExists(atPath: path + "-journal")
+        return try SQLiteMigrationDatabase(path: path, readOnly: !hotJournal)
     }
 
     /// SQLite's own message, without the SQL GRDB appends to its errors.

@@ -45,6 +45,12 @@ enum FileSystem {
         return .bytes(bytes)
     }
 
+    /// Whether a folder is at `path` (following symbolic links).
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// Whether anything is at `path` (following symbolic links).
     static func exists(_ path: String) -> Bool {
         var info = stat()

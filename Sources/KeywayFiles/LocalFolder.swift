@@ -85,3 +85,54 @@ public struct LocalFolder: Folder {
 }
 
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
+
+extension LocalFolder {
+    /// What tells two spellings of a folder apart, or not: the path made absolute (from the
+    /// working directory), with every symbolic link and `..` of its existing part resolved
+    /// by the system, and the parts that do not exist yet taken as written (`..` taken
+    /// back lexically; a link to a folder not created yet followed to where it will be).
+    /// `Generated`, `$PWD/Generated`, `Foo/../Generated` and a link to
+    /// `Generated` are one folder. (A case-insensitive file system's spellings are not
+    /// folded here.)
+    public static func identity(of path: String) -> String {
+        var absolute = path
+        if !path.hasPrefix("/") {
+            let cwd = FileManager.default.currentDirectoryPath
+            absolute = path.isEmpty ? cwd : cwd + "/" + path
+        }
+        var resolved = "/"
+        // The parts still to walk, last first: a link's target is pushed in its place.
+        var pending = absolute.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init)
+        var links = 0
+        while let part = pending.popLast() {
+            if part == "." { continue }
+            let candidate = resolved == "/" ? "/" + part : resolved + "/" + part
+            if let real = realpath(candidate, nil) {
+                resolved = String(cString: real)
+                free(real)
+                continue
+            }
+            // A link to what does not exist yet leads where the folder will be created.
+            var info = stat()
+            if part != "..", links < 40, lstat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let count = readlink(candidate, &target, target.count - 1)
+                if count > 0 {
+                    links += 1
+                    let text = String(decoding: target[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    if text.hasPrefix("/") { resolved = "/" }
+                    pending += text.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init)
+                    continue
+                }
+            }
+            if part == ".." {
+                if let slash = resolved.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                    resolved = slash == resolved.startIndex ? "/" : String(resolved[..<slash])
+                }
+            } else {
+                resolved = candidate
+            }
+        }
+        return resolved
+    }
+}

@@ -25,6 +25,9 @@ public struct OutputPlan: Sendable, Equatable {
     public var released: [String] = []
     /// Temporary files of an interrupted run (`.keyway-*.tmp`, `.keyway-*.bak`).
     public var litter: [String] = []
+    /// The folders keyway's files are in (relative to the root; "" is the root): where it
+    /// looks for temporary files of an interrupted run.
+    public var folders: Set<String> = [""]
     /// The ownership manifest after the run, and whether what it says changes.
     public var manifest = OwnershipManifest()
     public var manifestChanges = false
@@ -79,14 +82,18 @@ public struct WriteError: Error, Sendable, CustomStringConvertible {
 /// `.keyway-manifest` says it owns, with their recorded bytes; nothing is written outside
 /// the folder.
 public struct OutputWriter: Sendable {
-    public let root: URL
+    /// The folder, as given (relative to the working directory, or absolute): never
+    /// expanded (`~` is a folder named `~`) or standardized behind the caller's back.
+    public let root: String
     public let producer: Producer
     /// Whether the folder keeps a `.keyway-manifest` (false for a folder of another tool's,
     /// like `supabase/migrations`, where keyway only ever adds new files).
     public let recordsOwnership: Bool
 
     public init(outputFolder: String, producer: Producer = .generate, recordsOwnership: Bool = true) {
-        root = URL(fileURLWithPath: outputFolder).standardizedFileURL
+        var root = outputFolder
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.root = root.isEmpty ? "." : root
         self.producer = producer
         self.recordsOwnership = recordsOwnership
     }
@@ -135,7 +142,7 @@ public struct OutputWriter: Sendable {
     /// The file's absolute path, after checking that it stays inside the folder even
     /// through symbolic links in the folders that already exist.
     func path(for path: String) throws(WriteError) -> String {
-        var guardian = PathGuard(root: root.path)
+        var guardian = PathGuard(root: root)
         return try guardian.path(for: path)
     }
 
@@ -167,14 +174,19 @@ public struct OutputWriter: Sendable {
                 let real = FileSystem.resolved(ancestor)
                 verdict = real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
                 inside[folder] = verdict
+                if verdict && ancestor != root && !FileSystem.isFolder(ancestor) {
+                    throw WriteError(at: shown(String(ancestor.dropFirst(root.count + 1))), "is a file where '\(path.forDiagnostic)' needs a folder; move it away, or choose another folder")
+                }
             }
-            guard verdict else { throw WriteError(at: root + "/" + path, "refusing to write '\(path.forDiagnostic)': it resolves outside the output folder") }
+            guard verdict else { throw WriteError(at: shown(path), "refusing to write '\(path.forDiagnostic)': it resolves outside the output folder") }
             return root == "/" ? "/" + path : root + "/" + path
         }
+
+        /// A path inside the root as messages show it (`Generated/x`, `x` for the working directory).
+        func shown(_ path: String) -> String { root == "." ? path : root == "/" ? "/" + path : root + "/" + path }
     }
 
-    var manifestURL: URL { root.appendingPathComponent(OwnershipManifest.fileName) }
-    var manifestPath: String { root.path + "/" + OwnershipManifest.fileName }
+    var manifestPath: String { root == "/" ? "/" + OwnershipManifest.fileName : root + "/" + OwnershipManifest.fileName }
 
     /// The recorded ownership, or nil when the folder has no manifest yet.
     func readManifest() throws(WriteError) -> OwnershipManifest? {
@@ -188,7 +200,7 @@ public struct OutputWriter: Sendable {
         }
     }
 
-    func display(_ path: String) -> String { root.path + "/" + path }
+    func display(_ path: String) -> String { root == "/" ? "/" + path : root + "/" + path }
 
     /// Files a folder without a record still counts as keyway's, once: those whose first
     /// line (second, after a JSON object's brace) carries keyway's header, and the history
@@ -210,6 +222,9 @@ public struct OutputWriter: Sendable {
     /// error, are those of a run in path order.
     public func plan(_ files: [GeneratedFile], force: Bool = false) throws(WriteError) -> OutputPlan {
         var plan = OutputPlan()
+        if FileSystem.exists(root) && !FileSystem.isFolder(root) {
+            throw WriteError(at: root, "is a file, where keyway needs a folder to write into; move it away, or choose another folder")
+        }
         let recorded = try readManifest()
         var manifest = recorded ?? OwnershipManifest()
         // A folder (or a command) that keyway has not recorded yet: files with its header
@@ -217,7 +232,7 @@ public struct OutputWriter: Sendable {
         let firstRecord = recorded.map { !$0.entries.values.contains { $0.producer == producer } } ?? true
         let sorted = files.sorted { $0.path < $1.path }
         // Where each file goes, checked folder by folder (few folders, many files).
-        var guardian = PathGuard(root: root.path)
+        var guardian = PathGuard(root: root)
         let targets: [Result<String, WriteError>] = sorted.map { file in
             do throws(WriteError) { return .success(try guardian.path(for: file.path)) } catch { return .failure(error) }
         }
@@ -269,7 +284,8 @@ public struct OutputWriter: Sendable {
         }
         // A migration, once written, is history: `migrate diff` never removes a file.
         if producer == .migrations { plan.extra = [] }
-        plan.litter = try litter()
+        plan.folders = Self.folders(of: files, recorded)
+        plan.litter = try litter(in: plan.folders)
         if recordsOwnership {
             plan.manifest = manifest
             var rendered = manifest.rendered
@@ -290,35 +306,42 @@ public struct OutputWriter: Sendable {
         return plan
     }
 
-    /// Temporary files left in the folder by a run that was killed (relative paths, sorted).
-    /// Symbolic links to folders are not followed.
-    func litter() throws(WriteError) -> [String] {
-        guard FileSystem.exists(root.path) else { return [] }
+    /// Temporary files a killed run left in `folders` (paths relative to the root, sorted):
+    /// only the folders keyway writes or owns files in are looked at — not the whole tree
+    /// under the root, which may hold another project's output (with its own temporary
+    /// files, in use by its own run) or, for a root like `/`, the whole system.
+    func litter(in folders: Set<String>) throws(WriteError) -> [String] {
         var found: [String] = []
-        var pending: [String] = [""]
-        while let relative = pending.popLast() {
-            let folder = relative.isEmpty ? root.path : root.path + "/" + relative
+        for relative in folders.sorted() {
+            let folder = relative.isEmpty ? root : display(relative)
             guard let dir = opendir(folder) else {
+                if errno == ENOENT || errno == ENOTDIR { continue }
                 throw WriteError(at: folder, "cannot read the folder (\(FileSystem.reason(errno))); keyway will not write into a folder it cannot read")
             }
             defer { closedir(dir) }
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name == "." || name == ".." { continue }
-                let path = relative.isEmpty ? name : relative + "/" + name
-                var isFolder = Int32(entry.pointee.d_type) == Int32(DT_DIR)
-                if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
-                    var info = stat()
-                    isFolder = lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
-                }
-                if isFolder {
-                    pending.append(path)
-                } else if name.hasPrefix(".keyway-"), name.hasSuffix(".tmp") || name.hasSuffix(".bak") {
-                    found.append(path)
-                }
+                guard name.hasPrefix(".keyway-"), name.hasSuffix(".tmp") || name.hasSuffix(".bak") else { continue }
+                var info = stat()
+                guard lstat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+                found.append(relative.isEmpty ? name : relative + "/" + name)
             }
         }
         return found.sorted()
+    }
+
+    /// The folders (relative to the root) of the files `files` and `record` name, and the
+    /// root itself: where keyway's files are, so where its temporary files can be.
+    static func folders(of files: [GeneratedFile], _ record: OwnershipManifest?) -> Set<String> {
+        var folders: Set<String> = [""]
+        for path in files.map(\.path) + (record.map { Array($0.entries.keys) } ?? []) {
+            var folder = Substring(path)
+            while let slash = folder.lastIndex(of: "/") {
+                folder = folder[..<slash]
+                folders.insert(String(folder))
+            }
+        }
+        return folders
     }
 
     /// Applies one plan (see `commit(_:)`).
@@ -343,6 +366,14 @@ public struct OutputWriter: Sendable {
         for (writer, plan) in plans where !plan.conflicts.isEmpty {
             let first = plan.conflicts[0]
             throw WriteError(at: writer.display(first.path), first.message + "; nothing was changed")
+        }
+        // Each folder is locked once: two writers of one folder (spelled two ways) would
+        // wait for each other forever. The command line reports it at the settings first.
+        var seen: [String: String] = [:]
+        for (writer, _) in plans {
+            if let other = seen.updateValue(writer.root, forKey: LocalFolder.identity(of: writer.root)) {
+                throw WriteError(at: writer.root, "is the same folder as \(other); one folder has one writer; nothing was changed")
+            }
         }
         var createdFolders: [String] = []
         var locks: [Int32] = []
@@ -377,8 +408,10 @@ public struct OutputWriter: Sendable {
             if existingFolders.contains(folder) { return }
             var missing: [String] = []
             var f = folder
-            while !FileSystem.exists(f), let slash = f.utf8.lastIndex(of: UInt8(ascii: "/")), slash != f.startIndex {
+            // Up to the first folder that exists (a relative path may have no slash left).
+            while !f.isEmpty, !FileSystem.exists(f) {
                 missing.append(f)
+                guard let slash = f.utf8.lastIndex(of: UInt8(ascii: "/")), slash != f.startIndex else { break }
                 f = String(f[..<slash])
             }
             if !missing.isEmpty {
@@ -413,17 +446,17 @@ public struct OutputWriter: Sendable {
                     writes.append(GeneratedFile(path: OwnershipManifest.fileName, contents: plan.manifest.rendered))
                 }
                 if writes.isEmpty && plan.extra.isEmpty && plan.litter.isEmpty { continue }
-                try makeFolder(writer.root.path)
-                let fd = open(writer.root.path, O_RDONLY)
-                guard fd >= 0 else { throw WriteError(at: writer.root.path, "cannot open the folder: \(String(cString: strerror(errno)))") }
+                try makeFolder(writer.root)
+                let fd = open(writer.root, O_RDONLY)
+                guard fd >= 0 else { throw WriteError(at: writer.root, "cannot open the folder: \(String(cString: strerror(errno)))") }
                 locks.append(fd)
-                guard flock(fd, LOCK_EX) == 0 else { throw WriteError(at: writer.root.path, "cannot lock the folder: \(String(cString: strerror(errno)))") }
+                guard flock(fd, LOCK_EX) == 0 else { throw WriteError(at: writer.root, "cannot lock the folder: \(String(cString: strerror(errno)))") }
                 // Under the lock, every keyway temporary file is an interrupted run's.
-                for path in try writer.litter() { unlink(writer.root.path + "/" + path) }
-                var guardian = PathGuard(root: writer.root.path)
+                for path in try writer.litter(in: plan.folders) { unlink(writer.display(path)) }
+                var guardian = PathGuard(root: writer.root)
                 // New files are created complete at commit where the system can (see
                 // FileSystem.createComplete); the others are staged beside their targets.
-                let createsComplete = !plan.missing.isEmpty && FileSystem.canCreateComplete(in: writer.root.path)
+                let createsComplete = !plan.missing.isEmpty && FileSystem.canCreateComplete(in: writer.root)
                 var jobs: [(file: GeneratedFile, temp: String, target: String)] = []
                 for (index, file) in writes.enumerated() {
                     let target = file.path == OwnershipManifest.fileName ? writer.manifestPath : try guardian.path(for: file.path)
@@ -470,7 +503,7 @@ public struct OutputWriter: Sendable {
         } catch {
             discardStaging()
             if let error = error as? WriteError { throw WriteError(at: error.location, error.message + "; nothing was changed") }
-            throw WriteError(at: plans.first?.writer.root.path ?? ".", "\(fileErrorReason(error)); nothing was changed")
+            throw WriteError(at: plans.first?.writer.root ?? ".", "\(fileErrorReason(error)); nothing was changed")
         }
 
         // Commit: new bytes first (the manifest is staged last), then removals.

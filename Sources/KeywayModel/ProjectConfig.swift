@@ -79,6 +79,15 @@ public struct ProjectConfig: Sendable, Equatable {
     /// The folder the Swift artifact is written to.
     public var swiftFolder: String { swiftOutput ?? Self.join(output, "Swift") }
 
+    /// What is wrong with a folder named for a setting (`name` as messages show it:
+    /// `'output'`, `--output`), or nil: the rule for a path in keyway.yaml and on the
+    /// command line alike. A path is a path: `~` is a folder named `~`, not a home directory.
+    public static func folderProblem(_ value: String, name: String) -> String? {
+        if value.isEmpty { return "\(name) is empty; name a folder" }
+        if value.unicodeScalars.contains(where: \.isInvisible) { return "\(name) must be a path without control or invisible characters" }
+        return nil
+    }
+
     /// `folder/name`, without doubling a slash; `name` alone when the folder is the
     /// working directory ("" or ".").
     public static func join(_ folder: String, _ name: String) -> String {

@@ -33,8 +33,8 @@ public enum ProjectConfigReader {
         var config = defaults(base: base)
         func located(_ fields: Fields, _ key: String, _ what: String) -> Located<String>? {
             guard let text = reader.string(fields, key, what, required: false) else { return nil }
-            if text.value.unicodeScalars.contains(where: \.isInvisible) {
-                reader.error(text.location, "'\(key)' must be a path without control or invisible characters")
+            if let problem = ProjectConfig.folderProblem(text.value, name: "'\(key)'") {
+                reader.error(text.location, problem)
                 return nil
             }
             return Located(value: text.value.hasPrefix("/") ? text.value : ProjectConfig.join(base, text.value), location: text.location)
@@ -79,7 +79,8 @@ public enum ProjectConfigReader {
             if let pair = f["tenancy"], let t = reader.mapping(pair.value, "'tenancy'", allowed: tenancyKeys) {
                 let user = claimPaths(reader, t, "user_claims", default: TenantClaims.default.user)
                 let organization = claimPaths(reader, t, "organization_claims", default: TenantClaims.default.organization)
-                for path in organization where user.contains(where: { $0.value == path.value }) {
+                let userPaths = Set(user.map(\.value))
+                for path in organization where userPaths.contains(path.value) {
                     reader.error(path.location, "claim '\(path.value)' is listed as both a user and an organisation claim; a claim names one or the other")
                 }
                 config.tenancy = TenantClaims(user: user.map(\.value), organization: organization.map(\.value))
@@ -129,12 +130,13 @@ public enum ProjectConfigReader {
             reader.error(pair.value.location, "'\(key)' must name at least one claim, like [sub]")
         }
         var paths: [Located<TenantClaims.Path>] = []
+        var seen: Set<TenantClaims.Path> = []
         for item in items {
             guard let path = TenantClaims.Path(dotted: item.value) else {
                 reader.error(item.location, "'\(item.value.forDiagnostic)' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id")
                 continue
             }
-            if paths.contains(where: { $0.value == path }) {
+            if !seen.insert(path).inserted {
                 reader.error(item.location, "claim '\(path)' is listed twice in '\(key)'; remove one")
                 continue
             }

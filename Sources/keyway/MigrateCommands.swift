@@ -55,13 +55,21 @@ struct MigrateDiff: KeywayCommand {
 
     func run(_ run: CommandRun) throws {
         var config = try options.projectConfig()
-        if let output { config.output = output }
+        if let output {
+            config.output = output
+            config.origins.output = .commandLine
+        }
         if let layout { config.migrations.layout = layout }
-        if let supabaseOutput { config.migrations.supabaseOutput = supabaseOutput }
+        if let supabaseOutput {
+            config.migrations.supabaseOutput = supabaseOutput
+            config.origins.supabaseOutput = .commandLine
+        }
         if let templates {
+            try CommonOptions.checkFolder(templates, flag: "--templates")
             config.templates = templates
             config.origins.templates = nil
         }
+        try Pipeline.checkOutputFolders(config, identity: LocalFolder.identity(of:))
         let set: TemplateSet
         do throws(DiagnosticsError) {
             set = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)

@@ -164,6 +164,36 @@ struct MigrationSafetyTests {
         #expect(try queue.read { try String.fetchAll($0, sql: "select name from sqlite_master") } == ["mine"])
     }
 
+    @Test("SQLite: status after a writer was killed mid-transaction (a hot journal left) rolls it back and reads, as apply would")
+    func sqliteStatusAfterKill() throws {
+        let folder = historyFolder([("0001_a.sql", "create table a (x integer);\n"), ("0002_b.sql", "create table b (x integer);\n")])
+        let dbs = TempDir()
+        let path = dbs.path + "/app.sqlite"
+        let apply = try KeywayRun.run(["migrate", "apply", "--database", "sqlite:\(path)", "--migrations", folder.path])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let before = try KeywayRun.run(["migrate", "status", "--database", "sqlite:\(path)", "--migrations", folder.path])
+        // A writer that spills a transaction's pages into the database file, then dies
+        // (kill -9): its rollback journal is left, hot.
+        let killed = Python.run(["-c", """
+            import os, signal, sqlite3
+            db = sqlite3.connect(\(String(reflecting: path)), isolation_level=None)
+            db.execute("pragma journal_mode=delete"); db.execute("pragma cache_size=1")
+            db.execute("begin"); db.execute("create table big (x text)")
+            for i in range(2000): db.execute("insert into big values (?)", ("x" * 500,))
+            os.kill(os.getpid(), signal.SIGKILL)
+            """])
+        #expect(killed.status != 0)
+        #expect(FileManager.default.fileExists(atPath: path + "-journal"))
+        let after = try KeywayRun.run(["migrate", "status", "--database", "sqlite:\(path)", "--migrations", folder.path])
+        #expect(after.status == 0 && after.stderr == "", "\(after.stderr)")
+        #expect(after.stdout == before.stdout)
+        // State and migration of each line (the time each was applied follows).
+        #expect(before.stdout.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == ["applied 0001_a", "applied 0002_b"], "\(before.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+        let tables = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "select name from sqlite_master where type = 'table' and name in ('a', 'b', 'big') order by 1") }
+        #expect(tables == ["a", "b"])
+    }
+
     @Test("status on PostgreSQL creates neither the keyway schema nor the ledger")
     func postgresStatusReadOnly() throws {
         let server = try PostgresServer.get()

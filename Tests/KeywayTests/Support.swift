@@ -155,11 +155,13 @@ struct KeywayRun {
             .deletingLastPathComponent().appendingPathComponent("keyway")
     }()
 
-    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL = binary) throws -> KeywayRun {
+    /// `environment`: variables set (or replaced) for this run only.
+    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL = binary, environment: [String: String] = [:]) throws -> KeywayRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -174,4 +176,21 @@ struct KeywayRun {
 /// The generated files of a folder of manifests, with the built-in templates.
 func generateFiles(_ manifests: String) throws -> [GeneratedFile] {
     try Pipeline.generate(manifests: manifests, templates: Pipeline.templates(overrides: nil)).files
+}
+
+/// How the time of `work` grows with its input: the best of `tries` runs at `small` and at
+/// `factor` × `small`, as t(large) / t(small), both measured in this run. Linear work gives
+/// about `factor`, quadratic work its square: tests bound the ratio, never a duration.
+func growthRatio(small: Int, factor: Int = 4, tries: Int = 3, _ work: (Int) throws -> Void) rethrows -> Double {
+    func best(_ n: Int) throws -> Double {
+        var fastest = Double.infinity
+        for _ in 0..<tries {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try work(n)
+            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start))
+        }
+        return fastest
+    }
+    let smallTime = try best(small)
+    return try best(small * factor) / max(smallTime, 1)
 }
