@@ -6,6 +6,10 @@ public struct YAMLLimits: Sendable {
     /// Nodes in the document once every alias is expanded (a "billion laughs" file
     /// stops here, at the alias that crosses the line, in linear time).
     public var maxExpandedNodes: Int = 100_000
+    /// Nodes that aliases add (each alias counts the nodes it repeats); nil: only
+    /// `maxExpandedNodes` bounds them. A document that is mostly aliases stops here, long
+    /// before the total limit, so the work stays proportional to the bytes read.
+    public var maxAliasedNodes: Int?
     /// Nesting of lists and mappings.
     public var maxDepth: Int = 64
     /// Bytes (UTF-8) of one scalar, key or value; nil for no limit. A longer one is an error
@@ -25,6 +29,7 @@ struct YAMLComposer {
     private let bytes: [UInt8]
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     private var expanded = 0
+    private var aliased = 0
     /// Problems after which the rest of the document still means what it says (an
     /// unsupported tag, a duplicate key): reported together with the file's other errors.
     private var recoverable: [Failure] = []
@@ -154,6 +159,10 @@ struct YAMLComposer {
                 throw Failure(location: here, message: "unknown alias '*\(name.forDiagnostic)'; define the anchor '&\(name.forDiagnostic)' before using it")
             }
             try account(target.size, at: here)
+            aliased += target.size
+            if let limit = limits.maxAliasedNodes, aliased > limit {
+                throw Failure(location: here, message: "the aliases up to here repeat more than \(limit) nodes; write the values out instead of nesting aliases")
+            }
             return target
 
         case YAML_SCALAR_EVENT:

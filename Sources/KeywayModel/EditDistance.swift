@@ -46,3 +46,21 @@ extension EditDistance {
         return best?.0
     }
 }
+
+/// The did-you-mean work one run may do, in cells of the distance table: beyond it,
+/// diagnostics say what is allowed without a suggestion. Keeps thousands of misspellings
+/// against thousands of names linear. One per run, charged by every `closest` of the run.
+public final class SuggestionBudget {
+    /// Cells allowed in one run.
+    public static let cells = 20_000_000
+    public private(set) var spent = 0
+
+    public init() {}
+
+    /// Spends `cost` cells; false (and nothing spent) once the budget would be exceeded.
+    public func charge(_ cost: Int) -> Bool {
+        guard spent + cost <= Self.cells else { return false }
+        spent += cost
+        return true
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import KeywayContract
+import KeywayLoad
 import KeywayModel
 import OpenAPIKit
 
@@ -16,6 +17,16 @@ public struct OpenAPIImporter {
     }
 
     /// The entry, or why there is none (an unknown id, with a did-you-mean).
+    /// What the document's operations named `operationId` make doubtful: OpenAPI wants
+    /// operationIds unique, and `entry` drafts the first (by path, then method) of several.
+    public func warnings(operationId: String) -> [Diagnostic] {
+        let named = api.operations.filter { $0.operationId == operationId }
+        guard named.count > 1 else { return [] }
+        let titles = named.map { "\($0.method) \($0.path.forDiagnostic)" }
+        return [.warning(SourceLocation(file: api.file, line: 1, column: 1),
+                         "operationId '\(operationId.forDiagnostic)' names \(named.count) operations (\(titles.joined(separator: ", "))), where OpenAPI wants one; the first, \(titles[0]), is drafted")]
+    }
+
     public func entry(operationId: String) -> Result<String, Diagnostic> {
         let at = SourceLocation(file: api.file, line: 1, column: 1)
         guard let operation = api.operations.first(where: { $0.operationId == operationId }) else {
@@ -35,7 +46,7 @@ public struct OpenAPIImporter {
         guard var endpoint = linter.relative(operation.path) else {
             return .failure(.error(at, "\(title) does not start with the base path \(basePath.forDiagnostic); check --base-path"))
         }
-        var draft = Draft(sortProperties: !api.keepsOrder)
+        var draft = Draft()
         // Path parameters first, in the endpoint's order: each placeholder becomes an input
         // name keyway accepts (a path input has no 'wire').
         for placeholder in Tool.placeholders(in: endpoint) {
@@ -76,7 +87,7 @@ public struct OpenAPIImporter {
                 continue
             }
             let location: InputPlacement = parameter.location == .query ? .query : .header
-            if location == .header && !Self.isHeaderToken(parameter.name) {
+            if location == .header && !NameRules.isHeaderToken(parameter.name) {
                 draft.comment("\(shown): not a valid header name")
                 continue
             }
@@ -97,7 +108,7 @@ public struct OpenAPIImporter {
                     schema = object
                 }
                 if case .object(let properties, let required, _) = schema.shape {
-                    for property in draft.ordered(properties) where !property.schema.readOnly {
+                    for property in properties where !property.schema.readOnly {
                         if encoding == .form && (property.name.contains("[") || property.name.contains("]")) {
                             draft.comment("\(property.name.yamlComment): brackets in a form body come from the encoding")
                             continue
@@ -159,7 +170,7 @@ public struct OpenAPIImporter {
 
     /// `^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`: the name itself when valid, else one derived.
     static func inputName(_ name: String) -> String {
-        if isInputName(name) { return name }
+        if NameRules.isInputName(name) { return name }
         var out = ""
         for ch in name.unicodeScalars {
             let ok = ch.isASCII && (CharacterSet.alphanumerics.contains(ch) || "_.-".unicodeScalars.contains(ch))
@@ -168,17 +179,6 @@ public struct OpenAPIImporter {
         while out.hasSuffix("_") && out.count > 1 { out.removeLast() }
         if out.isEmpty || !(out.first.map { $0.isLetter || $0 == "_" } ?? false) { out = "_" + out }
         return String(out.prefix(64))
-    }
-
-    static func isInputName(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, s.utf8.count <= 64, first.isASCII,
-              CharacterSet.letters.contains(first) || first == "_" else { return false }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0)) }
-    }
-
-    static func isHeaderToken(_ s: String) -> Bool {
-        let tchar = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".unicodeScalars)
-        return !s.isEmpty && s.unicodeScalars.allSatisfy(tchar.contains)
     }
 
     /// What keyway's validator would say of the endpoint, in short.
@@ -201,15 +201,10 @@ public struct OpenAPIImporter {
 
 /// The `input:` block being written, with the names it has taken.
 struct Draft {
-    /// A JSON document's properties come without their order (Foundation's decoder keeps
-    /// none): they are drafted sorted by name, so that the output never varies.
-    var sortProperties: Bool
     var lines: [String] = []
     var inputs = 0
     /// Swift names of the inputs so far: keyway's validator wants them distinct.
     private var swiftNames: Set<String> = []
-
-    init(sortProperties: Bool) { self.sortProperties = sortProperties }
 
     /// `name`, or `name_2`, `name_3`… when its Swift identifier is taken.
     mutating func claim(_ name: String) -> String {
@@ -223,13 +218,13 @@ struct Draft {
         return candidate
     }
 
-    func ordered(_ properties: [(name: String, schema: SpecSchema)]) -> [(name: String, schema: SpecSchema)] {
-        sortProperties ? properties.sorted { $0.name < $1.name } : properties
-    }
-
     mutating func comment(_ text: String) { lines.append("      # left out: \(text)") }
 
     mutating func input(name: String, wire: String?, location: InputPlacement, schema: SpecSchema, required: Bool, description: String?, style: QueryArrayStyle?) {
+        if let wire, let problem = NameRules.wireProblem(wire, placement: location, input: name) {
+            comment("'\(wire.yamlComment)': not a name keyway can send (\(problem))")
+            return
+        }
         var fields: [String] = []
         var notes: [String] = []
         guard schemaLines(schema, optional: !required, description: description, indent: "        ", into: &fields, notes: &notes, topLevel: location) else {
@@ -249,6 +244,13 @@ struct Draft {
 
     /// The fields of one schema (`type:` first). False when keyway cannot express it.
     func schemaLines(_ s: SpecSchema, optional: Bool, description: String?, indent: String, into out: inout [String], notes: inout [String], topLevel: InputPlacement?) -> Bool {
+        // The entry is pasted under a connector's `tools:`: a mapping whose keys are
+        // indented k spaces is nested k/2 deep there, a flow list in it one more; a manifest
+        // nests at most `YAMLLimits().maxDepth` deep.
+        guard indent.count / 2 + 1 < YAMLLimits().maxDepth else {
+            notes.append("nested deeper than a manifest may be (\(YAMLLimits().maxDepth) levels)")
+            return false
+        }
         var s = s
         if case .choice(let branches, let keyword) = s.shape {
             guard let first = branches.first(where: { if case .unsupported = $0.shape { false } else { true } }) else {
@@ -292,9 +294,11 @@ struct Draft {
             guard !scalarOnly else { notes.append("an object cannot go in the \(topLevel?.rawValue ?? "")"); return false }
             if !properties.isEmpty {
                 children.append("\(indent)properties:")
+                var written = 0
+                var firstNote: String?
                 var names: Set<String> = []
-                for property in ordered(properties) where !property.schema.readOnly {
-                    guard OpenAPIImporter.isInputName(property.name), names.insert(SwiftIdentifier.lowerCamel(property.name)).inserted else {
+                for property in properties where !property.schema.readOnly {
+                    guard NameRules.isInputName(property.name), names.insert(SwiftIdentifier.lowerCamel(property.name)).inserted else {
                         children.append("\(indent)  # left out: \(property.name.yamlComment): not a property name keyway accepts")
                         continue
                     }
@@ -304,9 +308,16 @@ struct Draft {
                         children.append("\(indent)  \(property.name):")
                         children += propertyNotes.map { "\(indent)    # \($0)" }
                         children += propertyLines
+                        written += 1
                     } else {
                         children.append("\(indent)  # left out: \(property.name.yamlComment): \(propertyNotes.first ?? "a shape keyway cannot express")")
+                        firstNote = firstNote ?? propertyNotes.first
                     }
+                }
+                // An object none of whose properties can be drafted is left out itself.
+                if written == 0, let firstNote {
+                    notes.append(firstNote)
+                    return false
                 }
             } else if case .some(let values?) = additional {
                 var valueLines: [String] = []

@@ -6,14 +6,40 @@ import OpenAPIKit
 /// `keyway tools lint`: each tool held against the provider's own OpenAPI document.
 /// Pure: a decoded document and validated connectors in, positioned diagnostics out.
 public struct OpenAPILinter {
-    public var api: ProviderAPI
+    public let api: ProviderAPI
     /// What the document's paths hold before the path Nango's base URL ends with
     /// (`/api` for a document whose paths are `/api/chat.postMessage`); "" for none.
-    public var basePath: String
+    public let basePath: String
+    /// The operations by what a tool's endpoint is compared with, built once.
+    let index: OperationIndex
+    /// The did-you-mean work of this linter's run.
+    let budget = SuggestionBudget()
 
     public init(api: ProviderAPI, basePath: String = "") {
         self.api = api
         self.basePath = Self.normalized(basePath)
+        index = OperationIndex(api.operations, basePath: self.basePath)
+    }
+
+    /// The document's operations by method and path shape, and its paths by shape (each
+    /// shape's first path, in the document's order): lookups instead of a scan per tool.
+    struct OperationIndex {
+        var byMethodAndShape: [String: APIOperation] = [:]
+        var methodsByShape: [String: [String]] = [:]
+        var pathByShape: [String: String] = [:]
+        /// Every shape, sorted: the did-you-mean candidates.
+        var shapes: [String] = []
+
+        init(_ operations: [APIOperation], basePath: String) {
+            for operation in operations {
+                guard let path = OpenAPILinter.relative(operation.path, basePath: basePath) else { continue }
+                let shape = OpenAPILinter.shape(path)
+                if byMethodAndShape[operation.method + " " + shape] == nil { byMethodAndShape[operation.method + " " + shape] = operation }
+                methodsByShape[shape, default: []].append(operation.method)
+                if pathByShape[shape] == nil { pathByShape[shape] = path }
+            }
+            shapes = pathByShape.keys.sorted()
+        }
     }
 
     /// `/api/` and `api` both mean `/api`; `/` means none.
@@ -31,7 +57,9 @@ public struct OpenAPILinter {
 
     /// The path of an operation as a tool's endpoint would say it, or nil when the base
     /// path does not start it.
-    func relative(_ path: String) -> String? {
+    func relative(_ path: String) -> String? { Self.relative(path, basePath: basePath) }
+
+    static func relative(_ path: String, basePath: String) -> String? {
         if basePath.isEmpty { return path }
         if path == basePath { return "/" }
         return path.hasPrefix(basePath + "/") ? String(path.dropFirst(basePath.count)) : nil
@@ -48,8 +76,7 @@ public struct OpenAPILinter {
     }
 
     func operation(for tool: Tool) -> APIOperation? {
-        let shape = Self.shape(tool.endpoint)
-        return api.operations.first { $0.method == tool.method.rawValue && relative($0.path).map(Self.shape) == shape }
+        index.byMethodAndShape[tool.method.rawValue + " " + Self.shape(tool.endpoint)]
     }
 
     func lint(_ tool: Tool) -> [Diagnostic] {
@@ -61,34 +88,41 @@ public struct OpenAPILinter {
             out.append(.warning(tool.location, "the document's \(title) cannot be resolved (\(problem)); its inputs are not checked"))
             return out
         }
-        var checker = InputLinter(tool: tool, out: out)
+        var checker = InputLinter(tool: tool, out: out, budget: budget)
         checker.parameters(operation, specPath: relative(operation.path) ?? operation.path)
         if tool.request == .standard { checker.body(operation) }
         return checker.out
     }
 
-    /// Not in the document: another method at the same path, or the closest path.
+    /// Not in the document: another method at the same path, or the closest path (by
+    /// edits, within the run's did-you-mean budget; else the path that shares the most
+    /// leading segments with the endpoint, when that is most of them).
     func notFound(_ tool: Tool) -> Diagnostic {
         let shape = Self.shape(tool.endpoint)
         let endpoint = tool.endpoint.forDiagnostic
-        let samePath = api.operations.filter { relative($0.path).map(Self.shape) == shape }
-        if !samePath.isEmpty {
-            let methods = samePath.map(\.method).joined(separator: ", ")
-            return .error(tool.location, "the OpenAPI document has no \(tool.method.rawValue) \(endpoint), only \(methods); change 'method'")
+        if let methods = index.methodsByShape[shape] {
+            return .error(tool.location, "the OpenAPI document has no \(tool.method.rawValue) \(endpoint), only \(methods.joined(separator: ", ")); change 'method'")
         }
-        var paths: [String] = []
-        for operation in api.operations {
-            if let r = relative(operation.path), !paths.contains(r) { paths.append(r) }
-        }
-        let byShape = Dictionary(paths.map { (Self.shape($0), $0) }, uniquingKeysWith: { a, _ in a })
-        if let near = EditDistance.closest(to: shape, in: byShape.keys.sorted()), let path = byShape[near] {
-            let methods = api.operations.filter { relative($0.path) == path }.map(\.method).joined(separator: ", ")
+        if let near = EditDistance.closest(to: shape, in: index.shapes, charge: budget.charge) ?? sharedPrefix(shape), let path = index.pathByShape[near] {
+            let methods = index.methodsByShape[near, default: []].joined(separator: ", ")
             return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); did you mean \(path.forDiagnostic) (\(methods))?")
         }
         let hint = basePath.isEmpty
             ? "check 'endpoint', or pass --base-path when the document's paths start with what Nango's base URL already holds"
             : "check 'endpoint' and --base-path \(basePath.forDiagnostic)"
         return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); \(hint)")
+    }
+
+    /// The shape sharing the most leading segments with `shape`, if it shares more than
+    /// half of them (the first such, in sorted order).
+    func sharedPrefix(_ shape: String) -> String? {
+        let segments = shape.split(separator: "/")
+        var best: (shape: String, shared: Int)?
+        for candidate in index.shapes {
+            let shared = zip(segments, candidate.split(separator: "/")).prefix { $0 == $1 }.count
+            if shared * 2 > segments.count, shared > (best?.shared ?? 0) { best = (candidate, shared) }
+        }
+        return best?.shape
     }
 
     /// The tool's scopes are among the operation's OAuth scopes, when it lists any.
@@ -108,6 +142,8 @@ public struct OpenAPILinter {
 struct InputLinter {
     var tool: Tool
     var out: [Diagnostic]
+    /// The did-you-mean work of the run.
+    let budget: SuggestionBudget
 
     /// Headers Nango or keyway's runtime set on every request: never asked of a manifest.
     static let transportHeaders: Set<String> = ["authorization", "content-type", "accept"]
@@ -176,7 +212,7 @@ struct InputLinter {
         } else if case .some(let values) = additional {
             if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
         } else {
-            let hint = EditDistance.closest(to: key, in: properties.map(\.name)).map { "; did you mean '\(parameter.name.forDiagnostic)[\($0.forDiagnostic)]'?" } ?? "; remove the input or fix 'wire'"
+            let hint = EditDistance.closest(to: key, in: properties.map(\.name), charge: budget.charge).map { "; did you mean '\(parameter.name.forDiagnostic)[\($0.forDiagnostic)]'?" } ?? "; remove the input or fix 'wire'"
             out.append(.error(at(input), "query parameter '\(parameter.name.forDiagnostic)' has no key '\(key.forDiagnostic)' in the document\(hint)"))
         }
     }
@@ -188,7 +224,7 @@ struct InputLinter {
         let hint: String
         if let elsewhere {
             hint = "; the document has it in the \(elsewhere.location.rawValue): change 'in'"
-        } else if let near = EditDistance.closest(to: input.wireName, in: operation.parameters.filter { $0.location.rawValue == place }.map(\.name)) {
+        } else if let near = EditDistance.closest(to: input.wireName, in: operation.parameters.filter { $0.location.rawValue == place }.map(\.name), charge: budget.charge) {
             hint = "; did you mean '\(near.forDiagnostic)'?"
         } else {
             hint = input.placement == .header ? " (documents often leave common headers out; check the provider's docs)" : "; remove the input or fix its name"
@@ -265,7 +301,7 @@ struct InputLinter {
             } else if case .some(let values) = additional {
                 if let values { compare(input.schema, values, "input '\(input.name)'", at(input), required: false) }
             } else {
-                let hint = EditDistance.closest(to: input.wireName, in: properties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove the input or fix its name"
+                let hint = EditDistance.closest(to: input.wireName, in: properties.map(\.name), charge: budget.charge).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove the input or fix its name"
                 out.append(.error(at(input), "the request body has no property '\(input.wireName.forDiagnostic)' in the document; \(hint)"))
             }
         }
@@ -296,7 +332,7 @@ struct InputLinter {
             return
         case .choice(let branches, let keyword):
             for branch in branches {
-                var trial = InputLinter(tool: tool, out: [])
+                var trial = InputLinter(tool: tool, out: [], budget: budget)
                 trial.compareShape(m, branch, what, at)
                 if !trial.out.hasErrors {
                     out += trial.out
@@ -326,7 +362,7 @@ struct InputLinter {
                 } else if case .some(let values) = additional {
                     if let values { compareShape(property.schema, values, label, at) }
                 } else {
-                    let hint = EditDistance.closest(to: property.name, in: specProperties.map(\.name)).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
+                    let hint = EditDistance.closest(to: property.name, in: specProperties.map(\.name), charge: budget.charge).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
                     out.append(.error(at, "\(what) has property '\(property.name)' the document does not list; \(hint)"))
                 }
             }

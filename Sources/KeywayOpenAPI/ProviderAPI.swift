@@ -13,79 +13,129 @@ public struct ProviderAPI {
     public let file: String
     /// Every operation, sorted by path then method.
     public let operations: [APIOperation]
-    /// Whether objects' properties are in the document's order: YAML yes; JSON no, as
-    /// Foundation's decoder hands keys over in no stable order.
-    public let keepsOrder: Bool
 
     /// Larger documents are refused before they are read: the biggest public API
     /// descriptions are a few tens of MiB of YAML.
     public static let maximumBytes = 64 << 20
-    /// Bounds on YAML documents, checked by keyway's composer as it reads: nodes once
-    /// aliases are expanded ("billion laughs"), and nesting.
+    /// Bounds on documents, checked by keyway's composer as it reads (JSON too): nodes once
+    /// aliases are expanded, nodes aliases add ("billion laughs": a few hundred bytes
+    /// must not become a million nodes), and nesting. Real documents nest far less (see
+    /// the Limits article).
     static let yamlLimits: YAMLLimits = {
         var limits = YAMLLimits()
         limits.maxExpandedNodes = 20_000_000
-        limits.maxDepth = 256
+        limits.maxAliasedNodes = 100_000
+        limits.maxDepth = 128
         return limits
     }()
 
     /// Several documents of one provider as one (HubSpot, for one, publishes a document
     /// per API): their operations together; the first document names the whole.
     public static func merged(_ apis: [ProviderAPI]) -> ProviderAPI {
-        ProviderAPI(file: apis.map(\.file).joined(separator: ", "), operations: apis.flatMap(\.operations), keepsOrder: apis.allSatisfy(\.keepsOrder))
+        ProviderAPI(file: apis.map(\.file).joined(separator: ", "), operations: apis.flatMap(\.operations))
     }
 
-    init(file: String, operations: [APIOperation], keepsOrder: Bool) {
+    init(file: String, operations: [APIOperation]) {
         self.file = file
-        self.keepsOrder = keepsOrder
         self.operations = operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
     }
 
-    /// Decodes a document already read into memory. JSON when it starts with `{`, YAML
-    /// otherwise. Every failure is one diagnostic at the file, never a crash.
+    /// Decodes a document already read into memory, JSON or YAML, both read by keyway's
+    /// composer (bounded, positioned, keys in the document's order) and then by OpenAPIKit
+    /// on a stack sized for the nesting allowed. Every failure is one diagnostic, never a
+    /// crash.
     public static func decode(_ data: Data, file: String) -> Result<ProviderAPI, Diagnostic> {
         let at = SourceLocation(file: file, line: 1, column: 1)
         func fail(_ message: String) -> Result<ProviderAPI, Diagnostic> { .failure(.error(at, message)) }
         guard data.count <= maximumBytes else {
             return fail("the OpenAPI document is larger than \(maximumBytes >> 20) MiB; keyway does not read it")
         }
-        let isJSON = data.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{")
-        let document: OpenAPIKit.OpenAPI.Document
-        do {
-            if isJSON {
-                let version = try JSONDecoder().decode(VersionProbe.self, from: data).openapi
-                switch Family(version) {
-                case .v30: document = try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data).convert(to: .v3_1_1)
-                case .v31: document = try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
-                case nil: return fail(unsupported(version))
-                }
-            } else {
-                guard String(data: data, encoding: .utf8) != nil else {
-                    return fail("the OpenAPI document is not UTF-8 text")
-                }
-                let parsed = YAMLDocument.parse(Array(data), file: file, limits: yamlLimits)
-                if let problem = parsed.diagnostics.first {
-                    return .failure(.error(problem.location, "cannot read the OpenAPI document: \(problem.message)"))
-                }
-                guard let root = parsed.root else { return fail("the OpenAPI document is empty") }
+        guard String(validating: data, as: UTF8.self) != nil else { return fail("the OpenAPI document is not UTF-8 text") }
+        var bytes = Array(data)
+        if bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{") {
+            bytes = JSONText.yamlEscapes(bytes)
+        }
+        let parsed = YAMLDocument.parse(bytes, file: file, limits: yamlLimits)
+        if let problem = parsed.diagnostics.first {
+            return .failure(.error(problem.location, "cannot read the OpenAPI document: \(problem.message)"))
+        }
+        guard let parsedRoot = parsed.root else { return fail("the OpenAPI document is empty") }
+        let root = typeListsAsAnyOf(parsedRoot)
+        let references: ReferenceBounds
+        switch ReferenceBounds.check(root) {
+        case .success(let bounds): references = bounds
+        case .failure(let problem): return .failure(problem)
+        }
+        return onLargeStack {
+            let document: OpenAPIKit.OpenAPI.Document
+            do {
                 let version = try YAMLNodeDecoder(node: root).decode(VersionProbe.self).openapi
                 switch Family(version) {
                 case .v30: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit30.OpenAPI.Document.self).convert(to: .v3_1_1)
                 case .v31: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit.OpenAPI.Document.self)
                 case nil: return fail(unsupported(version))
                 }
+            } catch {
+                return fail("the OpenAPI document cannot be decoded: \(trimmed(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))")
             }
-        } catch {
-            return fail("the OpenAPI document cannot be decoded: \(trimmed(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))")
+            return .success(ProviderAPI(file: file, operations: operations(of: document, cyclic: references.cyclic)))
         }
-        return .success(ProviderAPI(file: file, operations: operations(of: document), keepsOrder: !isJSON))
+    }
+
+    /// OpenAPI 3.1's `type: [integer, string]` as `anyOf: [{type: integer, …}, {type:
+    /// string, …}]`, each branch with the schema's other keywords: OpenAPIKit reads a list
+    /// of types as its first (integer, silently), where keyway's rules must see every
+    /// branch. A list of one type and `null` is left as it is (OpenAPIKit reads it as
+    /// nullable). Linear: the tree is rebuilt once.
+    static func typeListsAsAnyOf(_ node: YAMLNode) -> YAMLNode {
+        switch node.value {
+        case .scalar: return node
+        case .sequence(let items):
+            return YAMLNode(.sequence(items.map(typeListsAsAnyOf)), at: node.location)
+        case .mapping(let pairs):
+            var rebuilt: [YAMLPair] = []
+            rebuilt.reserveCapacity(pairs.count)
+            for pair in pairs {
+                if pair.key == "type", case .sequence(let types) = pair.value.value,
+                   types.filter({ if case .scalar(let t) = $0.value { t.text != "null" } else { false } }).count > 1,
+                   types.allSatisfy({ if case .scalar = $0.value { true } else { false } }),
+                   !pairs.contains(where: { $0.key == "anyOf" }) {
+                    let siblings = pairs.filter { $0.key != "type" }.map { YAMLPair(key: $0.key, keyLocation: $0.keyLocation, value: typeListsAsAnyOf($0.value)) }
+                    let branches = types.map { type in
+                        YAMLNode(.mapping([YAMLPair(key: "type", keyLocation: type.location, value: type)] + siblings), at: type.location)
+                    }
+                    rebuilt.append(YAMLPair(key: "anyOf", keyLocation: pair.keyLocation, value: YAMLNode(.sequence(branches), at: pair.value.location)))
+                    continue
+                }
+                rebuilt.append(YAMLPair(key: pair.key, keyLocation: pair.keyLocation, value: typeListsAsAnyOf(pair.value)))
+            }
+            return YAMLNode(.mapping(rebuilt), at: node.location)
+        }
+    }
+
+    /// Runs `work` on a thread of its own whose stack fits the nesting keyway lets through
+    /// (`yamlLimits.maxDepth`, `ReferenceBounds.maximumDepth`): OpenAPIKit's decoder and
+    /// dereferencing recurse once per level, and the threads Swift concurrency runs
+    /// commands on have small stacks. Only the pages used are ever committed.
+    static func onLargeStack<T>(_ work: @escaping () -> T) -> T {
+        let box = LargeStackBox(work)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.value = box.work()
+            done.signal()
+        }
+        thread.stackSize = 1 << 30
+        thread.start()
+        done.wait()
+        return box.value!
     }
 
     /// Every operation, each dereferenced on its own: a `$ref` cycle (a recursive schema,
     /// common in real documents) makes `locallyDereferenced()` refuse the whole document,
     /// so keyway resolves what each rule reads — parameters and request body, not
-    /// responses — and marks only the operations that cannot be resolved.
-    static func operations(of document: OpenAPIKit.OpenAPI.Document) -> [APIOperation] {
+    /// responses — and marks only the operations that cannot be resolved: those `cyclic`
+    /// names (see `ReferenceBounds`), without walking into their cycles.
+    static func operations(of document: OpenAPIKit.OpenAPI.Document, cyclic: [String: String]) -> [APIOperation] {
         let components = document.components
         var result: [APIOperation] = []
         for (path, item) in document.paths {
@@ -98,19 +148,24 @@ public struct ProviderAPI {
             }
             for endpoint in pathItem.endpoints {
                 let operation = endpoint.operation
+                let method = endpoint.method.rawValue.uppercased()
                 var problem: String?
                 var parameters: [OpenAPIKit.DereferencedParameter] = []
-                var seen = Set<String>()
-                for parameter in operation.parameters + pathItem.parameters {
-                    do {
-                        let p = try parameter.dereferenced(in: components)
-                        if seen.insert("\(p.location.rawValue) \(p.name)").inserted { parameters.append(p) }
-                    } catch {
-                        problem = problem ?? trimmed(String(describing: error))
-                    }
-                }
                 var body: OpenAPIKit.DereferencedRequest?
-                do { body = try operation.requestBody?.dereferenced(in: components) } catch { problem = problem ?? trimmed(String(describing: error)) }
+                if let cycle = cyclic[method + " " + path.rawValue] {
+                    problem = "its parameters or request body lead to \(cycle), which refers to itself through $ref; keyway resolves schemas without cycles"
+                } else {
+                    var seen = Set<String>()
+                    for parameter in operation.parameters + pathItem.parameters {
+                        do {
+                            let p = try parameter.dereferenced(in: components)
+                            if seen.insert("\(p.location.rawValue) \(p.name)").inserted { parameters.append(p) }
+                        } catch {
+                            problem = problem ?? trimmed(String(describing: error))
+                        }
+                    }
+                    do { body = try operation.requestBody?.dereferenced(in: components) } catch { problem = problem ?? trimmed(String(describing: error)) }
+                }
                 var oauthScopes: [[String]] = []
                 for requirement in operation.security ?? document.security {
                     for (reference, scopes) in requirement.sorted(by: { $0.key.absoluteString < $1.key.absoluteString }) {
@@ -118,7 +173,7 @@ public struct ProviderAPI {
                     }
                 }
                 result.append(APIOperation(
-                    path: path.rawValue, method: endpoint.method.rawValue.uppercased(), operationId: operation.operationId,
+                    path: path.rawValue, method: method, operationId: operation.operationId,
                     summary: operation.summary, description: operation.description,
                     parameters: parameters, requestBody: body, oauthScopes: oauthScopes, problem: problem))
             }
@@ -175,4 +230,12 @@ public struct APIOperation {
     /// Why part of the operation could not be resolved (a `$ref` cycle, a missing
     /// component), if it could not.
     public let problem: String?
+}
+
+/// The work of `ProviderAPI.onLargeStack` and its result, handed to its thread and back
+/// (the caller waits, so they are never touched at once).
+private final class LargeStackBox<T>: @unchecked Sendable {
+    var value: T?
+    let work: () -> T
+    init(_ work: @escaping () -> T) { self.work = work }
 }

@@ -96,7 +96,18 @@ struct SpecSchema {
             self.init(shape: .unsupported("'not'"))
             take(core)
         case .fragment(let core):
-            self.init(shape: .any)
+            // No type, but `const` or `enum` (a oneOf's discriminator, often): the type of
+            // the values, when they share one.
+            let values = core.allowedValues?.map(\.value).filter { !($0 is NSNull) } ?? []
+            if !values.isEmpty, values.allSatisfy({ $0 is String }) {
+                self.init(shape: .string(format: nil))
+            } else if !values.isEmpty, values.allSatisfy({ $0 is Bool }) {
+                self.init(shape: .boolean)
+            } else if !values.isEmpty, values.allSatisfy({ $0 is Int }) {
+                self.init(shape: .integer)
+            } else {
+                self.init(shape: .any)
+            }
             take(core)
         }
     }

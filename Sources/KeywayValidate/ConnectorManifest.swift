@@ -91,7 +91,7 @@ extension NodeReader {
         let placeholders = endpoint.map { Tool.placeholders(in: $0.value) } ?? []
         let placeholderSet = Set(placeholders)
         for entry in namedEntries(f, "input") ?? [] {
-            guard FormatRules.isInputName(entry.key) else {
+            guard NameRules.isInputName(entry.key) else {
                 error(entry.keyLocation, "input names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                 continue
             }
@@ -134,7 +134,7 @@ extension NodeReader {
             }
             var wire: String?
             if let w = string(fields, "wire", inputWhat, required: false) {
-                if let problem = Self.wireProblem(w.value, location: location, input: entry.key) {
+                if let problem = NameRules.wireProblem(w.value, placement: location, input: entry.key) {
                     error(w.location, problem)
                 } else if location == .body, encoding?.value == .form, w.value.contains("[") || w.value.contains("]") {
                     error(w.location, "in a form body the brackets come from the encoding (arrays as name[]=…, objects as name[key]=…); write wire: '\(String(w.value.prefix { $0 != "[" }).forDiagnostic)'")
@@ -213,7 +213,7 @@ extension NodeReader {
             case UInt8(ascii: "}"):
                 guard let s = start else { return "the endpoint has a '}' without '{'" }
                 let name = String(decoding: utf8[s..<i], as: UTF8.self)
-                if !FormatRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
+                if !NameRules.isInputName(name) { return "placeholder '{\(name.forDiagnostic)}' must be an input name (^[A-Za-z_][A-Za-z0-9_.-]{0,63}$)" }
                 if !names.insert(name).inserted { repeated = true }
                 start = nil
             default: break
@@ -222,22 +222,6 @@ extension NodeReader {
         }
         if start != nil { return "the endpoint has a '{' that is never closed" }
         return repeated ? "the endpoint names the same placeholder twice" : nil
-    }
-
-    /// Why a `wire:` name cannot be used, if it cannot.
-    static func wireProblem(_ wire: String, location: InputPlacement, input: String) -> String? {
-        if location == .path { return "input '\(input)' goes in the path, where it is named by its '{\(input)}' placeholder; remove 'wire'" }
-        if wire.isEmpty || wire.utf8.count > 128 { return "'wire' must be 1 to 128 characters" }
-        if wire == input { return "'wire' is the input's own name; remove it" }
-        if wire.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            return "'wire' must not contain spaces or control characters"
-        }
-        if location == .header {
-            // RFC 9110 field names are tokens.
-            let tchar = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".unicodeScalars)
-            if !wire.unicodeScalars.allSatisfy(tchar.contains) { return "a header name is letters, digits and !#$%&'*+-.^_`|~ only (RFC 9110), not '\(wire.forDiagnostic)'" }
-        }
-        return nil
     }
 
     /// An input's type and constraints. `fields` was already checked for unknown keys.
@@ -277,7 +261,7 @@ extension NodeReader {
         case "object":
             var properties: [NamedSchema] = []
             for entry in namedEntries(f, "properties") ?? [] {
-                guard FormatRules.isInputName(entry.key) else {
+                guard NameRules.isInputName(entry.key) else {
                     error(entry.keyLocation, "property names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                     continue
                 }

@@ -14,13 +14,6 @@ enum FormatRules {
         return s.utf8AllSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
-    /// Input and property names: `^[A-Za-z_][A-Za-z0-9_.-]{0,63}$` — JSON keys, query
-    /// parameters and headers (`X-Request-Id`); Swift property names are derived from them.
-    static func isInputName(_ s: String) -> Bool {
-        guard let first = s.utf8.first, s.utf8.count <= 64, isAlpha(first) || first == UInt8(ascii: "_") else { return false }
-        return s.utf8AllSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
-    }
-
     /// `^[A-Z][A-Z0-9_]*$`: an environment variable name.
     static func isEnvironmentVariable(_ s: String) -> Bool {
         guard let first = s.utf8.first, s.utf8.count <= 128, (65...90).contains(first) else { return false }

@@ -194,11 +194,10 @@ final class NodeReader {
         return node.kindName
     }
 
-    /// Did-you-mean work allowed in one run, in cells of the distance table: beyond it,
-    /// diagnostics say what is allowed without a suggestion. Keeps a file of a hundred
-    /// thousand misspelt keys (or thousands of unknown provider keys against thousands of
-    /// integrations) linear.
-    static let suggestionBudget = 20_000_000
+    /// Did-you-mean work allowed in one run (`SuggestionBudget.cells`): keeps a file of a
+    /// hundred thousand misspelt keys (or thousands of unknown provider keys against
+    /// thousands of integrations) linear.
+    static let suggestionBudget = SuggestionBudget.cells
     /// Cells spent so far (tests read it).
     private(set) var suggestionCells = 0
 

@@ -100,7 +100,9 @@ struct Tools: ParsableCommand {
 
         func run(_ run: CommandRun) throws {
             let api = try readDocument(openapi)
-            switch OpenAPIImporter(api: api, basePath: basePath).entry(operationId: operation) {
+            let importer = OpenAPIImporter(api: api, basePath: basePath)
+            run.diagnostics.emit(contentsOf: importer.warnings(operationId: operation))
+            switch importer.entry(operationId: operation) {
             case .success(let yaml): run.output(yaml)
             case .failure(let diagnostic): run.diagnostics.emit(diagnostic)
             }

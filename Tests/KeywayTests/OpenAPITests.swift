@@ -355,7 +355,7 @@ struct OpenAPITests {
                     enum: ["yes", "no"]
 
             """)
-        // 3.1 JSON: properties come without their order from the decoder, so they are sorted.
+        // 3.1 JSON, read by the same composer as YAML: properties in the document's order.
         #expect(try OpenAPIImporter(api: Self.api("chat-3.1.json"), basePath: "/api").entry(operationId: "chat.postMessage").get() == """
               - name: chat_post_message
                 description: Post a message
@@ -366,6 +366,14 @@ struct OpenAPITests {
                   channel:
                     type: string
                     in: body
+                  text:
+                    type: string
+                    in: body
+                    max_length: 4000
+                  thread_ts:
+                    type: string
+                    in: body
+                    optional: true
                   mrkdwn:
                     type: boolean
                     in: body
@@ -378,14 +386,6 @@ struct OpenAPITests {
                     optional: true
                     minimum: 1
                     maximum: 5
-                  text:
-                    type: string
-                    in: body
-                    max_length: 4000
-                  thread_ts:
-                    type: string
-                    in: body
-                    optional: true
 
             """)
     }
@@ -395,8 +395,8 @@ struct OpenAPITests {
         let api = try Self.api("shop-3.0.yaml")
         #expect(OpenAPIImporter(api: api).entry(operationId: "listCustomer").failure?.formatted
             == "shop-3.0.yaml:1:1: error: no operation has the operationId 'listCustomer'; did you mean 'listCustomers'?")
-        #expect(OpenAPIImporter(api: api).entry(operationId: "plantTree").failure?.formatted.hasPrefix(
-            "shop-3.0.yaml:1:1: error: POST /v1/tree cannot be resolved (Encountered a JSON Schema $ref cycle") == true)
+        #expect(OpenAPIImporter(api: api).entry(operationId: "plantTree").failure?.formatted
+            == "shop-3.0.yaml:1:1: error: POST /v1/tree cannot be resolved (its parameters or request body lead to #/components/schemas/Node, which refers to itself through $ref; keyway resolves schemas without cycles)")
     }
 
     /// Strings of a document that try to break out of the YAML they are written into.
@@ -478,11 +478,200 @@ struct OpenAPITests {
         // A billion laughs stops at the alias that crosses the bound, before anything is expanded.
         var laughs = "openapi: 3.1.0\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for i in 1...9 { laughs += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
-        #expect(problem(laughs) == "api.yaml:9:10: error: cannot read the OpenAPI document: the document expands to more than 20000000 nodes (aliases counted as many times as they are used); split the file, or write the values out instead of nesting aliases")
+        #expect(problem(laughs) == "api.yaml:6:45: error: cannot read the OpenAPI document: the aliases up to here repeat more than 100000 nodes; write the values out instead of nesting aliases")
+        // Nesting stops at 128 levels (real documents nest 30 at most), in YAML and JSON alike.
         #expect(problem("openapi: 3.1.0\nx: " + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "\n")
-            == "api.yaml:2:259: error: cannot read the OpenAPI document: lists and mappings nest deeper than 256 levels; flatten the document")
+            == "api.yaml:2:131: error: cannot read the OpenAPI document: lists and mappings nest deeper than 128 levels; flatten the document")
+        #expect(problem(#"{"openapi": "3.1.0", "x": "# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}")
+            == "api.yaml:1:154: error: cannot read the OpenAPI document: lists and mappings nest deeper than 128 levels; flatten the document")
+        // JSON that is not UTF-8 is told so, like YAML.
+        #expect(ProviderAPI.decode(Data(#"{"openapi": "3.1.0", "info": {"title": ""#.utf8) + Data([0xFF]) + Data(#""}}"#.utf8), file: "api.json").failure?.formatted
+            == "api.json:1:1: error: the OpenAPI document is not UTF-8 text")
         #expect(ProviderAPI.decode(Data(count: ProviderAPI.maximumBytes + 1), file: "big.json").failure?.formatted
             == "big.json:1:1: error: the OpenAPI document is larger than 64 MiB; keyway does not read it")
+    }
+
+    /// A document whose request body is `#/components/schemas/S0`, with `schemas` after it.
+    static func referring(_ schemas: [String]) -> String {
+        """
+        openapi: 3.0.3
+        info: {title: t, version: '1'}
+        paths:
+          /x:
+            post:
+              operationId: make
+              requestBody:
+                content:
+                  application/json:
+                    schema: {$ref: '#/components/schemas/S0'}
+              responses: {'200': {description: ok}}
+        components:
+          schemas:
+
+        """ + schemas.map { "    \($0)\n" }.joined()
+    }
+
+    @Test("references: a long chain, a deep unfolding and a doubling bomb are refused at the reference, in linear time; a cycle is marked without walking it")
+    func referenceBounds() throws {
+        func problem(_ text: String) -> String? { ProviderAPI.decode(Data(text.utf8), file: "api.yaml").failure?.formatted }
+        // 1,000 links of $ref to $ref (OpenAPIKit recursed once per link, and overflowed).
+        let chain = Self.referring((0..<1_000).map { "S\($0): {$ref: '#/components/schemas/S\($0 + 1)'}" } + ["S1000: {type: string}"])
+        #expect(problem(chain) == "api.yaml:10:28: error: the references here unfold POST /x deeper than 256 levels; keyway reads documents whose references unfold less deep")
+        // 40 schemas, each referring twice to the next: 2^40 nodes once inlined.
+        let bomb = Self.referring((0..<40).map { "S\($0): {type: object, properties: {a: {$ref: '#/components/schemas/S\($0 + 1)'}, b: {$ref: '#/components/schemas/S\($0 + 1)'}}}" } + ["S40: {type: string}"])
+        #expect(problem(bomb) == "api.yaml:10:28: error: the references here unfold POST /x to more than 2000000 nodes (each reference counts what it repeats); keyway reads documents whose references unfold to less")
+        // 80 links that nest an object each: 243 levels, under the limit, imported whole.
+        let deep = Self.referring((0..<80).map { "S\($0): {type: object, required: [a], properties: {a: {$ref: '#/components/schemas/S\($0 + 1)'}}}" } + ["S80: {type: string}"])
+        let api = try ProviderAPI.decode(Data(deep.utf8), file: "api.yaml").get()
+        #expect(api.operations.map(\.problem) == [nil])
+        #expect(try OpenAPIImporter(api: api).entry(operationId: "make").get().hasPrefix("  - name: make\n"))
+        // A cycle that the body reaches through two plain schemas: marked, not walked.
+        let cycle = Self.referring(["S0: {$ref: '#/components/schemas/S1'}", "S1: {type: object, properties: {next: {$ref: '#/components/schemas/S2'}}}",
+                                    "S2: {type: object, properties: {back: {$ref: '#/components/schemas/S1'}}}"])
+        #expect(try ProviderAPI.decode(Data(cycle.utf8), file: "api.yaml").get().operations.map(\.problem)
+                == ["its parameters or request body lead to #/components/schemas/S1, which refers to itself through $ref; keyway resolves schemas without cycles"])
+        // Linear: a chain four times as long (each refused) takes about four times as long, not sixteen.
+        let ratio = growthRatio(small: 2_000) { n in
+            _ = ProviderAPI.decode(Data(Self.referring((0..<n).map { "S\($0): {$ref: '#/components/schemas/S\($0 + 1)'}" }).utf8), file: "api.yaml")
+        }
+        #expect(ratio < 8, "a chain of 2,000 → 8,000 links took \(ratio)× as long")
+    }
+
+    @Test("JSON is read by the same composer as YAML: an emoji written as a surrogate pair reads back whole; nesting is linear")
+    func jsonAsYAML() throws {
+        let json = #"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"operationId": "g", "summary": "smile \ud83d\ude00 and \u00e9, \/ \"q\"", "responses": {"200": {"description": "ok"}}}}}}"#
+        let api = try ProviderAPI.decode(Data(json.utf8), file: "api.json").get()
+        #expect(api.operations.map(\.summary) == ["smile \u{1F600} and é, / \"q\""])
+        func document(_ schema: String) -> String {
+            #"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"post": {"operationId": "make", "requestBody": {"content": {"application/json": {"schema": "#
+                + schema + #"}}}, "responses": {"200": {"description": "ok"}}}}}}"#
+        }
+        var deep = #"{"type": "string"}"#
+        for _ in 0..<60 { deep = #"{"type": "object", "properties": {"a": "# + deep + "}}" }
+        let flat = #"{"type": "object", "properties": {"# + (0..<60).map { #""a\#($0)": {"type": "object", "properties": {}}"# }.joined(separator: ", ") + "}}"
+        #expect(try ProviderAPI.decode(Data(document(deep).utf8), file: "api.json").get().operations.count == 1)
+        // The deepest nesting allowed costs about what as many schemas side by side cost
+        // (Foundation's decoder with OpenAPIKit took cubic time in the depth: 80 levels, 6 s).
+        func time(_ text: String) throws -> Double {
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try ProviderAPI.decode(Data(text.utf8), file: "api.json").get()
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            return best
+        }
+        let ratio = try time(document(deep)) / time(document(flat))
+        #expect(ratio < 10, "60 nested schemas took \(ratio)× as long as 60 side by side")
+    }
+
+    @Test("lint: tools that match no operation cost a lookup each, and are told the closest path, by edits or by shared segments")
+    func unmatchedTools() throws {
+        func document(_ count: Int) -> String {
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n" + (0..<count).map { "  /v1/things\($0)/{id}/parts:\n    get:\n      operationId: op\($0)\n      responses: {'200': {description: ok}}\n" }.joined()
+        }
+        let tools = (0..<20).map { "  - name: t\($0)\n    description: T\n    method: GET\n    endpoint: /v2/elsewhere\($0)/{id}\n    input:\n      id: {type: string, description: Id}\n" }.joined()
+            + "  - name: near\n    description: Near\n    method: GET\n    endpoint: /v1/thingz7/{id}/parts\n    input:\n      id: {type: string, description: Id}\n"
+            + "  - name: shared\n    description: Shared\n    method: GET\n    endpoint: /v1/things3/{id}/pieces/extra\n    input:\n      id: {type: string, description: Id}\n"
+        let dir = try Self.folder(["shop": Self.connector("shop", tools)])
+        let validation = dir.validate()
+        #expect(validation.diagnostics.filter { $0.severity == .error }.map(\.formatted) == [])
+        guard let connectors = validation.catalog?.connectors.filter({ $0.slug == "shop" }) else { return }
+        let api = try ProviderAPI.decode(Data(document(50).utf8), file: "api.yaml").get()
+        let found = OpenAPILinter(api: api).lint(connectors).map(\.message)
+        #expect(found.count == 22)
+        #expect(found.filter { $0.contains("did you mean") } == [
+            "the OpenAPI document has no operation GET /v1/thingz7/{id}/parts; did you mean /v1/things7/{id}/parts (GET)?",
+            "the OpenAPI document has no operation GET /v1/things3/{id}/pieces/extra; did you mean /v1/things3/{id}/parts (GET)?",
+        ])
+        let small = try ProviderAPI.decode(Data(document(300).utf8), file: "api.yaml").get()
+        let large = try ProviderAPI.decode(Data(document(1_200).utf8), file: "api.yaml").get()
+        let ratio = growthRatio(small: 1) { _ = OpenAPILinter(api: $0 == 1 ? small : large).lint(connectors) }
+        #expect(ratio < 8, "300 → 1,200 operations took \(ratio)× as long")
+    }
+
+    @Test("import drafts only what validates and lints clean: a const discriminator, bad wire names, a type list, nesting past a manifest's depth; duplicate operationIds are warned of")
+    func importWhatValidates() throws {
+        var deep = "{type: string}"
+        for _ in 0..<40 { deep = "{type: object, properties: {v: {type: string}, n: \(deep)}}" }
+        let document = """
+            openapi: 3.1.0
+            info: {title: t, version: '1'}
+            paths:
+              /v1/pages/{page_id}/move:
+                post:
+                  operationId: movePage
+                  parameters:
+                    - {name: page_id, in: path, required: true, schema: {type: string}}
+                    - {name: "bad name", in: query, schema: {type: string}}
+                    - {name: "", in: query, schema: {type: string}}
+                    - {name: "line\\nbreak", in: query, schema: {type: string}}
+                  requestBody:
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          required: [parent]
+                          properties:
+                            parent:
+                              oneOf:
+                                - {type: object, required: [type, page_id], properties: {type: {const: page_id}, page_id: {type: string}}}
+                                - {type: object, required: [type, database_id], properties: {type: {const: database_id}, database_id: {type: string}}}
+                            size: {type: [integer, string]}
+                            deep: \(deep)
+                  responses: {'200': {description: ok}}
+              /v1/a:
+                get: {operationId: twice, responses: {'200': {description: ok}}}
+              /v1/b:
+                post: {operationId: twice, responses: {'200': {description: ok}}}
+
+            """
+        let api = try ProviderAPI.decode(Data(document.utf8), file: "pages.yaml").get()
+        let importer = OpenAPIImporter(api: api)
+        let entry = try importer.entry(operationId: "movePage").get()
+        let lines = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.prefix(27).joined(separator: "\n") == """
+              - name: move_page
+                description: movePage
+                method: POST
+                endpoint: /v1/pages/{page_id}/move
+                input:
+                  page_id:
+                    type: string
+                    in: path
+                  # left out: 'bad name': not a name keyway can send ('wire' must not contain spaces or control characters)
+                  # left out: '': not a name keyway can send ('wire' must be 1 to 128 characters)
+                  # left out: 'line\\u{A}break': not a name keyway can send ('wire' must not contain spaces or control characters)
+                  parent:
+                    # oneOf: the first shape, object, is drafted
+                    type: object
+                    in: body
+                    properties:
+                      type:
+                        type: string
+                        enum: [page_id]
+                      page_id:
+                        type: string
+                  size:
+                    # anyOf: the first shape, integer, is drafted
+                    type: integer
+                    in: body
+                    optional: true
+                  deep:
+            """)
+        // The nesting stops where a manifest must: one comment, at the level that would cross it.
+        #expect(lines.filter { $0.contains("#") }.count == 6)
+        #expect(lines.filter { $0.contains("# left out: n: ") }.map { $0.trimmingCharacters(in: .whitespaces) } == ["# left out: n: nested deeper than a manifest may be (64 levels)"])
+        let dir = try Self.folder(["shop": Self.connector("shop", entry)])
+        let validation = dir.validate()
+        #expect(validation.diagnostics.filter { $0.severity == .error }.map(\.formatted) == [])
+        if let catalog = validation.catalog {
+            #expect(OpenAPILinter(api: api).lint(catalog.connectors.filter { $0.slug == "shop" }).map(\.formatted) == [])
+        }
+        #expect(importer.warnings(operationId: "movePage") == [])
+        #expect(importer.warnings(operationId: "twice").map(\.formatted) == [
+            "pages.yaml:1:1: warning: operationId 'twice' names 2 operations (GET /v1/a, POST /v1/b), where OpenAPI wants one; the first, GET /v1/a, is drafted",
+        ])
     }
 
     @Test("the keyway binary: exit 0 when the tools agree, 1 on an error or an unreadable document; tools alone still lists")

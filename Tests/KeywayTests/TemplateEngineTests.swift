@@ -165,6 +165,20 @@ struct TemplateEngineTests {
         }
     }
 
+    @Test("a template override nested 1,000 deep: validate, generate and check each refuse it at the same position, and write nothing")
+    func deepOverrideEveryCommand() throws {
+        let dir = TempDir()
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: dir.path + "/Manifests")
+        dir.write("T/scopes.md.mustache", String(repeating: "{{#rows}}", count: 1_000) + "x" + String(repeating: "{{/rows}}", count: 1_000))
+        let before = dir.snapshot()
+        for command in ["validate", "generate", "check"] {
+            let run = try KeywayRun.run([command, "--templates", "T"], in: dir.url)
+            #expect(run.status == 1 && run.stdout == "", "\(command)")
+            #expect(run.stderr == "T/scopes.md.mustache:1:577: error: template does not parse: sections nest deeper than 64 levels here; flatten the template\n1 error, 0 warnings\n", "\(command)")
+        }
+        #expect(dir.snapshot() == before)
+    }
+
     @Test("unknown names of an override are errors at their tags, each with the names the view has")
     func unknownNames() throws {
         let text = "{{#rows}}\n{{scope}} {{levle}}\n{{/rows}}{{first}}{{x.y}}"
