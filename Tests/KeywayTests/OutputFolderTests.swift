@@ -148,4 +148,29 @@ import Testing
         }
         #expect(dir.snapshot() == ["afile": Data("mine\n".utf8)])
     }
+
+    @Test("words and positions: a huge keyway.yaml, a missing manifests folder, a damaged record, the project folder as the manifests folder")
+    func wordsAndPositions() throws {
+        let dir = try Self.project(Self.noMigrations)
+        // A keyway.yaml of 50 MB is told it is not a manifest but a configuration, at its start.
+        dir.write("big/keyway.yaml", "output: Gen\n" + String(repeating: "#", count: 50_000_000))
+        let big = try KeywayRun.run(["validate", "--config", "big/keyway.yaml"], in: dir.url)
+        #expect(big.status == 1 && big.stderr == "big/keyway.yaml:1:1: error: keyway.yaml is larger than 1 MiB, keyway's limit for one file; a project configuration holds a few settings: keep only those\n1 error, 0 warnings\n")
+        // A manifests folder that does not exist names itself, not the default's layout.
+        let missing = try KeywayRun.run(["validate", "--manifests", "dym"], in: dir.url)
+        #expect(missing.status == 1 && missing.stderr == "dym:1:1: error: manifests folder not found; pass --manifests DIR or create dym/integrations\n1 error, 0 warnings\n")
+        // The project folder as the manifests folder: keyway.yaml is not taken for a manifest.
+        let here = try KeywayRun.run(["validate", "--manifests", "."], in: dir.url)
+        #expect(here.status == 1 && here.stderr == ".:1:1: error: no manifests found; add YAML files under integrations and connectors\n1 error, 0 warnings\n")
+        // A damaged record is reported at its line, for generate and check alike.
+        #expect(try KeywayRun.run(["generate"], in: dir.url).status == 0)
+        let record = try #require(dir.read("Generated/.keyway-manifest"))
+        dir.write("Generated/.keyway-manifest", record + "garbage\n")
+        let line = record.split(separator: "\n", omittingEmptySubsequences: false).count
+        for command in ["generate", "check"] {
+            let run = try KeywayRun.run([command], in: dir.url)
+            #expect(run.status == 1 && run.stdout == "", "\(command)")
+            #expect(run.stderr == "Generated/.keyway-manifest:\(line):1: error: not a line keyway writes; restore the file from version control\n1 error, 0 warnings\n", "\(command)")
+        }
+    }
 }
