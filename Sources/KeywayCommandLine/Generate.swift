@@ -9,13 +9,7 @@ import KeywayFiles
 /// emits nothing.
 func emit(_ config: ProjectConfig) throws(DiagnosticsError) -> (generation: Pipeline.Generation, roots: [OutputRoot]) {
     try Pipeline.checkOutputFolders(config, identity: LocalFolder.identity(of:))
-    let templates: TemplateSet
-    do throws(DiagnosticsError) {
-        templates = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
-    } catch {
-        // The manifests' problems too, as validate reports them: every problem in one run.
-        throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
-    }
+    let templates = try templatesOrEveryProblem(config)
     let generation = try Pipeline.generate(manifests: config.manifestsFolder, templates: templates, config: config)
     return (generation, try Pipeline.outputRoots(generation.files, config: config, identity: LocalFolder.identity(of:)))
 }
@@ -45,5 +39,15 @@ public struct Generate: KeywayCommand {
         let created = plans.reduce(0) { $0 + $1.missing.count }, updated = plans.reduce(0) { $0 + $1.stale.count }
         let removed = plans.reduce(0) { $0 + $1.extra.count }, unchanged = plans.reduce(0) { $0 + $1.unchanged.count }
         run.say("keyway: \(created) created, \(updated) updated, \(removed) removed, \(unchanged) unchanged in \(roots.map(\.folder).joined(separator: ", "))\(litter)")
+    }
+}
+
+/// The template set `config` names; when a template has a problem, throws it together with
+/// the manifests' problems, as validate reports them: every problem in one run.
+public func templatesOrEveryProblem(_ config: ProjectConfig) throws(DiagnosticsError) -> TemplateSet {
+    do throws(DiagnosticsError) {
+        return try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
+    } catch {
+        throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
     }
 }

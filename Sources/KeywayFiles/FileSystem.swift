@@ -63,8 +63,16 @@ enum FileSystem {
     static func write(_ path: String, _ contents: String) -> Int32? {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return errno }
+        let failure = writeAll(fd, contents)
+        if close(fd) != 0, failure == nil { return errno }
+        return failure
+    }
+
+    /// Writes all of `contents` to `fd`, again after an interrupted or short write.
+    /// Returns the `errno` of a failure.
+    private static func writeAll(_ fd: Int32, _ contents: String) -> Int32? {
         var contents = contents
-        let failure: Int32? = contents.withUTF8 { buffer in
+        return contents.withUTF8 { buffer in
             var offset = 0
             while offset < buffer.count {
                 let n = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
@@ -76,8 +84,6 @@ enum FileSystem {
             }
             return nil
         }
-        if close(fd) != 0, failure == nil { return errno }
-        return failure
     }
 
     #if os(Linux)
@@ -127,19 +133,7 @@ enum FileSystem {
     #if os(Linux)
     private static func finishComplete(_ fd: Int32, _ path: String, _ contents: String) -> Creation {
         defer { close(fd) }
-        var contents = contents
-        let failure: Int32? = contents.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return nil
-        }
+        let failure = writeAll(fd, contents)
         if let failure { return .failed(failure) }
         // The descriptor itself linked under the name (Linux 6.10 and later allow it for a
         // file one opened; before, only with a privilege), else through /proc, which any

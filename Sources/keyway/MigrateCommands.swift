@@ -70,13 +70,7 @@ struct MigrateDiff: KeywayCommand {
             config.origins.templates = nil
         }
         try Pipeline.checkOutputFolders(config, identity: LocalFolder.identity(of:))
-        let set: TemplateSet
-        do throws(DiagnosticsError) {
-            set = try Pipeline.templates(overrides: config.templatesFolder, origin: config.origins.templates)
-        } catch {
-            // The manifests' problems too, as generate reports them: one run, every problem.
-            throw DiagnosticsError(error.diagnostics + Pipeline.validate(manifests: config.manifestsFolder, config: config).diagnostics)
-        }
+        let set = try templatesOrEveryProblem(config)
         let migration = try Pipeline.migrateDiff(manifests: config.manifestsFolder, output: config.outputFolder, name: name, allowDestructive: allowDestructive,
                                                  templates: set, supabaseFolder: config.migrations.layout == .supabase ? config.migrations.supabaseOutput : nil,
                                                  supabaseVersion: supabaseVersion ?? Self.utcVersion(now: Date()), config: config)

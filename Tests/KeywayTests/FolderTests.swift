@@ -16,7 +16,7 @@ struct FolderTests {
         while let relative = enumerator.nextObject() as? String {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: root.appendingPathComponent(relative).path, isDirectory: &isFolder), !isFolder.boolValue {
-                files[relative] = try #require(FileManager.default.contents(atPath: root.appendingPathComponent(relative).path).map(Array.init))
+                files[relative] = Array(try #require(FileManager.default.contents(atPath: root.appendingPathComponent(relative).path)))
             }
         }
         return MemoryFolder(path: name, files: files)
