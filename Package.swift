@@ -33,8 +33,7 @@ let package = Package(
         // The CLI.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Tests only: the reference Mustache implementation keyway's own template engine is
-        // held to, byte for byte (keyway renders with its own: measured 2.8x faster on the
-        // benchmark's corpus; the product has one engine).
+        // held to, byte for byte (the product renders with its own; it has one engine).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // `migrate apply/status` on SQLite (links the system libsqlite3).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
