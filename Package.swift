@@ -144,7 +144,7 @@ let package = Package(
             name: "keyway",
             dependencies: [
                 "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
-                "KeywayCommandLine", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP",
+                "KeywayCommandLine", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP", "KeywayNango",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -186,6 +186,9 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Nango's management API (integrations, providers, connections, reconnect sessions)
+        // and the plan that brings an environment to the manifests: `keyway nango`.
+        .target(name: "KeywayNango", dependencies: ["KeywayContract", "KeywayModel", "KeywayRuntime"]),
         // Tools built at run time from validated manifests (`keyway mcp`, which cannot
         // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
         // generated validate(), requests by ToolRequest.standard.
@@ -201,7 +204,7 @@ let package = Package(
         // The tests run the `keyway` and `keyway-generator` binaries too, so they depend on them (SwiftPM then builds them first).
         .testTarget(name: "KeywayTests", dependencies: [
             "KeywayContract", "KeywayChecksum", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayTemplates", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayDatabase", "KeywayCore", "KeywayCommandLine", "KeywayReferenceTools", "KeywayRuntime", "KeywayConnections", "KeywayHostileFixture", "KeywayOpenAPI", "keyway", "keyway-generator",
-            "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", .product(name: "MCP", package: "swift-sdk"),
+            "KeywayMCP", "KeywayMCPHTTP", "KeywayManifestTools", "KeywayNango", .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -207,19 +207,9 @@ public struct ConnectionStore: Sendable {
         }
     }
 
-    /// The scopes Nango holds for a connection: the provider's token response
-    /// (`credentials.raw.scope`, space- or comma-separated, or a list), else the scopes
-    /// the integration requested (`connection_config.oauth_scopes`). Sorted.
+    /// The scopes Nango holds for a connection (`ConnectionScopes`), sorted.
     static func grantedScopes(_ connection: JSONValue) -> [String] {
-        func split(_ value: JSONValue?) -> [String]? {
-            switch value {
-            case .string(let s)?: return s.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" }).map(String.init)
-            case .array(let items)?: return items.compactMap { if case .string(let s) = $0 { return s }; return nil }
-            default: return nil
-            }
-        }
-        let scopes = split(connection["credentials"]?["raw"]?["scope"]) ?? split(connection["connection_config"]?["oauth_scopes"]) ?? []
-        return Array(Set(scopes)).sorted()
+        (ConnectionScopes.of(connection)?.scopes ?? []).sorted()
     }
 
     // MARK: Transactions

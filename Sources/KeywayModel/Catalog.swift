@@ -40,8 +40,12 @@ public struct Integration: Sendable, Equatable {
     public var description: String
     public var auth: Auth
     public var location: SourceLocation
+    /// Where `provider:` and `auth.mode` were written (the key's location when built in code).
+    public var providerLocation: SourceLocation
+    public var modeLocation: SourceLocation
 
-    public init(key: String, provider: String, name: String, category: String, description: String, auth: Auth, location: SourceLocation) {
+    public init(key: String, provider: String, name: String, category: String, description: String, auth: Auth, location: SourceLocation,
+                providerLocation: SourceLocation? = nil, modeLocation: SourceLocation? = nil) {
         self.key = key
         self.provider = provider
         self.name = name
@@ -49,7 +53,12 @@ public struct Integration: Sendable, Equatable {
         self.description = description
         self.auth = auth
         self.location = location
+        self.providerLocation = providerLocation ?? location
+        self.modeLocation = modeLocation ?? location
     }
+
+    /// The environment variable a secret (`client_id`, `client_secret`…) is read from.
+    public func secret(_ name: String) -> NamedValue? { auth.secrets.first { $0.name == name } }
 
     /// Whether the OAuth app is one of Google's, set up on its consent screen: Nango
     /// names every Google provider `google` or `google-…` (google-mail, google-calendar…).
@@ -85,9 +94,12 @@ public struct Auth: Sendable, Equatable {
 public struct NamedValue: Sendable, Equatable, Hashable {
     public var name: String
     public var value: String
-    public init(name: String, value: String) {
+    /// Where the value was written, when it was read from a manifest.
+    public var location: SourceLocation?
+    public init(name: String, value: String, location: SourceLocation? = nil) {
         self.name = name
         self.value = value
+        self.location = location
     }
 }
 

@@ -40,18 +40,36 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
+/// Why `URLSessionTransport` gave up on a response.
+public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The body (or its announced length) passed the transport's limit: it was not read further.
+    case responseTooLarge(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .responseTooLarge(let limit): "the response is larger than \(limit) bytes; it was not read"
+        }
+    }
+}
+
 /// Foundation's URLSession: on Apple platforms the system stack, on Linux libcurl
 /// through FoundationNetworking. Chosen over AsyncHTTPClient because it adds no
 /// dependency (and no build time) to the apps that link the runtime.
+///
+/// It never follows a redirect (a 3xx is the answer: following one would send the secret
+/// key and the connection's headers to wherever it points), and reads at most
+/// `maximumResponseBytes` of a body.
 public struct URLSessionTransport: HTTPTransport {
     let session: URLSession
+    let tasks: TaskTable
 
-    public init(timeout: TimeInterval = 30) {
+    public init(timeout: TimeInterval = 30, maximumResponseBytes: Int = 32 << 20) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        tasks = TaskTable(limit: maximumResponseBytes)
+        session = URLSession(configuration: configuration, delegate: tasks, delegateQueue: nil)
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -59,10 +77,76 @@ public struct URLSessionTransport: HTTPTransport {
         urlRequest.httpMethod = request.method
         for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }
         urlRequest.httpBody = request.body
-        let (data, response) = try await session.data(for: urlRequest)
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers["\(key)"] = "\(value)" }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+        let task = session.dataTask(with: urlRequest)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                tasks.start(task, continuation)
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// Each running task's response and body so far, by task identifier.
+    final class TaskTable: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+        struct Running {
+            var continuation: CheckedContinuation<HTTPResponse, any Error>
+            var response: HTTPURLResponse?
+            var body = Data()
+            var tooLarge = false
+        }
+        let limit: Int
+        private let lock = NSLock()
+        private var running: [Int: Running] = [:]
+
+        init(limit: Int) { self.limit = limit }
+
+        func start(_ task: URLSessionDataTask, _ continuation: CheckedContinuation<HTTPResponse, any Error>) {
+            lock.withLock { running[task.taskIdentifier] = Running(continuation: continuation) }
+            task.resume()
+        }
+
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+            let tooLarge = response.expectedContentLength > Int64(limit)
+            lock.withLock {
+                running[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse
+                if tooLarge { running[dataTask.taskIdentifier]?.tooLarge = true }
+            }
+            completionHandler(tooLarge ? .cancel : .allow)
+        }
+
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+            let cancel: Bool = lock.withLock {
+                guard var state = running[dataTask.taskIdentifier], !state.tooLarge else { return false }
+                if state.body.count + data.count > limit {
+                    state.tooLarge = true
+                    state.body = Data()
+                } else {
+                    state.body.append(data)
+                }
+                running[dataTask.taskIdentifier] = state
+                return state.tooLarge
+            }
+            if cancel { dataTask.cancel() }
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+            guard let state = lock.withLock({ running.removeValue(forKey: task.taskIdentifier) }) else { return }
+            if state.tooLarge {
+                state.continuation.resume(throwing: HTTPTransportError.responseTooLarge(limit: limit))
+            } else if let error {
+                state.continuation.resume(throwing: error)
+            } else if let http = state.response ?? task.response as? HTTPURLResponse {
+                var headers: [String: String] = [:]
+                for (key, value) in http.allHeaderFields { headers["\(key)"] = "\(value)" }
+                state.continuation.resume(returning: HTTPResponse(status: http.statusCode, headers: headers, body: state.body))
+            } else {
+                state.continuation.resume(throwing: URLError(.badServerResponse))
+            }
+        }
     }
 }

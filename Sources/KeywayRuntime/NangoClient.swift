@@ -38,7 +38,9 @@ public struct NangoClient: Sendable, CustomStringConvertible {
     static let queryAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~,")
     static func encodeQuery(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? "" }
 
-    private func send(_ method: String, _ path: String, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], body: Data? = nil) async throws(ToolFailure) -> HTTPResponse {
+    /// Sends one request to Nango's API, with the secret key; a transport error is a
+    /// `.transport` failure whose text cannot hold the key.
+    package func send(_ method: String, _ path: String, query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], body: Data? = nil) async throws(ToolFailure) -> HTTPResponse {
         let request = HTTPRequest(method: method, url: url(path, query: query),
                                   headers: [("Authorization", "Bearer \(secretKey)")] + headers, body: body)
         do {
@@ -49,7 +51,7 @@ public struct NangoClient: Sendable, CustomStringConvertible {
     }
 
     /// Removes the secret key from any text that might carry it.
-    func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         secretKey.isEmpty ? text : text.replacingOccurrences(of: secretKey, with: "<redacted>")
     }
 
@@ -66,9 +68,14 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         return try await send(request.method.rawValue, "/proxy" + request.path, query: request.query, headers: headers, body: request.body)
     }
 
-    /// A connection with its credentials' metadata (`GET /connection/{id}`).
+    /// `/connections/{id}`: Nango's path of one connection (`/connection/{id}` is deprecated).
+    package static func connectionPath(_ id: String) -> String {
+        "/connections/" + (id.addingPercentEncoding(withAllowedCharacters: ToolRequest.unreserved) ?? "")
+    }
+
+    /// A connection with its credentials' metadata (`GET /connections/{id}`).
     public func connection(id: String, providerConfigKey: String) async throws(ToolFailure) -> JSONValue {
-        let path = "/connection/" + (id.addingPercentEncoding(withAllowedCharacters: ToolRequest.unreserved) ?? "")
+        let path = Self.connectionPath(id)
         let response = try await send("GET", path, query: [("provider_config_key", providerConfigKey)])
         return try decode(response, providerConfigKey: providerConfigKey)
     }
@@ -111,10 +118,10 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         try await createConnectSession(tags: ConnectionTags.tags(for: tenant, connector: connector, instance: instance), allowedIntegrations: allowedIntegrations)
     }
 
-    /// Deletes a connection at Nango (`DELETE /connection/{id}`), which ends its use of the
+    /// Deletes a connection at Nango (`DELETE /connections/{id}`), which ends its use of the
     /// provider's grant. An unknown connection counts as deleted.
     public func deleteConnection(id: String, providerConfigKey: String) async throws(ToolFailure) {
-        let path = "/connection/" + (id.addingPercentEncoding(withAllowedCharacters: ToolRequest.unreserved) ?? "")
+        let path = Self.connectionPath(id)
         let response = try await send("DELETE", path, query: [("provider_config_key", providerConfigKey)])
         if (200..<300).contains(response.status) { return }
         let body = String(decoding: response.body.prefix(4096), as: UTF8.self)
@@ -138,6 +145,32 @@ public struct NangoClient: Sendable, CustomStringConvertible {
             return .notConnected(providerConfigKey: providerConfigKey)
         default: return .upstream(status: response.status, body: body)
         }
+    }
+}
+
+/// The scopes of a Nango connection (`GET /connections/{id}`): what the provider answered
+/// when the user consented (`credentials.raw.scope`), else what was asked for
+/// (`connection_config.oauth_scopes`: not verified). Split at whitespace, commas and the
+/// provider's `scope_separator` (a space, a comma or `+`), none of which a scope holds;
+/// in the order given, each once. nil when Nango holds neither.
+public enum ConnectionScopes {
+    public static func of(_ connection: JSONValue, separator: String? = nil) -> (scopes: [String], verified: Bool)? {
+        func split(_ value: JSONValue?) -> [String]? {
+            let pieces: [String]
+            switch value {
+            case .string(let s)?:
+                pieces = s.split { $0.isWhitespace || $0 == "," || separator?.contains($0) == true }.map(String.init)
+            case .array(let items)?:
+                pieces = items.compactMap { if case .string(let s) = $0 { return s }; return nil }
+            default:
+                return nil
+            }
+            var seen = Set<String>()
+            return pieces.filter { seen.insert($0).inserted }
+        }
+        if let granted = split(connection["credentials"]?["raw"]?["scope"]) { return (granted, true) }
+        if let requested = split(connection["connection_config"]?["oauth_scopes"]) { return (requested, false) }
+        return nil
     }
 }
 

@@ -117,7 +117,7 @@ public struct ToolRequest: Sendable, Equatable {
     }
 
     /// Characters left as they are in a path segment (RFC 3986 unreserved).
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    package static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// The request keyway derives from a JSON input: each field to the path, the query, a
     /// header or the body, as `locations` says (a field without one goes to the query of a

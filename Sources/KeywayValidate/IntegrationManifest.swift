@@ -16,7 +16,7 @@ extension NodeReader {
         let category = string(f, "category", what)
         if let c = category, FormatRules.hasControlCharacters(c.value) { error(c.location, "'category' must be one line of text") }
         let description = string(f, "description", what)
-        var auth: Auth?
+        var auth: (auth: Auth, modeLocation: SourceLocation)?
         if let node = f["auth"] {
             scopeListBroken = false
             auth = self.auth(node.value)
@@ -29,7 +29,8 @@ extension NodeReader {
         }
         guard let key, let provider, let name, let category, let description, let auth else { return nil }
         return Integration(key: key.value, provider: provider.value, name: name.value, category: category.value,
-                           description: description.value, auth: auth, location: key.location)
+                           description: description.value, auth: auth.auth, location: key.location,
+                           providerLocation: provider.location, modeLocation: auth.modeLocation)
     }
 
     /// A field in slug form (`^[a-z0-9][a-z0-9-]*$`).
@@ -42,7 +43,7 @@ extension NodeReader {
         return s
     }
 
-    private func auth(_ node: YAMLNode) -> Auth? {
+    private func auth(_ node: YAMLNode) -> (auth: Auth, modeLocation: SourceLocation)? {
         guard let f = mapping(node, "'auth'", allowed: Self.authKeys) else { return nil }
         // Nango spells modes in capitals (OAUTH2); both spellings are accepted.
         guard let mode: Located<AuthMode> = choice(f, "mode", "'auth'", caseInsensitive: true) else { return nil }
@@ -106,13 +107,13 @@ extension NodeReader {
                 continue
             }
             if FormatRules.isEnvironmentVariable(scalar.text) {
-                secrets.append(NamedValue(name: entry.key, value: scalar.text))
+                secrets.append(NamedValue(name: entry.key, value: scalar.text, location: entry.value.location))
             } else {
                 // Never echo the value: it may be the secret itself.
                 error(entry.value.location, "secrets.\(entry.key) must name an environment variable (^[A-Z][A-Z0-9_]*$, e.g. \(entry.key.uppercased())), not hold a value; the value is not shown — if it was a real secret, rotate it")
                 flaggedSecretLocations.insert(entry.value.location)
             }
         }
-        return Auth(mode: mode.value, console: console, enableAPIs: apis, scopes: grants, redirectURIs: redirects, secrets: secrets)
+        return (Auth(mode: mode.value, console: console, enableAPIs: apis, scopes: grants, redirectURIs: redirects, secrets: secrets), mode.location)
     }
 }

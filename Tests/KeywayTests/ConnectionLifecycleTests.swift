@@ -42,8 +42,8 @@ struct ConnectionLifecycleTests {
         }
         func answer(_ request: StubNango.Recorded) -> StubNango.Reply {
             if request.path == "/connect/sessions" { return .init(body: #"{"data": {"token": "nango_connect_session_1", "expires_at": "2030-01-01T00:00:00Z"}}"#) }
-            if request.path.hasPrefix("/connection/") {
-                let id = String(request.path.dropFirst("/connection/".count))
+            if request.path.hasPrefix("/connections/") {
+                let id = String(request.path.dropFirst("/connections/".count))
                 return lock.withLock {
                     if request.method == "DELETE" {
                         guard connections.removeValue(forKey: id) != nil else { return .init(status: 400, body: #"{"error": {"code": "unknown_connection"}}"#) }
@@ -156,7 +156,7 @@ struct ConnectionLifecycleTests {
         #expect(try await store.ingest(body: again, headers: againHeaders) == .connected(.init(
             table: .connectorConnections, owner: "org-a", user: "user-a1", connector: "gmail", instance: "default", connectionID: "conn-a1-new",
             grantedScopes: ["https://www.googleapis.com/auth/gmail.labels", Self.readonly, Self.send], replaced: "conn-a1")))
-        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path)" } == "DELETE /connection/conn-a1")
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path)" } == "DELETE /connections/conn-a1")
         #expect(try await store.ingest(body: body, headers: headers) == .revoked(0), "a late replay of the old creation finds it gone")
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .success(.object(["messages": .array([])])))
         #expect(nango.stub.requests.last?.header("Connection-Id") == "conn-a1-new")
@@ -164,7 +164,7 @@ struct ConnectionLifecycleTests {
         // 8. Disconnect through the server: deleted at Nango, revoked here; a late replay
         //    of the creation does not bring it back.
         #expect(try await store.disconnect(connectionID: "conn-a1-new", providerConfigKey: "gmail") == 1)
-        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" })" } == "DELETE /connection/conn-a1-new [\"provider_config_key=gmail\"]")
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" })" } == "DELETE /connections/conn-a1-new [\"provider_config_key=gmail\"]")
         #expect(await executor.execute(tool: "gmail_search_emails", arguments: search, tenant: a1) == .failure(.notConnected(providerConfigKey: "gmail")))
         let (latest, latestHeaders) = Self.signed(Self.creation("conn-a1-new", "gmail", tags: tagsA1))
         #expect(try await store.ingest(body: latest, headers: latestHeaders) == .revoked(0))

@@ -238,7 +238,7 @@ struct RuntimeTests {
         stub.onRequest { _ in StubNango.Reply(body: #"{"connection_id": "c1", "provider_config_key": "gmail"}"#) }
         let connection = try await client.connection(id: "c 1", providerConfigKey: "gmail")
         #expect(connection["connection_id"] == .string("c1"))
-        #expect(stub.requests[2].path == "/connection/c%201" && stub.requests[2].query.map { "\($0.0)=\($0.1)" } == ["provider_config_key=gmail"])
+        #expect(stub.requests[2].path == "/connections/c%201" && stub.requests[2].query.map { "\($0.0)=\($0.1)" } == ["provider_config_key=gmail"])
     }
 
     @Test("a self-hosted base URL with a path prefix is kept")

@@ -1,0 +1,223 @@
+import ArgumentParser
+import Foundation
+import KeywayCommandLine
+import KeywayContract
+import KeywayCore
+import KeywayModel
+import KeywayNango
+import KeywayRuntime
+
+/// `keyway nango …`: the integration manifests as the desired state of a Nango environment.
+struct Nango: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nango",
+        abstract: "Reconciles Nango's integrations with the manifests (plan, apply, check) and finds connections that lack a tool's scopes.",
+        subcommands: [Plan.self, Apply.self, Check.self, Connections.self])
+}
+
+/// Where Nango is and the key it takes.
+struct NangoOptions: ParsableArguments {
+    @Option(name: .long, help: "Nango's API (default: $KEYWAY_NANGO_URL, else https://api.nango.dev).")
+    var nangoURL: String?
+
+    /// The API, with the secret key of `NANGO_SECRET_KEY`.
+    func api(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> NangoAPI {
+        let text = nangoURL ?? environment["KEYWAY_NANGO_URL"] ?? "https://api.nango.dev"
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil,
+              url.query == nil, url.fragment == nil else {
+            throw DiagnosticsError([.error(.commandLine, "the Nango URL '\(text.forDiagnostic)' is not an http(s) URL of a server; pass --nango-url https://api.nango.dev (or a self-hosted Nango's URL)")])
+        }
+        guard let key = environment["NANGO_SECRET_KEY"], !key.isEmpty else {
+            throw DiagnosticsError([.error(.commandLine, "NANGO_SECRET_KEY is not set; set it to the secret key of the Nango environment (Environment Settings → API keys)")])
+        }
+        return NangoAPI(client: NangoClient(secretKey: key, baseURL: url))
+    }
+}
+
+/// A Nango answer that was not what its API says, as one diagnostic.
+extension NangoAPI.Failure {
+    var diagnostics: DiagnosticsError { DiagnosticsError([.error(.commandLine, description)]) }
+}
+
+/// The manifests, validated; nil (problems reported) when they do not validate.
+private func catalog(_ options: CommonOptions, _ run: CommandRun) throws -> Catalog? {
+    let config = try options.projectConfig()
+    let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
+    run.diagnostics.emit(contentsOf: result.diagnostics)
+    return result.catalog
+}
+
+/// Reads Nango and plans; the plan's errors go to the run.
+private func plan(_ catalog: Catalog, _ api: NangoAPI, prune: Bool, _ run: CommandRun) async throws -> NangoPlan {
+    let state: NangoState
+    do {
+        state = try await NangoState.read(from: api, for: catalog)
+    } catch {
+        throw error.diagnostics
+    }
+    let plan = NangoPlan(catalog: catalog, state: state, environment: ProcessInfo.processInfo.environment, prune: prune)
+    run.diagnostics.emit(contentsOf: plan.diagnostics)
+    return plan
+}
+
+private struct PlanDocument: Encodable {
+    var nango: String
+    var changes: [NangoPlan.Change]
+    var create: Int, update: Int, delete: Int, unmanaged: Int
+}
+
+/// The plan on standard output: one line per change and a summary, or one JSON document.
+private func show(_ plan: NangoPlan, _ api: NangoAPI, format: OutputFormat, _ run: CommandRun) {
+    let count = { (action: NangoPlan.Change.Action) in plan.changes.filter { $0.action == action }.count }
+    let updated = Set(plan.changes.filter { $0.action == .update }.map(\.integration)).count
+    switch format {
+    case .json:
+        let document = PlanDocument(nango: api.client.baseURL.absoluteString, changes: plan.changes,
+                                    create: count(.create), update: updated, delete: count(.delete), unmanaged: count(.unmanaged))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        run.output(String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n")
+    case .text:
+        var text = plan.changes.map { $0.line + "\n" }.joined()
+        text += plan.hasDrift
+            ? "keyway: Nango at \(api.client.baseURL.absoluteString): \(count(.create)) to create, \(updated) to update, \(count(.delete)) to delete, \(count(.unmanaged)) unmanaged\n"
+            : "keyway: Nango at \(api.client.baseURL.absoluteString) matches the manifests\n"
+        run.output(text)
+    }
+}
+
+extension Nango {
+    struct Plan: KeywayCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "Prints what `nango apply` would change in Nango, one line per change (never writes). Exit 1 on an error only.")
+
+        @OptionGroup var options: CommonOptions
+        @OptionGroup var nango: NangoOptions
+        @Flag(name: .long, help: "Plan to delete the integrations Nango has and no manifest names.")
+        var prune = false
+
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) async throws {
+            guard let catalog = try catalog(options, run) else { return }
+            let api = try nango.api()
+            show(try await plan(catalog, api, prune: prune, run), api, format: options.format, run)
+        }
+    }
+
+    struct Check: KeywayCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "The CI gate: exit 0 when Nango matches the manifests, 1 on any drift or error, printing the plan (never writes).")
+
+        @OptionGroup var options: CommonOptions
+        @OptionGroup var nango: NangoOptions
+
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) async throws {
+            guard let catalog = try catalog(options, run) else { return }
+            let api = try nango.api()
+            let plan = try await plan(catalog, api, prune: false, run)
+            show(plan, api, format: options.format, run)
+            for change in plan.changes {
+                run.diagnostics.error(change.location, "Nango differs from the manifests: \(change.line); run keyway nango apply\(change.action == .unmanaged ? " --prune" : "")")
+            }
+        }
+    }
+
+    struct Apply: KeywayCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Plans, then makes Nango match the manifests; refuses before any write when the plan has an error.")
+
+        @OptionGroup var options: CommonOptions
+        @OptionGroup var nango: NangoOptions
+        @Flag(name: .long, help: "Also delete the integrations Nango has and no manifest names (their connections go with them).")
+        var prune = false
+
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) async throws {
+            guard let catalog = try catalog(options, run) else { return }
+            let api = try nango.api()
+            let plan = try await plan(catalog, api, prune: prune, run)
+            show(plan, api, format: options.format, run)
+            if plan.hasErrors {
+                run.diagnostics.error(.commandLine, "nothing was applied: the plan has errors (above); fix them and apply again")
+                return
+            }
+            let result = await NangoApplyResult.apply(plan.writes, with: api)
+            if options.format == .text {
+                run.output(result.applied.map { "applied    \($0.text)\n" }.joined())
+            }
+            if let failure = result.failure {
+                let applied = result.applied.map(\.text).joined(separator: ", ")
+                run.diagnostics.error(.commandLine,
+                    "\(failure.description); applied: \(applied.isEmpty ? "nothing" : applied); not applied: \(result.notApplied.map(\.text).joined(separator: ", ")); run keyway nango apply again to finish")
+            } else if options.format == .text {
+                run.output("keyway: \(result.applied.count) change\(result.applied.count == 1 ? "" : "s") applied to Nango\n")
+            }
+        }
+    }
+
+    struct Connections: KeywayCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "connections",
+            abstract: "Lists the connections of managed integrations and names each that lacks a scope one of its tools needs (exit 1 when any does).")
+
+        @OptionGroup var options: CommonOptions
+        @OptionGroup var nango: NangoOptions
+        @Flag(name: .long, help: "Create a reconnect session for each connection that lacks a scope, and print its link.")
+        var reconnect = false
+
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) async throws {
+            guard let catalog = try catalog(options, run) else { return }
+            let api = try nango.api()
+            let managed = Set(catalog.integrations.map(\.key))
+            var gaps: [ConnectionGap] = []
+            do {
+                var read: [(NangoAPI.Connection, JSONValue)] = []
+                for connection in try await api.connections() where managed.contains(connection.providerConfigKey) {
+                    read.append((connection, try await api.connection(connection.connectionID, providerConfigKey: connection.providerConfigKey)))
+                }
+                var separators: [String: String] = [:]
+                for provider in Set(read.map { $0.0.providerConfigKey }).compactMap({ key in catalog.integrations.first { $0.key == key }?.provider }).sorted() {
+                    separators[provider] = try await api.provider(provider)?.scopeSeparator
+                }
+                gaps = ConnectionGap.gaps(catalog: catalog, connections: read, separators: separators)
+                if reconnect {
+                    for i in gaps.indices where !gaps[i].missing.isEmpty {
+                        gaps[i].reconnectLink = try await api.reconnectLink(connectionID: gaps[i].connectionID, integration: gaps[i].integration)
+                    }
+                }
+            } catch {
+                throw error.diagnostics
+            }
+            switch options.format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                struct Document: Encodable { var connections: [ConnectionGap] }
+                run.output(String(decoding: (try? encoder.encode(Document(connections: gaps))) ?? Data(), as: UTF8.self) + "\n")
+            case .text:
+                let lacking = gaps.filter { !$0.missing.isEmpty }.count
+                run.output(gaps.map { $0.line + "\n" }.joined()
+                    + "keyway: \(gaps.count) connection\(gaps.count == 1 ? "" : "s") of managed integrations, \(lacking) lacking a scope\n")
+            }
+            for gap in gaps where !gap.missing.isEmpty {
+                let at = catalog.integrations.first { $0.key == gap.integration }.flatMap { i in
+                    i.auth.scopes.first { $0.scope == gap.missing[0].scope }?.location ?? i.location } ?? .commandLine
+                run.diagnostics.error(at,
+                    "connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) lacks \(gap.missing.map(\.scope).joined(separator: ", ")), which \(Set(gap.missing.flatMap(\.tools)).sorted().joined(separator: ", ")) need; the user must connect again\(reconnect ? " (link above)" : " (keyway nango connections --reconnect makes a link)")")
+            }
+        }
+    }
+}

@@ -1,0 +1,568 @@
+import Foundation
+import KeywayRuntime
+import Testing
+
+/// `keyway nango plan|apply|check|connections` against a loopback Nango that keeps state.
+@Suite("keyway nango")
+struct NangoCommandTests {
+    static let gmail = """
+        key: gmail
+        provider: google-mail
+        name: Gmail
+        category: email
+        description: Send and read email
+        auth:
+          mode: oauth2
+          scopes:
+            - scope: https://www.googleapis.com/auth/gmail.send
+              reason: Agents send email
+            - scope: https://www.googleapis.com/auth/gmail.readonly
+              reason: Agents search email
+          redirect_uris:
+            production: https://api.nango.dev/oauth/callback
+          secrets:
+            client_id: GOOGLE_CLIENT_ID
+            client_secret: GOOGLE_CLIENT_SECRET
+
+        """
+    static let slack = """
+        key: slack
+        provider: slack
+        name: Slack
+        category: communication
+        description: Post messages
+        auth:
+          mode: oauth2
+          scopes:
+            - scope: chat:write
+              reason: Agents post messages
+            - scope: channels:read
+              reason: Agents find channels
+          redirect_uris:
+            production: https://api.nango.dev/oauth/callback
+          secrets:
+            client_id: SLACK_CLIENT_ID
+            client_secret: SLACK_CLIENT_SECRET
+
+        """
+    static let gmailTools = """
+        slug: gmail
+        name: Gmail
+        nango:
+          provider_key: gmail
+        tools:
+          - name: send_email
+            description: Send an email
+            method: POST
+            endpoint: /gmail/v1/users/me/messages/send
+            scopes: [https://www.googleapis.com/auth/gmail.send]
+            input:
+              raw: { type: string, description: The message }
+          - name: search_emails
+            description: Search email
+            method: GET
+            endpoint: /gmail/v1/users/me/messages
+            scopes: [https://www.googleapis.com/auth/gmail.readonly]
+            input:
+              q: { type: string, description: Query }
+
+        """
+    static let slackTools = """
+        slug: slack
+        name: Slack
+        nango:
+          provider_key: slack
+        tools:
+          - name: send_message
+            description: Post a message
+            method: POST
+            endpoint: /chat.postMessage
+            scopes: [chat:write]
+            input:
+              channel: { type: string, description: Channel }
+              text: { type: string, description: Text }
+          - name: list_channels
+            description: List channels
+            method: GET
+            endpoint: /conversations.list
+            scopes: [channels:read]
+            input:
+              limit: { type: integer, optional: true, description: Page size }
+
+        """
+
+    static let secrets = ["GOOGLE_CLIENT_ID": "google-client-1", "GOOGLE_CLIENT_SECRET": "google-secret-value-1",
+                          "SLACK_CLIENT_ID": "slack-client-1", "SLACK_CLIENT_SECRET": "slack-secret-value-1"]
+
+    /// A project: the manifests and the stand-in, with Nango's providers.
+    struct Project {
+        let dir = TempDir()
+        let nango: NangoStandIn
+
+        init(gmail: String = NangoCommandTests.gmail, slack: String = NangoCommandTests.slack) throws {
+            dir.write("Manifests/integrations/gmail.yaml", gmail)
+            dir.write("Manifests/integrations/slack.yaml", slack)
+            dir.write("Manifests/connectors/gmail.yaml", NangoCommandTests.gmailTools)
+            dir.write("Manifests/connectors/slack.yaml", NangoCommandTests.slackTools)
+            nango = try NangoStandIn()
+            nango.addProvider("google-mail")
+            nango.addProvider("slack", separator: ",")
+            nango.addProvider("hubspot")
+            nango.addProvider("stripe", "API_KEY")
+        }
+
+        func keyway(_ arguments: [String], environment: [String: String] = NangoCommandTests.secrets) throws -> KeywayRun {
+            try KeywayRun.run(["nango"] + arguments + ["--nango-url", nango.baseURL.absoluteString], in: dir.url,
+                              environment: ["NANGO_SECRET_KEY": NangoStandIn.secretKey].merging(environment) { $1 })
+        }
+
+        /// The writes Nango received since `from` (a count of requests).
+        func writes(since from: Int = 0) -> [String] {
+            nango.requests.dropFirst(from).filter { $0.method != "GET" }.map { "\($0.method) \($0.target) \(String(decoding: $0.body, as: UTF8.self))" }
+        }
+        var url: String { nango.baseURL.absoluteString }
+    }
+
+    @Test("create from empty, then a second apply writes nothing and check passes")
+    func createFromEmpty() throws {
+        let p = try Project()
+        let plan = try p.keyway(["plan"])
+        #expect(plan.status == 0)
+        #expect(plan.stderr == "")
+        #expect(plan.stdout == """
+            create     gmail (provider google-mail): display name "Gmail", scopes https://www.googleapis.com/auth/gmail.send,https://www.googleapis.com/auth/gmail.readonly
+            create     slack (provider slack): display name "Slack", scopes chat:write,channels:read
+            keyway: Nango at \(p.url): 2 to create, 0 to update, 0 to delete, 0 unmanaged
+
+            """)
+        #expect(p.writes() == [])
+        #expect(p.nango.requestLines == ["GET /integrations", "GET /providers/google-mail", "GET /providers/slack"])
+
+        let apply = try p.keyway(["apply"])
+        #expect(apply.status == 0)
+        #expect(apply.stdout == plan.stdout + """
+            applied    create gmail
+            applied    create slack
+            keyway: 2 changes applied to Nango
+
+            """)
+        let before = p.nango.requests.count
+        #expect(p.writes() == [
+            #"POST /integrations {"credentials":{"client_id":"google-client-1","client_secret":"google-secret-value-1","scopes":"https://www.googleapis.com/auth/gmail.send,https://www.googleapis.com/auth/gmail.readonly","type":"OAUTH2"},"display_name":"Gmail","provider":"google-mail","unique_key":"gmail"}"#,
+            #"POST /integrations {"credentials":{"client_id":"slack-client-1","client_secret":"slack-secret-value-1","scopes":"chat:write,channels:read","type":"OAUTH2"},"display_name":"Slack","provider":"slack","unique_key":"slack"}"#,
+        ])
+
+        let again = try p.keyway(["apply"])
+        #expect(again.status == 0 && again.stderr == "")
+        #expect(again.stdout == "keyway: Nango at \(p.url) matches the manifests\nkeyway: 0 changes applied to Nango\n")
+        #expect(p.writes(since: before) == [])
+        #expect(p.nango.requestLines.dropFirst(before) == [
+            "GET /integrations", "GET /integrations/gmail?include=credentials", "GET /integrations/slack?include=credentials",
+            "GET /providers/google-mail", "GET /providers/slack",
+        ])
+        let check = try p.keyway(["check"])
+        #expect(check.status == 0 && check.stderr == "")
+        #expect(check.stdout == "keyway: Nango at \(p.url) matches the manifests\n")
+    }
+
+    @Test("drift made in Nango is named by check and repaired by apply; --prune deletes what no manifest names")
+    func drift() throws {
+        let p = try Project()
+        #expect(try p.keyway(["apply"]).status == 0)
+        p.nango.edit("gmail") { $0.credentials?["scopes"] = "https://www.googleapis.com/auth/gmail.send,https://mail.google.com/" }
+        p.nango.edit("slack") {
+            $0.displayName = "Slack (old)"
+            $0.credentials?["client_secret"] = "rotated-elsewhere"
+            $0.credentials?["client_id"] = "slack-client-0"
+        }
+        p.nango.addIntegration("legacy-crm", provider: "hubspot", displayName: "CRM", clientID: "h", clientSecret: "hs", scopes: ["oauth"])
+        let check = try p.keyway(["check"])
+        #expect(check.status == 1)
+        let planText = """
+            update     gmail: scope +https://www.googleapis.com/auth/gmail.readonly
+            update     gmail: scope -https://mail.google.com/
+            update     slack: display name "Slack (old)" → "Slack"
+            update     slack: client id "slack-client-0" → "slack-client-1"
+            update     slack: client secret changed
+            unmanaged  legacy-crm (provider hubspot): in Nango, in no manifest; apply --prune deletes it
+            keyway: Nango at \(p.url): 0 to create, 2 to update, 0 to delete, 1 unmanaged
+
+            """
+        #expect(check.stdout == planText)
+        let m = "Manifests/integrations"
+        #expect(check.stderr == """
+            <command line>:1:1: error: Nango differs from the manifests: unmanaged  legacy-crm (provider hubspot): in Nango, in no manifest; apply --prune deletes it; run keyway nango apply --prune
+            \(m)/gmail.yaml:1:6: error: Nango differs from the manifests: update     gmail: scope -https://mail.google.com/; run keyway nango apply
+            \(m)/gmail.yaml:11:14: error: Nango differs from the manifests: update     gmail: scope +https://www.googleapis.com/auth/gmail.readonly; run keyway nango apply
+            \(m)/slack.yaml:1:6: error: Nango differs from the manifests: update     slack: display name "Slack (old)" → "Slack"; run keyway nango apply
+            \(m)/slack.yaml:16:16: error: Nango differs from the manifests: update     slack: client id "slack-client-0" → "slack-client-1"; run keyway nango apply
+            \(m)/slack.yaml:17:20: error: Nango differs from the manifests: update     slack: client secret changed; run keyway nango apply
+            6 errors, 0 warnings
+
+            """)
+        #expect(!check.stdout.contains("rotated-elsewhere") && !check.stderr.contains("rotated-elsewhere") && !check.stderr.contains("slack-secret-value-1"))
+
+        let before = p.nango.requests.count
+        let apply = try p.keyway(["apply"])
+        #expect(apply.status == 0 && apply.stderr == "")
+        #expect(apply.stdout == planText + "applied    update gmail\napplied    update slack\nkeyway: 2 changes applied to Nango\n")
+        #expect(p.writes(since: before) == [
+            #"PATCH /integrations/gmail {"credentials":{"client_id":"google-client-1","client_secret":"google-secret-value-1","scopes":"https://www.googleapis.com/auth/gmail.send,https://www.googleapis.com/auth/gmail.readonly","type":"OAUTH2"}}"#,
+            #"PATCH /integrations/slack {"credentials":{"client_id":"slack-client-1","client_secret":"slack-secret-value-1","scopes":"chat:write,channels:read","type":"OAUTH2"},"display_name":"Slack"}"#,
+        ])
+        #expect(try p.keyway(["check"]).status == 1)   // legacy-crm is still unmanaged
+
+        let prune = try p.keyway(["apply", "--prune"])
+        #expect(prune.status == 0 && prune.stderr == "")
+        #expect(prune.stdout == """
+            delete     legacy-crm (provider hubspot)
+            keyway: Nango at \(p.url): 0 to create, 0 to update, 1 to delete, 0 unmanaged
+            applied    delete legacy-crm
+            keyway: 1 change applied to Nango
+
+            """)
+        #expect(p.nango.integrations.keys.sorted() == ["gmail", "slack"])
+        #expect(try p.keyway(["check"]).status == 0)
+    }
+
+    @Test("a missing secret, a provider Nango cannot change, an unknown provider and a wrong auth mode refuse before any write")
+    func refusals() throws {
+        let p = try Project(gmail: Self.gmail.replacing1("provider: google-mail", "provider: gogle-mail"),
+                            slack: Self.slack.replacing1("mode: oauth2", "mode: api_key").replacing1("  redirect_uris:\n    production: https://api.nango.dev/oauth/callback\n", ""))
+        p.nango.addIntegration("slack", provider: "slack", displayName: "Slack", clientID: "s", clientSecret: "t")
+        var environment = Self.secrets
+        environment["GOOGLE_CLIENT_SECRET"] = ""
+        let apply = try p.keyway(["apply", "--prune"], environment: environment)
+        #expect(apply.status == 1)
+        #expect(p.writes() == [])
+        let m = "Manifests/integrations"
+        #expect(apply.stderr == """
+            <command line>:1:1: error: nothing was applied: the plan has errors (above); fix them and apply again
+            \(m)/gmail.yaml:2:11: error: Nango has no provider 'gogle-mail'; did you mean 'google-mail'?
+            \(m)/gmail.yaml:17:20: error: the environment variable GOOGLE_CLIENT_SECRET (auth.secrets.client_secret) is not set; set it to the OAuth client's secret before keyway nango plans or applies
+            \(m)/slack.yaml:7:9: error: auth.mode is api_key but Nango's provider 'slack' uses OAUTH2; write mode: oauth2
+            4 errors, 0 warnings
+
+            """)
+
+        // Nango's integration has another provider: Nango cannot patch it.
+        let q = try Project()
+        q.nango.addIntegration("slack", provider: "hubspot", displayName: "Slack", clientID: "s", clientSecret: "t")
+        let moved = try q.keyway(["plan"])
+        #expect(moved.status == 1)
+        #expect(moved.stderr == """
+            Manifests/integrations/slack.yaml:2:11: error: Nango's integration 'slack' has provider 'hubspot', not 'slack', and Nango cannot change an integration's provider: give this manifest a new key (and delete the old integration with apply --prune), or delete 'slack' in Nango (its connections go with it) and apply again
+            1 error, 0 warnings
+
+            """)
+        #expect(try q.keyway(["apply"]).status == 1)
+        #expect(q.writes() == [])
+    }
+
+    @Test("a 500 in the middle: apply names what it did and did not do, and the next apply converges")
+    func failureMidway() throws {
+        let p = try Project()
+        p.nango.failWrite = 2
+        let apply = try p.keyway(["apply"])
+        #expect(apply.status == 1)
+        #expect(apply.stderr == """
+            <command line>:1:1: error: POST /integrations: Nango answered 500 (server_error: An unexpected error occurred); applied: create gmail; not applied: create slack; run keyway nango apply again to finish
+            1 error, 0 warnings
+
+            """)
+        #expect(p.nango.integrations.keys.sorted() == ["gmail"])
+        let again = try p.keyway(["apply"])
+        #expect(again.status == 0 && again.stderr == "")
+        #expect(again.stdout.hasPrefix("create     slack (provider slack)"))
+        #expect(p.nango.integrations.keys.sorted() == ["gmail", "slack"])
+        #expect(try p.keyway(["check"]).status == 0)
+    }
+
+    @Test("connections that lack a tool's scope, Google's space-separated and Slack's comma-separated, with reconnect links")
+    func connections() throws {
+        let p = try Project()
+        #expect(try p.keyway(["apply"]).status == 0)
+        p.nango.addConnection("g-full", integration: "gmail", tags: ["end_user_id": "u1"],
+                              rawScope: "https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/gmail.readonly")
+        p.nango.addConnection("g-send", integration: "gmail", tags: ["end_user_id": "u2", "organization_id": "o1"],
+                              rawScope: "https://www.googleapis.com/auth/gmail.send")
+        p.nango.addConnection("s-read", integration: "slack", tags: ["end_user_id": "u1"], rawScope: "channels:read,users:read")
+        p.nango.addConnection("s-asked", integration: "slack", tags: [:], rawScope: nil, requested: "chat:write,channels:read")
+        p.nango.addIntegration("other", provider: "hubspot", displayName: "Other", clientID: "h", clientSecret: "hs")
+        p.nango.addConnection("h-1", integration: "other", tags: [:], rawScope: "")
+
+        let list = try p.keyway(["connections"])
+        #expect(list.status == 1)
+        #expect(list.stdout == """
+            gmail g-full (end_user_id=u1): every tool's scopes granted
+            gmail g-send (end_user_id=u2,organization_id=o1): lacks https://www.googleapis.com/auth/gmail.readonly (gmail_search_emails)
+            slack s-read (end_user_id=u1): lacks chat:write (slack_send_message)
+            slack s-asked: every tool's scopes granted [requested scopes: the provider's answer is not recorded]
+            keyway: 4 connections of managed integrations, 2 lacking a scope
+
+            """)
+        let m = "Manifests/integrations"
+        #expect(list.stderr == """
+            \(m)/gmail.yaml:11:14: error: connection 'g-send' of gmail lacks https://www.googleapis.com/auth/gmail.readonly, which gmail_search_emails need; the user must connect again (keyway nango connections --reconnect makes a link)
+            \(m)/slack.yaml:9:14: error: connection 's-read' of slack lacks chat:write, which slack_send_message need; the user must connect again (keyway nango connections --reconnect makes a link)
+            2 errors, 0 warnings
+
+            """)
+
+        let before = p.nango.requests.count
+        let json = try p.keyway(["connections", "--reconnect", "--format", "json"])
+        #expect(json.status == 1)
+        #expect(json.stdout == """
+            {
+              "connections" : [
+                {
+                  "connection_id" : "g-full",
+                  "granted" : [
+                    "https://www.googleapis.com/auth/gmail.send",
+                    "https://www.googleapis.com/auth/gmail.readonly"
+                  ],
+                  "integration" : "gmail",
+                  "missing" : [
+
+                  ],
+                  "provider" : "google-mail",
+                  "tags" : {
+                    "end_user_id" : "u1"
+                  },
+                  "verified" : true
+                },
+                {
+                  "connection_id" : "g-send",
+                  "granted" : [
+                    "https://www.googleapis.com/auth/gmail.send"
+                  ],
+                  "integration" : "gmail",
+                  "missing" : [
+                    {
+                      "scope" : "https://www.googleapis.com/auth/gmail.readonly",
+                      "tools" : [
+                        "gmail_search_emails"
+                      ]
+                    }
+                  ],
+                  "provider" : "google-mail",
+                  "reconnect_link" : "https://connect.nango.dev/?session_token=nango_connect_session_g-send",
+                  "tags" : {
+                    "end_user_id" : "u2",
+                    "organization_id" : "o1"
+                  },
+                  "verified" : true
+                },
+                {
+                  "connection_id" : "s-read",
+                  "granted" : [
+                    "channels:read",
+                    "users:read"
+                  ],
+                  "integration" : "slack",
+                  "missing" : [
+                    {
+                      "scope" : "chat:write",
+                      "tools" : [
+                        "slack_send_message"
+                      ]
+                    }
+                  ],
+                  "provider" : "slack",
+                  "reconnect_link" : "https://connect.nango.dev/?session_token=nango_connect_session_s-read",
+                  "tags" : {
+                    "end_user_id" : "u1"
+                  },
+                  "verified" : true
+                },
+                {
+                  "connection_id" : "s-asked",
+                  "granted" : [
+                    "chat:write",
+                    "channels:read"
+                  ],
+                  "integration" : "slack",
+                  "missing" : [
+
+                  ],
+                  "provider" : "slack",
+                  "tags" : {
+
+                  },
+                  "verified" : false
+                }
+              ]
+            }
+
+            """)
+        #expect(p.nango.requestLines.dropFirst(before) == [
+            "GET /connections?limit=1000&page=0",
+            "GET /connections/g-full?provider_config_key=gmail", "GET /connections/g-send?provider_config_key=gmail",
+            "GET /connections/s-read?provider_config_key=slack", "GET /connections/s-asked?provider_config_key=slack",
+            "GET /providers/google-mail", "GET /providers/slack",
+            "POST /connect/sessions/reconnect", "POST /connect/sessions/reconnect",
+        ])
+        #expect(p.writes(since: before) == [
+            #"POST /connect/sessions/reconnect {"connection_id":"g-send","integration_id":"gmail"}"#,
+            #"POST /connect/sessions/reconnect {"connection_id":"s-read","integration_id":"slack"}"#,
+        ])
+
+        // Every connection has what its tools need: exit 0.
+        p.nango.edit("gmail") { _ in }
+        let q = try Project()
+        #expect(try q.keyway(["apply"]).status == 0)
+        q.nango.addConnection("g-full", integration: "gmail", tags: [:], rawScope: "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send")
+        let clean = try q.keyway(["connections"])
+        #expect(clean.status == 0 && clean.stderr == "")
+        #expect(clean.stdout == "gmail g-full: every tool's scopes granted\nkeyway: 1 connection of managed integrations, 0 lacking a scope\n")
+    }
+
+    @Test("Nango answers that are not what its API says are errors naming the request; the key appears nowhere")
+    func badAnswers() throws {
+        let p = try Project()
+        func errors(_ arguments: [String], environment: [String: String] = NangoCommandTests.secrets) throws -> String {
+            let run = try p.keyway(arguments, environment: environment)
+            #expect(run.status == 1)
+            #expect(!run.stdout.contains(NangoStandIn.secretKey) && !run.stderr.contains(NangoStandIn.secretKey))
+            #expect(!run.stderr.contains("secret-value"))
+            return run.stderr
+        }
+        #expect(try errors(["plan"], environment: ["NANGO_SECRET_KEY": "wrong-key-1"]) == """
+            <command line>:1:1: error: GET /integrations: Nango refused the secret key (401 (unknown_account: The secret key is not valid)); set NANGO_SECRET_KEY to the secret key of this Nango environment
+            1 error, 0 warnings
+
+            """)
+        #expect(try errors(["plan"], environment: ["NANGO_SECRET_KEY": ""]) == """
+            <command line>:1:1: error: NANGO_SECRET_KEY is not set; set it to the secret key of the Nango environment (Environment Settings → API keys)
+            1 error, 0 warnings
+
+            """)
+        p.nango.stub.onRequest { request in
+            switch request.path {
+            case "/integrations": StubNango.Reply(status: 502, headers: [("Content-Type", "text/html")], body: "<html>Bad gateway \(NangoStandIn.secretKey)</html>")
+            default: StubNango.Reply(status: 403, body: #"{"error":{"code":"forbidden","message":"Insufficient scope. Required: environment:connections:list"}}"#)
+            }
+        }
+        #expect(try errors(["plan"]) == """
+            <command line>:1:1: error: GET /integrations: Nango answered 502 (a body that is not JSON, text/html)
+            1 error, 0 warnings
+
+            """)
+        #expect(try errors(["connections"]) == """
+            <command line>:1:1: error: GET /connections: the secret key is not allowed to list connections (403 (forbidden: Insufficient scope. Required: environment:connections:list)); use a key with that permission
+            1 error, 0 warnings
+
+            """)
+        p.nango.stub.onRequest { request in
+            request.path == "/integrations"
+                ? StubNango.Reply(status: 302, headers: [("Location", "http://127.0.0.1:1/steal")], body: "")
+                : StubNango.Reply(body: #"{"data": "not a list"}"#)
+        }
+        #expect(try errors(["plan"]) == """
+            <command line>:1:1: error: GET /integrations: Nango answered a redirect (302) to http://127.0.0.1:1/steal; keyway does not follow it (it would send the secret key there): set --nango-url to the API's own address
+            1 error, 0 warnings
+
+            """)
+        p.nango.stub.onRequest { _ in StubNango.Reply(body: #"{"data": [{"unique_key": "x"}]}"#) }
+        #expect(try errors(["plan"]) == """
+            <command line>:1:1: error: GET /integrations: Nango's answer is not what its API documents: expected JSON of the documented shape (no 'provider' at data[0])
+            1 error, 0 warnings
+
+            """)
+        // Nango left out the credentials (a key without read_credentials): no guess at the OAuth client.
+        let q = try Project()
+        #expect(try q.keyway(["apply"]).status == 0)
+        q.nango.readsCredentials = false
+        let plan = try q.keyway(["plan"])
+        #expect(plan.status == 1)
+        #expect(plan.stderr.components(separatedBy: "\n").first == "<command line>:1:1: error: Nango left out the credentials of 'gmail' (GET /integrations/gmail?include=credentials): the secret key lacks the environment:integrations:read_credentials permission, and keyway cannot compare the OAuth client without it; use a key with that permission")
+        // Nothing listens: the request is named.
+        let closed = try KeywayRun.run(["nango", "plan", "--nango-url", "http://127.0.0.1:9"], in: q.dir.url,
+                                       environment: ["NANGO_SECRET_KEY": NangoStandIn.secretKey].merging(Self.secrets) { $1 })
+        #expect(closed.status == 1)
+        #expect(closed.stderr.hasPrefix("<command line>:1:1: error: GET /integrations: no answer from Nango at http://127.0.0.1:9 ("))
+        #expect(!closed.stderr.contains(NangoStandIn.secretKey))
+    }
+
+    /// The recorded requests as the checker reads them.
+    static func requestsJSON(_ requests: [StubNango.Recorded]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: requests.map { r -> [String: Any] in
+            ["method": r.method, "target": r.target, "headers": r.headers.map { [$0.0, $0.1] },
+             "body": r.body.isEmpty ? NSNull() : String(decoding: r.body, as: UTF8.self) as Any]
+        }, options: [.sortedKeys])
+    }
+
+    /// Runs Tests/Fixtures/nango/check_requests.py on the requests, against `document`.
+    static func check(_ requests: Data, against document: String) throws -> (status: Int32, output: String) {
+        let dir = TempDir()
+        let file = dir.write("requests.json", requests)
+        return Python.run([packageRoot.appendingPathComponent("Tests/Fixtures/nango/check_requests.py").path, document, file.path])
+    }
+
+    @Test("every request keyway sends to Nango is valid per Nango's document: the operation, its parameters, its JSON body")
+    func requestsValidPerNangoDocument() async throws {
+        guard Python.require(["jsonschema"]) else { return }
+        let p = try Project()
+        // The commands: create, repair, prune, connections with reconnect links.
+        #expect(try p.keyway(["apply"]).status == 0)
+        p.nango.edit("slack") { $0.displayName = "Old"; $0.credentials?["scopes"] = "chat:write" }
+        p.nango.addIntegration("legacy", provider: "hubspot", displayName: "Legacy", clientID: "h", clientSecret: "s")
+        #expect(try p.keyway(["apply", "--prune"]).status == 0)
+        p.nango.addConnection("s-1", integration: "slack", tags: ["end_user_id": "u1"], rawScope: "channels:read")
+        #expect(try p.keyway(["connections", "--reconnect"]).status == 1)
+        // The runtime: the proxy, a connection, a connect session, a deletion.
+        let client = NangoClient(secretKey: NangoStandIn.secretKey, baseURL: p.nango.baseURL)
+        _ = try? await client.proxy(ToolRequest(method: .POST, path: "/chat.postMessage", query: [("pretty", "1")],
+                                                headers: [("Content-Type", "application/json"), ("X-Slack-Retry", "1")], body: Data("{}".utf8)),
+                                    connectionID: "s-1", providerConfigKey: "slack")
+        _ = try? await client.connection(id: "s-1", providerConfigKey: "slack")
+        _ = try? await client.createConnectSession(for: Tenant(user: "u1", organization: "o1"), connector: "slack", allowedIntegrations: ["slack"])
+        try? await client.deleteConnection(id: "s-1", providerConfigKey: "slack")
+
+        let requests = p.nango.requests
+        #expect(Set(requests.map { "\($0.method) \($0.path.split(separator: "/").first ?? "")" }) == [
+            "GET integrations", "POST integrations", "PATCH integrations", "DELETE integrations", "GET providers", "GET connections",
+            "POST connect", "POST proxy", "DELETE connections",
+        ])
+        let fixture = packageRoot.appendingPathComponent("Tests/Fixtures/nango/nango-api.json").path
+        let result = try Self.check(Self.requestsJSON(requests), against: fixture)
+        #expect(result.output == "")
+        #expect(result.status == 0)
+        // Nango's whole document, converted to JSON (docs/spec.yaml in NangoHQ/nango), when given.
+        if let whole = ProcessInfo.processInfo.environment["KEYWAY_NANGO_SPEC_JSON"], !whole.isEmpty {
+            // One difference, Nango's document's own: it declares the proxy's query for GET and
+            // DELETE only, while its server forwards the query of every method (allProxy.ts
+            // takes the endpoint from the original URL, "path and querystring").
+            let full = try Self.check(Self.requestsJSON(requests), against: whole)
+            #expect(full.output == "POST /proxy/chat.postMessage?pretty=1: query parameter 'pretty' is not declared\n")
+        }
+
+        // The check fails where it must: each kind of mistake, named.
+        let bad: [[String: Any]] = [
+            ["method": "GET", "target": "/connection/c1?provider_config_key=gmail", "headers": [] as [Any], "body": NSNull()],
+            ["method": "GET", "target": "/integrations/gmail?include=webhook,credentials", "headers": [] as [Any], "body": NSNull()],
+            ["method": "GET", "target": "/connections/c1", "headers": [] as [Any], "body": NSNull()],
+            ["method": "POST", "target": "/integrations", "headers": [["Content-Type", "application/json"]],
+             "body": #"{"unique_key":"a","credentials":{"type":"OAUTH2","client_id":"x","client_secret":"y","scopes":"a b"}}"#],
+            ["method": "PATCH", "target": "/integrations/a", "headers": [["Content-Type", "application/json"]], "body": #"{"provider":"x"}"#],
+            ["method": "POST", "target": "/proxy/x", "headers": [["Connection-Id", "c"], ["X-Other", "1"]], "body": "{}"],
+            ["method": "POST", "target": "/connect/sessions", "headers": [] as [Any], "body": #"{"end_user":{"id":"u"}}"#],
+            ["method": "PUT", "target": "/integrations/a", "headers": [] as [Any], "body": NSNull()],
+        ]
+        let caught = try Self.check(JSONSerialization.data(withJSONObject: bad), against: fixture)
+        #expect(caught.status == 1)
+        #expect(caught.output == """
+            GET /connection/c1?provider_config_key=gmail: GET /connection/{connectionId} is deprecated
+            GET /integrations/gmail?include=webhook,credentials: query parameter 'include' is 'webhook,credentials', not one of ['webhook', 'credentials']
+            GET /connections/c1: required query parameter 'provider_config_key' is missing
+            POST /integrations: the body: 'provider' is a required property
+            POST /integrations: credentials: {'type': 'OAUTH2', 'client_id': 'x', 'client_secret': 'y', 'scopes': 'a b'} is not valid under any of the given schemas
+            PATCH /integrations/a: body property 'provider' is not declared
+            POST /proxy/x: header 'x-other' is not declared
+            POST /proxy/x: required header 'Provider-Config-Key' is missing
+            POST /connect/sessions: body property 'end_user' is deprecated
+            PUT /integrations/a: /integrations/{uniqueKey} has no PUT operation
+
+            """)
+    }
+}
