@@ -450,3 +450,34 @@ struct ProxyFidelityTests {
         #expect(sent.header("Notion-Version") == nil)
     }
 }
+
+@Suite("URLSessionTransport: no redirect followed, a cap on bodies")
+struct TransportTests {
+    @Test("a redirect from Nango is the answer: the secret key and the connection's headers go nowhere else")
+    func noRedirect() async throws {
+        let nango = try StubNango(), elsewhere = try StubNango()
+        elsewhere.onRequest { _ in StubNango.Reply(body: #"{"stolen": true}"#) }
+        for status in [301, 302, 307, 308] {
+            nango.onRequest { _ in StubNango.Reply(status: status, headers: [("Location", elsewhere.baseURL.absoluteString + "/collect")], body: "") }
+            let client = NangoClient(secretKey: "sk-redirect-test", baseURL: nango.baseURL)
+            let response = try await client.proxy(ToolRequest(method: .GET, path: "/v1/customers"), connectionID: "c1", providerConfigKey: "stripe")
+            #expect(response.status == status)
+            #expect(response.body.isEmpty)
+        }
+        #expect(nango.requests.count == 4)
+        #expect(elsewhere.requests.isEmpty)
+    }
+
+    @Test("a body past the transport's limit is an error, not read into memory")
+    func bodyCap() async throws {
+        let nango = try StubNango()
+        nango.onRequest { _ in StubNango.Reply(body: String(repeating: "x", count: 5000)) }
+        let client = NangoClient(secretKey: "sk", baseURL: nango.baseURL, transport: URLSessionTransport(maximumResponseBytes: 1000))
+        await #expect(throws: ToolFailure.transport("the response is larger than 1000 bytes; it was not read")) {
+            _ = try await client.proxy(ToolRequest(method: .GET, path: "/x"), connectionID: "c", providerConfigKey: "k")
+        }
+        nango.onRequest { _ in StubNango.Reply(body: String(repeating: "y", count: 1000)) }
+        let response = try await client.proxy(ToolRequest(method: .GET, path: "/x"), connectionID: "c", providerConfigKey: "k")
+        #expect(response.body == Data(String(repeating: "y", count: 1000).utf8))
+    }
+}
