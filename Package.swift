@@ -186,9 +186,10 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Nango's management API (integrations, providers, connections, reconnect sessions)
-        // and the plan that brings an environment to the manifests: `keyway nango`.
-        .target(name: "KeywayNango", dependencies: ["KeywayContract", "KeywayModel", "KeywayRuntime"]),
+        // Nango's management API (integrations, providers, connections, reconnect sessions),
+        // the plan that brings an environment to the manifests (`keyway nango`), and
+        // integrations started from Nango's providers (`keyway init --provider`).
+        .target(name: "KeywayNango", dependencies: ["KeywayContract", "KeywayModel", "KeywayLoad", "KeywayRuntime"]),
         // Tools built at run time from validated manifests (`keyway mcp`, which cannot
         // compile the generated Swift): the emitters' JSON Schema, checks equivalent to the
         // generated validate(), requests by ToolRequest.standard.

@@ -17,11 +17,21 @@ public struct Init: KeywayCommand {
     public init() {}
 
     public func run(_ run: CommandRun) throws {
+        try Self.checkManifests(manifests)
+        try Self.create(ProjectScaffold.files(manifests: manifests), run)
+        run.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
+    }
+
+    /// `--manifests`: a folder inside this one.
+    public static func checkManifests(_ manifests: String) throws(DiagnosticsError) {
         try CommonOptions.checkFolder(manifests, flag: "--manifests")
         if manifests.hasPrefix("/") || manifests.split(separator: "/").contains("..") {
             throw DiagnosticsError([.error(.commandLine, "--manifests must be a folder inside this one, like Manifests")])
         }
-        let files = ProjectScaffold.files(manifests: manifests)
+    }
+
+    /// Writes the files, none of which may exist yet: they are the user's from now on.
+    public static func create(_ files: [GeneratedFile], _ run: CommandRun) throws {
         // Not recorded as keyway's: these are the user's files from now on.
         let writer = OutputWriter(outputFolder: ".", producer: .generate, recordsOwnership: false)
         let plan = try writer.plan(files)
@@ -32,6 +42,5 @@ public struct Init: KeywayCommand {
         guard inTheWay.isEmpty else { return }
         try writer.apply(plan)
         for file in files { run.say("created \(file.path)") }
-        run.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
     }
 }

@@ -14,7 +14,8 @@ public enum ProjectScaffold {
         ]
     }
 
-    static func config(manifests: String) -> String {
+    /// The commented `keyway.yaml`.
+    public static func config(manifests: String) -> String {
         """
         # keyway's project configuration: everything that is not a manifest. Every key is
         # optional (the values below are the defaults); a key keyway does not know is an error.

@@ -159,6 +159,7 @@ public struct NangoAPI: Sendable {
         public var scopeSeparator: String?
         public var defaultScopes: [String]?
         public var docs: String?
+        public var categories: [String]?
         public var proxy: Proxy?
         public struct Proxy: Sendable, Equatable, Decodable {
             public var baseURL: String?
@@ -166,7 +167,21 @@ public struct NangoAPI: Sendable {
         }
         enum CodingKeys: String, CodingKey {
             case name, displayName = "display_name", authMode = "auth_mode", alias, scopeSeparator = "scope_separator"
-            case defaultScopes = "default_scopes", docs, proxy
+            case defaultScopes = "default_scopes", docs, categories, proxy
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // providers.yaml names a provider by its key, Nango's API in the object.
+            name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+            displayName = try c.decodeIfPresent(String.self, forKey: .displayName)
+            authMode = try c.decodeIfPresent(String.self, forKey: .authMode)
+            alias = try c.decodeIfPresent(String.self, forKey: .alias)
+            scopeSeparator = try c.decodeIfPresent(String.self, forKey: .scopeSeparator)
+            defaultScopes = try c.decodeIfPresent([String].self, forKey: .defaultScopes)
+            docs = try c.decodeIfPresent(String.self, forKey: .docs)
+            categories = try c.decodeIfPresent([String].self, forKey: .categories)
+            proxy = try c.decodeIfPresent(Proxy.self, forKey: .proxy)
         }
     }
 

@@ -565,4 +565,133 @@ struct NangoCommandTests {
 
             """)
     }
+
+    @Test("keyway init --provider starts an integration and an empty connector that validate, from Nango or a providers.yaml")
+    func initFromProvider() throws {
+        let nango = try NangoStandIn()
+        nango.addProvider("slack", separator: ",", defaults: ["chat:write", "users:read"])
+        let dir = TempDir()
+        let environment = ["NANGO_SECRET_KEY": NangoStandIn.secretKey]
+        let started = try KeywayRun.run(["init", "--provider", "slack", "--nango-url", nango.baseURL.absoluteString], in: dir.url, environment: environment)
+        #expect(started.status == 0 && started.stderr == "")
+        #expect(started.stdout == """
+            created keyway.yaml
+            created Manifests/integrations/slack.yaml
+            created Manifests/connectors/slack.yaml
+            keyway: next, add tools to Manifests/connectors/slack.yaml and `keyway nango plan` shows what Nango gets
+
+            """)
+        #expect(dir.read("Manifests/integrations/slack.yaml") == """
+            # An integration started from Nango's provider 'slack' (keyway init --provider).
+            # Nango's guide: https://nango.dev/docs/integrations/all/slack
+            # Nango's proxy sends tool requests to https://api.example.test (endpoints are paths under it).
+            key: slack
+            provider: slack
+            name: Slack
+            category: other
+            description: Tools on Slack
+            auth:
+              mode: oauth2
+              # Nango's default scopes; it joins scopes with ',' when it asks the provider.
+              scopes:
+                - scope: chat:write
+                  reason: "Nango's default scope for Slack: say why the product needs it, or remove it"
+                - scope: users:read
+                  reason: "Nango's default scope for Slack: say why the product needs it, or remove it"
+              redirect_uris:
+                production: https://api.nango.dev/oauth/callback
+              secrets:                  # names of the environment variables, never the values
+                client_id: SLACK_CLIENT_ID
+                client_secret: SLACK_CLIENT_SECRET
+
+            """)
+        #expect(dir.read("Manifests/connectors/slack.yaml") == """
+            # The agent tools on Slack: add each as a call through Nango's proxy
+            # (keyway tools import --openapi drafts one from the provider's OpenAPI document).
+            slug: slack
+            name: Slack
+            nango:
+              provider_key: slack
+            tools: []
+
+            """)
+        let validate = try KeywayRun.run(["validate"], in: dir.url)
+        #expect(validate.status == 0)
+        #expect(validate.stderr == """
+            Manifests/integrations/slack.yaml:13:14: warning: scope 'chat:write' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it
+            Manifests/integrations/slack.yaml:15:14: warning: scope 'users:read' is granted but no tool uses it; remove it (least privilege), add the tool that needs it, or mark it 'without_tool: true' if the provider requires it
+            0 errors, 2 warnings
+
+            """)
+        // Again: nothing replaced. An unknown provider: did you mean.
+        let again = try KeywayRun.run(["init", "--provider", "slack", "--nango-url", nango.baseURL.absoluteString], in: dir.url, environment: environment)
+        #expect(again.status == 1)
+        #expect(again.stderr == """
+            Manifests/connectors/slack.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            Manifests/integrations/slack.yaml:1:1: error: already exists; keyway init never replaces a file: move it away to start over, or edit it
+            2 errors, 0 warnings
+
+            """)
+        let unknown = try KeywayRun.run(["init", "--provider", "slak", "--nango-url", nango.baseURL.absoluteString], in: dir.url, environment: environment)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "<command line>:1:1: error: Nango has no provider 'slak'; did you mean 'slack'?\n1 error, 0 warnings\n")
+
+        // From a providers.yaml of the user's: an alias takes its target's keys, its own win.
+        let catalog = dir.write("providers.yaml", """
+            hubspot:
+                display_name: HubSpot
+                categories: [marketing, crm]
+                auth_mode: OAUTH2
+                scope_separator: ' '
+                default_scopes: [oauth]
+                docs: https://nango.dev/docs/integrations/all/hubspot
+            hubspot-sandbox:
+                alias: hubspot
+                display_name: "HubSpot (sandbox)\\nkey: injected"
+            stripe-app:
+                auth_mode: API_KEY
+                display_name: Stripe
+
+            """)
+        let fromFile = try KeywayRun.run(["init", "--provider", "hubspot-sandbox", "--providers", catalog.path], in: dir.url)
+        #expect(fromFile.status == 0 && fromFile.stderr == "")
+        #expect(dir.read("Manifests/integrations/hubspot-sandbox.yaml") == """
+            # An integration started from Nango's provider 'hubspot-sandbox' (keyway init --provider).
+            # Nango's guide: https://nango.dev/docs/integrations/all/hubspot
+            key: hubspot-sandbox
+            provider: hubspot-sandbox
+            name: "HubSpot (sandbox)\\nkey: injected"
+            category: marketing
+            description: "Tools on HubSpot (sandbox)\\nkey: injected"
+            auth:
+              mode: oauth2
+              # Nango's default scopes; it joins scopes with a space when it asks the provider.
+              scopes:
+                - scope: oauth
+                  reason: "Nango's default scope for HubSpot (sandbox)\\nkey: injected: say why the product needs it, or remove it"
+              redirect_uris:
+                production: https://api.nango.dev/oauth/callback
+              secrets:                  # names of the environment variables, never the values
+                client_id: HUBSPOT_SANDBOX_CLIENT_ID
+                client_secret: HUBSPOT_SANDBOX_CLIENT_SECRET
+
+            """)
+        let apiKey = try KeywayRun.run(["init", "--provider", "stripe-app", "--providers", catalog.path], in: dir.url)
+        #expect(apiKey.status == 0)
+        #expect(dir.read("Manifests/integrations/stripe-app.yaml") == """
+            # An integration started from Nango's provider 'stripe-app' (keyway init --provider).
+            key: stripe-app
+            provider: stripe-app
+            name: Stripe
+            category: other
+            description: Tools on Stripe
+            auth:
+              mode: api_key
+
+            """)
+        let all = try KeywayRun.run(["validate"], in: dir.url)
+        #expect(all.status == 0)
+        let missing = try KeywayRun.run(["init", "--provider", "hubspt", "--providers", catalog.path], in: dir.url)
+        #expect(missing.stderr == "providers.yaml:1:1: error: the providers file has no provider 'hubspt'; did you mean 'hubspot'?\n1 error, 0 warnings\n".replacingOccurrences(of: "providers.yaml", with: catalog.path))
+    }
 }

@@ -1,32 +1,32 @@
 import Foundation
-import KeywayLoad
 
-/// A `Decoder` over keyway's own YAML nodes, so that OpenAPI documents written in YAML are
-/// read by the same bounded loader as manifests (one libyaml, aliases counted) and keep
+/// A `Decoder` over keyway's own YAML nodes, so that the YAML keyway reads besides
+/// manifests (providers' OpenAPI documents, Nango's providers.yaml) is read by the same
+/// bounded loader as manifests (one libyaml, aliases counted) and keep
 /// their key order (OpenAPIKit's ordered dictionaries follow `allKeys`). Scalars resolve
 /// by the YAML 1.2 core schema when a number, boolean or null is asked for; any scalar
 /// reads as a string.
-struct YAMLNodeDecoder: Decoder {
+public struct YAMLNodeDecoder: Decoder {
     let node: YAMLNode
-    let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    public let codingPath: [any CodingKey]
+    public var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(node: YAMLNode, codingPath: [any CodingKey] = []) {
+    public init(node: YAMLNode, codingPath: [any CodingKey] = []) {
         self.node = node
         self.codingPath = codingPath
     }
 
-    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+    public func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .mapping(let pairs) = node.value else { throw Self.mismatch(node, "a mapping", codingPath) }
         return KeyedDecodingContainer(Keyed<Key>(pairs: pairs, codingPath: codingPath))
     }
 
-    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+    public func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .sequence(let items) = node.value else { throw Self.mismatch(node, "a list", codingPath) }
         return Unkeyed(items: items, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(node: node, codingPath: codingPath) }
+    public func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(node: node, codingPath: codingPath) }
 
     // MARK: Scalars by the core schema
 
@@ -198,5 +198,5 @@ struct YAMLNodeDecoder: Decoder {
 }
 
 extension YAMLNodeDecoder {
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decode(type, from: node, codingPath: []) }
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decode(type, from: node, codingPath: []) }
 }
