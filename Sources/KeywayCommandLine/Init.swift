@@ -19,7 +19,9 @@ public struct Init: KeywayCommand {
     public func run(_ run: CommandRun) throws {
         try Self.checkManifests(manifests)
         try Self.create(ProjectScaffold.files(manifests: manifests), run)
-        run.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
+        if !run.diagnostics.hasErrors {
+            run.say("keyway: next, `keyway generate` writes Generated/ from \(manifests)/, and `keyway migrate diff --name initial` the first migration")
+        }
     }
 
     /// `--manifests`: a folder inside this one.

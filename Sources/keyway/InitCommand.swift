@@ -31,7 +31,9 @@ struct InitProject: KeywayCommand {
         try Init.checkManifests(folder)
         guard let provider else {
             try Init.create(ProjectScaffold.files(manifests: folder), run)
-            run.say("keyway: next, `keyway generate` writes Generated/ from \(folder)/, and `keyway migrate diff --name initial` the first migration")
+            if !run.diagnostics.hasErrors {
+                run.say("keyway: next, `keyway generate` writes Generated/ from \(folder)/, and `keyway migrate diff --name initial` the first migration")
+            }
             return
         }
         let description: NangoAPI.Provider
