@@ -13,7 +13,8 @@ import PostgresNIO
 public struct ConnectionStore: Sendable {
     public let database: PostgresClient
     public let nango: NangoClient
-    /// The environment's webhook signing key (Nango's dashboard), not the secret key.
+    /// The environment's webhook signing key (Nango's dashboard), not the secret key; empty
+    /// for a store that ingests no webhook (every one is then refused).
     private let signingKey: String
     /// The role the server's writes run as (`set local role`); nil: the connection's own.
     public let serverRole: String?
@@ -187,6 +188,13 @@ public struct ConnectionStore: Sendable {
             throw .nango(error)
         }
         return try await markRevoked(connectionID, providerConfigKey)
+    }
+
+    /// Marks an active connection `needs_reauth` (it lacks a scope a tool needs, as `keyway
+    /// nango connections` found): tools refuse it before calling, until a webhook of its
+    /// re-authorisation makes it active again. The number of rows changed.
+    public func markNeedsReauth(connectionID: String, providerConfigKey: String) async throws(WebhookRejection) -> Int {
+        try await setStatus(.needsReauth, from: [.active], connectionID, providerConfigKey)
     }
 
     func markRevoked(_ connectionID: String, _ providerConfigKey: String) async throws(WebhookRejection) -> Int {

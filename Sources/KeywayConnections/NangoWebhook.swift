@@ -10,6 +10,8 @@ public enum NangoWebhook {
     /// of the raw body under the signing key, compared in constant time. The legacy
     /// `X-Nango-Signature` (SHA-256 of key + body) is accepted only when `allowLegacy`.
     public static func verify(body: Data, headers: [String: String], signingKey: String, allowLegacy: Bool = false) -> Bool {
+        // Without a key, anyone could sign: nothing verifies.
+        guard !signingKey.isEmpty else { return false }
         func header(_ name: String) -> String? { headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value }
         if let signature = header("X-Nango-Hmac-Sha256") {
             let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(signingKey.utf8)))

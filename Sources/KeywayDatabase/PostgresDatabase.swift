@@ -14,21 +14,14 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
     static let lockKey: Int64 = 0x6B65_7977_6179_6D67
 
     public static func connect(_ url: DatabaseURL) async throws -> PostgresMigrationDatabase {
-        guard case .postgres(let host, let port, let user, let password, let database, let mode) = url else {
+        guard case .postgres(let host, let port, let user, let password, let database, _) = url, let tlsConfiguration = url.tlsConfiguration else {
             throw MigrationError("not a postgres:// URL")
         }
         var logger = Logger(label: "keyway.postgres")
         logger.logLevel = .critical
-        let tls: PostgresConnection.Configuration.TLS
-        switch mode {
-        case .disable:
-            tls = .disable
-        case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .none
-            tls = .require(try NIOSSLContext(configuration: configuration))
-        case .verifyFull:
-            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        let tls: PostgresConnection.Configuration.TLS = switch tlsConfiguration {
+        case .some(let configuration): .require(try NIOSSLContext(configuration: configuration))
+        case .none: .disable
         }
         let configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         do {
@@ -140,5 +133,29 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
         if let error = error as? MigrationError { return error.description }
         if let error = error as? CustomStringConvertible { return error.description }
         return (error as NSError).localizedDescription
+    }
+}
+
+extension DatabaseURL {
+    /// The TLS of a postgres:// URL's sslmode: none (disable), unverified (require, as
+    /// libpq's), verified (verify-full); nil for a URL that is not PostgreSQL's.
+    var tlsConfiguration: TLSConfiguration?? {
+        guard case .postgres(_, _, _, _, _, let mode) = self else { return nil }
+        switch mode {
+        case .disable: return .some(nil)
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            return .some(configuration)
+        case .verifyFull: return .some(.makeClientConfiguration())
+        }
+    }
+
+    /// A connection pool's configuration for a postgres:// URL (servers: `keyway nango
+    /// connections --database`, the connection store); nil for another URL.
+    public var clientConfiguration: PostgresClient.Configuration? {
+        guard case .postgres(let host, let port, let user, let password, let database, _) = self, let tls = tlsConfiguration else { return nil }
+        return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database,
+                                            tls: tls.map { .require($0) } ?? .disable)
     }
 }

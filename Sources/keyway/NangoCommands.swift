@@ -1,11 +1,15 @@
 import ArgumentParser
 import Foundation
 import KeywayCommandLine
+import KeywayConnections
+import KeywayDatabase
 import KeywayContract
 import KeywayCore
 import KeywayModel
 import KeywayNango
 import KeywayRuntime
+import Logging
+import PostgresNIO
 
 /// `keyway nango …`: the integration manifests as the desired state of a Nango environment.
 struct Nango: ParsableCommand {
@@ -174,6 +178,16 @@ extension Nango {
         @OptionGroup var nango: NangoOptions
         @Flag(name: .long, help: "Create a reconnect session for each connection that lacks a scope, and print its link.")
         var reconnect = false
+        @Option(name: .long, help: "keyway's PostgreSQL (postgres://…): mark each connection that lacks a scope needs_reauth there, as the server's role, so tools refuse it before calling.")
+        var database: String?
+
+        func validate() throws {
+            if let database {
+                let url: DatabaseURL
+                do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+                if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
+            }
+        }
 
         var diagnosticsFormat: OutputFormat { options.format }
         var printsData: Bool { true }
@@ -212,11 +226,38 @@ extension Nango {
                 run.output(gaps.map { $0.line + "\n" }.joined()
                     + "keyway: \(gaps.count) connection\(gaps.count == 1 ? "" : "s") of managed integrations, \(lacking) lacking a scope\n")
             }
+            if let database, gaps.contains(where: { !$0.missing.isEmpty }) {
+                try await markNeedsReauth(gaps.filter { !$0.missing.isEmpty }, database: database, nango: api, run)
+            }
             for gap in gaps where !gap.missing.isEmpty {
                 let at = catalog.integrations.first { $0.key == gap.integration }.flatMap { i in
                     i.auth.scopes.first { $0.scope == gap.missing[0].scope }?.location ?? i.location } ?? .commandLine
                 run.diagnostics.error(at,
                     "connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) lacks \(gap.missing.map(\.scope).joined(separator: ", ")), which \(Set(gap.missing.flatMap(\.tools)).sorted().joined(separator: ", ")) need; the user must connect again\(reconnect ? " (link above)" : " (keyway nango connections --reconnect makes a link)")")
+            }
+        }
+
+        /// Marks the connections `needs_reauth` in keyway's tables (`ConnectionStore`, as the
+        /// server's role, as the webhook path writes).
+        func markNeedsReauth(_ gaps: [ConnectionGap], database: String, nango: NangoAPI, _ run: CommandRun) async throws {
+            let url = try DatabaseURL.parse(database)
+            var logger = Logger(label: "keyway.nango")
+            logger.logLevel = .critical
+            let client = PostgresClient(configuration: url.clientConfiguration!, backgroundLogger: logger)
+            let running = Task { await client.run() }
+            defer { running.cancel() }
+            // This store ingests no webhook: an empty signing key refuses every one.
+            let store = ConnectionStore(database: client, nango: nango.client, webhookSigningKey: "", logger: logger)
+            var marked = 0
+            for gap in gaps {
+                do {
+                    marked += try await store.markNeedsReauth(connectionID: gap.connectionID, providerConfigKey: gap.integration)
+                } catch {
+                    throw DiagnosticsError([.error(.commandLine, "cannot mark connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) needs_reauth in \(url.redacted): \(error)")])
+                }
+            }
+            if options.format == .text {
+                run.output("keyway: \(marked) row\(marked == 1 ? "" : "s") of \(url.redacted) marked needs_reauth\n")
             }
         }
     }

@@ -1,5 +1,9 @@
 import Foundation
+import KeywayConnections
+import KeywayCore
 import KeywayRuntime
+import Logging
+import PostgresNIO
 import Testing
 
 /// `keyway nango plan|apply|check|connections` against a loopback Nango that keeps state.
@@ -693,5 +697,47 @@ struct NangoCommandTests {
         #expect(all.status == 0)
         let missing = try KeywayRun.run(["init", "--provider", "hubspt", "--providers", catalog.path], in: dir.url)
         #expect(missing.stderr == "providers.yaml:1:1: error: the providers file has no provider 'hubspt'; did you mean 'hubspot'?\n1 error, 0 warnings\n".replacingOccurrences(of: "providers.yaml", with: catalog.path))
+    }
+
+    @Test("connections --database marks those that lack a scope needs_reauth in keyway's tables, as the server's role")
+    func marksNeedsReauth() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let p = try Project()
+        #expect(try p.keyway(["apply"]).status == 0)
+        let send = "https://www.googleapis.com/auth/gmail.send", readonly = "https://www.googleapis.com/auth/gmail.readonly"
+        p.nango.addConnection("g-full", integration: "gmail", tags: ["end_user_id": "u1", "keyway_connector": "gmail"], rawScope: "\(send) \(readonly)")
+        p.nango.addConnection("g-send", integration: "gmail", tags: ["end_user_id": "u2", "keyway_connector": "gmail"], rawScope: send)
+        p.nango.addConnection("s-read", integration: "slack", tags: ["end_user_id": "u1", "organization_id": "o1"], rawScope: "channels:read")
+        // The rows, as the webhook path writes them.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: NangoStandIn.secretKey, baseURL: p.nango.baseURL),
+                                    webhookSigningKey: ConnectionLifecycleTests.signingKey, logger: logger)
+        for (id, key, tags) in [("g-full", "gmail", ["end_user_id": "u1", "keyway_connector": "gmail"]), ("g-send", "gmail", ["end_user_id": "u2", "keyway_connector": "gmail"]),
+                                ("s-read", "slack", ["end_user_id": "u1", "organization_id": "o1"])] {
+            let (body, headers) = ConnectionLifecycleTests.signed(ConnectionLifecycleTests.creation(id, key, tags: tags))
+            _ = try await store.ingest(body: body, headers: headers)
+        }
+        func rows() -> String {
+            server.psql(db, "select connection_id || ':' || status from public.connector_connections union all select connection_id || ':' || status from public.integrations order by 1").output
+        }
+        #expect(rows() == "g-full:active\ng-send:active\ns-read:active\n")
+        let url = "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable"
+        let run = try p.keyway(["connections", "--database", url])
+        #expect(run.status == 1)
+        #expect(run.stdout.hasSuffix("keyway: 3 connections of managed integrations, 2 lacking a scope\nkeyway: 2 rows of \(url) marked needs_reauth\n"))
+        #expect(rows() == "g-full:active\ng-send:needs_reauth\ns-read:needs_reauth\n")
+        // An empty signing key verifies nothing: a store made for marking ingests no webhook.
+        let (body, headers) = ConnectionLifecycleTests.signed(ConnectionLifecycleTests.creation("g-full", "gmail", tags: [:]))
+        let unsigned = ConnectionStore(database: client, nango: NangoClient(secretKey: "k", baseURL: p.nango.baseURL), webhookSigningKey: "", logger: logger)
+        await #expect(throws: WebhookRejection.badSignature) { try await unsigned.ingest(body: body, headers: headers) }
+        let bad = try p.keyway(["connections", "--database", "sqlite:x.db"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("Error: --database must be keyway's PostgreSQL (postgres://…): connections live there"))
     }
 }
