@@ -17,6 +17,24 @@ public struct ConnectionGap: Sendable, Equatable, Encodable {
     public var missing: [Missing]
     /// A reconnect session's link (`--reconnect`).
     public var reconnectLink: String?
+    /// Why the connection cannot be used at all (Nango cannot refresh its token), if so.
+    public var problem: String?
+
+    public init(connectionID: String, integration: String, provider: String, tags: [String: String], granted: [String]?, verified: Bool,
+                missing: [Missing], reconnectLink: String? = nil, problem: String? = nil) {
+        self.connectionID = connectionID
+        self.integration = integration
+        self.provider = provider
+        self.tags = tags
+        self.granted = granted
+        self.verified = verified
+        self.missing = missing
+        self.reconnectLink = reconnectLink
+        self.problem = problem
+    }
+
+    /// Whether the user must connect again: a scope is missing, or the connection is unusable.
+    public var needsReconnect: Bool { !missing.isEmpty || problem != nil }
 
     public struct Missing: Sendable, Equatable, Encodable {
         public var scope: String
@@ -24,20 +42,23 @@ public struct ConnectionGap: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case connectionID = "connection_id", integration, provider, tags, granted, verified, missing, reconnectLink = "reconnect_link"
+        case connectionID = "connection_id", integration, provider, tags, granted, verified, missing, reconnectLink = "reconnect_link", problem
     }
 
     /// One line of `keyway nango connections`.
     public var line: String {
         let who = tags.sorted { $0.key < $1.key }.map { "\($0.key.forDiagnostic)=\($0.value.forDiagnostic)" }.joined(separator: ",")
         var line = "\(integration.forDiagnostic) \(connectionID.forDiagnostic)\(who.isEmpty ? "" : " (\(who))"): "
-        if missing.isEmpty {
+        if let problem {
+            line += "cannot be used: " + problem.escapingControls
+        } else if missing.isEmpty {
             line += granted == nil ? "scopes unknown (Nango reports none)" : "every tool's scopes granted"
         } else {
             line += "lacks " + missing.map { "\($0.scope.forDiagnostic) (\($0.tools.joined(separator: ", ")))" }.joined(separator: ", ")
         }
         if !verified, granted != nil { line += " [requested scopes: the provider's answer is not recorded]" }
-        if let reconnectLink { line += "\n    reconnect: \(reconnectLink.forDiagnostic)" }
+        // The whole link (a session token is 64 hex digits past its prefix), escaped.
+        if let reconnectLink { line += "\n    reconnect: \(reconnectLink.escapingControls)" }
         return line
     }
 

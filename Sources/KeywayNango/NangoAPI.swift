@@ -10,8 +10,26 @@ import KeywayRuntime
 /// shape) is a `NangoAPI.Failure` naming the request, never a crash, and never the key.
 public struct NangoAPI: Sendable {
     public let client: NangoClient
+    /// Values that must never appear in an error (the OAuth clients' secrets): Nango may echo
+    /// what it was sent. The secret key is the client's to redact.
+    let secrets: [String]
 
-    public init(client: NangoClient) { self.client = client }
+    public init(client: NangoClient, redacting secrets: [String] = []) {
+        self.client = client
+        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+    }
+
+    /// Nango's URL as printed: without a user or password it may carry.
+    public var displayURL: String {
+        guard var components = URLComponents(url: client.baseURL, resolvingAgainstBaseURL: false) else { return "Nango" }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "Nango"
+    }
+
+    func redact(_ text: String) -> String {
+        secrets.reduce(client.redact(text)) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+    }
 
     /// A request that did not give what Nango's API says it gives.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -99,13 +117,18 @@ public struct NangoAPI: Sendable {
         public var displayName: String?
         /// `IntegrationCredentials`: `{type, client_id, client_secret, scopes}` for OAuth.
         public var credentials: (type: String, clientID: String, clientSecret: String, scopes: [String])?
+        /// With no scopes: send `""`, which clears Nango's (else `scopes` is left out, and Nango
+        /// keeps what it has, or the provider's defaults for a new integration). Nango's server
+        /// refuses null, which its document allows, and takes `""`, which its document refuses.
+        public var clearsScopes = false
 
         public init(uniqueKey: String? = nil, provider: String? = nil, displayName: String? = nil,
-                    credentials: (type: String, clientID: String, clientSecret: String, scopes: [String])? = nil) {
+                    credentials: (type: String, clientID: String, clientSecret: String, scopes: [String])? = nil, clearsScopes: Bool = false) {
             self.uniqueKey = uniqueKey
             self.provider = provider
             self.displayName = displayName
             self.credentials = credentials
+            self.clearsScopes = clearsScopes
         }
 
         public static func == (a: Self, b: Self) -> Bool {
@@ -120,8 +143,12 @@ public struct NangoAPI: Sendable {
             if let credentials {
                 var c: [String: JSONValue] = ["type": .string(credentials.type), "client_id": .string(credentials.clientID),
                                               "client_secret": .string(credentials.clientSecret)]
-                // Nango's schema: a comma-joined string, or null for none.
-                c["scopes"] = credentials.scopes.isEmpty ? .null : .string(credentials.scopes.joined(separator: ","))
+                // A comma-joined string (see `clearsScopes` for none).
+                if !credentials.scopes.isEmpty {
+                    c["scopes"] = .string(credentials.scopes.joined(separator: ","))
+                } else if clearsScopes {
+                    c["scopes"] = .string("")
+                }
                 body["credentials"] = .object(c)
             }
             return .object(body)
@@ -243,6 +270,10 @@ public struct NangoAPI: Sendable {
                 call("GET", "/connections", query: [("limit", String(Self.connectionsPageSize)), ("page", String(page))], permission: "list connections"),
                 "GET /connections")
             all += answer.connections
+            if answer.connections.count > Self.connectionsPageSize {
+                throw Failure(request: "GET /connections", status: nil, code: nil,
+                              message: "Nango answered \(answer.connections.count) connections for a page of \(Self.connectionsPageSize): it does not page as its API documents")
+            }
             if answer.connections.count < Self.connectionsPageSize { return all }
         }
         throw Failure(request: "GET /connections", status: nil, code: nil,
@@ -297,13 +328,22 @@ public struct NangoAPI: Sendable {
             response = try await client.send(method, path, query: query,
                                              headers: body == nil ? [] : [("Content-Type", "application/json")], body: body?.jsonData)
         } catch {
-            throw Failure(request: request, status: nil, code: nil, message: "no answer from Nango at \(client.baseURL.absoluteString) (\(Self.transportText(error)))")
+            throw Failure(request: request, status: nil, code: nil, message: "no answer from Nango at \(displayURL) (\(Self.transportText(error)))")
         }
         let json = try? JSONValue(json: response.body)
         let code: String? = if case .string(let c)? = json?["error"]?["code"] { c } else { nil }
-        let message: String? = if case .string(let m)? = json?["error"]?["message"] { client.redact(m) } else { nil }
+        var message: String? = if case .string(let m)? = json?["error"]?["message"] { redact(m) } else { nil }
+        // A refused body: each of the first problems Nango lists, at its path.
+        if case .array(let errors)? = json?["error"]?["errors"], !errors.isEmpty {
+            let listed = errors.prefix(3).compactMap { e -> String? in
+                guard case .string(let text)? = e["message"] else { return nil }
+                let path: [String] = if case .array(let p)? = e["path"] { p.compactMap { $0.parameterText } } else { [] }
+                return (path.isEmpty ? "" : path.joined(separator: ".") + ": ") + redact(text)
+            }
+            if !listed.isEmpty { message = (message.map { $0 + "; " } ?? "") + listed.joined(separator: "; ") }
+        }
         func said() -> String {
-            if let code { return " (\(code.forDiagnostic)\(message.map { ": " + $0.forDiagnostic } ?? ""))" }
+            if let code { return " (\(code.forDiagnostic)\(message.map { ": " + $0.escapingControls.prefix(300) } ?? ""))" }
             if json == nil, !response.body.isEmpty { return " (a body that is not JSON\(response.header("Content-Type").map { ", " + $0.forDiagnostic } ?? ""))" }
             return ""
         }

@@ -193,6 +193,10 @@ public struct NangoPlan: Sendable, Equatable {
         }
 
         guard let remote = state.integrations[integration.key] else {
+            if integration.auth.mode == .app || integration.auth.mode == .custom {
+                diagnostics.append(.error(integration.modeLocation,
+                    "Nango creates an \(integration.auth.mode.rawValue) integration only with the app's credentials (app_id, app_link, private_key), which keyway does not manage: create '\(integration.key)' in Nango's dashboard, then keyway keeps its display name"))
+            }
             changes.append(Change(action: .create, integration: integration.key, provider: integration.provider,
                                   to: integration.name, scopes: scopes, location: integration.location))
             if diagnostics.count == errorsBefore {
@@ -243,7 +247,11 @@ public struct NangoPlan: Sendable, Equatable {
                 change(.scope, from: scope)
                 credentialsChanged = true
             }
-            if credentialsChanged { body.credentials = credentials }
+            if credentialsChanged {
+                body.credentials = credentials
+                // No scopes in the manifest, some in Nango that it did not fill in: clear them.
+                body.clearsScopes = scopes.isEmpty && !had.isEmpty && !filledByNango
+            }
         }
         if body != NangoAPI.IntegrationBody(), diagnostics.count == errorsBefore {
             writes.append(.update(key: integration.key, body))

@@ -63,9 +63,14 @@ public struct URLSessionTransport: HTTPTransport {
     let session: URLSession
     let tasks: TaskTable
 
+    /// - Parameters:
+    ///   - timeout: the longest a request may take, from sending to the last byte of the answer.
+    ///   - maximumResponseBytes: the most of a body read; past it, `HTTPTransportError.responseTooLarge`.
     public init(timeout: TimeInterval = 30, maximumResponseBytes: Int = 32 << 20) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
+        // The whole request, not only the wait between two bytes (a trickle would go on).
+        configuration.timeoutIntervalForResource = timeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         tasks = TaskTable(limit: maximumResponseBytes)
@@ -117,15 +122,16 @@ public struct URLSessionTransport: HTTPTransport {
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             let cancel: Bool = lock.withLock {
-                guard var state = running[dataTask.taskIdentifier], !state.tooLarge else { return false }
+                let id = dataTask.taskIdentifier
+                guard let state = running[id], !state.tooLarge else { return false }
                 if state.body.count + data.count > limit {
-                    state.tooLarge = true
-                    state.body = Data()
-                } else {
-                    state.body.append(data)
+                    running[id]?.tooLarge = true
+                    running[id]?.body = Data()
+                    return true
                 }
-                running[dataTask.taskIdentifier] = state
-                return state.tooLarge
+                // In place: a copy of the body per chunk would make a large answer quadratic.
+                running[id]?.body.append(data)
+                return false
             }
             if cancel { dataTask.cancel() }
         }

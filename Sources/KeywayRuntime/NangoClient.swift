@@ -46,7 +46,23 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         do {
             return try await transport.send(request)
         } catch {
-            throw .transport(redact("\(error)"))
+            throw .transport(redact(Self.describe(error)))
+        }
+    }
+
+    /// A transport error in words (URLSession's own are codes: `NSURLErrorDomain Code=-1001`).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? URLError else { return "\(error)" }
+        switch error.code {
+        case .timedOut: return "no complete answer within the time limit"
+        case .cannotConnectToHost: return "the connection was refused"
+        case .cannotFindHost, .dnsLookupFailed: return "the host name did not resolve"
+        case .networkConnectionLost: return "the connection was lost"
+        case .notConnectedToInternet: return "no network"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            return "the TLS connection failed (\(error.code.rawValue))"
+        case .cancelled: return "cancelled"
+        default: return "URL error \(error.code.rawValue)"
         }
     }
 
@@ -129,18 +145,26 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         throw failure(response, providerConfigKey: providerConfigKey)
     }
 
+    /// A success's body as JSON (text when it is not), the secret key redacted: an upstream
+    /// that echoes it back does not hand it to the caller.
     func decode(_ response: HTTPResponse, providerConfigKey: String) throws(ToolFailure) -> JSONValue {
         guard (200..<300).contains(response.status) else { throw failure(response, providerConfigKey: providerConfigKey) }
         if response.body.isEmpty { return .null }
-        return (try? JSONValue(json: response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
+        var body = response.body
+        // A key too short to be one of Nango's (UUIDs) would match ordinary text: left alone.
+        if secretKey.utf8.count >= 16, body.range(of: Data(secretKey.utf8)) != nil {
+            body = Data(redact(String(decoding: body, as: UTF8.self)).utf8)
+        }
+        return (try? JSONValue(json: body)) ?? .string(String(decoding: body, as: UTF8.self))
     }
 
     /// The typed failure of an error response.
     func failure(_ response: HTTPResponse, providerConfigKey: String) -> ToolFailure {
-        let body = redact(String(decoding: response.body.prefix(4096), as: UTF8.self))
+        // Redacted before the cut: a key split by the cut would keep its prefix.
+        let body = String(redact(String(decoding: response.body, as: UTF8.self)).prefix(4096))
         switch response.status {
         case 401, 403: return .needsReauth(providerConfigKey: providerConfigKey, reason: "the provider answered \(response.status)")
-        case 429: return .rateLimited(retryAfter: response.header("Retry-After").flatMap(Double.init))
+        case 429: return .rateLimited(retryAfter: Self.retryAfter(response.header("Retry-After")))
         case 404 where body.contains("unknown_connection") || body.contains("connection_not_found") || body.contains("\"not_found\""):
             return .notConnected(providerConfigKey: providerConfigKey)
         default: return .upstream(status: response.status, body: body)
@@ -148,9 +172,24 @@ public struct NangoClient: Sendable, CustomStringConvertible {
     }
 }
 
+extension NangoClient {
+    /// `Retry-After` as seconds (RFC 9110: a number of seconds, or an HTTP date); nil when
+    /// it is neither (`nan`, `-5`, `soon`), a date in the past waits 0.
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Double? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if value.utf8.count <= 9, value.utf8.allSatisfy({ (48...57).contains($0) }) { return Double(value) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        guard value.count <= 40, let date = formatter.date(from: value) else { return nil }
+        return max(0, (date.timeIntervalSince(now)).rounded(.up))
+    }
+}
+
 /// The scopes of a Nango connection (`GET /connections/{id}`): what the provider answered
 /// when the user consented (`credentials.raw.scope`), else what was asked for
-/// (`connection_config.oauth_scopes`: not verified). Split at whitespace, commas and the
+/// (`connection_config.oauth_scopes_override`, else `oauth_scopes`: not verified). Split at whitespace, commas and the
 /// provider's `scope_separator` (a space, a comma or `+`), none of which a scope holds;
 /// in the order given, each once. nil when Nango holds neither.
 public enum ConnectionScopes {
@@ -169,7 +208,10 @@ public enum ConnectionScopes {
             return pieces.filter { seen.insert($0).inserted }
         }
         if let granted = split(connection["credentials"]?["raw"]?["scope"]) { return (granted, true) }
-        if let requested = split(connection["connection_config"]?["oauth_scopes"]) { return (requested, false) }
+        // What was asked for: a connect session's override, else the integration's scopes.
+        if let requested = split(connection["connection_config"]?["oauth_scopes_override"]) ?? split(connection["connection_config"]?["oauth_scopes"]) {
+            return (requested, false)
+        }
         return nil
     }
 }

@@ -34,7 +34,19 @@ struct NangoOptions: ParsableArguments {
         guard let key = environment["NANGO_SECRET_KEY"], !key.isEmpty else {
             throw DiagnosticsError([.error(.commandLine, "NANGO_SECRET_KEY is not set; set it to the secret key of the Nango environment (Environment Settings → API keys)")])
         }
-        return NangoAPI(client: NangoClient(secretKey: key, baseURL: url))
+        guard key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw DiagnosticsError([.error(.commandLine, "NANGO_SECRET_KEY holds a space, a line break or another character no key has; set it to the key alone")])
+        }
+        return NangoAPI(client: NangoClient(secretKey: key, baseURL: url), redacting: secrets.compactMap { environment[$0] })
+    }
+
+    /// The environment variables of every integration's secrets: their values never appear in output.
+    var secrets: [String] = []
+
+    func api(for catalog: Catalog?, _ environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> NangoAPI {
+        var options = self
+        options.secrets = (catalog?.integrations ?? []).flatMap { $0.auth.secrets.map(\.value) }
+        return try options.api(environment)
     }
 }
 
@@ -76,7 +88,7 @@ private func show(_ plan: NangoPlan, _ api: NangoAPI, format: OutputFormat, _ ru
     let updated = Set(plan.changes.filter { $0.action == .update }.map(\.integration)).count
     switch format {
     case .json:
-        let document = PlanDocument(nango: api.client.baseURL.absoluteString, changes: plan.changes,
+        let document = PlanDocument(nango: api.displayURL, changes: plan.changes,
                                     create: count(.create), update: updated, delete: count(.delete), unmanaged: count(.unmanaged))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -84,8 +96,9 @@ private func show(_ plan: NangoPlan, _ api: NangoAPI, format: OutputFormat, _ ru
     case .text:
         var text = plan.changes.map { $0.line + "\n" }.joined()
         text += plan.hasDrift
-            ? "keyway: Nango at \(api.client.baseURL.absoluteString): \(count(.create)) to create, \(updated) to update, \(count(.delete)) to delete, \(count(.unmanaged)) unmanaged\n"
-            : "keyway: Nango at \(api.client.baseURL.absoluteString) matches the manifests\n"
+            ? "keyway: Nango at \(api.displayURL): \(count(.create)) to create, \(updated) to update, \(count(.delete)) to delete, \(count(.unmanaged)) unmanaged\n"
+            : plan.hasErrors ? "keyway: Nango at \(api.displayURL): no change planned, but the plan has errors\n"
+            : "keyway: Nango at \(api.displayURL) matches the manifests\n"
         run.output(text)
     }
 }
@@ -106,7 +119,7 @@ extension Nango {
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
-            let api = try nango.api()
+            let api = try nango.api(for: catalog)
             show(try await plan(catalog, api, prune: prune, run), api, format: options.format, run)
         }
     }
@@ -124,7 +137,7 @@ extension Nango {
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
-            let api = try nango.api()
+            let api = try nango.api(for: catalog)
             let plan = try await plan(catalog, api, prune: false, run)
             show(plan, api, format: options.format, run)
             for change in plan.changes {
@@ -148,11 +161,11 @@ extension Nango {
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
-            let api = try nango.api()
+            let api = try nango.api(for: catalog)
             let plan = try await plan(catalog, api, prune: prune, run)
             show(plan, api, format: options.format, run)
             if plan.hasErrors {
-                run.diagnostics.error(.commandLine, "nothing was applied: the plan has errors (above); fix them and apply again")
+                run.diagnostics.error(.commandLine, "nothing was applied: the plan has errors; fix them and apply again")
                 return
             }
             let result = await NangoApplyResult.apply(plan.writes, with: api)
@@ -194,26 +207,48 @@ extension Nango {
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
-            let api = try nango.api()
+            let api = try nango.api(for: catalog)
             let managed = Set(catalog.integrations.map(\.key))
-            var gaps: [ConnectionGap] = []
-            do {
-                var read: [(NangoAPI.Connection, JSONValue)] = []
-                for connection in try await api.connections() where managed.contains(connection.providerConfigKey) {
-                    read.append((connection, try await api.connection(connection.connectionID, providerConfigKey: connection.providerConfigKey)))
-                }
-                var separators: [String: String] = [:]
-                for provider in Set(read.map { $0.0.providerConfigKey }).compactMap({ key in catalog.integrations.first { $0.key == key }?.provider }).sorted() {
-                    separators[provider] = try await api.provider(provider)?.scopeSeparator
-                }
-                gaps = ConnectionGap.gaps(catalog: catalog, connections: read, separators: separators)
-                if reconnect {
-                    for i in gaps.indices where !gaps[i].missing.isEmpty {
-                        gaps[i].reconnectLink = try await api.reconnectLink(connectionID: gaps[i].connectionID, integration: gaps[i].integration)
+            let list: [NangoAPI.Connection]
+            do { list = try await api.connections() } catch { throw error.diagnostics }
+            var read: [(NangoAPI.Connection, JSONValue)] = []
+            var unusable: [ConnectionGap] = []
+            var withoutCredentials: [String] = []
+            for connection in list where managed.contains(connection.providerConfigKey) {
+                do {
+                    let details = try await api.connection(connection.connectionID, providerConfigKey: connection.providerConfigKey)
+                    if details["credentials"] == nil || details["credentials"] == .object([:]) { withoutCredentials.append(connection.connectionID) }
+                    read.append((connection, details))
+                } catch {
+                    switch error.status {
+                    case 424?:
+                        // Nango can no longer refresh its token: the user must connect again.
+                        unusable.append(ConnectionGap(connectionID: connection.connectionID, integration: connection.providerConfigKey, provider: connection.provider,
+                                                      tags: connection.tags, granted: nil, verified: false, missing: [], problem: "Nango cannot refresh its token (\(error.message))"))
+                    case 404?:
+                        run.diagnostics.warning(.commandLine, "connection '\(connection.connectionID.forDiagnostic)' of \(connection.providerConfigKey) was deleted while keyway read it; skipped")
+                    default:
+                        throw error.diagnostics
                     }
                 }
-            } catch {
-                throw error.diagnostics
+            }
+            if !withoutCredentials.isEmpty {
+                throw DiagnosticsError([.error(.commandLine,
+                    "Nango left out the credentials of \(withoutCredentials.count) connection\(withoutCredentials.count == 1 ? "" : "s") (first '\(withoutCredentials[0].forDiagnostic)'): the secret key lacks the environment:connections:read_credentials permission, and the granted scopes are in the credentials; use a key with that permission")])
+            }
+            var separators: [String: String] = [:]
+            for provider in Set(read.map { $0.0.providerConfigKey }).compactMap({ key in catalog.integrations.first { $0.key == key }?.provider }).sorted() {
+                do { separators[provider] = try await api.provider(provider)?.scopeSeparator } catch { throw error.diagnostics }
+            }
+            var gaps = ConnectionGap.gaps(catalog: catalog, connections: read, separators: separators) + unusable
+            if reconnect {
+                for i in gaps.indices where gaps[i].needsReconnect {
+                    do {
+                        gaps[i].reconnectLink = try await api.reconnectLink(connectionID: gaps[i].connectionID, integration: gaps[i].integration)
+                    } catch {
+                        run.diagnostics.error(.commandLine, "no reconnect link for connection '\(gaps[i].connectionID.forDiagnostic)' of \(gaps[i].integration): \(error.description)")
+                    }
+                }
             }
             switch options.format {
             case .json:
@@ -222,16 +257,21 @@ extension Nango {
                 struct Document: Encodable { var connections: [ConnectionGap] }
                 run.output(String(decoding: (try? encoder.encode(Document(connections: gaps))) ?? Data(), as: UTF8.self) + "\n")
             case .text:
-                let lacking = gaps.filter { !$0.missing.isEmpty }.count
+                let lacking = gaps.filter(\.needsReconnect).count
                 run.output(gaps.map { $0.line + "\n" }.joined()
-                    + "keyway: \(gaps.count) connection\(gaps.count == 1 ? "" : "s") of managed integrations, \(lacking) lacking a scope\n")
+                    + "keyway: \(gaps.count) connection\(gaps.count == 1 ? "" : "s") of managed integrations, \(lacking) lacking a scope or unusable\n")
             }
-            if let database, gaps.contains(where: { !$0.missing.isEmpty }) {
-                try await markNeedsReauth(gaps.filter { !$0.missing.isEmpty }, database: database, nango: api, run)
+            if let database, gaps.contains(where: \.needsReconnect) {
+                try await markNeedsReauth(gaps.filter(\.needsReconnect), database: database, nango: api, run)
             }
-            for gap in gaps where !gap.missing.isEmpty {
-                let at = catalog.integrations.first { $0.key == gap.integration }.flatMap { i in
-                    i.auth.scopes.first { $0.scope == gap.missing[0].scope }?.location ?? i.location } ?? .commandLine
+            for gap in gaps where gap.needsReconnect {
+                let integration = catalog.integrations.first { $0.key == gap.integration }
+                if let problem = gap.problem {
+                    run.diagnostics.error(integration?.location ?? .commandLine,
+                        "connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) cannot be used: \(problem); the user must connect again\(reconnect ? "" : " (keyway nango connections --reconnect makes a link)")")
+                    continue
+                }
+                let at = integration.flatMap { i in i.auth.scopes.first { $0.scope == gap.missing[0].scope }?.location ?? i.location } ?? .commandLine
                 run.diagnostics.error(at,
                     "connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) lacks \(gap.missing.map(\.scope).joined(separator: ", ")), which \(Set(gap.missing.flatMap(\.tools)).sorted().joined(separator: ", ")) need; the user must connect again\(reconnect ? " (link above)" : " (keyway nango connections --reconnect makes a link)")")
             }

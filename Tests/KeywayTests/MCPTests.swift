@@ -457,8 +457,8 @@ struct MCPLimitTests {
         let notFound = try await text("404")
         #expect(notFound == "This user has not connected slack. Ask them to connect slack, then call the tool again.")
         #expect(try await text("400") == #"The provider answered HTTP 400: {"error": "channel_not_found"}. The provider refused the request: check the arguments against its message, then call again with corrected ones."#)
-        let unreachable = try await text("400", closedURL).replacingOccurrences(of: #"after \d+ ms"#, with: "after N ms", options: .regularExpression)
-        #expect(unreachable == "The request did not get an answer (Failed to connect to 127.0.0.1 port \(closedURL.port!) after N ms: Couldn't connect to server). Try again in a moment.")
+        let unreachable = try await text("400", closedURL)
+        #expect(unreachable == "The request did not get an answer (the connection was refused). Try again in a moment.")
     }
 
     @Test("hints follow the method: GET reads, DELETE, PUT and PATCH may destroy, POST adds; every tool reaches an open world")

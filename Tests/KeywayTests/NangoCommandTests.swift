@@ -241,7 +241,7 @@ struct NangoCommandTests {
         #expect(p.writes() == [])
         let m = "Manifests/integrations"
         #expect(apply.stderr == """
-            <command line>:1:1: error: nothing was applied: the plan has errors (above); fix them and apply again
+            <command line>:1:1: error: nothing was applied: the plan has errors; fix them and apply again
             \(m)/gmail.yaml:2:11: error: Nango has no provider 'gogle-mail'; did you mean 'google-mail'?
             \(m)/gmail.yaml:17:20: error: the environment variable GOOGLE_CLIENT_SECRET (auth.secrets.client_secret) is not set; set it to the OAuth client's secret before keyway nango plans or applies
             \(m)/slack.yaml:7:9: error: auth.mode is api_key but Nango's provider 'slack' uses OAUTH2; write mode: oauth2
@@ -302,7 +302,7 @@ struct NangoCommandTests {
             gmail g-send (end_user_id=u2,organization_id=o1): lacks https://www.googleapis.com/auth/gmail.readonly (gmail_search_emails)
             slack s-read (end_user_id=u1): lacks chat:write (slack_send_message)
             slack s-asked: every tool's scopes granted [requested scopes: the provider's answer is not recorded]
-            keyway: 4 connections of managed integrations, 2 lacking a scope
+            keyway: 4 connections of managed integrations, 2 lacking a scope or unusable
 
             """)
         let m = "Manifests/integrations"
@@ -418,7 +418,7 @@ struct NangoCommandTests {
         q.nango.addConnection("g-full", integration: "gmail", tags: [:], rawScope: "https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send")
         let clean = try q.keyway(["connections"])
         #expect(clean.status == 0 && clean.stderr == "")
-        #expect(clean.stdout == "gmail g-full: every tool's scopes granted\nkeyway: 1 connection of managed integrations, 0 lacking a scope\n")
+        #expect(clean.stdout == "gmail g-full: every tool's scopes granted\nkeyway: 1 connection of managed integrations, 0 lacking a scope or unusable\n")
     }
 
     @Test("Nango answers that are not what its API says are errors naming the request; the key appears nowhere")
@@ -549,6 +549,8 @@ struct NangoCommandTests {
             ["method": "POST", "target": "/integrations", "headers": [["Content-Type", "application/json"]],
              "body": #"{"unique_key":"a","credentials":{"type":"OAUTH2","client_id":"x","client_secret":"y","scopes":"a b"}}"#],
             ["method": "PATCH", "target": "/integrations/a", "headers": [["Content-Type", "application/json"]], "body": #"{"provider":"x"}"#],
+            ["method": "PATCH", "target": "/integrations/b", "headers": [["Content-Type", "application/json"]],
+             "body": #"{"credentials":{"type":"OAUTH2","client_id":"x","client_secret":"y","scopes":null}}"#],
             ["method": "POST", "target": "/proxy/x", "headers": [["Connection-Id", "c"], ["X-Other", "1"]], "body": "{}"],
             ["method": "POST", "target": "/connect/sessions", "headers": [] as [Any], "body": #"{"end_user":{"id":"u"}}"#],
             ["method": "PUT", "target": "/integrations/a", "headers": [] as [Any], "body": NSNull()],
@@ -562,6 +564,7 @@ struct NangoCommandTests {
             POST /integrations: the body: 'provider' is a required property
             POST /integrations: credentials: {'type': 'OAUTH2', 'client_id': 'x', 'client_secret': 'y', 'scopes': 'a b'} is not valid under any of the given schemas
             PATCH /integrations/a: body property 'provider' is not declared
+            PATCH /integrations/b: credentials: {'type': 'OAUTH2', 'client_id': 'x', 'client_secret': 'y', 'scopes': None} is not valid under any of the given schemas
             POST /proxy/x: header 'x-other' is not declared
             POST /proxy/x: required header 'Provider-Config-Key' is missing
             POST /connect/sessions: body property 'end_user' is deprecated
@@ -730,7 +733,7 @@ struct NangoCommandTests {
         let url = "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable"
         let run = try p.keyway(["connections", "--database", url])
         #expect(run.status == 1)
-        #expect(run.stdout.hasSuffix("keyway: 3 connections of managed integrations, 2 lacking a scope\nkeyway: 2 rows of \(url) marked needs_reauth\n"))
+        #expect(run.stdout.hasSuffix("keyway: 3 connections of managed integrations, 2 lacking a scope or unusable\nkeyway: 2 rows of \(url) marked needs_reauth\n"))
         #expect(rows() == "g-full:active\ng-send:needs_reauth\ns-read:needs_reauth\n")
         // An empty signing key verifies nothing: a store made for marking ingests no webhook.
         let (body, headers) = ConnectionLifecycleTests.signed(ConnectionLifecycleTests.creation("g-full", "gmail", tags: [:]))
@@ -739,5 +742,101 @@ struct NangoCommandTests {
         let bad = try p.keyway(["connections", "--database", "sqlite:x.db"])
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("Error: --database must be keyway's PostgreSQL (postgres://…): connections live there"))
+    }
+
+    @Test("an integration without scopes: none sent (Nango refuses null), Nango's defaults kept, scopes Nango holds beyond them cleared")
+    func scopelessIntegration() throws {
+        let noScopes = Self.slack.replacing1("""
+              scopes:
+                - scope: chat:write
+                  reason: Agents post messages
+                - scope: channels:read
+                  reason: Agents find channels
+
+            """, "")
+        let p = try Project(slack: noScopes)
+        p.dir.write("Manifests/connectors/slack.yaml", Self.slackTools.replacing1("scopes: [chat:write]", "scopes: []").replacing1("scopes: [channels:read]", "scopes: []"))
+        p.nango.addProvider("slack", separator: ",", defaults: ["incoming-webhook"])
+        let apply = try p.keyway(["apply"])
+        #expect(apply.status == 0 && apply.stderr == "")
+        #expect(p.writes().last == #"POST /integrations {"credentials":{"client_id":"slack-client-1","client_secret":"slack-secret-value-1","type":"OAUTH2"},"display_name":"Slack","provider":"slack","unique_key":"slack"}"#)
+        #expect(p.nango.integrations["slack"]?.credentials?["scopes"] as? String == "incoming-webhook")
+        var before = p.nango.requests.count
+        #expect(try p.keyway(["apply"]).stdout == "keyway: Nango at \(p.url) matches the manifests\nkeyway: 0 changes applied to Nango\n")
+        #expect(p.writes(since: before) == [])
+        // A rotated secret: the whole client again, without scopes, and Nango keeps its own.
+        before = p.nango.requests.count
+        #expect(try p.keyway(["apply"], environment: Self.secrets.merging(["SLACK_CLIENT_SECRET": "slack-secret-value-2"]) { $1 }).status == 0)
+        #expect(p.writes(since: before) == [#"PATCH /integrations/slack {"credentials":{"client_id":"slack-client-1","client_secret":"slack-secret-value-2","type":"OAUTH2"}}"#])
+        // Scopes Nango holds that are not its defaults: cleared with "", which its server takes.
+        p.nango.edit("slack") { $0.credentials?["scopes"] = "chat:write" }
+        before = p.nango.requests.count
+        let rotated = Self.secrets.merging(["SLACK_CLIENT_SECRET": "slack-secret-value-2"]) { $1 }
+        let clear = try p.keyway(["apply"], environment: rotated)
+        #expect(clear.stdout.hasPrefix("update     slack: scope -chat:write\n"))
+        #expect(p.writes(since: before) == [#"PATCH /integrations/slack {"credentials":{"client_id":"slack-client-1","client_secret":"slack-secret-value-2","scopes":"","type":"OAUTH2"}}"#])
+        #expect(try p.keyway(["check"], environment: rotated).status == 0)
+    }
+
+    @Test("connections Nango cannot refresh are named with the rest; credentials left out, and a page larger than asked, are errors")
+    func unusableConnections() throws {
+        let p = try Project()
+        #expect(try p.keyway(["apply"]).status == 0)
+        p.nango.addConnection("s-dead", integration: "slack", tags: [:], rawScope: "chat:write,channels:read", refreshExhausted: true)
+        p.nango.addConnection("s-ok", integration: "slack", tags: [:], rawScope: "chat:write,channels:read")
+        let run = try p.keyway(["connections", "--reconnect"])
+        #expect(run.status == 1)
+        #expect(run.stdout == """
+            slack s-ok: every tool's scopes granted
+            slack s-dead: cannot be used: Nango cannot refresh its token (Nango answered 424 (invalid_credentials: The refresh limit has been reached for this connection.))
+                reconnect: https://connect.nango.dev/?session_token=nango_connect_session_s-dead
+            keyway: 2 connections of managed integrations, 1 lacking a scope or unusable
+
+            """)
+        #expect(run.stderr == """
+            Manifests/integrations/slack.yaml:1:6: error: connection 's-dead' of slack cannot be used: Nango cannot refresh its token (Nango answered 424 (invalid_credentials: The refresh limit has been reached for this connection.)); the user must connect again
+            1 error, 0 warnings
+
+            """)
+        p.nango.readsConnectionCredentials = false
+        let blind = try p.keyway(["connections"])
+        #expect(blind.status == 1 && blind.stdout == "")
+        #expect(blind.stderr == """
+            <command line>:1:1: error: Nango left out the credentials of 1 connection (first 's-ok'): the secret key lacks the environment:connections:read_credentials permission, and the granted scopes are in the credentials; use a key with that permission
+            1 error, 0 warnings
+
+            """)
+        // A Nango that ignores limit: an error, not a thousand requests.
+        p.nango.stub.onRequest { _ in
+            let many = (0..<1001).map { #"{"id": \#($0), "connection_id": "c\#($0)", "provider": "slack", "provider_config_key": "other", "created": "x", "metadata": null, "tags": {}, "errors": []}"# }
+            return StubNango.Reply(body: #"{"connections": [\#(many.joined(separator: ","))]}"#)
+        }
+        let before = p.nango.requests.count
+        let flood = try p.keyway(["connections"])
+        #expect(flood.stderr == "<command line>:1:1: error: GET /connections: Nango answered 1001 connections for a page of 1000: it does not page as its API documents\n1 error, 0 warnings\n")
+        #expect(p.nango.requests.count == before + 1)
+    }
+
+    @Test("a client secret Nango echoes, and a password in the Nango URL, are never printed")
+    func nothingSecretPrinted() throws {
+        let p = try Project()
+        p.nango.stub.onRequest { request in
+            request.method == "POST"
+                ? StubNango.Reply(status: 400, body: #"{"error": {"code": "invalid_body", "message": "client_secret slack-secret-value-1 rejected", "errors": [{"code": "custom", "message": "google-secret-value-1 is not valid", "path": ["credentials", "client_secret"]}]}}"#)
+                : StubNango.Reply(body: request.path == "/integrations" ? #"{"data": []}"# : #"{"data": {"name": "x", "auth_mode": "OAUTH2"}}"#)
+        }
+        let url = p.nango.baseURL.absoluteString.replacingOccurrences(of: "http://", with: "http://admin:url-password-9@")
+        let run = try KeywayRun.run(["nango", "apply", "--nango-url", url], in: p.dir.url,
+                                    environment: ["NANGO_SECRET_KEY": NangoStandIn.secretKey].merging(Self.secrets) { $1 })
+        #expect(run.status == 1)
+        #expect(run.stderr == """
+            <command line>:1:1: error: POST /integrations: Nango answered 400 (invalid_body: client_secret <redacted> rejected; credentials.client_secret: <redacted> is not valid); applied: nothing; not applied: create gmail, create slack; run keyway nango apply again to finish
+            1 error, 0 warnings
+
+            """)
+        #expect(run.stdout.contains("keyway: Nango at \(p.url): 2 to create"))
+        #expect(!run.stdout.contains("url-password-9") && !run.stderr.contains("url-password-9"))
+        let bad = try p.keyway(["plan"], environment: Self.secrets.merging(["NANGO_SECRET_KEY": "key\nwith-a-line-break"]) { $1 })
+        #expect(bad.stderr == "<command line>:1:1: error: NANGO_SECRET_KEY holds a space, a line break or another character no key has; set it to the key alone\n1 error, 0 warnings\n")
     }
 }

@@ -26,6 +26,8 @@ final class NangoStandIn: @unchecked Sendable {
         /// `credentials.raw.scope` as the provider answered it (nil: none recorded).
         var rawScope: String?
         var requestedScopes: String?
+        /// Nango can no longer refresh its token: reading it answers 424.
+        var refreshExhausted = false
     }
 
     let stub: StubNango
@@ -37,6 +39,8 @@ final class NangoStandIn: @unchecked Sendable {
     private(set) var connections: [Connection] = []
     /// Whether the key may read integrations' credentials (Nango leaves them out, silently, when not).
     var readsCredentials = true
+    /// Whether the key may read connections' credentials (Nango answers `credentials: {}` when not).
+    var readsConnectionCredentials = true
     /// Answer 500 to the n-th write (POST/PATCH/DELETE) from now, counting from 1.
     var failWrite: Int?
     private var writes = 0
@@ -65,8 +69,8 @@ final class NangoStandIn: @unchecked Sendable {
         lock.withLock { change(&integrations[key]!) }
     }
 
-    func addConnection(_ id: String, integration: String, tags: [String: String], rawScope: String?, requested: String? = nil) {
-        lock.withLock { connections.append(Connection(id: id, integration: integration, tags: tags, rawScope: rawScope, requestedScopes: requested)) }
+    func addConnection(_ id: String, integration: String, tags: [String: String], rawScope: String?, requested: String? = nil, refreshExhausted: Bool = false) {
+        lock.withLock { connections.append(Connection(id: id, integration: integration, tags: tags, rawScope: rawScope, requestedScopes: requested, refreshExhausted: refreshExhausted)) }
     }
 
     var requests: [StubNango.Recorded] { stub.requests }
@@ -140,6 +144,7 @@ final class NangoStandIn: @unchecked Sendable {
             guard let key = query.first(where: { $0.0 == "provider_config_key" })?.1 else { return error(400, "invalid_query_params", "provider_config_key is required") }
             guard let integration = integrations[key] else { return error(400, "unknown_provider_config", "Unknown integration") }
             guard let c = connections.first(where: { $0.id == segments[1] && $0.integration == key }) else { return error(404, "not_found", "Connection not found") }
+            if c.refreshExhausted { return error(424, "invalid_credentials", "The refresh limit has been reached for this connection.") }
             var raw: [String: Any] = ["access_token": "ya29.user-token", "token_type": "Bearer"]
             if let scope = c.rawScope { raw["scope"] = scope }
             var config: [String: Any] = [:]
@@ -147,7 +152,7 @@ final class NangoStandIn: @unchecked Sendable {
             return json(["id": 1, "connection_id": c.id, "provider_config_key": key, "provider": integration.provider, "errors": [] as [Any],
                          "metadata": [:] as [String: Any], "connection_config": config, "tags": c.tags, "created_at": "2026-12-01T00:00:00.000Z",
                          "updated_at": "2026-12-01T00:00:00.000Z", "last_fetched_at": "2026-12-01T00:00:00.000Z",
-                         "credentials": ["type": "OAUTH2", "access_token": "ya29.user-token", "raw": raw]])
+                         "credentials": readsConnectionCredentials ? ["type": "OAUTH2", "access_token": "ya29.user-token", "raw": raw] : [:] as [String: Any]])
         case ("POST", "connect", 3) where segments[1] == "sessions" && segments[2] == "reconnect":
             guard let body = request.json as? [String: Any], let id = body["connection_id"] as? String, let key = body["integration_id"] as? String,
                   connections.contains(where: { $0.id == id && $0.integration == key }) else {
@@ -171,9 +176,9 @@ final class NangoStandIn: @unchecked Sendable {
     static let scopesRule = try! NSRegularExpression(pattern: "^[0-9a-zA-Z:/_.-]+(,[0-9a-zA-Z:/_.-]+)*$")
 
     /// The credentials of a body, by Nango's rules; an error reply when they break one.
-    private func credentials(_ value: Any?, provider: Provider) -> (credentials: [String: Any]?, error: StubNango.Reply?) {
+    private func credentials(_ value: Any?, provider: Provider, creating: Bool, existing: [String: Any]? = nil) -> (credentials: [String: Any]?, error: StubNango.Reply?) {
         guard let value else {
-            return ["OAUTH1", "OAUTH2"].contains(provider.authMode) ? (nil, error(400, "invalid_body", "Missing credentials")) : (nil, nil)
+            return ["OAUTH1", "OAUTH2", "APP", "CUSTOM"].contains(provider.authMode) ? (nil, error(400, "invalid_body", "Missing credentials")) : (nil, nil)
         }
         guard var c = value as? [String: Any], let type = c["type"] as? String, let id = c["client_id"] as? String, !id.isEmpty,
               let secret = c["client_secret"] as? String, !secret.isEmpty, Set(c.keys).isSubset(of: ["type", "client_id", "client_secret", "scopes", "webhook_secret"]) else {
@@ -181,14 +186,22 @@ final class NangoStandIn: @unchecked Sendable {
         }
         guard type == provider.authMode else { return (nil, error(400, "invalid_body", "incompatible credentials auth type and provider auth")) }
         _ = secret
-        if let scopes = c["scopes"] as? String, !scopes.isEmpty {
+        // Nango's server: scopes is an optional string, comma-joined words or "" (null is refused).
+        switch c["scopes"] {
+        case let scopes as String where !scopes.isEmpty:
             guard Self.scopesRule.firstMatch(in: scopes, range: NSRange(scopes.startIndex..., in: scopes)) != nil else {
                 return (nil, error(400, "invalid_body", "Invalid scopes"))
             }
-        } else if !(c["scopes"] is NSNull) && c["scopes"] != nil {
-            return (nil, error(400, "invalid_body", "Invalid scopes"))
-        } else {
-            c["scopes"] = provider.defaultScopes.isEmpty ? NSNull() : provider.defaultScopes.joined(separator: ",")
+        case let scopes as String where scopes.isEmpty && !creating:
+            c["scopes"] = NSNull()   // "" clears them
+        case nil, is String:
+            // Left out (or "" on creation): a new integration takes the provider's defaults; an
+            // edit keeps what there was.
+            let defaults: Any = provider.defaultScopes.isEmpty ? NSNull() : provider.defaultScopes.joined(separator: ",")
+            c["scopes"] = creating ? defaults : (existing?["scopes"] ?? NSNull())
+        default:
+            return (nil, json(["error": ["code": "invalid_body", "message": "Invalid body",
+                                         "errors": [["code": "invalid_type", "message": "Expected string, received null", "path": ["credentials", "scopes"]]]]], status: 400))
         }
         c["webhook_secret"] = c["webhook_secret"] ?? NSNull()
         return (c, nil)
@@ -202,7 +215,7 @@ final class NangoStandIn: @unchecked Sendable {
         }
         guard let provider = providers[providerName] else { return error(400, "invalid_body", "Invalid provider") }
         guard integrations[key] == nil else { return error(400, "invalid_body", "Unique key already exists") }
-        let (credentials, problem) = credentials(body["credentials"], provider: provider)
+        let (credentials, problem) = credentials(body["credentials"], provider: provider, creating: true)
         if let problem { return problem }
         let integration = Integration(key: key, provider: providerName, displayName: body["display_name"] as? String ?? providerName, credentials: credentials)
         integrations[key] = integration
@@ -218,7 +231,7 @@ final class NangoStandIn: @unchecked Sendable {
         }
         if let name = body["display_name"] as? String { integration.displayName = name }
         if let value = body["credentials"] {
-            let (credentials, problem) = credentials(value, provider: providers[integration.provider]!)
+            let (credentials, problem) = credentials(value, provider: providers[integration.provider]!, creating: false, existing: integration.credentials)
             if let problem { return problem }
             integration.credentials = credentials
         }

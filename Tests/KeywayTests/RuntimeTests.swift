@@ -7,7 +7,7 @@ import KeywayLoad
 import KeywayMigrations
 import KeywayModel
 import KeywayConnections
-import KeywayRuntime
+@testable import KeywayRuntime
 import KeywayValidate
 import KeywayFiles
 import Testing
@@ -479,5 +479,41 @@ struct TransportTests {
         nango.onRequest { _ in StubNango.Reply(body: String(repeating: "y", count: 1000)) }
         let response = try await client.proxy(ToolRequest(method: .GET, path: "/x"), connectionID: "c", providerConfigKey: "k")
         #expect(response.body == Data(String(repeating: "y", count: 1000).utf8))
+    }
+}
+
+@Suite("The secret key stays out of results; Retry-After is read as RFC 9110 writes it")
+struct RedactionAndRetryAfterTests {
+    static let key = "sk-0123456789abcdef-secret"
+
+    @Test("an upstream echoing the secret key, in a success or past the 4,096-byte cut of an error, does not return it")
+    func redaction() async throws {
+        let stub = try StubNango()
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "t", providerConfigKey: "slack", ResolvedConnection(connectionID: "c"))
+        let executor = ToolExecutor(client: NangoClient(secretKey: Self.key, baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry,
+                                    retry: RetryPolicy(maxRetries: 0))
+        stub.onRequest { _ in StubNango.Reply(body: #"{"echo": "Bearer \#(Self.key)"}"#) }
+        #expect(await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), owner: "t") == .success(.object(["echo": .string("Bearer <redacted>")])))
+        // The key straddles byte 4,096 of an error body.
+        let padding = String(repeating: "x", count: 4096 - 10)
+        stub.onRequest { _ in StubNango.Reply(status: 400, body: padding + Self.key + " tail") }
+        let result = await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), owner: "t")
+        guard case .failure(.upstream(status: 400, body: let body)) = result else { Issue.record("\(result)"); return }
+        #expect(body == String((padding + "<redacted> tail").prefix(4096)))
+        #expect(!body.contains(String(Self.key.prefix(10))))
+    }
+
+    @Test("Retry-After: seconds, an HTTP date, else nothing (never NaN or a negative wait)")
+    func retryAfter() throws {
+        let now = Date(timeIntervalSince1970: 784_111_777)   // Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(NangoClient.retryAfter("3", now: now) == 3)
+        #expect(NangoClient.retryAfter(" 120 ", now: now) == 120)
+        #expect(NangoClient.retryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now: now) == 10)
+        #expect(NangoClient.retryAfter("Sun, 06 Nov 1994 08:00:00 GMT", now: now) == 0)
+        for bad in ["nan", "NaN", "-5", "1e309", "inf", "3.5", "soon", "", "9999999999"] {
+            #expect(NangoClient.retryAfter(bad, now: now) == nil, "\(bad)")
+        }
+        #expect(NangoClient.retryAfter(nil, now: now) == nil)
     }
 }
