@@ -19,6 +19,17 @@ struct Nango: ParsableCommand {
         subcommands: [Plan.self, Apply.self, Check.self, Connections.self])
 }
 
+/// A `keyway nango` subcommand: its output is data (the plan, the connections), so the
+/// JSON report of diagnostics goes to standard error.
+protocol NangoCommand: KeywayCommand {
+    var options: CommonOptions { get }
+}
+
+extension NangoCommand {
+    var diagnosticsFormat: OutputFormat { options.format }
+    var printsData: Bool { true }
+}
+
 /// Where Nango is and the key it takes.
 struct NangoOptions: ParsableArguments {
     @Option(name: .long, help: "Nango's API (default: $KEYWAY_NANGO_URL, else https://api.nango.dev).")
@@ -104,7 +115,7 @@ private func show(_ plan: NangoPlan, _ api: NangoAPI, format: OutputFormat, _ ru
 }
 
 extension Nango {
-    struct Plan: KeywayCommand {
+    struct Plan: NangoCommand {
         static let configuration = CommandConfiguration(
             commandName: "plan",
             abstract: "Prints what `nango apply` would change in Nango, one line per change (never writes). Exit 1 on an error only.")
@@ -114,9 +125,6 @@ extension Nango {
         @Flag(name: .long, help: "Plan to delete the integrations Nango has and no manifest names.")
         var prune = false
 
-        var diagnosticsFormat: OutputFormat { options.format }
-        var printsData: Bool { true }
-
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
             let api = try nango.api(for: catalog)
@@ -124,16 +132,13 @@ extension Nango {
         }
     }
 
-    struct Check: KeywayCommand {
+    struct Check: NangoCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "The CI gate: exit 0 when Nango matches the manifests, 1 on any drift or error, printing the plan (never writes).")
 
         @OptionGroup var options: CommonOptions
         @OptionGroup var nango: NangoOptions
-
-        var diagnosticsFormat: OutputFormat { options.format }
-        var printsData: Bool { true }
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
@@ -146,7 +151,7 @@ extension Nango {
         }
     }
 
-    struct Apply: KeywayCommand {
+    struct Apply: NangoCommand {
         static let configuration = CommandConfiguration(
             commandName: "apply",
             abstract: "Plans, then makes Nango match the manifests; refuses before any write when the plan has an error.")
@@ -155,9 +160,6 @@ extension Nango {
         @OptionGroup var nango: NangoOptions
         @Flag(name: .long, help: "Also delete the integrations Nango has and no manifest names (their connections go with them).")
         var prune = false
-
-        var diagnosticsFormat: OutputFormat { options.format }
-        var printsData: Bool { true }
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
@@ -182,7 +184,7 @@ extension Nango {
         }
     }
 
-    struct Connections: KeywayCommand {
+    struct Connections: NangoCommand {
         static let configuration = CommandConfiguration(
             commandName: "connections",
             abstract: "Lists the connections of managed integrations and names each that lacks a scope one of its tools needs (exit 1 when any does).")
@@ -201,9 +203,6 @@ extension Nango {
                 if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
             }
         }
-
-        var diagnosticsFormat: OutputFormat { options.format }
-        var printsData: Bool { true }
 
         func run(_ run: CommandRun) async throws {
             guard let catalog = try catalog(options, run) else { return }
