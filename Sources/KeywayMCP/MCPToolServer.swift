@@ -107,8 +107,9 @@ public final class MCPToolServer: Sendable {
         let session = MCPSession(server: server)
         let tools = self.tools
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
-        await server.withMethodHandler(CallTool.self) { [self] params in
-            try await self.call(params.name, arguments: params.arguments, tenant: tenant, session: session)
+        await server.withMethodHandler(ToolsCall.self) { [self] params in
+            let (name, arguments) = try params.call()
+            return try await self.call(name, arguments: arguments, tenant: tenant, session: session)
         }
         return session
     }
@@ -328,6 +329,36 @@ extension KeywayRuntime.JSONValue {
         case .string(let s): .string(s)
         case .array(let items): .array(items.map(\.mcpValue))
         case .object(let fields): .object(fields.mapValues(\.mcpValue))
+        }
+    }
+}
+
+/// `tools/call` with its params read here: the SDK's own decoding answers a malformed call
+/// with -32603 and Foundation's words; MCP asks for -32602, saying what is wrong.
+enum ToolsCall: MCP.Method {
+    static let name = CallTool.name
+    typealias Result = CallTool.Result
+
+    /// Any JSON (or none): checked by `call()`.
+    struct Parameters: Codable, Hashable, Sendable, NotRequired {
+        var value: Value?
+        init() { value = nil }
+        init(from decoder: any Decoder) throws { value = try Value(from: decoder) }
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+
+        /// The tool's name and arguments, or `MCPError.invalidParams`.
+        func call() throws -> (name: String, arguments: [String: Value]?) {
+            guard case .object(let fields)? = value else {
+                throw MCPError.invalidParams("tools/call needs params: {\"name\": a tool of tools/list, \"arguments\": {…}}")
+            }
+            guard case .string(let name)? = fields["name"] else {
+                throw MCPError.invalidParams("tools/call needs 'name': a string, the name of a tool of tools/list")
+            }
+            switch fields["arguments"] {
+            case nil, .null?: return (name, nil)
+            case .object(let arguments)?: return (name, arguments)
+            default: throw MCPError.invalidParams("tools/call's 'arguments' must be an object of the tool's inputs")
+            }
         }
     }
 }

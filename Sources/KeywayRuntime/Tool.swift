@@ -156,8 +156,11 @@ public struct ToolRequest: Sendable, Equatable {
                 guard let text = value.parameterText else { throw .invalidInput(field: name, reason: "must be a string, number or boolean") }
                 request.query.append((wireNames[name] ?? name, text))
             case .header:
-                guard let text = value.parameterText, !text.contains("\r"), !text.contains("\n") else {
-                    throw .invalidInput(field: name, reason: "must be a single-line string")
+                // RFC 9110 field values hold no control character but a tab: a line break would
+                // split the header, a NUL is dropped by the HTTP stack, silently.
+                guard let text = value.parameterText,
+                      !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else {
+                    throw .invalidInput(field: name, reason: "must be a single line of text without control characters")
                 }
                 request.headers.append((wireNames[name] ?? name, text))
             case .body:

@@ -358,6 +358,42 @@ struct MCPLimitTests {
         return ""
     }
 
+    @Test("malformed tools/call params answer -32602 (invalid params) saying what is wrong, through the SDK's own server")
+    func malformedCallParams() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
+        let tools = await server(stub, limits: MCPLimits(), records: RecordList())
+        let session = await tools.makeSession(tenant: Tenant(user: "a"))
+        let (client, serverSide) = await InMemoryTransport.createConnectedPair()
+        try await session.server.start(transport: serverSide)
+        try await client.connect()
+        var replies = await client.receive().makeAsyncIterator()
+        func exchange(_ json: String) async throws -> KeywayRuntime.JSONValue? {
+            try await client.send(Data(json.utf8))
+            guard let data = try await replies.next() else { return nil }
+            return try KeywayRuntime.JSONValue(json: data)
+        }
+        let hello = try await exchange(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
+        #expect(hello?["result"]?["protocolVersion"] != nil)
+        try await client.send(Data(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8))
+        for (id, params, message) in [
+            (2, #""params": {"name": 5}"#, "tools/call needs 'name': a string, the name of a tool of tools/list"),
+            (3, #""params": {"name": "slack_list_users", "arguments": [1]}"#, "tools/call's 'arguments' must be an object of the tool's inputs"),
+            (4, #""params": "slack_list_users""#, #"tools/call needs params: {"name": a tool of tools/list, "arguments": {…}}"#),
+            (5, #""params": null"#, #"tools/call needs params: {"name": a tool of tools/list, "arguments": {…}}"#),
+        ] {
+            let answer = try await exchange(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call",\#(params)}"#)
+            #expect(answer?["id"] == .number(Double(id)))
+            #expect(answer?["error"]?["code"] == .number(-32602), "\(params)")
+            #expect(answer?["error"]?["message"] == .string("Invalid params: " + message), "\(params)")
+        }
+        let fine = try await exchange(#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"slack_list_users"}}"#)
+        #expect(fine?["result"]?["isError"] == nil || fine?["result"]?["isError"] == .bool(false))
+        #expect(stub.requests.count == 1)
+        await client.disconnect()
+        await session.end()
+    }
+
     @Test("per-tenant concurrency: one more call than allowed is refused at once, another tenant is not held up; a cancelled call stops upstream")
     func concurrency() async throws {
         let stub = try StubNango()

@@ -517,3 +517,17 @@ struct RedactionAndRetryAfterTests {
         #expect(NangoClient.retryAfter(nil, now: now) == nil)
     }
 }
+
+@Suite("Header inputs hold no control character")
+struct HeaderInputTests {
+    @Test("a NUL, a line break or DEL in a header input is an invalid input, not a header dropped or split; a tab passes")
+    func controlCharacters() throws {
+        func request(_ text: String) throws(ToolFailure) -> ToolRequest {
+            try ToolRequest.standard(method: .GET, endpoint: "/x", input: .object(["Idempotency-Key": .string(text)]), locations: ["Idempotency-Key": .header])
+        }
+        for bad in ["a\u{0}b", "a\r\nX-Injected: 1", "a\nb", "a\u{7F}", "\u{1B}[31m"] {
+            #expect(throws: ToolFailure.invalidInput(field: "Idempotency-Key", reason: "must be a single line of text without control characters")) { try request(bad) }
+        }
+        #expect(try request("a\tb c").headers.map { [$0.name, $0.value] } == [["Idempotency-Key", "a\tb c"]])
+    }
+}
