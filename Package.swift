@@ -183,7 +183,7 @@ let package = Package(
         .target(name: "KeywayMCP", dependencies: ["KeywayContract", "KeywayRuntime", .product(name: "MCP", package: "swift-sdk")]),
         // KeywayMCP over Streamable HTTP, on Hummingbird (its own target: see the product).
         .target(name: "KeywayMCPHTTP", dependencies: [
-            "KeywayMCP",
+            "KeywayContract", "KeywayMCP",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KeywayContract
 import KeywayMCP
 import KeywayRuntime
 import Logging
@@ -90,6 +91,9 @@ public final class MCPHTTPServer: Sendable {
                 return Self.convert(.error(statusCode: 413, .invalidRequest("Content Too Large: a request body may hold at most \(maxBodyBytes) bytes; send smaller arguments")))
             }
         }
+        if let body, let problem = Self.idProblem(body) {
+            return Self.convert(.error(statusCode: 400, .invalidRequest("Bad Request: \(problem)")))
+        }
         var headers: [String: String] = [:]
         for field in request.headers {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
@@ -123,6 +127,22 @@ public final class MCPHTTPServer: Sendable {
             await session.end()
         }
         return Self.convert(response)
+    }
+
+    /// MCP: a request's id is a string or an integer, never null (JSON-RPC allows null; the
+    /// SDK took such a request for a notification and answered a silent 202).
+    static func idProblem(_ body: Data) -> String? {
+        guard let json = try? KeywayContract.JSONValue(json: body) else { return nil }
+        let messages: [KeywayContract.JSONValue] = if case .array(let items) = json { items } else { [json] }
+        for case .object(let fields) in messages where fields["method"] != nil {
+            switch fields["id"] {
+            case nil, .string?: continue
+            case .number(let n)? where n == n.rounded() && abs(n) < 9e15: continue
+            case .null?: return "a request's id must be a string or an integer, never null (a notification has no id)"
+            default: return "a request's id must be a string or an integer"
+            }
+        }
+        return nil
     }
 
     static func isInitialize(_ body: Data) -> Bool {

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KeywayCore
 import KeywayReferenceTools
 import KeywayHostileFixture
@@ -392,6 +395,41 @@ struct MCPLimitTests {
         #expect(stub.requests.count == 1)
         await client.disconnect()
         await session.end()
+    }
+
+    @Test("over HTTP, a request whose id is null, an object or a fraction is a 400 (-32600), not a silent 202")
+    func requestIDs() async throws {
+        let stub = try StubNango()
+        let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a": "a"]))
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        func post(_ body: String, session: String? = nil) async throws -> (Int, String, String?) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data(body.utf8)
+            for (name, value) in [("Authorization", "Bearer tok-a"), ("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                                  ("MCP-Protocol-Version", "2025-06-18")] { request.setValue(value, forHTTPHeaderField: name) }
+            if let session { request.setValue(session, forHTTPHeaderField: "Mcp-Session-Id") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            return (http.statusCode, String(decoding: data, as: UTF8.self), http.value(forHTTPHeaderField: "Mcp-Session-Id"))
+        }
+        let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#
+        let (status, _, session) = try await post(initialize)
+        #expect(status == 200 && session != nil)
+        let must = "Invalid Request: Bad Request: a request's id must be a string or an integer"
+        for (id, message) in [("null", must + ", never null (a notification has no id)"), (#"{"a":1}"#, must), ("1.5", must), ("true", must)] {
+            let (code, body, _) = try await post(#"{"jsonrpc":"2.0","id":\#(id),"method":"tools/list"}"#, session: session)
+            #expect(code == 400, "\(id)")
+            #expect(try KeywayRuntime.JSONValue(json: Data(body.utf8)) == .object(["jsonrpc": .string("2.0"), "id": .null,
+                                                                               "error": .object(["code": .number(-32600), "message": .string(message)])]), "\(id)")
+        }
+        let (nullInit, _, _) = try await post(initialize.replacingOccurrences(of: #""id":1"#, with: #""id":null"#))
+        #expect(nullInit == 400)
+        #expect(stub.requests.isEmpty)
     }
 
     @Test("per-tenant concurrency: one more call than allowed is refused at once, another tenant is not held up; a cancelled call stops upstream")
