@@ -117,6 +117,14 @@ public enum AuthMode: String, Sendable, CaseIterable {
     case custom
     case none
 
+    /// Nango's spelling (a provider's `auth_mode`, a credentials `type`): `OAUTH2`, `API_KEY`…
+    public var nangoName: String { rawValue.uppercased() }
+
+    public init?(nangoName: String) {
+        guard let mode = Self.allCases.first(where: { $0.nangoName == nangoName }) else { return nil }
+        self = mode
+    }
+
     /// Modes where the user is sent to a consent screen: scopes and redirect URIs apply.
     public var usesRedirect: Bool { self == .oauth2 || self == .oauth1 || self == .custom }
 }

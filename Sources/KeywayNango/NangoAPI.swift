@@ -223,6 +223,12 @@ public struct NangoAPI: Sendable {
         }
     }
 
+    /// The error for a provider Nango does not have, with the nearest of its names.
+    public static func unknownProvider(_ name: String, among names: [String]) -> String {
+        "Nango has no provider '\(name.forDiagnostic)'" + (EditDistance.closest(to: name, in: names).map { "; did you mean '\($0.forDiagnostic)'?" }
+            ?? "; see Nango's providers (GET /providers) for its name")
+    }
+
     /// `GET /providers`: the names of every provider (for did-you-mean).
     public func providerNames() async throws(Failure) -> [String] {
         struct Named: Decodable { var name: String }
@@ -382,8 +388,7 @@ public struct NangoAPI: Sendable {
     }
 
     static func path(_ context: DecodingError.Context) -> String {
-        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
-        return keys.isEmpty ? "the top level" : String(keys.drop { $0 == "." }).forDiagnostic
+        context.codingPath.isEmpty ? "the top level" : ToolExecutor.path(context.codingPath).forDiagnostic
     }
 }
 

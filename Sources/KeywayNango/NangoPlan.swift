@@ -123,15 +123,10 @@ public struct NangoPlan: Sendable, Equatable {
     /// Nango's credential type for a mode whose OAuth client keyway manages, else nil.
     static func credentialType(_ mode: AuthMode) -> String? {
         switch mode {
-        case .oauth2: "OAUTH2"
-        case .oauth1: "OAUTH1"
-        case .tba: "TBA"
+        case .oauth2, .oauth1, .tba: mode.nangoName
         default: nil
         }
     }
-
-    /// Nango's spelling of a manifest's auth mode (`auth_mode` of a provider).
-    static func nangoMode(_ mode: AuthMode) -> String { mode.rawValue.uppercased() }
 
     /// - Parameters:
     ///   - environment: where the secrets' variables are read (the process environment).
@@ -150,16 +145,14 @@ public struct NangoPlan: Sendable, Equatable {
         // The provider, as Nango knows it.
         switch state.providers[integration.provider] {
         case .some(.some(let provider)):
-            if let mode = provider.authMode, mode != Self.nangoMode(integration.auth.mode) {
-                let spelled = AuthMode.allCases.first { Self.nangoMode($0) == mode }.map { "write mode: \($0.rawValue)" }
+            if let mode = provider.authMode, mode != integration.auth.mode.nangoName {
+                let spelled = AuthMode(nangoName: mode).map { "write mode: \($0.rawValue)" }
                     ?? "keyway has no mode for it; manage this integration in Nango by hand"
                 diagnostics.append(.error(integration.modeLocation,
                     "auth.mode is \(integration.auth.mode.rawValue) but Nango's provider '\(integration.provider)' uses \(mode.forDiagnostic); \(spelled)"))
             }
         case .some(.none):
-            let guess = EditDistance.closest(to: integration.provider, in: state.providerNames)
-            diagnostics.append(.error(integration.providerLocation,
-                "Nango has no provider '\(integration.provider)'\(guess.map { "; did you mean '\($0.forDiagnostic)'?" } ?? "; see Nango's providers (GET /providers) for its name")"))
+            diagnostics.append(.error(integration.providerLocation, NangoAPI.unknownProvider(integration.provider, among: state.providerNames)))
         case nil:
             break
         }

@@ -54,7 +54,7 @@ public enum ProviderStart {
         guard Slug.isValid(key) else {
             return .failure(.error(.commandLine, "Nango's provider name '\(key.forDiagnostic)' is not a key keyway accepts (^[a-z0-9][a-z0-9-]*$); write the integration by hand"))
         }
-        guard let mode = AuthMode.allCases.first(where: { $0.rawValue.uppercased() == provider.authMode }) else {
+        guard let mode = provider.authMode.flatMap(AuthMode.init(nangoName:)) else {
             return .failure(.error(.commandLine, "Nango's provider '\(key)' uses auth mode \((provider.authMode ?? "none").forDiagnostic), which keyway's manifests do not have"))
         }
         let display = provider.displayName ?? key

@@ -290,7 +290,8 @@ public struct ToolExecutor: Sendable {
         }
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
+    /// A coding path as a person reads it: `data[0].name`.
+    package static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
 

@@ -53,8 +53,7 @@ struct InitProject: KeywayCommand {
             let api = try nango.api()
             do {
                 guard let p = try await api.provider(provider) else {
-                    let guess = EditDistance.closest(to: provider, in: try await api.providerNames())
-                    throw DiagnosticsError([.error(.commandLine, "Nango has no provider '\(provider.forDiagnostic)'\(guess.map { "; did you mean '\($0.forDiagnostic)'?" } ?? "")")])
+                    throw DiagnosticsError([.error(.commandLine, NangoAPI.unknownProvider(provider, among: try await api.providerNames()))])
                 }
                 description = p
             } catch let failure as NangoAPI.Failure {
