@@ -17,7 +17,7 @@ struct LintRuleTableTests {
 
     @Test("the Migrations article's table lists every rule, in order, with its code, name, level and summary")
     func documented() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("Documentation/Keyway.docc/Migrations.md"), encoding: .utf8)
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("Sources/keyway/Keyway.docc/Migrations.md"), encoding: .utf8)
         let rows = readme.split(separator: "\n").compactMap { line -> [String]? in
             guard let match = line.wholeMatch(of: /\| `([A-Z]+[0-9]+)` \| `([a-z_]+)`[^|]*\| (error|warning) \| ([^|]+) \| [^|]+ \|/) else { return nil }
             return [String(match.1), String(match.2), String(match.3), String(match.4)]
