@@ -1,3 +1,4 @@
+import Foundation
 import KeywayContract
 
 /// The generator's own words and rules about each constraint of `Constraint`'s table:
@@ -17,12 +18,7 @@ extension Constraint {
             if pattern.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
                 return "'pattern' must not contain control characters; write them as escapes (\\n, \\t)"
             }
-            do {
-                _ = try Regex(pattern)
-                return nil
-            } catch {
-                return "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
-            }
+            return PatternSyntax.problem(pattern)
         case .minimum, .maximum, .minLength, .maxLength:
             return nil
         }
@@ -96,5 +92,27 @@ extension Constraint {
         default:
             return nil
         }
+    }
+}
+
+/// Whether a pattern compiles, asked once per distinct pattern in a process: compiling one
+/// is the dearest single step of validating a manifest (a quarter of a million
+/// instructions), and projects repeat their patterns across connectors.
+enum PatternSyntax {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var known: [String: String?] = [:]
+
+    /// Why `pattern` is not a regular expression, or nil.
+    static func problem(_ pattern: String) -> String? {
+        if let answer = lock.withLock({ known[pattern] }) { return answer }
+        let answer: String?
+        do {
+            _ = try Regex(pattern)
+            answer = nil
+        } catch {
+            answer = "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
+        }
+        lock.withLock { known[pattern] = answer }
+        return answer
     }
 }

@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
 import KeywayCommandLine
+import KeywayConnections
 import KeywayCore
+import KeywayDatabase
 import KeywayMCP
 import KeywayMCPHTTP
 import KeywayManifestTools
 import KeywayModel
 import KeywayRuntime
+import Logging
+import PostgresNIO
 
 /// `keyway mcp`: the tools of a manifests folder, served over MCP for local use. The CLI
 /// cannot compile the generated Swift, so it builds each tool from the validated
@@ -16,16 +20,22 @@ struct ServeMCP: KeywayCommand {
         commandName: "mcp",
         abstract: "Serves the manifests' tools to an MCP client: on stdio (the default), or Streamable HTTP on 127.0.0.1 with --http.",
         discussion: """
-            Needs NANGO_SECRET_KEY in the environment. --connections names a JSON file of \
-            owner → provider config key → Nango connection id, e.g. {"user-1": {"gmail": "4f1c…"}}. \
-            On stdio every call runs as --owner; over HTTP as the owner of the request's bearer \
-            token (--tokens FILE or KEYWAY_MCP_TOKENS: a JSON object of token → owner).
+            Needs NANGO_SECRET_KEY in the environment. Connections come from keyway's tables \
+            (--database postgres://…: each call's connection is looked up as its tenant, under \
+            row-level security, as the webhook path wrote them) or, for local use, from a JSON \
+            file of owner → provider config key → Nango connection id (--connections, e.g. \
+            {"user-1": {"gmail": "4f1c…"}}). On stdio every call runs as --owner; over HTTP as \
+            the owner of the request's bearer token (--tokens FILE or KEYWAY_MCP_TOKENS: a JSON \
+            object of token → owner).
             """)
 
     @OptionGroup var options: CommonOptions
 
-    @Option(name: .long, help: "A JSON file: owner → provider config key → Nango connection id.")
-    var connections: String
+    @Option(name: .long, help: "A JSON file: owner → provider config key → Nango connection id (local use).")
+    var connections: String?
+
+    @Option(name: .long, help: "keyway's PostgreSQL (postgres://…): each call's connection is looked up there as its tenant, under row-level security.")
+    var database: String?
 
     @Option(name: .long, help: "The owner whose connections the tools use (stdio).")
     var owner: String?
@@ -49,6 +59,14 @@ struct ServeMCP: KeywayCommand {
     var timeout = 60
 
     func validate() throws {
+        if (connections == nil) == (database == nil) {
+            throw ValidationError("pass one source of connections: --database postgres://… (keyway's tables) or --connections FILE (a JSON map, for local use)")
+        }
+        if let database {
+            let url: DatabaseURL
+            do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
+            if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
+        }
         if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
         if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
         if let http, !(0...65535).contains(http) { throw ValidationError("--http takes a port from 0 to 65535") }
@@ -73,7 +91,17 @@ struct ServeMCP: KeywayCommand {
         for name in described.custom {
             say("not serving \(name): its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)")
         }
-        let resolver = try await loadConnections(keys: Set(catalog.integrations.map(\.key)))
+        let resolver: any ConnectionResolver
+        var pool: Task<Void, Never>?
+        defer { pool?.cancel() }
+        if let connections {
+            resolver = try await loadConnections(connections, keys: Set(catalog.integrations.map(\.key)))
+        } else {
+            let (client, running, url) = try await openDatabase()
+            pool = running
+            resolver = PostgresConnectionResolver(database: client)
+            say("connections from \(url.redacted), looked up as each call's tenant")
+        }
         let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools))
         let limits = MCPLimits(maxArgumentBytes: maxArgumentBytes, maxConcurrentCallsPerTenant: maxConcurrentCalls, callTimeout: .seconds(timeout))
         let server = MCPToolServer(executor: executor, limits: limits, onCall: { say($0.line) })
@@ -89,8 +117,24 @@ struct ServeMCP: KeywayCommand {
         }
     }
 
+    /// keyway's PostgreSQL, running, once it has shown it holds keyway's tables.
+    func openDatabase() async throws -> (PostgresClient, Task<Void, Never>, DatabaseURL) {
+        let url = try DatabaseURL.parse(database!)
+        var logger = Logger(label: "keyway.mcp")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: url.clientConfiguration!, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        do {
+            _ = try await client.query("select 1 from public.connector_connections, public.integrations limit 0", logger: logger).collect()
+        } catch {
+            running.cancel()
+            throw fail("cannot read keyway's connection tables in \(url.redacted) (\(PostgresMigrationDatabase.describe(error))); check the URL, and run keyway migrate apply there first")
+        }
+        return (client, running, url)
+    }
+
     /// Owner → provider config key → connection id, every key an integration of the manifests.
-    func loadConnections(keys: Set<String>) async throws -> InMemoryConnectionResolver {
+    func loadConnections(_ connections: String, keys: Set<String>) async throws -> InMemoryConnectionResolver {
         guard let data = FileManager.default.contents(atPath: connections) else {
             throw fail(at: connections, "cannot read the connections file; create it as {\"OWNER\": {\"PROVIDER_CONFIG_KEY\": \"NANGO_CONNECTION_ID\"}}")
         }

@@ -227,4 +227,68 @@ struct ConnectionLifecycleTests {
         #expect(rows() == "c:org-a:user-a1:gmail:default:conn-a1-new:revoked:https://www.googleapis.com/auth/gmail.labels \(Self.readonly) \(Self.send)\nc:user-b:user-b:hubspot:default:conn-b-hubspot:active:oauth\ni:org-a:user-a2:slack:conn-org-slack:active\n")
         #expect(!rejections.joined().contains("ya29.secret") && !rejections.joined().contains(Self.signingKey), "no secret in an error")
     }
+
+    @Test("keyway mcp --database: each call's connection is read from keyway's tables as its tenant, under RLS; a wrong database stops it at start")
+    func mcpFromTables() async throws {
+        try #require(Python.require(["mcp"]))
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let nango = try Nango()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: "nango-secret", baseURL: nango.stub.baseURL), webhookSigningKey: Self.signingKey, logger: logger)
+        // User A connects Gmail through the webhook path; user B connects nothing.
+        let tagsA = ["end_user_id": "user-a", "keyway_connector": "gmail"]
+        nango.add("conn-a", scopes: "\(Self.send) \(Self.readonly)", tags: tagsA)
+        let (body, headers) = Self.signed(Self.creation("conn-a", "gmail", tags: tagsA))
+        _ = try await store.ingest(body: body, headers: headers)
+
+        let dir = TempDir()
+        let tokenA = "token-a-0123456789abcdef", tokenB = "token-b-0123456789abcdef"
+        let url = "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable"
+        let mcp = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--database", url, "--http", "0"],
+                                  environment: ["NANGO_SECRET_KEY": "nango-secret", "KEYWAY_NANGO_URL": nango.stub.baseURL.absoluteString,
+                                                "KEYWAY_MCP_TOKENS": #"{"\#(tokenA)": "user-a", "\#(tokenB)": "user-b"}"#],
+                                  stdout: dir.path + "/server.out", stderr: dir.path + "/server.err")
+        let started = await mcp.waitForError(containing: "/mcp\n")
+        let lines = started.components(separatedBy: "\n")
+        let endpoint = try #require(lines.first { $0.hasPrefix("keyway mcp: serving 14 tools on ") }?.replacingOccurrences(of: "keyway mcp: serving 14 tools on ", with: ""), "\(started)")
+        #expect(lines.contains("keyway mcp: connections from \(url), looked up as each call's tenant"))
+        func calls(_ token: String) async throws -> KeywayRuntime.JSONValue? {
+            try await MCPClient.run(.obj(["transport": "http".json, "url": endpoint.json, "token": token.json, "steps": .array([
+                MCPFixture.call("gmail_search_emails", .obj(["q": "from:ada".json])),
+            ])]), in: dir)["steps"]
+        }
+        let found = KeywayRuntime.JSONValue.obj(["content": .array([.obj(["type": "text".json, "text": #"{"messages":[]}"#.json])]),
+                                                 "structuredContent": .obj(["messages": .array([])])])
+        #expect(try await calls(tokenA) == .array([found]))
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.query.map { "\($0.0)=\($0.1)" }) \($0.header("Connection-Id") ?? "-")" }
+                == #"GET /proxy/gmail/v1/users/me/messages ["maxResults=10", "q=from:ada"] conn-a"#)
+        let sent = nango.stub.requests.count
+        #expect(try await calls(tokenB) == .array([MCPFixture.notConnectedGmail]))
+        // Nango could not refresh A's token: the row says so, and the next call refuses before any request.
+        #expect(try await store.markNeedsReauth(connectionID: "conn-a", providerConfigKey: "gmail") == 1)
+        #expect(try await calls(tokenA) == .array([MCPFixture.failure(
+            "The gmail connection must be authorised again: the user must connect again (the provider refused a refresh, or a scope was added since). Ask the user to reconnect gmail, then call the tool again.",
+            ["kind": "needs_reauth".json, "integration": "gmail".json])]))
+        #expect(nango.stub.requests.count == sent, "neither B's call nor A's refused one reached Nango")
+        #expect(await mcp.stop() == 0)
+
+        // A database without keyway's tables: refused at start, naming it without its password.
+        let empty = try server.createDatabase()
+        let bare = try KeywayRun.run(["mcp", "--manifests", MCPFixture.manifests, "--database", "postgres://postgres:hunter2@127.0.0.1:\(server.port)/\(empty)?sslmode=disable", "--owner", "user-a"],
+                                           environment: ["NANGO_SECRET_KEY": "nango-secret"])
+        #expect(bare.status == 1)
+        #expect(bare.stderr == """
+            keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)
+            <command line>:1:1: error: cannot read keyway's connection tables in postgres://postgres@127.0.0.1:\(server.port)/\(empty)?sslmode=disable (relation "public.connector_connections" does not exist); check the URL, and run keyway migrate apply there first
+            1 error, 0 warnings
+
+            """)
+        #expect(!bare.stderr.contains("hunter2"))
+    }
 }

@@ -580,9 +580,16 @@ struct MCPLimitTests {
         }
         let connections = ["--connections", dir.path + "/connections.json"]
         let secret = ["NANGO_SECRET_KEY": "k"]
-        #expect(try await run(connections, secret) == (2, "Error: --owner is required on stdio: the owner (as in --connections) whose connections the tools use\n" +
-                                                            "Usage: keyway mcp [--manifests <manifests>] [--format <format>] [--config <config>] --connections <connections> [--owner <owner>] [--http <http>] [--tokens <tokens>] [--nango-url <nango-url>] [--max-argument-bytes <max-argument-bytes>] [--max-concurrent-calls <max-concurrent-calls>] [--timeout <timeout>]\n" +
-                                                            "  See 'keyway mcp --help' for more information.\n"))
+        func usage(_ message: String) -> (Int32, String) {
+            (2, "Error: \(message)\n" +
+                "Usage: keyway mcp [--manifests <manifests>] [--format <format>] [--config <config>] [--connections <connections>] [--database <database>] [--owner <owner>] [--http <http>] [--tokens <tokens>] [--nango-url <nango-url>] [--max-argument-bytes <max-argument-bytes>] [--max-concurrent-calls <max-concurrent-calls>] [--timeout <timeout>]\n" +
+                "  See 'keyway mcp --help' for more information.\n")
+        }
+        #expect(try await run(connections, secret) == usage("--owner is required on stdio: the owner (as in --connections) whose connections the tools use"))
+        let oneSource = usage("pass one source of connections: --database postgres://… (keyway's tables) or --connections FILE (a JSON map, for local use)")
+        #expect(try await run(["--owner", "a"], secret) == oneSource)
+        #expect(try await run(connections + ["--database", "postgres://u@h/db", "--owner", "a"], secret) == oneSource)
+        #expect(try await run(["--database", "sqlite:x.db", "--owner", "a"], secret) == usage("--database must be keyway's PostgreSQL (postgres://…): connections live there"))
         #expect(try await run(connections + ["--owner", "a"], ["NANGO_SECRET_KEY": ""]) == (1, "<command line>:1:1: error: NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)\n1 error, 0 warnings\n"))
         #expect(try await run(connections + ["--owner", "a"], secret) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
                                                                           "\(dir.path)/connections.json:1:1: error: owner 'a' names 'gmial', which is no integration of the manifests; use one of gmail, google-calendar, hubspot, linear, notion, slack, stripe\n1 error, 0 warnings\n"))
