@@ -42,7 +42,7 @@ let package = Package(
         // HMAC-SHA256 of Nango's webhooks, in KeywayConnections (the server side, which
         // PostgresNIO makes build swift-crypto anyway). The generator and KeywayRuntime do
         // not depend on it: keyway's checksums are KeywayChecksum's.
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Already in the graph through PostgresNIO; named because keyway imports them
         // (TLS contexts for sslmode=require, a silenced logger).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -55,6 +55,11 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         // The HTTP server under `KeywayMCPHTTP` (Streamable HTTP): small, async, on SwiftNIO.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // JWTs of the team's identity provider (Clerk, Supabase Auth, any OIDC issuer) checked
+        // against its JWKS by `keyway mcp --http` and apps embedding KeywayMCPHTTP: signature
+        // algorithms and key formats are a library's job, not keyway's. Only KeywayMCPHTTP
+        // links it (its swift-crypto and swift-certificates are in the graph already).
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // HTTP field names for KeywayMCPHTTP's headers (already in the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
@@ -188,6 +193,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         // Nango's management API (integrations, providers, connections, reconnect sessions),
         // the plan that brings an environment to the manifests (`keyway nango`), and

@@ -9,6 +9,30 @@ public protocol MCPAuthenticator: Sendable {
     /// The tenant of a bearer token; nil when the token is not valid (the request is
     /// refused with 401). A thrown error refuses it too.
     func tenant(forBearerToken token: String) async throws -> Tenant?
+
+    /// The token's tenant, or why it is refused: an invalid token is a 401, a valid one
+    /// without a scope the server requires a 403 (RFC 6750). The default asks
+    /// `tenant(forBearerToken:)`.
+    func check(bearerToken token: String) async -> BearerCheck
+}
+
+extension MCPAuthenticator {
+    public func check(bearerToken token: String) async -> BearerCheck {
+        guard let tenant = try? await tenant(forBearerToken: token) else {
+            return .invalid("the bearer token is not valid here; use a token this server knows (a new one if it expired)")
+        }
+        return .tenant(tenant)
+    }
+}
+
+/// What a bearer token is worth to the server.
+public enum BearerCheck: Sendable, Equatable {
+    /// Valid: the request runs as this tenant.
+    case tenant(Tenant)
+    /// Not valid (401 `invalid_token`), and why, in words safe to show the client.
+    case invalid(String)
+    /// Valid, but it lacks scopes the server requires (403 `insufficient_scope`).
+    case insufficientScope(required: [String])
 }
 
 /// Fixed tokens, each standing for one owner (a user on their own): for local use and

@@ -23,6 +23,8 @@ public final class MCPHTTPServer: Sendable {
     public let maxSessionsPerTenant: Int
     /// A session with no request for this long is ended.
     public let sessionIdleTimeout: Duration
+    /// RFC 9728 metadata, served at its well-known path and named by every 401 and 403.
+    public let protectedResource: ProtectedResource?
     let validation: @Sendable () -> any HTTPRequestValidationPipeline
     let sessions = SessionStore()
 
@@ -30,8 +32,11 @@ public final class MCPHTTPServer: Sendable {
     ///   - allowedHosts: the `Host` (and `Origin`) values accepted, against DNS rebinding:
     ///     `nil` accepts loopback names only (`localhost:*`, `127.0.0.1:*`, `[::1]:*`); a
     ///     server behind a domain names it (`["mcp.example.com"]`), or `[]` to accept any.
+    ///   - protectedResource: this server as an OAuth protected resource (RFC 9728), when
+    ///     its tokens come from an authorization server (`JWTAuthenticator`).
     public init(tools: MCPToolServer, authenticator: any MCPAuthenticator, path: String = "/mcp", allowedHosts: [String]? = nil,
-                maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600)) {
+                maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600), protectedResource: ProtectedResource? = nil) {
+        self.protectedResource = protectedResource
         self.tools = tools
         self.authenticator = authenticator
         self.path = path
@@ -56,6 +61,15 @@ public final class MCPHTTPServer: Sendable {
         for method in [Hummingbird.HTTPRequest.Method.post, .get, .delete] {
             router.on(routePath, method: method) { request, _ in await self.respond(to: request) }
         }
+        if let resource = protectedResource {
+            let body = resource.document.jsonData
+            for metadataPath in Set([resource.metadataPath, "/.well-known/oauth-protected-resource"]) {
+                router.get(RouterPath(stringLiteral: metadataPath)) { _, _ in
+                    Hummingbird.Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "max-age=3600"],
+                                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+                }
+            }
+        }
     }
 
     /// Serves on `host:port` until the task is cancelled (or, with `handlesSignals`,
@@ -67,21 +81,39 @@ public final class MCPHTTPServer: Sendable {
         logger.logLevel = .warning
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyway"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+        // Idle sessions end on a timer, not only when a new one opens.
+        let sweeper = Task { await self.expireIdleSessions(every: min(sessionIdleTimeout / 4, .seconds(60))) }
+        defer { sweeper.cancel() }
         if handlesSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
+    }
+
+    /// Ends the sessions idle for longer than `sessionIdleTimeout`, every `interval`, until
+    /// the task is cancelled (`run` does this; an app that mounts the routes on its own
+    /// server runs it beside).
+    public func expireIdleSessions(every interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            for stale in await sessions.expire(idleFor: sessionIdleTimeout) { await stale.session.end() }
+        }
     }
 
     /// One HTTP request: tenant, then session, then the MCP transport.
     public func respond(to request: Hummingbird.Request) async -> Hummingbird.Response {
         guard let authorization = request.headers[.authorization] else {
-            return Self.unauthorized("Unauthorized: send 'Authorization: Bearer <token>' with a token this server knows")
+            return unauthorized("Unauthorized: send 'Authorization: Bearer <token>' with a token this server knows")
         }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            return Self.unauthorized("Unauthorized: the Authorization header must be 'Bearer <token>'")
+            return unauthorized("Unauthorized: the Authorization header must be 'Bearer <token>'")
         }
-        let tenant = try? await authenticator.tenant(forBearerToken: String(parts[1]).trimmingCharacters(in: .whitespaces))
-        guard let tenant = tenant ?? nil else {
-            return Self.unauthorized("Unauthorized: the bearer token is not valid here; use a token this server knows (a new one if it expired)", error: "invalid_token")
+        let tenant: Tenant
+        switch await authenticator.check(bearerToken: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        case .tenant(let found):
+            tenant = found
+        case .invalid(let why):
+            return unauthorized("Unauthorized: \(why)", error: "invalid_token")
+        case .insufficientScope(let required):
+            return forbidden(required)
         }
         var body: Data?
         if request.method == .post {
@@ -95,6 +127,9 @@ public final class MCPHTTPServer: Sendable {
             return Self.convert(.error(statusCode: 400, .invalidRequest("Bad Request: \(problem)")))
         }
         var headers: [String: String] = [:]
+        // HTTP/1.1's Host arrives as the request's authority, outside the header fields:
+        // the DNS-rebinding check must see it.
+        if let authority = request.head.authority { headers["Host"] = authority }
         for field in request.headers {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
         }
@@ -149,10 +184,24 @@ public final class MCPHTTPServer: Sendable {
         (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["method"] as? String == "initialize"
     }
 
-    static func unauthorized(_ message: String, error: String? = nil) -> Hummingbird.Response {
+    /// 401, with a challenge naming the metadata (and the scopes to ask for) when the
+    /// server is a protected resource.
+    func unauthorized(_ message: String, error: String? = nil) -> Hummingbird.Response {
         var challenge = "Bearer realm=\"keyway\""
+        if let protectedResource {
+            challenge += ", resource_metadata=\"\(protectedResource.metadataURL)\""
+            if !protectedResource.scopes.isEmpty { challenge += ", scope=\"\(protectedResource.scopes.joined(separator: " "))\"" }
+        }
         if let error { challenge += ", error=\"\(error)\"" }
-        return convert(.error(statusCode: 401, .invalidRequest(message), extraHeaders: [HTTPHeaderName.wwwAuthenticate: challenge]))
+        return Self.convert(.error(statusCode: 401, .invalidRequest(message), extraHeaders: [HTTPHeaderName.wwwAuthenticate: challenge]))
+    }
+
+    /// 403 for a valid token that lacks a required scope (RFC 6750 §3.1).
+    func forbidden(_ required: [String]) -> Hummingbird.Response {
+        var challenge = "Bearer realm=\"keyway\", error=\"insufficient_scope\", scope=\"\(required.joined(separator: " "))\""
+        if let protectedResource { challenge += ", resource_metadata=\"\(protectedResource.metadataURL)\"" }
+        return Self.convert(.error(statusCode: 403, .invalidRequest("Forbidden: the token lacks the scopes this server requires (\(required.joined(separator: " "))); sign in again granting them"),
+                                   extraHeaders: [HTTPHeaderName.wwwAuthenticate: challenge]))
     }
 
     static func convert(_ response: MCP.HTTPResponse) -> Hummingbird.Response {

@@ -1,3 +1,5 @@
+import KeywayContract
+
 /// Where the tenant of a request is read from the JWT claims the database sees
 /// (`request.jwt.claims`, as PostgREST and Supabase set it). Configured in one place,
 /// `keyway.yaml`'s `tenancy:`; the migrations render it into `public.requesting_owner_id()`
@@ -52,7 +54,7 @@ public struct TenantClaims: Codable, Equatable, Hashable, Sendable {
     }
 
     /// Supabase Auth (`sub`), Clerk's session token v2 (`o.id`) and v1 (`org_id`).
-    public static let `default` = TenantClaims(user: [Path(["sub"])], organization: [Path(["o", "id"]), Path(["org_id"])])
+    public static let `default` = TenantClaims(user: ClaimPaths.defaultUser.map(Path.init), organization: ClaimPaths.defaultOrganization.map(Path.init))
 
     /// What the first migrations (schema format 1) read: `org_id`, else `sub`.
     public static let formatOne = TenantClaims(user: [Path(["sub"])], organization: [Path(["org_id"])])

@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 
 /// Who a tool call is for: the tenant whose connection it may use.
 public struct Tenant: Sendable, Hashable {
@@ -28,14 +29,13 @@ public struct Tenant: Sendable, Hashable {
         self.init(owner: organization ?? user, user: user, claims: .object(claims))
     }
 
-    /// The tenant of verified claims read with keyway.yaml's default paths: `sub` for the
-    /// user; `o.id` (Clerk v2), else `org_id` (Clerk v1) for the organisation. Nil
-    /// without a user.
-    public init?(claims: JSONValue) {
-        guard case .string(let user)? = claims["sub"], !user.isEmpty else { return nil }
-        var organization: String?
-        if case .string(let id)? = claims["o"]?["id"], !id.isEmpty { organization = id }
-        else if case .string(let id)? = claims["org_id"], !id.isEmpty { organization = id }
+    /// The tenant of verified claims, read at keyway.yaml's `tenancy:` paths (by default
+    /// `sub` for the user; `o.id` (Clerk v2), else `org_id` (Clerk v1) for the
+    /// organisation): the same claims the database's tenant functions read. Nil without
+    /// a user.
+    public init?(claims: JSONValue, user userPaths: [[String]] = ClaimPaths.defaultUser, organization organizationPaths: [[String]] = ClaimPaths.defaultOrganization) {
+        guard let user = ClaimPaths.first(userPaths, in: claims) else { return nil }
+        let organization = ClaimPaths.first(organizationPaths, in: claims)
         self.init(owner: organization ?? user, user: user, claims: claims)
     }
 }

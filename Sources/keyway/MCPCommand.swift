@@ -25,8 +25,10 @@ struct ServeMCP: KeywayCommand {
             row-level security, as the webhook path wrote them) or, for local use, from a JSON \
             file of owner → provider config key → Nango connection id (--connections, e.g. \
             {"user-1": {"gmail": "4f1c…"}}). On stdio every call runs as --owner; over HTTP as \
-            the owner of the request's bearer token (--tokens FILE or KEYWAY_MCP_TOKENS: a JSON \
-            object of token → owner).
+            the tenant of the request's bearer token: a JWT of the team's identity provider \
+            (--issuer, checked against its published keys, for --resource as audience; the \
+            tenant read at keyway.yaml's tenancy claims), or for local use a fixed token \
+            (--tokens FILE or KEYWAY_MCP_TOKENS: a JSON object of token → owner).
             """)
 
     @OptionGroup var options: CommonOptions
@@ -45,6 +47,27 @@ struct ServeMCP: KeywayCommand {
 
     @Option(name: .long, help: "A JSON file of bearer token → owner for --http (default: $KEYWAY_MCP_TOKENS, the same JSON).")
     var tokens: String?
+
+    @Option(name: .long, help: "For --http: accept JWTs of this issuer (its iss claim, e.g. https://clerk.example.com or https://PROJECT.supabase.co/auth/v1), checked against its published keys.")
+    var issuer: String?
+
+    @Option(name: .long, help: "The issuer's JWKS (default: the jwks_uri of ISSUER/.well-known/openid-configuration).")
+    var jwksURL: String?
+
+    @Option(name: .long, help: "This server's public URL, its MCP endpoint (e.g. https://mcp.example.com/mcp): the tokens' audience, and the resource of its RFC 9728 metadata.")
+    var resource: String?
+
+    @Option(name: .long, help: "Another accepted aud value, when the identity provider does not put the resource there (Supabase Auth: authenticated). Repeatable.")
+    var audience: [String] = []
+
+    @Option(name: .long, help: "A scope every token must carry (else 403 insufficient_scope). Repeatable.")
+    var requiredScope: [String] = []
+
+    @Option(name: .long, help: "The address --http listens on (default 127.0.0.1; 0.0.0.0 behind a load balancer).")
+    var bind = "127.0.0.1"
+
+    @Option(name: .long, help: "A Host (and Origin) accepted over --http, against DNS rebinding (default: loopback names, and --resource's host). Repeatable.")
+    var allowedHost: [String] = []
 
     @Option(name: .long, help: "Nango's API (default: $KEYWAY_NANGO_URL, else https://api.nango.dev).")
     var nangoURL: String?
@@ -69,6 +92,19 @@ struct ServeMCP: KeywayCommand {
         }
         if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
         if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
+        if issuer != nil {
+            if http == nil { throw ValidationError("--issuer is for --http: on stdio the caller is --owner") }
+            if tokens != nil { throw ValidationError("pass --issuer (JWTs) or --tokens (fixed tokens), not both") }
+            guard let resource, let url = URL(string: resource), ["https", "http"].contains(url.scheme), url.host != nil, url.query == nil, url.fragment == nil else {
+                throw ValidationError("--issuer needs --resource, this server's public URL (e.g. https://mcp.example.com/mcp): tokens must be meant for it")
+            }
+        } else if resource != nil || jwksURL != nil || !audience.isEmpty || !requiredScope.isEmpty {
+            throw ValidationError("--resource, --jwks-url, --audience and --required-scope go with --issuer")
+        }
+        // RFC 6749's scope characters: no space, quote or backslash (they go into WWW-Authenticate).
+        for scope in requiredScope where scope.isEmpty || !scope.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E && $0 != "\"" && $0 != "\\" }) {
+            throw ValidationError("--required-scope '\(scope)' is not a scope: printable ASCII without spaces, quotes or backslashes")
+        }
         if let http, !(0...65535).contains(http) { throw ValidationError("--http takes a port from 0 to 65535") }
         if maxArgumentBytes < 1 || maxConcurrentCalls < 1 || timeout < 1 { throw ValidationError("--max-argument-bytes, --max-concurrent-calls and --timeout must be at least 1") }
     }
@@ -106,11 +142,23 @@ struct ServeMCP: KeywayCommand {
         let limits = MCPLimits(maxArgumentBytes: maxArgumentBytes, maxConcurrentCallsPerTenant: maxConcurrentCalls, callTimeout: .seconds(timeout))
         let server = MCPToolServer(executor: executor, limits: limits, onCall: { say($0.line) })
         if let port = http {
-            let authenticator = try loadTokens(environment)
-            let count = server.tools.count
-            try await MCPHTTPServer(tools: server, authenticator: authenticator).run(host: "127.0.0.1", port: port) { bound in
-                say("serving \(count) tools on http://127.0.0.1:\(bound)/mcp")
+            let authenticator: any MCPAuthenticator
+            var protected: ProtectedResource?
+            var hosts = allowedHost
+            if let issuer, let resource = resource.flatMap(URL.init(string:)) {
+                let jwt = try await jwtAuthenticator(issuer: issuer, resource: resource, tenancy: catalog.tenancy)
+                authenticator = jwt
+                protected = ProtectedResource(resource: resource, authorizationServers: [issuer], scopes: requiredScope)
+                if hosts.isEmpty, let host = resource.host { hosts = [resource.port.map { "\(host):\($0)" } ?? host] + ["localhost:*", "127.0.0.1:*", "[::1]:*"] }
+            } else {
+                authenticator = try loadTokens(environment)
             }
+            let count = server.tools.count
+            let address = bind
+            try await MCPHTTPServer(tools: server, authenticator: authenticator, allowedHosts: hosts.isEmpty ? nil : hosts, protectedResource: protected)
+                .run(host: bind, port: port) { bound in
+                    say("serving \(count) tools on http://\(address):\(bound)/mcp")
+                }
         } else if let owner {
             say("serving \(server.tools.count) tools to \(owner) on stdio")
             try await server.serveStdio(tenant: Tenant(user: owner))
@@ -153,6 +201,28 @@ struct ServeMCP: KeywayCommand {
             }
         }
         return resolver
+    }
+
+    /// JWTs of `issuer` for `resource`, its keys fetched once before serving.
+    func jwtAuthenticator(issuer: String, resource: URL, tenancy: TenantClaims) async throws -> JWTAuthenticator {
+        let keys: URL
+        if let jwksURL {
+            guard let url = URL(string: jwksURL), ["https", "http"].contains(url.scheme), url.host != nil else {
+                throw fail("--jwks-url '\(jwksURL)' is not an http(s) URL")
+            }
+            keys = url
+        } else {
+            do { keys = try await JWTAuthenticator.discoverKeys(issuer: issuer) } catch { throw fail("\(error)") }
+        }
+        let configuration = JWTAuthenticator.Configuration(
+            issuer: issuer, jwksURL: keys, audiences: [resource.absoluteString] + audience, requiredScopes: requiredScope,
+            userClaims: tenancy.user.map(\.keys), organizationClaims: tenancy.organization.map(\.keys))
+        let authenticator = JWTAuthenticator(configuration)
+        guard await authenticator.loadKeys() else {
+            throw fail("the issuer's keys at \(keys.absoluteString) could not be read (no answer, not a JWKS, or no public key with a kid); check --issuer or --jwks-url")
+        }
+        say("accepting JWTs of \(issuer) for \(resource.absoluteString) (keys: \(keys.absoluteString))")
+        return authenticator
     }
 
     func loadTokens(_ environment: [String: String]) throws -> StaticTokenAuthenticator {

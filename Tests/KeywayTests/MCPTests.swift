@@ -432,6 +432,35 @@ struct MCPLimitTests {
         #expect(stub.requests.isEmpty)
     }
 
+    @Test("over HTTP, a session left idle ends on the server's timer, without waiting for another client's initialize")
+    func idleSessionsExpire() async throws {
+        let stub = try StubNango()
+        let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a": "a"]),
+                                 sessionIdleTimeout: .milliseconds(400))
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        func post(_ body: String, session: String? = nil) async throws -> (Int, String?) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data(body.utf8)
+            for (name, value) in [("Authorization", "Bearer tok-a"), ("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                                  ("MCP-Protocol-Version", "2025-06-18")] { request.setValue(value, forHTTPHeaderField: name) }
+            if let session { request.setValue(session, forHTTPHeaderField: "Mcp-Session-Id") }
+            let (_, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            return (http.statusCode, http.value(forHTTPHeaderField: "Mcp-Session-Id"))
+        }
+        let (status, session) = try await post(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
+        #expect(status == 200 && session != nil)
+        let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
+        #expect(try await post(list, session: session).0 == 200, "in use, it stays")
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(try await post(list, session: session).0 == 404, "idle past the timeout, it is gone")
+    }
+
     @Test("per-tenant concurrency: one more call than allowed is refused at once, another tenant is not held up; a cancelled call stops upstream")
     func concurrency() async throws {
         let stub = try StubNango()
@@ -582,7 +611,7 @@ struct MCPLimitTests {
         let secret = ["NANGO_SECRET_KEY": "k"]
         func usage(_ message: String) -> (Int32, String) {
             (2, "Error: \(message)\n" +
-                "Usage: keyway mcp [--manifests <manifests>] [--format <format>] [--config <config>] [--connections <connections>] [--database <database>] [--owner <owner>] [--http <http>] [--tokens <tokens>] [--nango-url <nango-url>] [--max-argument-bytes <max-argument-bytes>] [--max-concurrent-calls <max-concurrent-calls>] [--timeout <timeout>]\n" +
+                "Usage: keyway mcp <options>\n" +
                 "  See 'keyway mcp --help' for more information.\n")
         }
         #expect(try await run(connections, secret) == usage("--owner is required on stdio: the owner (as in --connections) whose connections the tools use"))
@@ -590,10 +619,20 @@ struct MCPLimitTests {
         #expect(try await run(["--owner", "a"], secret) == oneSource)
         #expect(try await run(connections + ["--database", "postgres://u@h/db", "--owner", "a"], secret) == oneSource)
         #expect(try await run(["--database", "sqlite:x.db", "--owner", "a"], secret) == usage("--database must be keyway's PostgreSQL (postgres://…): connections live there"))
+        #expect(try await run(connections + ["--http", "0", "--issuer", "https://id.example"], secret)
+                == usage("--issuer needs --resource, this server's public URL (e.g. https://mcp.example.com/mcp): tokens must be meant for it"))
+        #expect(try await run(connections + ["--http", "0", "--resource", "https://mcp.example.com/mcp"], secret) == usage("--resource, --jwks-url, --audience and --required-scope go with --issuer"))
+        #expect(try await run(connections + ["--http", "0", "--issuer", "https://id.example", "--resource", "https://mcp.example.com/mcp", "--required-scope", #"a"b"#], secret)
+                == usage(#"--required-scope 'a"b' is not a scope: printable ASCII without spaces, quotes or backslashes"#))
         #expect(try await run(connections + ["--owner", "a"], ["NANGO_SECRET_KEY": ""]) == (1, "<command line>:1:1: error: NANGO_SECRET_KEY is not set: export your Nango environment's secret key (Nango dashboard → Environment Settings)\n1 error, 0 warnings\n"))
         #expect(try await run(connections + ["--owner", "a"], secret) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
                                                                           "\(dir.path)/connections.json:1:1: error: owner 'a' names 'gmial', which is no integration of the manifests; use one of gmail, google-calendar, hubspot, linear, notion, slack, stripe\n1 error, 0 warnings\n"))
         dir.write("connections.json", #"{"a": {"gmail": "c"}}"#)
+        let noIssuer = try StubNango()
+        noIssuer.onRequest { _ in StubNango.Reply(status: 404, body: "{}") }
+        #expect(try await run(connections + ["--http", "0", "--issuer", noIssuer.baseURL.absoluteString, "--resource", "https://mcp.example.com/mcp"], secret)
+                == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
+                       "<command line>:1:1: error: \(noIssuer.baseURL.absoluteString)/.well-known/openid-configuration answered HTTP 404 without an OpenID configuration; check --issuer, or give the keys' address with --jwks-url\n1 error, 0 warnings\n"))
         #expect(try await run(connections + ["--http", "0"], secret.merging(["KEYWAY_MCP_TOKENS": ""]) { $1 }) == (1, "keyway mcp: not serving gmail_send_email: its request is built by hand-written Swift (request: custom), which only an app compiling the generated Swift beside that builder can serve (KeywayMCP)\n" +
                                                                                                                    #"<command line>:1:1: error: KEYWAY_MCP_TOKENS: expected a JSON object of token → owner, like {"a-long-random-token": "user-1"}"# + "\n1 error, 0 warnings\n"))
     }
