@@ -85,11 +85,7 @@ struct ServeMCP: KeywayCommand {
         if (connections == nil) == (database == nil) {
             throw ValidationError("pass one source of connections: --database postgres://… (keyway's tables) or --connections FILE (a JSON map, for local use)")
         }
-        if let database {
-            let url: DatabaseURL
-            do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
-            if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
-        }
+        if let database { _ = try ConnectionsDatabase.url(database) }
         if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
         if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
         if issuer != nil {
@@ -167,13 +163,10 @@ struct ServeMCP: KeywayCommand {
 
     /// keyway's PostgreSQL, running, once it has shown it holds keyway's tables.
     func openDatabase() async throws -> (PostgresClient, Task<Void, Never>, DatabaseURL) {
-        let url = try DatabaseURL.parse(database!)
-        var logger = Logger(label: "keyway.mcp")
-        logger.logLevel = .critical
-        let client = PostgresClient(configuration: url.clientConfiguration!, backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let url = try ConnectionsDatabase.url(database!)
+        let (client, running) = ConnectionsDatabase.open(url)
         do {
-            _ = try await client.query("select 1 from public.connector_connections, public.integrations limit 0", logger: logger).collect()
+            _ = try await client.query("select 1 from public.connector_connections, public.integrations limit 0").collect()
         } catch {
             running.cancel()
             throw fail("cannot read keyway's connection tables in \(url.redacted) (\(PostgresMigrationDatabase.describe(error))); check the URL, and run keyway migrate apply there first")

@@ -197,11 +197,7 @@ extension Nango {
         var database: String?
 
         func validate() throws {
-            if let database {
-                let url: DatabaseURL
-                do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
-                if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
-            }
+            if let database { _ = try ConnectionsDatabase.url(database) }
         }
 
         func run(_ run: CommandRun) async throws {
@@ -279,12 +275,11 @@ extension Nango {
         /// Marks the connections `needs_reauth` in keyway's tables (`ConnectionStore`, as the
         /// server's role, as the webhook path writes).
         func markNeedsReauth(_ gaps: [ConnectionGap], database: String, nango: NangoAPI, _ run: CommandRun) async throws {
-            let url = try DatabaseURL.parse(database)
+            let url = try ConnectionsDatabase.url(database)
+            let (client, running) = ConnectionsDatabase.open(url)
+            defer { running.cancel() }
             var logger = Logger(label: "keyway.nango")
             logger.logLevel = .critical
-            let client = PostgresClient(configuration: url.clientConfiguration!, backgroundLogger: logger)
-            let running = Task { await client.run() }
-            defer { running.cancel() }
             // This store ingests no webhook: an empty signing key refuses every one.
             let store = ConnectionStore(database: client, nango: nango.client, webhookSigningKey: "", logger: logger)
             var marked = 0

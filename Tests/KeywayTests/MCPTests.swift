@@ -436,7 +436,7 @@ struct MCPLimitTests {
     func idleSessionsExpire() async throws {
         let stub = try StubNango()
         let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a": "a"]),
-                                 sessionIdleTimeout: .milliseconds(400))
+                                 sessionIdleTimeout: .seconds(8))
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
         defer { serving.cancel() }
@@ -457,7 +457,7 @@ struct MCPLimitTests {
         #expect(status == 200 && session != nil)
         let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
         #expect(try await post(list, session: session).0 == 200, "in use, it stays")
-        try await Task.sleep(for: .milliseconds(1200))
+        try await Task.sleep(for: .seconds(11))
         #expect(try await post(list, session: session).0 == 404, "idle past the timeout, it is gone")
     }
 

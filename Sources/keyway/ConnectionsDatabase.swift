@@ -1,0 +1,24 @@
+import ArgumentParser
+import KeywayDatabase
+import Logging
+import PostgresNIO
+
+/// keyway's PostgreSQL as the commands that read or mark connections name it
+/// (`--database` of `keyway mcp` and `keyway nango connections`).
+enum ConnectionsDatabase {
+    /// The URL, refused (as a usage error) unless it is PostgreSQL: connections live there.
+    static func url(_ text: String) throws -> DatabaseURL {
+        let url: DatabaseURL
+        do { url = try DatabaseURL.parse(text) } catch { throw ValidationError(error.description) }
+        if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
+        return url
+    }
+
+    /// A pool on it, running until the returned task is cancelled.
+    static func open(_ url: DatabaseURL) -> (PostgresClient, Task<Void, Never>) {
+        var logger = Logger(label: "keyway.connections")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: url.clientConfiguration!, backgroundLogger: logger)
+        return (client, Task { await client.run() })
+    }
+}
