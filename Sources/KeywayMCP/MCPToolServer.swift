@@ -65,13 +65,20 @@ public final class MCPToolServer: Sendable {
     public let name: String
     public let version: String
     let onCall: (@Sendable (MCPCallRecord) -> Void)?
+    public let connectLinks: Bool
     let gate: TenantGate
     /// What `tools/list` answers, sorted by name.
     public let tools: [MCP.Tool]
     let names: Set<String>
 
+    /// - Parameter connectLinks: a call that fails because the tenant has not connected the
+    ///   account, or must authorise it again, answers with a Nango connect link made for
+    ///   that tenant (`ToolExecutor.connectLink`): as URL-mode elicitation (`-32042`) to a
+    ///   client that declared it, else in the error result's text. Needs a Nango key that
+    ///   may create connect sessions.
     public init(executor: ToolExecutor, name: String = "keyway", version: String = "1.0.0", limits: MCPLimits = MCPLimits(),
-                onCall: (@Sendable (MCPCallRecord) -> Void)? = nil) {
+                connectLinks: Bool = false, onCall: (@Sendable (MCPCallRecord) -> Void)? = nil) {
+        self.connectLinks = connectLinks
         self.executor = executor
         self.limits = limits
         self.name = name
@@ -100,8 +107,8 @@ public final class MCPToolServer: Sendable {
     }
 
     /// A session for one client: an MCP server whose `tools/call` runs as `tenant` (fixed
-    /// here, never taken from the arguments); start `session.server` on a transport, and
-    /// `end()` it when the client is gone.
+    /// here, never taken from the arguments); `start(_:)` it on a transport, and `end()` it
+    /// when the client is gone.
     public func makeSession(tenant: Tenant) async -> MCPSession {
         let server = MCP.Server(name: name, version: version, capabilities: .init(tools: .init(listChanged: false)))
         let session = MCPSession(server: server)
@@ -117,7 +124,7 @@ public final class MCPToolServer: Sendable {
     /// Serves one tenant on standard input and output until the client closes its end.
     public func serveStdio(tenant: Tenant) async throws {
         let session = await makeSession(tenant: tenant)
-        try await session.server.start(transport: StdioTransport())
+        try await session.start(StdioTransport())
         await session.server.waitUntilCompleted()
         await session.end()
     }
@@ -182,7 +189,20 @@ public final class MCPToolServer: Sendable {
         case .finished(.success(let json)):
             return finish(.ok, Self.success(json))
         case .finished(.failure(let failure)):
-            let (outcome, status, result) = Self.result(for: failure)
+            var link: String?
+            switch failure {
+            case .notConnected, .needsReauth:
+                if connectLinks { link = try? await executor.connectLink(tool: name, tenant: tenant) }
+            default: break
+            }
+            let (outcome, status, result) = Self.result(for: failure, connectLink: link)
+            if let link, session?.client.acceptsURLElicitation == true, case .text(let text, _, _)? = result.content.first {
+                // MCP 2025-11-25: the request cannot go on until the user has been to the link.
+                onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: outcome, status: status))
+                throw MCPError.urlElicitationRequired(message: text, elicitations: [
+                    URLElicitationInfo(elicitationId: UUID().uuidString.lowercased(), url: link, message: text),
+                ])
+            }
             return finish(outcome, status: status, result)
         }
     }
@@ -209,14 +229,18 @@ public final class MCPToolServer: Sendable {
     }
 
     /// What a model is told for each way a call can fail: what happened, and what to do.
-    static func result(for failure: ToolFailure) -> (MCPCallRecord.Outcome, Int?, CallTool.Result) {
+    static func result(for failure: ToolFailure, connectLink link: String? = nil) -> (MCPCallRecord.Outcome, Int?, CallTool.Result) {
+        var details: [String: Value] = [:]
+        if let link { details["connect_url"] = .string(link) }
         switch failure {
         case .notConnected(let key):
-            return (.notConnected, nil, Self.failure("not_connected", "This user has not connected \(key). Ask them to connect \(key), then call the tool again.",
-                                                     ["integration": .string(key)]))
+            let ask = link.map { "Ask them to open \($0) to connect \(key)" } ?? "Ask them to connect \(key)"
+            return (.notConnected, nil, Self.failure("not_connected", "This user has not connected \(key). \(ask), then call the tool again.",
+                                                     details.merging(["integration": .string(key)]) { $1 }))
         case .needsReauth(let key, let reason):
-            return (.needsReauth, nil, Self.failure("needs_reauth", "The \(key) connection must be authorised again: \(reason). Ask the user to reconnect \(key), then call the tool again.",
-                                                    ["integration": .string(key)]))
+            let ask = link.map { "Ask the user to open \($0) to reconnect \(key)" } ?? "Ask the user to reconnect \(key)"
+            return (.needsReauth, nil, Self.failure("needs_reauth", "The \(key) connection must be authorised again: \(reason). \(ask), then call the tool again.",
+                                                    details.merging(["integration": .string(key)]) { $1 }))
         case .rateLimited(let after):
             let wait = after.map { "Wait \(Self.seconds($0)) s, then call again." } ?? "Wait a minute, then call again."
             return (.rateLimited, nil, Self.failure("rate_limited", "The provider is rate limiting these calls. \(wait)", after.map { ["retry_after_seconds": KeywayRuntime.JSONValue.number($0).mcpValue] } ?? [:]))
@@ -255,6 +279,15 @@ public final class MCPToolServer: Sendable {
 public final class MCPSession: Sendable {
     public let server: MCP.Server
     let calls = CallSet()
+    let client = ClientState()
+
+    /// Starts the server on `transport`, noting what the client declared at initialize
+    /// (URL-mode elicitation, for connect links). Use this rather than `server.start`.
+    public func start(_ transport: any Transport) async throws {
+        try await server.start(transport: transport) { [client] _, capabilities in
+            client.set(acceptsURLElicitation: capabilities.elicitation?.url != nil)
+        }
+    }
 
     init(server: MCP.Server) {
         self.server = server
@@ -266,6 +299,14 @@ public final class MCPSession: Sendable {
         calls.cancelAll()
         await server.stop()
     }
+}
+
+/// What the session's client declared at initialize.
+final class ClientState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var url = false
+    var acceptsURLElicitation: Bool { lock.withLock { url } }
+    func set(acceptsURLElicitation: Bool) { lock.withLock { url = acceptsURLElicitation } }
 }
 
 /// The tasks of the calls in flight in one session.

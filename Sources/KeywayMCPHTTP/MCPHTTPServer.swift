@@ -150,7 +150,7 @@ public final class MCPHTTPServer: Sendable {
         let transport = StatefulHTTPServerTransport(validationPipeline: validation())
         let session = await tools.makeSession(tenant: tenant)
         do {
-            try await session.server.start(transport: transport)
+            try await session.start(transport)
         } catch {
             return Self.convert(.error(statusCode: 500, .internalError("the session could not start (\(error)); try again")))
         }

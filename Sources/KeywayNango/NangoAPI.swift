@@ -297,7 +297,7 @@ public struct NangoAPI: Sendable {
 
     /// `POST /connect/sessions/reconnect`: a link for the user to connect the same connection again.
     public func reconnectLink(connectionID: String, integration: String) async throws(Failure) -> String {
-        let body: JSONValue = .object(["connection_id": .string(connectionID), "integration_id": .string(integration)])
+        let body = NangoClient.reconnectBody(connectionID: connectionID, integration: integration)
         let session: NangoClient.ConnectSession = try await data("POST", "/connect/sessions/reconnect", body: body,
                                                                  permission: "create connect sessions", expect: 201)
         return session.connectLink ?? session.token

@@ -118,7 +118,23 @@ public struct NangoClient: Sendable, CustomStringConvertible {
             body["end_user"] = .object(user)
         }
         if let organizationID { body["organization"] = .object(["id": .string(organizationID)]) }
-        let response = try await send("POST", "/connect/sessions", headers: [("Content-Type", "application/json")], body: JSONValue.object(body).jsonData)
+        return try await connectSession("/connect/sessions", body: .object(body))
+    }
+
+    /// A reconnect session for an existing connection (`POST /connect/sessions/reconnect`):
+    /// the user authorises again (a refresh Nango cannot make, a scope added since) and the
+    /// connection keeps its id.
+    public func createReconnectSession(connectionID: String, providerConfigKey: String) async throws(ToolFailure) -> ConnectSession {
+        try await connectSession("/connect/sessions/reconnect", body: Self.reconnectBody(connectionID: connectionID, integration: providerConfigKey))
+    }
+
+    /// The body of a reconnect session, as Nango's document declares it.
+    package static func reconnectBody(connectionID: String, integration: String) -> JSONValue {
+        .object(["connection_id": .string(connectionID), "integration_id": .string(integration)])
+    }
+
+    func connectSession(_ path: String, body: JSONValue) async throws(ToolFailure) -> ConnectSession {
+        let response = try await send("POST", path, headers: [("Content-Type", "application/json")], body: body.jsonData)
         guard (200..<300).contains(response.status) else { throw failure(response, providerConfigKey: "") }
         struct Envelope: Decodable { var data: ConnectSession }
         do {

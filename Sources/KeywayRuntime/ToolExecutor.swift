@@ -206,6 +206,27 @@ public struct ToolExecutor: Sendable {
         }
     }
 
+    /// Where the tenant connects the account a tool needs ("connect your account"): for a
+    /// tenant with no connection, a connect session tagged as the webhook path files it
+    /// (`ConnectionTags`, the tool's connector); for one that must authorise again, a
+    /// reconnect session of that connection. Nango's `connect_link`, or nil when Nango
+    /// gave none.
+    public func connectLink(tool name: String, tenant: Tenant, instance: String? = nil) async throws(ToolFailure) -> String? {
+        let found: (key: String, connector: String)? = registry.tools[name].map { ($0.providerConfigKey, $0.connector) }
+            ?? registry.described[name].map { ($0.providerConfigKey, $0.connector) }
+        guard let (key, connector) = found else { throw .unknownTool(name) }
+        let existing: ResolvedConnection?
+        do {
+            existing = try await resolver.connection(for: ConnectionLookup(tenant: tenant, providerConfigKey: key, connector: connector, instance: instance))
+        } catch {
+            throw .transport("the connection resolver failed: \(error)")
+        }
+        if let existing, existing.status != .revoked {
+            return try await client.createReconnectSession(connectionID: existing.connectionID, providerConfigKey: key).connectLink
+        }
+        return try await client.createConnectSession(for: tenant, connector: connector, instance: instance, allowedIntegrations: [key]).connectLink
+    }
+
     func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
         let input = try Self.decodeInput(T.Input.self, from: Self.checked(arguments, T.inputContract).jsonData)
         return try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance) {

@@ -63,6 +63,9 @@ struct ServeMCP: KeywayCommand {
     @Option(name: .long, help: "A scope every token must carry (else 403 insufficient_scope). Repeatable.")
     var requiredScope: [String] = []
 
+    @Flag(name: .long, help: "With --database: answer a call the user has no connection for (or must authorise again) with the error only, not a Nango connect link.")
+    var noConnectLinks = false
+
     @Option(name: .long, help: "The address --http listens on (default 127.0.0.1; 0.0.0.0 behind a load balancer).")
     var bind = "127.0.0.1"
 
@@ -86,6 +89,7 @@ struct ServeMCP: KeywayCommand {
             throw ValidationError("pass one source of connections: --database postgres://… (keyway's tables) or --connections FILE (a JSON map, for local use)")
         }
         if let database { _ = try ConnectionsDatabase.url(database) }
+        if noConnectLinks && database == nil { throw ValidationError("--no-connect-links goes with --database: with --connections there are no links") }
         if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
         if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
         if issuer != nil {
@@ -136,7 +140,9 @@ struct ServeMCP: KeywayCommand {
         }
         let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools))
         let limits = MCPLimits(maxArgumentBytes: maxArgumentBytes, maxConcurrentCallsPerTenant: maxConcurrentCalls, callTimeout: .seconds(timeout))
-        let server = MCPToolServer(executor: executor, limits: limits, onCall: { say($0.line) })
+        // Connect links with keyway's tables: the webhook path files the connection the user
+        // makes, so the same call then succeeds. A JSON map would not learn of it.
+        let server = MCPToolServer(executor: executor, limits: limits, connectLinks: self.database != nil && !noConnectLinks, onCall: { say($0.line) })
         if let port = http {
             let authenticator: any MCPAuthenticator
             var protected: ProtectedResource?

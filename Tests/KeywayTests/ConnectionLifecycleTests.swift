@@ -41,7 +41,12 @@ struct ConnectionLifecycleTests {
             }
         }
         func answer(_ request: StubNango.Recorded) -> StubNango.Reply {
-            if request.path == "/connect/sessions" { return .init(body: #"{"data": {"token": "nango_connect_session_1", "expires_at": "2030-01-01T00:00:00Z"}}"#) }
+            if request.path == "/connect/sessions" {
+                return .init(body: #"{"data": {"token": "nango_connect_session_1", "expires_at": "2030-01-01T00:00:00Z", "connect_link": "https://connect.nango.dev?session_token=nango_connect_session_1"}}"#)
+            }
+            if request.path == "/connect/sessions/reconnect" {
+                return .init(status: 201, body: #"{"data": {"token": "nango_connect_session_2", "expires_at": "2030-01-01T00:00:00Z", "connect_link": "https://connect.nango.dev?session_token=nango_connect_session_2"}}"#)
+            }
             if request.path.hasPrefix("/connections/") {
                 let id = String(request.path.dropFirst("/connections/".count))
                 return lock.withLock {
@@ -250,7 +255,8 @@ struct ConnectionLifecycleTests {
         let dir = TempDir()
         let tokenA = "token-a-0123456789abcdef", tokenB = "token-b-0123456789abcdef"
         let url = "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable"
-        let mcp = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--database", url, "--http", "0"],
+        // Without connect links (--no-connect-links): the plain answers; links are connectFromTheAgent's.
+        let mcp = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--database", url, "--http", "0", "--no-connect-links"],
                                   environment: ["NANGO_SECRET_KEY": "nango-secret", "KEYWAY_NANGO_URL": nango.stub.baseURL.absoluteString,
                                                 "KEYWAY_MCP_TOKENS": #"{"\#(tokenA)": "user-a", "\#(tokenB)": "user-b"}"#],
                                   stdout: dir.path + "/server.out", stderr: dir.path + "/server.err")
@@ -275,7 +281,7 @@ struct ConnectionLifecycleTests {
         #expect(try await calls(tokenA) == .array([MCPFixture.failure(
             "The gmail connection must be authorised again: the user must connect again (the provider refused a refresh, or a scope was added since). Ask the user to reconnect gmail, then call the tool again.",
             ["kind": "needs_reauth".json, "integration": "gmail".json])]))
-        #expect(nango.stub.requests.count == sent, "neither B's call nor A's refused one reached Nango")
+        #expect(nango.stub.requests.count == sent, "neither B's call nor A's refused one reached Nango, nor asked it for a link")
         #expect(await mcp.stop() == 0)
 
         // A database without keyway's tables: refused at start, naming it without its password.
@@ -290,5 +296,85 @@ struct ConnectionLifecycleTests {
 
             """)
         #expect(!bare.stderr.contains("hunter2"))
+    }
+
+    @Test("connect your account from the agent: keyway mcp --database answers a call without a connection with a Nango connect link (URL elicitation, -32042, or the error text); after the user connects and the webhook lands, the same call succeeds; a connection to authorise again gets a reconnect link")
+    func connectFromTheAgent() async throws {
+        try #require(Python.require(["mcp"]))
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let nango = try Nango()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: "nango-secret", baseURL: nango.stub.baseURL), webhookSigningKey: Self.signingKey, logger: logger)
+        let dir = TempDir()
+        let token = "token-a-0123456789abcdef"
+        let mcp = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--database", "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable", "--http", "0"],
+                                  environment: ["NANGO_SECRET_KEY": "nango-secret", "KEYWAY_NANGO_URL": nango.stub.baseURL.absoluteString, "KEYWAY_MCP_TOKENS": #"{"\#(token)": "user-a"}"#],
+                                  stdout: dir.path + "/server.out", stderr: dir.path + "/server.err")
+        let started = await mcp.waitForError(containing: "/mcp\n")
+        let endpoint = try #require(started.components(separatedBy: "\n").first { $0.hasPrefix("keyway mcp: serving 14 tools on ") }?
+            .replacingOccurrences(of: "keyway mcp: serving 14 tools on ", with: ""), "\(started)")
+        func call(elicitation: Bool) async throws -> KeywayRuntime.JSONValue? {
+            let output = try await MCPClient.run(.obj(["transport": "http".json, "url": endpoint.json, "token": token.json, "elicitation": .bool(elicitation),
+                                                       "steps": .array([MCPFixture.call("gmail_search_emails", .obj(["q": "from:ada".json]))])]), in: dir)
+            return output["steps"]?.array?.first
+        }
+        /// The elicitation's id is the server's to choose (a fresh UUID): shown as "<id>".
+        func withoutID(_ answer: KeywayRuntime.JSONValue?) -> KeywayRuntime.JSONValue? {
+            guard case .object(var top)? = answer, case .object(var error)? = top["error"], case .object(var data)? = error["data"],
+                  case .array(let items)? = data["elicitations"] else { return answer }
+            data["elicitations"] = .array(items.map { item in
+                guard case .object(var fields) = item, case .string(let id)? = fields["elicitationId"], UUID(uuidString: id) != nil else { return item }
+                fields["elicitationId"] = "<id>".json
+                return .object(fields)
+            })
+            error["data"] = .object(data)
+            top["error"] = .object(error)
+            return .object(top)
+        }
+        let link1 = "https://connect.nango.dev?session_token=nango_connect_session_1"
+        let notConnected = "This user has not connected gmail. Ask them to open \(link1) to connect gmail, then call the tool again."
+
+        // A client that can send its user to a link: -32042 with the link (MCP 2025-11-25).
+        #expect(withoutID(try await call(elicitation: true)) == .obj(["error": .obj([
+            "code": .number(-32042), "message": notConnected.json,
+            "data": .obj(["elicitations": .array([.obj(["mode": "url".json, "elicitationId": "<id>".json, "url": link1.json, "message": notConnected.json])])]),
+        ])]))
+        // The connect session was made for this tenant, tagged as the webhook path files it.
+        let session = try #require(nango.stub.requests.last)
+        #expect(session.method == "POST" && session.path == "/connect/sessions")
+        #expect(session.json as? NSDictionary == ["tags": ["end_user_id": "user-a", "keyway_connector": "gmail"], "allowed_integrations": ["gmail"]] as NSDictionary)
+        // A client without elicitation: today's error result, with the link in its text.
+        #expect(try await call(elicitation: false) == MCPFixture.failure(notConnected, ["kind": "not_connected".json, "integration": "gmail".json, "connect_url": link1.json]))
+
+        // The user opens the link and connects; Nango's webhook lands; the same call succeeds.
+        let tags = ["end_user_id": "user-a", "keyway_connector": "gmail"]
+        nango.add("conn-a", scopes: "\(Self.send) \(Self.readonly)", tags: tags)
+        let (body, headers) = Self.signed(Self.creation("conn-a", "gmail", tags: tags))
+        _ = try await store.ingest(body: body, headers: headers)
+        #expect(try await call(elicitation: true) == .obj(["content": .array([.obj(["type": "text".json, "text": #"{"messages":[]}"#.json])]),
+                                                         "structuredContent": .obj(["messages": .array([])])]))
+        #expect(nango.stub.requests.last.map { "\($0.method) \($0.path) \($0.header("Connection-Id") ?? "-")" } == "GET /proxy/gmail/v1/users/me/messages conn-a")
+
+        // Nango can no longer refresh the token: a reconnect link for that connection.
+        #expect(try await store.markNeedsReauth(connectionID: "conn-a", providerConfigKey: "gmail") == 1)
+        let link2 = "https://connect.nango.dev?session_token=nango_connect_session_2"
+        let reauth = "The gmail connection must be authorised again: the user must connect again (the provider refused a refresh, or a scope was added since). Ask the user to open \(link2) to reconnect gmail, then call the tool again."
+        #expect(withoutID(try await call(elicitation: true)) == .obj(["error": .obj([
+            "code": .number(-32042), "message": reauth.json,
+            "data": .obj(["elicitations": .array([.obj(["mode": "url".json, "elicitationId": "<id>".json, "url": link2.json, "message": reauth.json])])]),
+        ])]))
+        let reconnect = try #require(nango.stub.requests.last)
+        #expect(reconnect.method == "POST" && reconnect.path == "/connect/sessions/reconnect")
+        #expect(reconnect.json as? NSDictionary == ["connection_id": "conn-a", "integration_id": "gmail"] as NSDictionary)
+        #expect(await mcp.stop() == 0)
+        let log = mcp.errors().components(separatedBy: "\n").filter { $0.contains("user-a gmail_search_emails") }
+        #expect(log == ["keyway mcp: user-a gmail_search_emails: not_connected", "keyway mcp: user-a gmail_search_emails: not_connected",
+                        "keyway mcp: user-a gmail_search_emails: ok", "keyway mcp: user-a gmail_search_emails: needs_reauth"])
     }
 }

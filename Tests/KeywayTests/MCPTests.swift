@@ -619,6 +619,7 @@ struct MCPLimitTests {
         #expect(try await run(["--owner", "a"], secret) == oneSource)
         #expect(try await run(connections + ["--database", "postgres://u@h/db", "--owner", "a"], secret) == oneSource)
         #expect(try await run(["--database", "sqlite:x.db", "--owner", "a"], secret) == usage("--database must be keyway's PostgreSQL (postgres://…): connections live there"))
+        #expect(try await run(connections + ["--owner", "a", "--no-connect-links"], secret) == usage("--no-connect-links goes with --database: with --connections there are no links"))
         #expect(try await run(connections + ["--http", "0", "--issuer", "https://id.example"], secret)
                 == usage("--issuer needs --resource, this server's public URL (e.g. https://mcp.example.com/mcp): tokens must be meant for it"))
         #expect(try await run(connections + ["--http", "0", "--resource", "https://mcp.example.com/mcp"], secret) == usage("--resource, --jwks-url, --audience and --required-scope go with --issuer"))

@@ -6,6 +6,8 @@ should be: the Swift tests compare the output with what they expect.
 
 Plan: {"transport": "stdio", "command": [...], "env": {...}, "errlog": PATH}
    or {"transport": "http", "url": URL, "token": TOKEN or null},
+   with "elicitation": true, the client declares elicitation (form and URL modes) at
+   initialize, as a client that can send its user to a link does,
    and "steps": [
      {"op": "list"},                                  -> tools/list result (JSON)
      {"op": "call", "name": N, "arguments": {...}},   -> tools/call result (JSON), or the error
@@ -42,7 +44,10 @@ def dump(model):
 
 def error(e):
     if isinstance(e, MCPError):
-        return {"error": {"code": e.error.code, "message": e.error.message}}
+        seen = {"code": e.error.code, "message": e.error.message}
+        if e.error.code == -32042:  # URL elicitation required: the links are the answer
+            seen["data"] = e.error.data
+        return {"error": seen}
     return {"error": {"type": type(e).__name__, "message": str(e)}}
 
 
@@ -87,6 +92,16 @@ async def run_steps(session, steps):
     return out
 
 
+def callbacks(plan):
+    if not plan.get("elicitation"):
+        return {}
+
+    async def elicit(context, params):  # never asked in these tests: keyway answers -32042
+        raise RuntimeError("unexpected elicitation/create")
+
+    return {"elicitation_callback": elicit}
+
+
 async def raw(url, step, earlier):
     headers = dict(step.get("headers", {}))
     if "session_from" in step:
@@ -115,7 +130,7 @@ async def main():
         params = StdioServerParameters(command=command[0], args=command[1:], env=plan.get("env"))
         with open(errlog_path, "w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
+                async with ClientSession(read, write, **callbacks(plan)) as session:
                     await session.initialize()
                     result["steps"] = await run_steps(session, plan["steps"])
         result["stderr"] = open(plan["errlog"]).read()
@@ -130,7 +145,7 @@ async def main():
             headers = {"Authorization": f"Bearer {plan['token']}"} if plan.get("token") is not None else {}
             async with create_mcp_http_client(headers=headers) as http:
                 async with streamable_http_client(url, http_client=http) as (read, write):
-                    async with ClientSession(read, write) as session:
+                    async with ClientSession(read, write, **callbacks(plan)) as session:
                         try:
                             await session.initialize()
                         except Exception as e:
