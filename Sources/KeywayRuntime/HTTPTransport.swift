@@ -66,8 +66,13 @@ public struct URLSessionTransport: HTTPTransport {
     /// - Parameters:
     ///   - timeout: the longest a request may take, from sending to the last byte of the answer.
     ///   - maximumResponseBytes: the most of a body read; past it, `HTTPTransportError.responseTooLarge`.
-    public init(timeout: TimeInterval = 30, maximumResponseBytes: Int = 32 << 20) {
+    ///   - maximumConnectionsPerHost: connections open at once to one host (Nango). Many
+    ///     tenants share them: keep it well above the calls one tenant may have in flight
+    ///     (`MCPLimits.maxConcurrentCallsPerTenant`, 8), so that one tenant's hanging calls
+    ///     cannot hold every connection while another's wait (URLSession's default is 6).
+    public init(timeout: TimeInterval = 30, maximumResponseBytes: Int = 32 << 20, maximumConnectionsPerHost: Int = 64) {
         let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = maximumConnectionsPerHost
         configuration.timeoutIntervalForRequest = timeout
         // The whole request, not only the wait between two bytes (a trickle would go on).
         configuration.timeoutIntervalForResource = timeout

@@ -493,6 +493,34 @@ struct MCPLimitTests {
         #expect(records.lines == ["a slack_list_users: busy", "b slack_list_users: ok", "a slack_list_users: cancelled", "a slack_list_users: ok"])
     }
 
+    @Test("fair sharing: one tenant's calls hanging at the provider, as many as it may have, do not hold up another tenant's call")
+    func fairSharing() async throws {
+        let stub = try StubNango()
+        let arrived = AsyncStream.makeStream(of: Void.self)
+        stub.onRequest { request in
+            if request.query.contains(where: { $0 == ("limit", "777") }) {
+                arrived.continuation.yield()
+                return StubNango.Reply(hold: true)
+            }
+            return StubNango.Reply(body: MCPFixture.reply)
+        }
+        let limits = MCPLimits()
+        let tools = await server(stub, limits: limits, records: RecordList())
+        // Tenant A: every call it may have, each hanging at the provider.
+        let hanging = (0..<limits.maxConcurrentCallsPerTenant).map { _ in
+            Task { try await tools.call("slack_list_users", arguments: ["limit": .int(777)], tenant: Tenant(user: "a")) }
+        }
+        var iterator = arrived.stream.makeAsyncIterator()
+        for _ in hanging { await iterator.next() }
+        // Tenant B's call is answered while A's still hang: none of A's requests has been
+        // given up (with URLSession's 6 connections a host, B waited until A's timed out).
+        let other = try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "b"))
+        #expect(stub.abandoned == [], "B was answered while every call of A still held its connection")
+        #expect(Self.text(other) == #"{"id":"42","items":[1,2]}"#)
+        #expect(stub.requests.map(\.target) == Array(repeating: "/proxy/users.list?limit=777", count: limits.maxConcurrentCallsPerTenant) + ["/proxy/users.list?limit=100"])
+        for call in hanging { call.cancel() }
+    }
+
     @Test("a session that ends cancels its calls in flight, and their requests upstream")
     func sessionEnd() async throws {
         let stub = try StubNango()
