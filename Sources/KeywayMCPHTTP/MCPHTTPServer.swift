@@ -23,6 +23,11 @@ public final class MCPHTTPServer: Sendable {
     public let maxSessionsPerTenant: Int
     /// A session with no request for this long is ended.
     public let sessionIdleTimeout: Duration
+    /// A connection with no request in progress (idle, or still sending its head) for this
+    /// long is closed, so idle and trickling clients cannot hold the server's descriptors.
+    public let connectionIdleTimeout: Duration
+    /// The longest a request's body may take to arrive (408 past it).
+    public let requestBodyTimeout: Duration
     /// RFC 9728 metadata, served at its well-known path and named by every 401 and 403.
     public let protectedResource: ProtectedResource?
     let validation: @Sendable () -> any HTTPRequestValidationPipeline
@@ -35,8 +40,11 @@ public final class MCPHTTPServer: Sendable {
     ///   - protectedResource: this server as an OAuth protected resource (RFC 9728), when
     ///     its tokens come from an authorization server (`JWTAuthenticator`).
     public init(tools: MCPToolServer, authenticator: any MCPAuthenticator, path: String = "/mcp", allowedHosts: [String]? = nil,
-                maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600), protectedResource: ProtectedResource? = nil) {
+                maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600), protectedResource: ProtectedResource? = nil,
+                connectionIdleTimeout: Duration = .seconds(30), requestBodyTimeout: Duration = .seconds(30)) {
         self.protectedResource = protectedResource
+        self.connectionIdleTimeout = connectionIdleTimeout
+        self.requestBodyTimeout = requestBodyTimeout
         self.tools = tools
         self.authenticator = authenticator
         self.path = path
@@ -79,7 +87,10 @@ public final class MCPHTTPServer: Sendable {
         addRoutes(to: router)
         var logger = Logger(label: "keyway-mcp-http")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "keyway"),
+        let (seconds, attoseconds) = connectionIdleTimeout.components
+        let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: idle)),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "keyway"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
         // Idle sessions end on a timer, not only when a new one opens.
         let sweeper = Task { await self.expireIdleSessions(every: min(sessionIdleTimeout / 4, .seconds(60))) }
@@ -117,10 +128,10 @@ public final class MCPHTTPServer: Sendable {
         }
         var body: Data?
         if request.method == .post {
-            do {
-                body = Data(try await request.body.collect(upTo: maxBodyBytes).readableBytesView)
-            } catch {
-                return Self.convert(.error(statusCode: 413, .invalidRequest("Content Too Large: a request body may hold at most \(maxBodyBytes) bytes; send smaller arguments")))
+            switch await readBody(request) {
+            case .read(let bytes): body = bytes
+            case .tooLarge: return Self.convert(.error(statusCode: 413, .invalidRequest("Content Too Large: a request body may hold at most \(maxBodyBytes) bytes; send smaller arguments")))
+            case .tooSlow: return Self.convert(.error(statusCode: 408, .invalidRequest("Request Timeout: the body did not arrive within \(requestBodyTimeout); send it at once")))
             }
         }
         if let body, let problem = Self.idProblem(body) {
@@ -162,6 +173,25 @@ public final class MCPHTTPServer: Sendable {
             await session.end()
         }
         return Self.convert(response)
+    }
+
+    enum BodyRead { case read(Data), tooLarge, tooSlow }
+
+    /// The body, at most `maxBodyBytes`, within `requestBodyTimeout`.
+    func readBody(_ request: Hummingbird.Request) async -> BodyRead {
+        let limit = maxBodyBytes, timeout = requestBodyTimeout
+        return await withTaskGroup(of: BodyRead?.self) { group in
+            group.addTask {
+                do { return .read(Data(try await request.body.collect(upTo: limit).readableBytesView)) } catch { return .tooLarge }
+            }
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return nil }
+                return .tooSlow
+            }
+            let first = await group.next()! ?? .tooSlow
+            group.cancelAll()
+            return first
+        }
     }
 
     /// MCP: a request's id is a string or an integer, never null (JSON-RPC allows null; the

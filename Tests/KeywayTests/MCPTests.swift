@@ -521,6 +521,35 @@ struct MCPLimitTests {
         for call in hanging { call.cancel() }
     }
 
+    @Test("over HTTP, idle and trickling connections are closed after the idle timeout, and a body that trickles gets 408")
+    func slowClients() async throws {
+        let stub = try StubNango()
+        let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"]),
+                                 connectionIdleTimeout: .seconds(2), requestBodyTimeout: .seconds(1))
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        // 40 idle connections, 10 that stop in the middle of their head, one whose body trickles.
+        let idle = try (0..<40).map { _ in try RawSocket(port: port) }
+        let trickling = try (0..<10).map { _ in try RawSocket(port: port) }
+        for socket in trickling { socket.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bea") }
+        let slowBody = try RawSocket(port: port)
+        slowBody.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer tok-a-0123456789abcdef\r\nContent-Type: application/json\r\n" +
+                      "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"")
+        // Each read waits at most 10 s: a connection the server keeps open reads as "open".
+        let answers = await Task.detached {
+            (idle + trickling).map { $0.readToClose() } + [slowBody.readToClose()]
+        }.value
+        #expect(answers.prefix(50).allSatisfy { $0 == "" }, "closed without an answer: \(answers.prefix(50).filter { $0 != "" })")
+        let timedOut = try #require(answers.last?.components(separatedBy: "\r\n\r\n"))
+        #expect(timedOut.first?.hasPrefix("HTTP/1.1 408 Request Timeout\r\n") == true, "\(timedOut)")
+        #expect(try JSON(json: Data((timedOut.last ?? "").utf8)) == .obj(["jsonrpc": "2.0".json, "id": .null, "error": .obj([
+            "code": .number(-32600), "message": "Invalid Request: Request Timeout: the body did not arrive within 1.0 seconds; send it at once".json])]))
+        #expect(stub.requests.isEmpty)
+    }
+
     @Test("a session that ends cancels its calls in flight, and their requests upstream")
     func sessionEnd() async throws {
         let stub = try StubNango()
@@ -679,4 +708,38 @@ final class RecordList: @unchecked Sendable {
 func waitUntil(_ condition: @Sendable () -> Bool) async throws {
     for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
     #expect(condition())
+}
+
+/// A bare TCP client, to be an idle or slow HTTP client.
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { throw ChildError("connect: \(String(cString: strerror(errno)))") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+    deinit { close(fd) }
+
+    func send(_ text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What the server sent until it closed the connection; "open" when it did not close
+    /// it within the receive timeout.
+    func readToClose() -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { received += buffer[..<n]; continue }
+            if n == 0 || errno == ECONNRESET { return String(decoding: received, as: UTF8.self) }
+            return "open"
+        }
+    }
 }
