@@ -60,6 +60,9 @@ let package = Package(
         // algorithms and key formats are a library's job, not keyway's. Only KeywayMCPHTTP
         // links it (its swift-crypto and swift-certificates are in the graph already).
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // Graceful shutdown of `keyway mcp --http` (sessions ended, then the server drained,
+        // within a deadline). Already in the graph through Hummingbird.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // HTTP field names for KeywayMCPHTTP's headers (already in the graph through Hummingbird).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Tests only: a loopback HTTP server standing in for Nango's API (already in the
@@ -194,6 +197,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Nango's management API (integrations, providers, connections, reconnect sessions),
         // the plan that brings an environment to the manifests (`keyway nango`), and

@@ -7,6 +7,7 @@ import KeywayRuntime
 import Logging
 import MCP
 import NIOCore
+import ServiceLifecycle
 
 /// `MCPToolServer` over MCP's Streamable HTTP transport, on Hummingbird. Every request
 /// must carry `Authorization: Bearer <token>`, which the authenticator turns into a
@@ -28,6 +29,9 @@ public final class MCPHTTPServer: Sendable {
     public let connectionIdleTimeout: Duration
     /// The longest a request's body may take to arrive (408 past it).
     public let requestBodyTimeout: Duration
+    /// After SIGTERM or SIGINT (or the task's cancellation), how long requests in progress
+    /// may take before the server stops regardless.
+    public let shutdownDeadline: Duration
     /// RFC 9728 metadata, served at its well-known path and named by every 401 and 403.
     public let protectedResource: ProtectedResource?
     let validation: @Sendable () -> any HTTPRequestValidationPipeline
@@ -41,7 +45,8 @@ public final class MCPHTTPServer: Sendable {
     ///     its tokens come from an authorization server (`JWTAuthenticator`).
     public init(tools: MCPToolServer, authenticator: any MCPAuthenticator, path: String = "/mcp", allowedHosts: [String]? = nil,
                 maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600), protectedResource: ProtectedResource? = nil,
-                connectionIdleTimeout: Duration = .seconds(30), requestBodyTimeout: Duration = .seconds(30)) {
+                connectionIdleTimeout: Duration = .seconds(30), requestBodyTimeout: Duration = .seconds(30), shutdownDeadline: Duration = .seconds(10)) {
+        self.shutdownDeadline = shutdownDeadline
         self.protectedResource = protectedResource
         self.connectionIdleTimeout = connectionIdleTimeout
         self.requestBodyTimeout = requestBodyTimeout
@@ -92,10 +97,30 @@ public final class MCPHTTPServer: Sendable {
         let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: idle)),
                               configuration: .init(address: .hostname(host, port: port), serverName: "keyway"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
-        // Idle sessions end on a timer, not only when a new one opens.
-        let sweeper = Task { await self.expireIdleSessions(every: min(sessionIdleTimeout / 4, .seconds(60))) }
-        defer { sweeper.cancel() }
-        if handlesSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
+        // The sessions' service is listed last, so shutdown reaches it first: it ends every
+        // session, which closes their event streams, and the server then drains. A client
+        // that keeps a request open cannot hold the process past the deadline.
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app), .init(service: Sessions(server: self), successTerminationBehavior: .gracefullyShutdownGroup)],
+                                                      gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = shutdownDeadline
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// The open sessions as a service: idle ones end on a timer, not only when a new one
+    /// opens; at shutdown, all of them.
+    struct Sessions: Service {
+        let server: MCPHTTPServer
+        func run() async throws {
+            let sweeper = Task { await server.expireIdleSessions(every: min(server.sessionIdleTimeout / 4, .seconds(60))) }
+            try? await gracefulShutdown()
+            sweeper.cancel()
+            await server.endAllSessions()
+        }
+    }
+
+    /// Ends every session (their calls are cancelled, their event streams closed).
+    public func endAllSessions() async {
+        for session in await sessions.removeAll() { await session.session.end() }
     }
 
     /// Ends the sessions idle for longer than `sessionIdleTimeout`, every `interval`, until
@@ -281,6 +306,11 @@ actor SessionStore {
     }
 
     func remove(_ id: String) -> Session? { sessions.removeValue(forKey: id) }
+
+    func removeAll() -> [Session] {
+        defer { sessions = [:] }
+        return Array(sessions.values)
+    }
 
     /// Removes and returns the sessions idle for longer than `limit`.
     func expire(idleFor limit: Duration) -> [Session] {

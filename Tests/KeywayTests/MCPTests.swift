@@ -550,6 +550,33 @@ struct MCPLimitTests {
         #expect(stub.requests.isEmpty)
     }
 
+    @Test("keyway mcp --http stops on SIGTERM while a client holds an event stream open: sessions end, streams close, exit 0")
+    func gracefulShutdown() async throws {
+        let dir = TempDir()
+        dir.write("connections.json", #"{"a": {"slack": "c"}}"#)
+        let server = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--connections", dir.path + "/connections.json", "--http", "0"],
+                                     environment: ["NANGO_SECRET_KEY": "k", "KEYWAY_MCP_TOKENS": #"{"tok-a-0123456789abcdef": "a"}"#],
+                                     stdout: dir.path + "/out", stderr: dir.path + "/err")
+        let started = await server.waitForError(containing: "/mcp\n")
+        let port = try #require(started.components(separatedBy: "\n").first { $0.hasPrefix("keyway mcp: serving 14 tools on http://127.0.0.1:") }
+            .flatMap { Int($0.replacingOccurrences(of: "keyway mcp: serving 14 tools on http://127.0.0.1:", with: "").replacingOccurrences(of: "/mcp", with: "")) })
+        let headers = "Host: 127.0.0.1:\(port)\r\nAuthorization: Bearer tok-a-0123456789abcdef\r\nMCP-Protocol-Version: 2025-06-18\r\n"
+        let body = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#
+        let opening = try RawSocket(port: port)
+        opening.send("POST /mcp HTTP/1.1\r\n\(headers)Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let opened = await Task.detached { opening.readToClose() }.value
+        let session = try #require(opened.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id: ") }?.dropFirst("mcp-session-id: ".count))
+        // The client's event stream for server messages, held open.
+        let stream = try RawSocket(port: port)
+        stream.send("GET /mcp HTTP/1.1\r\n\(headers)Mcp-Session-Id: \(session)\r\nAccept: text/event-stream\r\n\r\n")
+        let streamed = Task.detached { stream.readToClose() }
+        try await Task.sleep(for: .milliseconds(500))
+        // Before: the server waited for the stream forever (here: killed after 8 s, 137).
+        #expect(await server.stop(grace: 8) == 0)
+        let seen = await streamed.value
+        #expect(seen.hasPrefix("HTTP/1.1 200 OK\r\n") && seen != "open", "\(seen)")
+    }
+
     @Test("a session that ends cancels its calls in flight, and their requests upstream")
     func sessionEnd() async throws {
         let stub = try StubNango()
