@@ -13,6 +13,10 @@ public struct MCPLimits: Sendable {
     /// How long one call may run, retries included, before it is stopped.
     public var callTimeout: Duration
 
+    /// The largest message read from a client (a stdio line, an HTTP body): the
+    /// arguments' cap and room for the envelope.
+    public var maxMessageBytes: Int { maxArgumentBytes + 64 * 1024 }
+
     public init(maxArgumentBytes: Int = 256 * 1024, maxConcurrentCallsPerTenant: Int = 8, callTimeout: Duration = .seconds(60)) {
         self.maxArgumentBytes = maxArgumentBytes
         self.maxConcurrentCallsPerTenant = maxConcurrentCallsPerTenant
@@ -124,7 +128,7 @@ public final class MCPToolServer: Sendable {
     /// Serves one tenant on standard input and output until the client closes its end.
     public func serveStdio(tenant: Tenant) async throws {
         let session = await makeSession(tenant: tenant)
-        try await session.start(StdioTransport())
+        try await session.start(LineTransport(maxLineBytes: limits.maxMessageBytes))
         await session.server.waitUntilCompleted()
         await session.end()
     }

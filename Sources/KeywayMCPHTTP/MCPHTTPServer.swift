@@ -65,8 +65,8 @@ public final class MCPHTTPServer: Sendable {
         }
     }
 
-    /// The largest request body read: the arguments' cap and room for the envelope.
-    var maxBodyBytes: Int { tools.limits.maxArgumentBytes + 64 * 1024 }
+    /// The largest request body read.
+    var maxBodyBytes: Int { tools.limits.maxMessageBytes }
 
     /// Adds the endpoint (POST, GET and DELETE on `path`) to an app's router.
     public func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>) {

@@ -577,6 +577,49 @@ struct MCPLimitTests {
         #expect(seen.hasPrefix("HTTP/1.1 200 OK\r\n") && seen != "open", "\(seen)")
     }
 
+    @Test("keyway mcp on stdio: a 20 MB line is skipped as it arrives and answered with an error; the messages around it are served")
+    func longStdioLine() async throws {
+        let dir = TempDir()
+        dir.write("connections.json", #"{"a": {"slack": "c"}}"#)
+        let process = Process()
+        process.executableURL = KeywayRun.binary
+        process.arguments = ["mcp", "--manifests", MCPFixture.manifests, "--connections", dir.path + "/connections.json", "--owner", "a"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NANGO_SECRET_KEY": "k"]) { $1 }
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#
+        let writer = Thread {
+            let handle = input.fileHandleForWriting
+            handle.write(Data((initialize + "\n" + #"{"jsonrpc":"2.0","method":"notifications/initialized"}"# + "\n").utf8))
+            let megabyte = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+            for _ in 0..<20 { handle.write(megabyte) }
+            handle.write(Data(("\n" + #"{"jsonrpc":"2.0","id":2,"method":"ping"}"# + "\n").utf8))
+        }
+        writer.start()
+        // Three answers: initialize, the long line's error, the ping. The old transport
+        // searched its whole buffer after every 4 KB: 20 MB never finished.
+        let lines = await Task.detached { () -> [String] in
+            var seen = Data()
+            while seen.split(separator: UInt8(ascii: "\n")).count < 3 {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen += chunk
+            }
+            return seen.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        }.value
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try #require(lines.count == 3, "\(lines)")
+        #expect(try JSON(json: Data(lines[0].utf8))["id"] == .number(1))
+        let limit = MCPLimits().maxMessageBytes
+        #expect(try JSON(json: Data(lines[1].utf8)) == .obj(["jsonrpc": "2.0".json, "id": .null, "error": .obj([
+            "code": .number(-32600), "message": "Invalid Request: a message may hold at most \(limit) bytes; this line had more and was skipped".json])]))
+        #expect(try JSON(json: Data(lines[2].utf8)) == .obj(["jsonrpc": "2.0".json, "id": .number(2), "result": .obj([:])]))
+    }
+
     @Test("a session that ends cancels its calls in flight, and their requests upstream")
     func sessionEnd() async throws {
         let stub = try StubNango()
