@@ -29,6 +29,9 @@ public final class MCPHTTPServer: Sendable {
     public let connectionIdleTimeout: Duration
     /// The longest a request's body may take to arrive (408 past it).
     public let requestBodyTimeout: Duration
+    /// The bytes one session may send (its answers, which the SDK's transport keeps for
+    /// replay until the session ends); past it the session ends at its next request.
+    public let maxSessionBytes: Int
     /// After SIGTERM or SIGINT (or the task's cancellation), how long requests in progress
     /// may take before the server stops regardless.
     public let shutdownDeadline: Duration
@@ -45,7 +48,8 @@ public final class MCPHTTPServer: Sendable {
     ///     its tokens come from an authorization server (`JWTAuthenticator`).
     public init(tools: MCPToolServer, authenticator: any MCPAuthenticator, path: String = "/mcp", allowedHosts: [String]? = nil,
                 maxSessionsPerTenant: Int = 16, sessionIdleTimeout: Duration = .seconds(3600), protectedResource: ProtectedResource? = nil,
-                connectionIdleTimeout: Duration = .seconds(30), requestBodyTimeout: Duration = .seconds(30), shutdownDeadline: Duration = .seconds(10)) {
+                connectionIdleTimeout: Duration = .seconds(30), requestBodyTimeout: Duration = .seconds(30), shutdownDeadline: Duration = .seconds(10), maxSessionBytes: Int = 32 << 20) {
+        self.maxSessionBytes = maxSessionBytes
         self.shutdownDeadline = shutdownDeadline
         self.protectedResource = protectedResource
         self.connectionIdleTimeout = connectionIdleTimeout
@@ -175,6 +179,12 @@ public final class MCPHTTPServer: Sendable {
             guard let session = await sessions.use(id, owner: tenant.owner) else {
                 return Self.convert(.error(statusCode: 404, .invalidRequest("Not Found: no such session for this token; start a new one with initialize")))
             }
+            // The SDK's transport keeps every message it sent, for replay, for the session's
+            // life: a session that has sent its share ends, and the client starts another.
+            if await session.sent.total > maxSessionBytes {
+                if await sessions.remove(id) != nil { await session.session.end() }
+                return Self.convert(.error(statusCode: 404, .invalidRequest("Not Found: this session has sent the most a session may (\(maxSessionBytes) bytes) and has ended; start a new one with initialize")))
+            }
             let response = await session.transport.handleRequest(mcpRequest)
             if request.method == .delete, response.statusCode == 200, await sessions.remove(id) != nil { await session.session.end() }
             return Self.convert(response)
@@ -185,14 +195,15 @@ public final class MCPHTTPServer: Sendable {
         for stale in await sessions.expire(idleFor: sessionIdleTimeout) { await stale.session.end() }
         let transport = StatefulHTTPServerTransport(validationPipeline: validation())
         let session = await tools.makeSession(tenant: tenant)
+        let sent = CountingTransport(transport)
         do {
-            try await session.start(transport)
+            try await session.start(sent)
         } catch {
             return Self.convert(.error(statusCode: 500, .internalError("the session could not start (\(error)); try again")))
         }
         let response = await transport.handleRequest(mcpRequest)
         if let id = response.headers[HTTPHeaderName.sessionID] {
-            let entry = SessionStore.Session(owner: tenant.owner, transport: transport, session: session)
+            let entry = SessionStore.Session(owner: tenant.owner, transport: transport, session: session, sent: sent)
             for evicted in await sessions.add(id, entry, maxPerOwner: maxSessionsPerTenant) { await evicted.session.end() }
         } else {
             await session.end()
@@ -283,6 +294,7 @@ actor SessionStore {
         var owner: String
         var transport: StatefulHTTPServerTransport
         var session: MCPSession
+        var sent: CountingTransport
         var opened = ContinuousClock.now
         var lastUsed = ContinuousClock.now
     }
@@ -321,4 +333,34 @@ actor SessionStore {
     }
 
     var count: Int { sessions.count }
+}
+
+/// A transport that counts what the server sends through it, then passes everything on.
+actor CountingTransport: Transport {
+    let inner: any Transport
+    private(set) var total = 0
+    let logger = Logger(label: "keyway.mcp.http.sent", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init(_ inner: any Transport) { self.inner = inner }
+
+    func connect() async throws { try await inner.connect() }
+    func disconnect() async { await inner.disconnect() }
+    func send(_ data: Data) async throws {
+        total += data.count
+        try await inner.send(data)
+    }
+    func receive() -> AsyncThrowingStream<Data, any Error> {
+        // The inner transport is an actor too: its stream is read through it.
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        let inner = self.inner
+        Task {
+            do {
+                for try await message in await inner.receive() { continuation.yield(message) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        return stream
+    }
 }

@@ -461,6 +461,52 @@ struct MCPLimitTests {
         #expect(try await post(list, session: session).0 == 404, "idle past the timeout, it is gone")
     }
 
+    @Test("over HTTP, a session that has sent its share of bytes (which the SDK keeps for replay) ends at its next request, and the client starts another")
+    func sessionBytesCap() async throws {
+        let stub = try StubNango()
+        let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"]),
+                                 maxSessionBytes: 100_000)
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        func post(_ body: String, session: String? = nil) async throws -> (Int, String, String?) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data(body.utf8)
+            for (name, value) in [("Authorization", "Bearer tok-a-0123456789abcdef"), ("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                                  ("MCP-Protocol-Version", "2025-06-18")] { request.setValue(value, forHTTPHeaderField: name) }
+            if let session { request.setValue(session, forHTTPHeaderField: "Mcp-Session-Id") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            return (http.statusCode, String(decoding: data, as: UTF8.self), http.value(forHTTPHeaderField: "Mcp-Session-Id"))
+        }
+        let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#
+        let (_, _, session) = try await post(initialize)
+        let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
+        // Each listing is a message of the same size: the session serves them until what it
+        // has sent passes the cap, then the next request finds it ended.
+        var statuses: [Int] = []
+        var last = ""
+        var sizes: [Int] = []
+        while statuses.last != 404 && statuses.count < 100 {
+            let (status, body, _) = try await post(list, session: session)
+            statuses.append(status)
+            last = body
+            if status == 200 { sizes.append(body.utf8.count) }
+        }
+        let served = statuses.filter { $0 == 200 }.count
+        #expect(served >= 2 && statuses == Array(repeating: 200, count: served) + [404], "\(statuses)")
+        #expect(try JSON(json: Data(last.utf8)) == .obj(["jsonrpc": "2.0".json, "id": .null, "error": .obj(["code": .number(-32600),
+            "message": "Invalid Request: Not Found: this session has sent the most a session may (100000 bytes) and has ended; start a new one with initialize".json])]))
+        // The cap was passed by the last listing, not before: the one before it fitted.
+        let perListing = try #require(sizes.first)
+        #expect(served * perListing > 100_000 - 4_000 && (served - 1) * perListing < 100_000 + 4_000, "\(served) × \(perListing)")
+        let (again, _, fresh) = try await post(initialize)
+        #expect(again == 200 && fresh != nil && fresh != session)
+    }
+
     @Test("per-tenant concurrency: one more call than allowed is refused at once, another tenant is not held up; a cancelled call stops upstream")
     func concurrency() async throws {
         let stub = try StubNango()
@@ -539,9 +585,9 @@ struct MCPLimitTests {
         slowBody.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer tok-a-0123456789abcdef\r\nContent-Type: application/json\r\n" +
                       "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"")
         // Each read waits at most 10 s: a connection the server keeps open reads as "open".
-        let answers = await Task.detached {
+        let answers = await onThread {
             (idle + trickling).map { $0.readToClose() } + [slowBody.readToClose()]
-        }.value
+        }
         #expect(answers.prefix(50).allSatisfy { $0 == "" }, "closed without an answer: \(answers.prefix(50).filter { $0 != "" })")
         let timedOut = try #require(answers.last?.components(separatedBy: "\r\n\r\n"))
         #expect(timedOut.first?.hasPrefix("HTTP/1.1 408 Request Timeout\r\n") == true, "\(timedOut)")
@@ -564,12 +610,12 @@ struct MCPLimitTests {
         let body = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#
         let opening = try RawSocket(port: port)
         opening.send("POST /mcp HTTP/1.1\r\n\(headers)Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let opened = await Task.detached { opening.readToClose() }.value
+        let opened = await onThread { opening.readToClose() }
         let session = try #require(opened.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id: ") }?.dropFirst("mcp-session-id: ".count))
         // The client's event stream for server messages, held open.
         let stream = try RawSocket(port: port)
         stream.send("GET /mcp HTTP/1.1\r\n\(headers)Mcp-Session-Id: \(session)\r\nAccept: text/event-stream\r\n\r\n")
-        let streamed = Task.detached { stream.readToClose() }
+        let streamed = Task { await onThread { stream.readToClose() } }
         try await Task.sleep(for: .milliseconds(500))
         // Before: the server waited for the stream forever (here: killed after 8 s, 137).
         #expect(await server.stop(grace: 8) == 0)
@@ -811,5 +857,13 @@ final class RawSocket: @unchecked Sendable {
             if n == 0 || errno == ECONNRESET { return String(decoding: received, as: UTF8.self) }
             return "open"
         }
+    }
+}
+
+/// Runs blocking work (socket reads) on a thread of its own, not on the cooperative pool
+/// the servers under test need.
+func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
     }
 }
