@@ -137,7 +137,11 @@ public final class MCPToolServer: Sendable {
     /// server does not have (a protocol error, as MCP asks), and `CancellationError` when
     /// the caller cancelled or `session` ended (MCP sends no answer then); every other
     /// outcome is a result.
-    public func call(_ name: String, arguments: [String: Value]?, tenant: Tenant, session: MCPSession? = nil) async throws -> CallTool.Result {
+    ///
+    /// With connect links, a call that needs the user to connect throws
+    /// `MCPError.urlElicitationRequired` when the client accepts URL-mode elicitation
+    /// (`urlElicitation`, else what the session's client declared).
+    public func call(_ name: String, arguments: [String: Value]?, tenant: Tenant, session: MCPSession? = nil, urlElicitation: Bool? = nil) async throws -> CallTool.Result {
         guard names.contains(name) else {
             throw MCPError.invalidParams("Unknown tool '\(name)': tools/list names the tools this server offers")
         }
@@ -200,7 +204,7 @@ public final class MCPToolServer: Sendable {
             default: break
             }
             let (outcome, status, result) = Self.result(for: failure, connectLink: link)
-            if let link, session?.client.acceptsURLElicitation == true, case .text(let text, _, _)? = result.content.first {
+            if let link, urlElicitation ?? session?.client.acceptsURLElicitation == true, case .text(let text, _, _)? = result.content.first {
                 // MCP 2025-11-25: the request cannot go on until the user has been to the link.
                 onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: outcome, status: status))
                 throw MCPError.urlElicitationRequired(message: text, elicitations: [

@@ -38,6 +38,7 @@ public final class MCPHTTPServer: Sendable {
     /// RFC 9728 metadata, served at its well-known path and named by every 401 and 403.
     public let protectedResource: ProtectedResource?
     let validation: @Sendable () -> any HTTPRequestValidationPipeline
+    let origin: OriginValidator
     let sessions = SessionStore()
 
     /// - Parameters:
@@ -64,6 +65,7 @@ public final class MCPHTTPServer: Sendable {
         case let hosts? where hosts.isEmpty: .disabled
         case let hosts?: OriginValidator(allowedHosts: hosts, allowedOrigins: hosts.flatMap { ["https://\($0)", "http://\($0)"] })
         }
+        self.origin = origin
         validation = {
             StandardValidationPipeline(validators: [origin, AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator()])
         }
@@ -174,6 +176,11 @@ public final class MCPHTTPServer: Sendable {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
         }
         let mcpRequest = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
+        // MCP 2026-07-28: each request stands alone (no initialize, no session).
+        if request.headers[HTTPField.Name(HTTPHeaderName.protocolVersion)!] == Stateless.version {
+            if let refused = origin.validate(mcpRequest, context: HTTPValidationContext(httpMethod: request.method.rawValue)) { return Self.convert(refused) }
+            return await stateless(request.method, body: body, tenant: tenant)
+        }
 
         if let id = request.headers[HTTPField.Name(HTTPHeaderName.sessionID)!] {
             guard let session = await sessions.use(id, owner: tenant.owner) else {

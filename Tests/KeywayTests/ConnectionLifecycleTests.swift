@@ -377,4 +377,74 @@ struct ConnectionLifecycleTests {
         #expect(log == ["keyway mcp: user-a gmail_search_emails: not_connected", "keyway mcp: user-a gmail_search_emails: not_connected",
                         "keyway mcp: user-a gmail_search_emails: ok", "keyway mcp: user-a gmail_search_emails: needs_reauth"])
     }
+
+    @Test("MCP 2026-07-28: two keyway mcp --http replicas on one database behind a round-robin proxy serve one client (the Python SDK, modern mode) request by request; connect your account is an input_required result, and after the webhook the retried call succeeds")
+    func statelessReplicas() async throws {
+        try #require(Python.require(["mcp"]))
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let nango = try Nango()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: "nango-secret", baseURL: nango.stub.baseURL), webhookSigningKey: Self.signingKey, logger: logger)
+        let dir = TempDir()
+        let token = "token-a-0123456789abcdef"
+        var replicas: [(Child, String)] = []
+        for n in 0..<2 {
+            let child = try Child.start([KeywayRun.binary.path, "mcp", "--manifests", MCPFixture.manifests, "--database", "postgres://postgres@127.0.0.1:\(server.port)/\(db)?sslmode=disable", "--http", "0"],
+                                        environment: ["NANGO_SECRET_KEY": "nango-secret", "KEYWAY_NANGO_URL": nango.stub.baseURL.absoluteString, "KEYWAY_MCP_TOKENS": #"{"\#(token)": "user-a"}"#],
+                                        stdout: dir.path + "/r\(n).out", stderr: dir.path + "/r\(n).err")
+            let started = await child.waitForError(containing: "/mcp\n")
+            let url = try #require(started.components(separatedBy: "\n").first { $0.hasPrefix("keyway mcp: serving 14 tools on ") }?
+                .replacingOccurrences(of: "keyway mcp: serving 14 tools on ", with: ""), "\(started)")
+            replicas.append((child, url))
+        }
+        let proxy = try Child.start(Python.command + [packageRoot.appendingPathComponent("Tests/Fixtures/mcp/round_robin.py").path, dir.path + "/port"] + replicas.map(\.1),
+                                    stdout: dir.path + "/proxy.out", stderr: dir.path + "/proxy.err")
+        let portFile = dir.path + "/port"
+        try await waitUntil { !((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").isEmpty }
+        let port = try String(contentsOfFile: portFile, encoding: .utf8)
+        // The user connects while the client waits at the link: the webhook lands, then the client accepts.
+        let signal = dir.path + "/at-the-link", resume = dir.path + "/connected"
+        let connecting = Task {
+            try await waitUntil { FileManager.default.fileExists(atPath: signal) }
+            let tags = ["end_user_id": "user-a", "keyway_connector": "gmail"]
+            nango.add("conn-a", scopes: "\(Self.send) \(Self.readonly)", tags: tags)
+            let (body, headers) = Self.signed(Self.creation("conn-a", "gmail", tags: tags))
+            _ = try await store.ingest(body: body, headers: headers)
+            FileManager.default.createFile(atPath: resume, contents: Data())
+        }
+        dir.write("modern.plan.json", JSON.obj(["url": "http://127.0.0.1:\(port)/mcp".json, "token": token.json, "mode": "auto".json,
+                                                "elicit": .obj(["signal": signal.json, "resume": resume.json]),
+                                                "steps": .array([.obj(["op": "list".json]), MCPFixture.call("gmail_search_emails", .obj(["q": "from:ada".json])),
+                                                                 MCPFixture.call("gmail_search_emails", .obj(["q": "from:bob".json]))])]).jsonData)
+        let run = Python.run([packageRoot.appendingPathComponent("Tests/Fixtures/mcp/modern_client.py").path, dir.path + "/modern.plan.json"])
+        try await connecting.value
+        let seen = try #require(try? JSON(json: Data(run.output.utf8)), "\(run.output)")
+        // tools/list: every tool of the manifests keyway mcp serves (custom ones need compiled Swift).
+        let names = MCPFixture.catalog.connectors.flatMap { c in c.tools.map { c.slug + "_" + $0.name } }.filter { !MCPFixture.custom.contains($0) }.sorted()
+        let link = "https://connect.nango.dev?session_token=nango_connect_session_1"
+        let ask = "This user has not connected gmail. Ask them to open \(link) to connect gmail, then call the tool again."
+        let found: JSON = .obj(["content": .array([.obj(["type": "text".json, "text": #"{"messages":[]}"#.json])]),
+                                "structuredContent": .obj(["messages": .array([])]), "resultType": "complete".json])
+        let listed: JSON = .array(names.map(JSON.string))
+        let expected: JSON = .obj(["protocol_version": "2026-07-28".json, "elicitations": .array([.obj(["mode": "url".json, "url": link.json, "message": ask.json])]),
+                                   "steps": .array([listed, found, found])])
+        #expect(seen == expected)
+        // Request by request, alternately: both replicas answered, neither holds a session.
+        let forwarded = (try? String(contentsOfFile: dir.path + "/proxy.out", encoding: .utf8)) ?? ""
+        #expect(forwarded == "0 POST /mcp\n1 POST /mcp\n0 POST /mcp\n1 POST /mcp\n0 POST /mcp\n", "discover, list, call, the call again, another call")
+        kill(proxy.pid, SIGTERM)
+        _ = await proxy.wait()
+        var calls: [String] = []
+        for (child, _) in replicas {
+            #expect(await child.stop() == 0)
+            calls.append(child.errors().components(separatedBy: "\n").filter { $0.contains("gmail_search_emails") }.joined(separator: "; "))
+        }
+        #expect(calls == ["keyway mcp: user-a gmail_search_emails: not_connected; keyway mcp: user-a gmail_search_emails: ok", "keyway mcp: user-a gmail_search_emails: ok"])
+    }
 }
