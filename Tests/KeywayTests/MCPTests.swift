@@ -507,6 +507,58 @@ struct MCPLimitTests {
         #expect(again == 200 && fresh != nil && fresh != session)
     }
 
+    @Test("MCP 2026-07-28 over HTTP: every answer a request can get, whole (discover, list, call, errors with their statuses)")
+    func statelessAnswers() async throws {
+        let stub = try StubNango()
+        stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
+        let tools = await server(stub, limits: MCPLimits(), records: RecordList())
+        let http = MCPHTTPServer(tools: tools, authenticator: StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"]))
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+        func exchange(_ body: String?, method: String = "POST") async throws -> (Int, String?, JSON?) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
+            request.httpMethod = method
+            request.httpBody = body.map { Data($0.utf8) }
+            for (name, value) in [("Authorization", "Bearer tok-a-0123456789abcdef"), ("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                                  ("MCP-Protocol-Version", "2026-07-28")] { request.setValue(value, forHTTPHeaderField: name) }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            #expect(http.value(forHTTPHeaderField: "Mcp-Session-Id") == nil, "never a session")
+            return (http.statusCode, http.value(forHTTPHeaderField: "Allow"), data.isEmpty ? nil : try JSON(json: data))
+        }
+        func error(_ id: JSON, _ code: Int, _ message: String, data: JSON? = nil) -> JSON {
+            var fields: [String: JSON] = ["code": .number(Double(code)), "message": message.json]
+            if let data { fields["data"] = data }
+            return .obj(["jsonrpc": "2.0".json, "id": id, "error": .object(fields)])
+        }
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{\#(meta)}}"#) == (200, nil, .obj(["jsonrpc": "2.0".json, "id": .number(1), "result": .obj([
+            "supportedVersions": .array(["2026-07-28".json]), "capabilities": .obj(["tools": .obj([:])]), "resultType": "complete".json, "ttlMs": .number(0),
+            "cacheScope": "private".json, "_meta": .obj(["io.modelcontextprotocol/serverInfo": .obj(["name": "keyway".json, "version": "1.0.0".json])]),
+        ])])))
+        let (listStatus, _, list) = try await exchange(#"{"jsonrpc":"2.0","id":"two","method":"tools/list","params":{\#(meta)}}"#)
+        #expect(listStatus == 200 && list?["id"] == "two".json && list?["result"]?["tools"]?.array?.count == tools.tools.count)
+        #expect(list?["result"]?["resultType"] == "complete".json && list?["result"]?["ttlMs"] == .number(0) && list?["result"]?["cacheScope"] == "private".json)
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slack_list_users","arguments":{},\#(meta)}}"#) == (200, nil, .obj([
+            "jsonrpc": "2.0".json, "id": .number(3), "result": .obj(["content": .array([.obj(["type": "text".json, "text": #"{"id":"42","items":[1,2]}"#.json])]),
+                                                                   "structuredContent": .obj(["id": "42".json, "items": .array([.number(1), .number(2)])]), "resultType": "complete".json]),
+        ])))
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"nope",\#(meta)}}"#)
+                == (400, nil, error(.number(4), -32602, "Invalid params: Unknown tool 'nope': tools/list names the tools this server offers")))
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slack_list_users","arguments":[1],\#(meta)}}"#)
+                == (400, nil, error(.number(5), -32602, "Invalid params: 'arguments' must be an object")))
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":6,"method":"resources/list","params":{\#(meta)}}"#) == (404, nil, error(.number(6), -32601, "Method not found: resources/list")))
+        #expect(try await exchange(#"{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01"}}}"#)
+                == (400, nil, error(.number(7), -32022, "Unsupported protocol version", data: .obj(["supported": .array(["2026-07-28".json]), "requested": "2099-01-01".json]))))
+        #expect(try await exchange("{not json") == (400, nil, error(.null, -32700, "Parse error: the body is not a JSON-RPC message")))
+        #expect(try await exchange(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{\#(meta)}}"#) == (202, nil, nil))
+        #expect(try await exchange(nil, method: "GET") == (405, "POST", error(.null, -32600, "Invalid Request: MCP 2026-07-28 takes POST only")))
+        #expect(stub.requests.map(\.target) == ["/proxy/users.list?limit=100"])
+    }
+
     @Test("per-tenant concurrency: one more call than allowed is refused at once, another tenant is not held up; a cancelled call stops upstream")
     func concurrency() async throws {
         let stub = try StubNango()
