@@ -75,9 +75,13 @@ public struct OpenAPIImporter {
             }
             let schema = SpecSchema(context.schema)
             var style: QueryArrayStyle?
+            var wire: String?
             if case .array = schema.shape {
                 switch context.style {
                 case .form: style = context.explode ? nil : .comma
+                case .deepObject where context.explode:
+                    // Stripe's `expand`: read as expand[]=a&expand[]=b, a repeated array.
+                    wire = parameter.name + "[]"
                 default:
                     draft.comment("\(shown): a \(context.style.rawValue) array; keyway sends arrays repeated or comma-separated only")
                     continue
@@ -92,7 +96,7 @@ public struct OpenAPIImporter {
                 continue
             }
             let name = draft.claim(Self.inputName(parameter.name))
-            draft.input(name: name, wire: name == parameter.name ? nil : parameter.name, location: location, schema: schema,
+            draft.input(name: name, wire: wire ?? (name == parameter.name ? nil : parameter.name), location: location, schema: schema,
                         required: parameter.required, description: parameter.description, style: style)
         }
         var encoding: BodyEncoding = .json
@@ -194,7 +198,7 @@ public struct OpenAPIImporter {
 
     static func firstLine(_ text: String?) -> String? {
         guard let text else { return nil }
-        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        let line = PlainText.of(text).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
         return line.map { $0.count > 300 ? String($0.prefix(300)) : $0 }
     }
 }

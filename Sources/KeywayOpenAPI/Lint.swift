@@ -166,6 +166,8 @@ struct InputLinter {
                     check(input, parameter)
                 } else if input.placement == .query, let (parameter, key) = deepObjectMember(input.wireName, operation) {
                     deepObject(input, parameter, key)
+                } else if input.placement == .query, let parameter = deepObjectArray(input.wireName, operation) {
+                    deepObjectArray(input, parameter)
                 } else {
                     unknownParameter(input, operation)
                 }
@@ -201,6 +203,23 @@ struct InputLinter {
               let parameter = operation.parameters.first(where: { $0.location == .query && $0.name == base }),
               case .a(let context) = parameter.schemaOrContent, context.style == .deepObject else { return nil }
         return (parameter, key)
+    }
+
+    /// `expand[]` sent for a `deepObject` query parameter `expand` whose schema is an array
+    /// (Stripe's idiom, read as `expand[]=a&expand[]=b`).
+    func deepObjectArray(_ wire: String, _ operation: APIOperation) -> DereferencedParameter? {
+        guard wire.hasSuffix("[]"), let parameter = operation.parameters.first(where: { $0.location == .query && $0.name == wire.dropLast(2) }),
+              case .a(let context) = parameter.schemaOrContent, context.style == .deepObject, context.explode,
+              case .array = SpecSchema(context.schema).shape else { return nil }
+        return parameter
+    }
+
+    mutating func deepObjectArray(_ input: InputField, _ parameter: DereferencedParameter) {
+        guard case .a(let context) = parameter.schemaOrContent else { return }
+        if input.style == .comma {
+            out.append(.error(at(input), "the document reads '\(parameter.name.forDiagnostic)' as \(input.wireName.forDiagnostic)=a&\(input.wireName.forDiagnostic)=b (a deepObject array); remove style: comma"))
+        }
+        compare(input.schema, SpecSchema(context.schema), "input '\(input.name)'", at(input), required: parameter.required)
     }
 
     mutating func deepObject(_ input: InputField, _ parameter: DereferencedParameter, _ key: String) {

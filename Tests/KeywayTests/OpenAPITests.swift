@@ -4,7 +4,7 @@ import KeywayEmit
 import KeywayLoad
 import KeywayMigrations
 import KeywayModel
-import KeywayOpenAPI
+@testable import KeywayOpenAPI
 import KeywayValidate
 import KeywayFiles
 import Testing
@@ -265,6 +265,52 @@ struct OpenAPITests {
                   # left out: session: a cookie parameter; keyway sends none
 
             """)
+    }
+
+    @Test("a deepObject array (expand[]=a&expand[]=b) is imported as a repeated query array with wire 'expand[]' and lints clean; HTML and Markdown descriptions become plain text")
+    func deepObjectArray() throws {
+        let api = try Self.api("payments-3.0.yaml")
+        let entry = try OpenAPIImporter(api: api).entry(operationId: "GetCharges").get()
+        #expect(entry == """
+              - name: get_charges
+                description: "Lists the charges of the account, newest first & at most limit of them."
+                method: GET
+                endpoint: /v1/charges
+                scopes: [shop.read]
+                input:
+                  expand:
+                    type: array
+                    in: query
+                    wire: "expand[]"
+                    items:
+                      type: string
+                      max_length: 5000
+                    description: Fields of each charge to expand in place of their ids.
+                    optional: true
+                  limit:
+                    type: integer
+                    in: query
+                    description: How many charges to return, from 1 to 100.
+                    optional: true
+                    minimum: 1
+                    maximum: 100
+
+            """)
+        // The drafted entry lints clean; the same input sent comma-separated does not.
+        let dir = try Self.folder(["shop": Self.connector("shop", entry)])
+        #expect(try Self.lint(dir, "shop", "payments-3.0.yaml") == [])
+        let comma = entry.replacingOccurrences(of: "        wire: \"expand[]\"\n", with: "        wire: \"expand[]\"\n        style: comma\n")
+        let bad = try Self.folder(["shop": Self.connector("shop", comma)])
+        #expect(try Self.lint(bad, "shop", "payments-3.0.yaml") == [
+            "connectors/shop.yaml:12:7: error: the document reads 'expand' as expand[]=a&expand[]=b (a deepObject array); remove style: comma",
+        ])
+    }
+
+    @Test("descriptions for a web page become plain text: tags, entities, links, emphasis and code marks")
+    func plainText() {
+        #expect(PlainText.of("<p>Returns a <strong>list</strong> of&nbsp;items.</p><p>Second &lt;para&gt; &#8212; &#x2713;</p>") == "\nReturns a list of items.\n\nSecond <para> — ✓\n")
+        #expect(PlainText.of("Use [the API](https://x.example) and **bold** or __strong__, `code`; a < b and c > d; 5 & 6") == "Use the API and bold or strong, code; a < b and c > d; 5 & 6")
+        #expect(PlainText.of("[not a link] (x) <3 &unknown; a<b>c</b>") == "[not a link] (x) <3 &unknown; ac")
     }
 
     @Test("import: a form body with a nested object, a map and a bounded array; JSON bodies with enums, bounds, defaults")
