@@ -191,9 +191,14 @@ public struct Tool: Sendable, Equatable {
     public var scopeLocations: [String: SourceLocation]
     /// Where each input (by name) was written, for diagnostics about it (`tools lint`).
     public var inputLocations: [String: SourceLocation]
+    /// Where the tool's own keys were written (`method`, `endpoint`, `encoding`), for
+    /// findings about one of them.
+    public var keyLocations: [String: SourceLocation]
 
     public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: BodyEncoding = .json,
-                inputs: [InputField], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:], inputLocations: [String: SourceLocation] = [:]) {
+                inputs: [InputField], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:], inputLocations: [String: SourceLocation] = [:],
+                keyLocations: [String: SourceLocation] = [:]) {
+        self.keyLocations = keyLocations
         self.encoding = encoding
         self.name = name
         self.description = description
@@ -212,6 +217,8 @@ public struct Tool: Sendable, Equatable {
 
     /// Where an input was written (the tool's own line when built in code).
     public func location(of input: InputField) -> SourceLocation { inputLocations[input.name] ?? location }
+    /// Where `key` (`method`, `endpoint`, `encoding`) was written, else the tool's name.
+    public func location(ofKey key: String) -> SourceLocation { keyLocations[key] ?? location }
 
     /// The `{name}` placeholders of the endpoint, in order.
     public var pathParameters: [String] { Tool.placeholders(in: endpoint) }

@@ -101,16 +101,16 @@ public struct OpenAPILinter {
         let shape = Self.shape(tool.endpoint)
         let endpoint = tool.endpoint.forDiagnostic
         if let methods = index.methodsByShape[shape] {
-            return .error(tool.location, "the OpenAPI document has no \(tool.method.rawValue) \(endpoint), only \(methods.joined(separator: ", ")); change 'method'")
+            return .error(tool.location(ofKey: "method"), "the OpenAPI document has no \(tool.method.rawValue) \(endpoint), only \(methods.joined(separator: ", ")); change 'method'")
         }
         if let near = EditDistance.closest(to: shape, in: index.shapes, charge: budget.charge) ?? sharedPrefix(shape), let path = index.pathByShape[near] {
             let methods = index.methodsByShape[near, default: []].joined(separator: ", ")
-            return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); did you mean \(path.forDiagnostic) (\(methods))?")
+            return .error(tool.location(ofKey: "endpoint"), "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); did you mean \(path.forDiagnostic) (\(methods))?")
         }
         let hint = basePath.isEmpty
             ? "check 'endpoint', or pass --base-path when the document's paths start with what Nango's base URL already holds"
             : "check 'endpoint' and --base-path \(basePath.forDiagnostic)"
-        return .error(tool.location, "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); \(hint)")
+        return .error(tool.location(ofKey: "endpoint"), "the OpenAPI document has no operation \(tool.method.rawValue) \(endpoint); \(hint)")
     }
 
     /// The shape sharing the most leading segments with `shape`, if it shares more than
@@ -300,7 +300,8 @@ struct InputLinter {
             let fix = if tool.encoding == .json && types.contains(where: isForm) { "add encoding: form" }
                 else if tool.encoding == .form && types.contains(where: isJSON) { "remove encoding: form (JSON is the default)" }
                 else { "keyway sends JSON or form bodies only; write the tool with request: custom" }
-            out.append(.error(tool.location, "the operation's request body is \(listed), not \(tool.encoding == .json ? "JSON" : "a form"); \(fix)"))
+            // At 'encoding:' when the manifest wrote one, else at 'method:' (JSON by default).
+            out.append(.error(tool.keyLocations["encoding"] ?? tool.location(ofKey: "method"), "the operation's request body is \(listed), not \(tool.encoding == .json ? "JSON" : "a form"); \(fix)"))
         }
         guard let key, let contentSchema = request.content[key]?.schema else { return }
         var schema = SpecSchema(contentSchema)

@@ -161,7 +161,8 @@ extension NodeReader {
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
                     scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
-                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }), inputLocations: inputLocations)
+                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }), inputLocations: inputLocations,
+                    keyLocations: ["method": method.location, "endpoint": endpoint.location].merging(encoding.map { ["encoding": $0.location] } ?? [:]) { a, _ in a })
     }
 
     /// Why an endpoint is not a clean path template, or nil.

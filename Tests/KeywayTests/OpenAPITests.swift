@@ -142,8 +142,8 @@ struct OpenAPITests {
     func lintShop() throws {
         let dir = try Self.folder(["shop": Self.badShop])
         #expect(try Self.lint(dir, "shop", "shop-3.0.yaml") == [
-            "connectors/shop.yaml:6:11: error: the OpenAPI document has no operation GET /v1/customer; did you mean /v1/customers (GET, POST)?",
-            "connectors/shop.yaml:10:11: error: the OpenAPI document has no PUT /v1/customers/{id}, only DELETE, GET; change 'method'",
+            "connectors/shop.yaml:9:15: error: the OpenAPI document has no operation GET /v1/customer; did you mean /v1/customers (GET, POST)?",
+            "connectors/shop.yaml:12:13: error: the OpenAPI document has no PUT /v1/customers/{id}, only DELETE, GET; change 'method'",
             "connectors/shop.yaml:23:7: error: input 'id' allows more characters than the document's max_length (64); lower max_length to 64",
             "connectors/shop.yaml:28:14: error: scope 'shop.write' is not one the document lists for GET /v1/customers ('shop.read'); use one of those",
             "connectors/shop.yaml:30:7: error: input 'limit' allows values below the document's minimum (1); raise minimum to 1",
@@ -159,7 +159,7 @@ struct OpenAPITests {
             "connectors/shop.yaml:38:7: warning: input 'X-Trace' goes in the header as 'X-Trace', but the document lists no header of that name (documents often leave common headers out; check the provider's docs)",
             "connectors/shop.yaml:39:7: error: input 'session' goes in the query as 'session', but the document lists no query parameter of that name; the document has it in the cookie: change 'in'",
             "connectors/shop.yaml:40:11: error: the operation requires body property 'email'; add an input for it (in: body)",
-            "connectors/shop.yaml:40:11: error: the operation's request body is application/x-www-form-urlencoded, not JSON; add encoding: form",
+            "connectors/shop.yaml:42:13: error: the operation's request body is application/x-www-form-urlencoded, not JSON; add encoding: form",
             "connectors/shop.yaml:46:7: error: input 'name' allows fewer characters than the document's min_length (1); raise min_length to 1",
             "connectors/shop.yaml:46:7: error: input 'name' allows more characters than the document's max_length (256); lower max_length to 256",
             "connectors/shop.yaml:47:7: error: input 'address' has property 'zip' the document does not list; remove it",
@@ -184,7 +184,7 @@ struct OpenAPITests {
         // Without the base path nothing is found, and the message says where to look.
         let unprefixed = try Self.lint(dir, "chat", "chat-3.1.json")
         #expect(unprefixed.count == 3)
-        #expect(unprefixed.first == "connectors/chat.yaml:6:11: error: the OpenAPI document has no operation POST /chat.postMessage; did you mean /api/chat.postMessage (POST)?")
+        #expect(unprefixed.first == "connectors/chat.yaml:9:15: error: the OpenAPI document has no operation POST /chat.postMessage; did you mean /api/chat.postMessage (POST)?")
     }
 
     static let shopOperations = ["listCustomers", "CreateCustomer", "getCustomer", "deleteCustomer", "createOrder"]
