@@ -151,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "keyway",
             dependencies: [
-                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
+                "KeywayContract", "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
                 "KeywayCommandLine", "KeywayDatabase", "KeywayOpenAPI", "KeywayManifestTools", "KeywayMCP", "KeywayMCPHTTP", "KeywayNango",
                 "KeywayConnections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import KeywayCommandLine
+import KeywayContract
 import KeywayCore
 import KeywayEmit
 import KeywayLoad
+import KeywayManifestTools
 import KeywayMigrations
 import KeywayModel
 import KeywayOpenAPI
@@ -29,7 +31,7 @@ struct Tools: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tools",
         abstract: "Prints the tools (the default), checks them against the provider's OpenAPI document, or drafts one from it.",
-        subcommands: [List.self, Lint.self, Import.self],
+        subcommands: [List.self, Lint.self, Import.self, Diff.self],
         defaultSubcommand: List.self)
 
     struct List: KeywayCommand {
@@ -106,6 +108,79 @@ struct Tools: ParsableCommand {
             case .success(let yaml): run.output(yaml)
             case .failure(let diagnostic): run.diagnostics.emit(diagnostic)
             }
+        }
+    }
+}
+
+extension Tools {
+    struct Diff: KeywayCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "diff",
+            abstract: "Lists every change to the tool contract agents and apps see since a git revision or a previous `keyway tools` JSON, each breaking or not.")
+
+        @OptionGroup var options: CommonOptions
+        @Option(name: .long, help: "A git revision: compare with the manifests as they were there (scopes compared too).")
+        var since: String?
+        @Option(name: .long, help: "A previous `keyway tools --format json` to compare with.")
+        var baseline: String?
+        @Option(name: .long, help: "breaking: exit 1 when a change is breaking (for CI).")
+        var failOn: String?
+
+        func validate() throws {
+            if (since == nil) == (baseline == nil) { throw ValidationError("pass one of --since GITREF or --baseline FILE") }
+            if let failOn, failOn != "breaking" { throw ValidationError("--fail-on takes breaking") }
+        }
+
+        var diagnosticsFormat: OutputFormat { options.format }
+        var printsData: Bool { true }
+
+        func run(_ run: CommandRun) throws {
+            let config = try options.projectConfig()
+            let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
+            run.diagnostics.emit(contentsOf: result.diagnostics.filter { $0.severity == .error })
+            guard let catalog = result.catalog else { return }
+            let current = try KeywayContract.JSONValue(json: Data(catalog.toolsJSON.utf8))
+            var old: KeywayContract.JSONValue
+            var oldScopes: [String: [String]]?
+            if let baseline {
+                let at = SourceLocation.start(of: baseline)
+                guard let data = FileManager.default.contents(atPath: baseline) else {
+                    throw DiagnosticsError([.error(at, "cannot read the baseline; pass a file that `keyway tools --format json` wrote")])
+                }
+                guard let parsed = try? KeywayContract.JSONValue(json: data), case .array = parsed else {
+                    throw DiagnosticsError([.error(at, "not a `keyway tools --format json` document (a JSON array of tools)")])
+                }
+                old = parsed
+            } else {
+                let manifests = config.manifests
+                let folder = try GitRevision.exportManifests(at: since!, of: manifests)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let then = Pipeline.validate(manifests: LocalFolder(folder.path), config: config)
+                guard let before = then.catalog else {
+                    throw DiagnosticsError([.error(.start(of: manifests), "the manifests at \(since!.forDiagnostic) do not validate (\(then.diagnostics.count) problems); pick another revision")])
+                }
+                old = try KeywayContract.JSONValue(json: Data(before.toolsJSON.utf8))
+                oldScopes = Self.scopes(before)
+            }
+            let changes = ToolContractDiff.changes(from: old, to: current, oldScopes: oldScopes, newScopes: oldScopes == nil ? nil : Self.scopes(catalog))
+            let breaking = changes.filter(\.breaking).count
+            run.output(changes.map { $0.line + "\n" }.joined()
+                + "keyway: \(changes.count) change\(changes.count == 1 ? "" : "s") to the tool contract, \(breaking) breaking\n")
+            if failOn == "breaking" {
+                let tools = Dictionary(catalog.connectors.flatMap { c in c.tools.map { (c.modelName(of: $0), $0) } }, uniquingKeysWith: { a, _ in a })
+                for change in changes where change.breaking {
+                    let tool = tools[change.tool]
+                    let top = String(change.input.prefix { $0 != "." && $0 != "[" && $0 != "{" })
+                    let at = tool.map { t in
+                        change.scope.flatMap { t.scopeLocations[$0] } ?? t.inputs.first { $0.name == top }.map(t.location(of:)) ?? t.location
+                    } ?? .commandLine
+                    run.diagnostics.error(at, "--fail-on breaking: \(change.tool): \(change.message)")
+                }
+            }
+        }
+
+        static func scopes(_ catalog: Catalog) -> [String: [String]] {
+            Dictionary(catalog.connectors.flatMap { c in c.tools.map { (c.modelName(of: $0), $0.scopes) } }, uniquingKeysWith: { a, _ in a })
         }
     }
 }

@@ -622,23 +622,29 @@ struct MCPLimitTests {
     @Test("over HTTP, idle and trickling connections are closed after the idle timeout, and a body that trickles gets 408")
     func slowClients() async throws {
         let stub = try StubNango()
-        let http = MCPHTTPServer(tools: await server(stub, limits: MCPLimits(), records: RecordList()), authenticator: StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"]),
-                                 connectionIdleTimeout: .seconds(4), requestBodyTimeout: .seconds(1))
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let serving = Task { try await http.run(port: 0, handlesSignals: false) { listening.yield($0) } }
-        defer { serving.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let tools = await server(stub, limits: MCPLimits(), records: RecordList())
+        let tokens = StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"])
+        // Two servers, so that each timeout is seen alone: idle connections (2 s), a slow
+        // body (1 s, with an idle timeout far beyond it).
+        func start(_ server: MCPHTTPServer) async throws -> (Int, Task<Void, any Error>) {
+            let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+            let serving = Task { try await server.run(port: 0, handlesSignals: false) { listening.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            return (try #require(await iterator.next()), serving)
+        }
+        let (port, serving) = try await start(MCPHTTPServer(tools: tools, authenticator: tokens, connectionIdleTimeout: .seconds(2), requestBodyTimeout: .seconds(60)))
+        let (slowPort, slowServing) = try await start(MCPHTTPServer(tools: tools, authenticator: tokens, connectionIdleTimeout: .seconds(60), requestBodyTimeout: .seconds(1)))
+        defer { serving.cancel(); slowServing.cancel() }
         // 20 idle connections, 5 that stop in the middle of their head, one whose body trickles.
         let idle = try (0..<20).map { _ in try RawSocket(port: port) }
         let trickling = try (0..<5).map { _ in try RawSocket(port: port) }
         for socket in trickling { socket.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bea") }
-        let slowBody = try RawSocket(port: port)
-        slowBody.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer tok-a-0123456789abcdef\r\nContent-Type: application/json\r\n" +
+        let slowBody = try RawSocket(port: slowPort)
+        slowBody.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(slowPort)\r\nAuthorization: Bearer tok-a-0123456789abcdef\r\nContent-Type: application/json\r\n" +
                       "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"")
         // Each read waits at most 30 s: a connection the server keeps open reads as "open".
         let answers = await onThread {
-            (idle + trickling).map { $0.readToClose() } + [slowBody.readToClose()]
+            (idle + trickling).map { $0.readToClose() } + [slowBody.readResponse()]
         }
         #expect(answers.prefix(25).allSatisfy { $0 == "" }, "closed without an answer: \(answers.prefix(25).filter { $0 != "" })")
         let timedOut = try #require(answers.last?.components(separatedBy: "\r\n\r\n"))
@@ -896,6 +902,24 @@ final class RawSocket: @unchecked Sendable {
 
     func send(_ text: String) {
         _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// One HTTP response: its head and a body of its Content-Length (or what arrived
+    /// before the connection closed).
+    func readResponse() -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let text = String(decoding: received, as: UTF8.self)
+            if let split = text.range(of: "\r\n\r\n") {
+                let head = text[..<split.lowerBound].lowercased()
+                let length = head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length: ") }.flatMap { Int($0.dropFirst("content-length: ".count)) } ?? 0
+                if text[split.upperBound...].utf8.count >= length { return text }
+            }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { return text }
+            received += buffer[..<n]
+        }
     }
 
     /// What the server sent until it closed the connection; "open" when it did not close
