@@ -13,6 +13,7 @@ public actor LineTransport: Transport {
     let input: Int32
     let output: Int32
     public let maxLineBytes: Int
+    let writer: LineWriter
     let messages: AsyncThrowingStream<Data, any Error>
     let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     var started = false
@@ -21,6 +22,7 @@ public actor LineTransport: Transport {
         self.input = input
         self.output = output
         self.maxLineBytes = maxLineBytes
+        self.writer = LineWriter(fd: output)
         self.logger = logger ?? Logger(label: "keyway.mcp.stdio", factory: { _ in SwiftLogNoOpLogHandler() })
         (messages, continuation) = AsyncThrowingStream.makeStream()
     }
@@ -28,8 +30,11 @@ public actor LineTransport: Transport {
     public func connect() async throws {
         guard !started else { return }
         started = true
-        let reader = LineReader(fd: input, limit: maxLineBytes, continuation: continuation) { [weak self] limit in
-            Task { try? await self?.send(Self.tooLong(limit)) }
+        // The reader answers an over-long line itself, before it passes on the next line:
+        // the answers keep the order of the lines.
+        let writer = self.writer
+        let reader = LineReader(fd: input, limit: maxLineBytes, continuation: continuation) { limit in
+            try? writer.write(Self.tooLong(limit))
         }
         Thread.detachNewThread { reader.run() }
     }
@@ -39,17 +44,7 @@ public actor LineTransport: Transport {
     }
 
     public func send(_ data: Data) async throws {
-        var bytes = [UInt8](data)
-        bytes.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Foundation.write(output, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw MCPError.transportError(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
-            }
-            offset += written
-        }
+        try writer.write(data)
     }
 
     public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
@@ -58,6 +53,29 @@ public actor LineTransport: Transport {
     /// part not read).
     static func tooLong(_ limit: Int) -> Data {
         Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request: a message may hold at most \#(limit) bytes; this line had more and was skipped"}}"#.utf8)
+    }
+}
+
+/// Writes whole lines to standard output, one writer at a time.
+final class LineWriter: @unchecked Sendable {
+    let fd: Int32
+    let lock = NSLock()
+    init(fd: Int32) { self.fd = fd }
+
+    func write(_ data: Data) throws {
+        var bytes = [UInt8](data)
+        bytes.append(UInt8(ascii: "\n"))
+        try lock.withLock {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    throw MCPError.transportError(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+                }
+                offset += written
+            }
+        }
     }
 }
 

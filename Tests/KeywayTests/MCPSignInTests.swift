@@ -206,18 +206,23 @@ struct MCPSignInTests {
         try await Task.sleep(for: .milliseconds(600))
         #expect(await check("rotated") == "tenant user-a/user-a")
         #expect(issuer.fetches == 2)
-        // A flood of tokens naming a key that does not exist: one fetch per interval at most.
+        // A flood of tokens naming a key that does not exist: one fetch per interval at most
+        // (counted against the time the flood took, which a loaded machine stretches).
+        let floodStart = Date(), fetchesBefore = issuer.fetches
         var floods: Set<String> = []
         for _ in 0..<50 { floods.insert(await check("forged")) }
         try await Task.sleep(for: .milliseconds(600))
         for _ in 0..<50 { floods.insert(await check("forged")) }
+        let intervals = Int(Date().timeIntervalSince(floodStart) / 0.5)
         #expect(floods == [unknown])
-        #expect(issuer.fetches == 3)
-        // The issuer is unreachable past the keys' lifetime: the keys held keep serving.
+        #expect((1...intervals + 1).contains(issuer.fetches - fetchesBefore), "\(issuer.fetches - fetchesBefore) fetches in \(intervals) intervals")
+        // The issuer is unreachable past the keys' lifetime: the keys held keep serving,
+        // though the server asked again.
         issuer.failing(true)
         try await Task.sleep(for: .milliseconds(1600))
+        let asked = issuer.fetches
         #expect(await check("old") == "tenant user-a/user-a")
         #expect(await check("rotated") == "tenant user-a/user-a")
-        #expect(issuer.fetches == 4)
+        #expect(issuer.fetches > asked, "the keys, past their lifetime, were asked for again")
     }
 }
