@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import KeywayMCP
-import KeywayMCPHTTP
+@testable import KeywayMCPHTTP
 import KeywayRuntime
 import Testing
 
@@ -85,7 +85,6 @@ struct MCPSignInTests {
             token("in-an-organisation", Self.scoped.merging(["o": .obj(["id": "org-1".json])]) { $1 }),
             token("no-scope"),
             token("expired", Self.scoped.merging(["exp": .obj(["now+": .number(-3600)])]) { $1 }),
-            token("just-expired", Self.scoped.merging(["exp": .obj(["now+": .number(-1)])]) { $1 }),
             token("not-yet", Self.scoped.merging(["nbf": .obj(["now+": .number(3600)])]) { $1 }),
             token("no-expiry", Self.scoped.merging(["exp": .null]) { $1 }),
             token("wrong-audience", audience: "https://other.example/mcp", Self.scoped),
@@ -114,7 +113,7 @@ struct MCPSignInTests {
             if let host { headers["Host"] = host.json }
             return .obj(["op": "raw".json, "headers": .object(headers), "body": initialize, "show": .array(["www-authenticate".json])])
         }
-        let names = ["valid", "valid-ec", "supabase-audience", "no-scope", "expired", "just-expired", "not-yet", "no-expiry", "wrong-audience", "wrong-issuer",
+        let names = ["valid", "valid-ec", "supabase-audience", "no-scope", "expired", "not-yet", "no-expiry", "wrong-audience", "wrong-issuer",
                      "unknown-key", "alg-none", "hs256-public-key", "no-user"]
         let steps = [raw(nil), raw("not.a.jwt")] + names.map { raw(issuer.tokens[$0]!) } + [raw(issuer.tokens["valid"]!, host: "evil.example"), raw(issuer.tokens["valid"]!, host: "mcp.keyway.test")]
         let answers = try #require(try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "steps": .array(steps)]), in: dir)["raw"]?.array)
@@ -138,8 +137,6 @@ struct MCPSignInTests {
             refused(403, "Invalid Request: Forbidden: the token lacks the scopes this server requires (mcp:tools); sign in again granting them",
                     #"Bearer realm="keyway", error="insufficient_scope", scope="mcp:tools", resource_metadata="\#(Self.metadataURL)""#),
             refused(401, "Invalid Request: Unauthorized: the token has expired; get a new one", invalid),
-            // Within the 60 s leeway for clock skew.
-            "200 session true",
             refused(401, "Invalid Request: Unauthorized: the token is not valid yet (nbf)", invalid),
             refused(401, "Invalid Request: Unauthorized: the token has no expiry (exp)", invalid),
             refused(401, "Invalid Request: Unauthorized: the token is for another audience, not this server", invalid),
@@ -174,6 +171,25 @@ struct MCPSignInTests {
         let (configuration, _) = try await URLSession.shared.data(from: URL(string: server0 + "/.well-known/openid-configuration")!)
         #expect(try JSON(json: configuration)["jwks_uri"]?.string == issuer.url + "/jwks")
         #expect(await server.stop() == 0)
+    }
+
+    @Test("JWTAuthenticator: exp and nbf hold with 60 s of leeway for clock skew, and not beyond")
+    func leeway() async {
+        let authenticator = JWTAuthenticator(.init(issuer: "https://id.example", jwksURL: URL(string: "https://id.example/jwks")!, audiences: [Self.resource]))
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        func judged(_ extra: [String: JSON]) async -> String {
+            let claims = JSON.object(["iss": "https://id.example".json, "aud": Self.resource.json, "sub": "user-a".json, "exp": .number(now.timeIntervalSince1970 + 300)].merging(extra) { $1 })
+            switch await authenticator.judge(claims, now: now) {
+            case .tenant(let tenant): return "tenant \(tenant.user)"
+            case .invalid(let why): return why
+            case .insufficientScope: return "scope"
+            }
+        }
+        let t = now.timeIntervalSince1970
+        #expect(await judged(["exp": .number(t - 59)]) == "tenant user-a")
+        #expect(await judged(["exp": .number(t - 61)]) == "the token has expired; get a new one")
+        #expect(await judged(["nbf": .number(t + 59)]) == "tenant user-a")
+        #expect(await judged(["nbf": .number(t + 61)]) == "the token is not valid yet (nbf)")
     }
 
     @Test("JWTAuthenticator: a rotated key is fetched when a token names it, at most once per interval however many forged key ids arrive; an unreachable issuer leaves the old keys serving")
