@@ -46,7 +46,7 @@ public enum Constraint: Sendable, Hashable {
         }
 
         /// The types the constraint applies to.
-        public func applies(to type: InputType) -> Bool {
+        public func applies(to type: ValueType) -> Bool {
             switch (self, type) {
             case (.minimum, .integer), (.minimum, .number), (.maximum, .integer), (.maximum, .number),
                  (.multipleOf, .integer), (.multipleOf, .number):
@@ -123,7 +123,7 @@ public enum Constraint: Sendable, Hashable {
     }
 
     /// The JSON Schema keyword and value for an input of `type`.
-    public func jsonSchema(for type: InputType) -> (keyword: String, value: JSONValue) {
+    public func jsonSchema(for type: ValueType) -> (keyword: String, value: JSONValue) {
         let isArray = if case .array = type { true } else { false }
         return switch self {
         case .minimum(let d): ("minimum", .number(d))
@@ -137,7 +137,7 @@ public enum Constraint: Sendable, Hashable {
 
     /// What the constraint says, as the generated Swift's doc comments write it:
     /// `(minimum: 1)`, `(at most 80 characters)`.
-    public func summary(for type: InputType) -> String {
+    public func summary(for type: ValueType) -> String {
         let unit = if case .array = type { " items" } else { " characters" }
         return switch self {
         case .minimum(let d): "(minimum: \(JSONNumber.text(d)))"

@@ -90,7 +90,7 @@ extension InputContract {
     }
 
     /// What a value of the schema's type is, in words.
-    private static func describe(_ schema: InputSchema) -> String {
+    private static func describe(_ schema: ValueSchema) -> String {
         switch schema.type {
         case .string: "a string"
         case .integer: "an integer"
@@ -102,7 +102,7 @@ extension InputContract {
     }
 
     /// The first number that an integer field cannot hold (a fraction, or beyond 64 bits).
-    private static func nonIntegerField(_ value: JSONValue, _ type: InputType, path: String) -> String? {
+    private static func nonIntegerField(_ value: JSONValue, _ type: ValueType, path: String) -> String? {
         switch (value, type) {
         case (.number(let d), .integer):
             return Int(exactly: d) == nil ? path : nil
@@ -145,7 +145,7 @@ extension InputContract {
         return out
     }
 
-    private static func decode(_ value: JSONValue, _ schema: InputSchema, path: [Key]) throws(InputViolation) -> JSONValue {
+    private static func decode(_ value: JSONValue, _ schema: ValueSchema, path: [Key]) throws(InputViolation) -> JSONValue {
         switch (schema.type, value) {
         case (.string, .string), (.number, .number), (.boolean, .bool):
             return value
@@ -177,7 +177,7 @@ extension InputContract {
 
     /// One field's format, constraints, items (`field[]`), map values (`field.*`), nested
     /// fields and allowed values, in that order. An absent value passes.
-    private static func validate(_ value: JSONValue?, _ schema: InputSchema, field: String) throws(InputViolation) {
+    private static func validate(_ value: JSONValue?, _ schema: ValueSchema, field: String) throws(InputViolation) {
         guard let value else { return }
         if case .string(let format?) = schema.type, case .string(let s) = value, let reason = format.violation(by: s) {
             throw InputViolation(field: field, reason: reason)
@@ -204,7 +204,7 @@ extension InputContract {
 extension LiteralValue {
     /// An allowed value as the message "must be one of …" lists it: a number field's
     /// values as Swift prints a `Double` (`2.0`), every other as it is.
-    func described(as type: InputType) -> String {
+    func described(as type: ValueType) -> String {
         switch (self, type) {
         case (.integer(let i), .number): String(Double(i))
         case (.number(let d), _): String(d)
@@ -224,6 +224,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
     case bool(Bool)
     case array([OrderedJSON])
     case object([(String, OrderedJSON)])
+    case null
 
     public static func == (a: OrderedJSON, b: OrderedJSON) -> Bool { a.value == b.value }
 
@@ -249,6 +250,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         case .bool(let b): .bool(b)
         case .array(let items): .array(items.map(\.value))
         case .object(let pairs): .object(Dictionary(pairs.map { ($0.0, $0.1.value) }, uniquingKeysWith: { a, _ in a }))
+        case .null: .null
         }
     }
 }
@@ -259,32 +261,44 @@ extension InputContract {
 
     /// `jsonSchema`, keys in the order written: `type`, `description`, `format`, `items`
     /// or `properties`/`required`/`additionalProperties`, the constraints, `enum`, `default`.
-    public var orderedJSONSchema: OrderedJSON { Self.object(properties, description: nil) }
+    /// Objects are closed (`additionalProperties: false`): a model sends nothing else.
+    public var orderedJSONSchema: OrderedJSON { JSONSchemaWriter(closed: true).object(properties, description: nil, nullable: false) }
+}
 
-    static func object(_ properties: [NamedSchema], description: String?) -> OrderedJSON {
-        var pairs: [(String, OrderedJSON)] = [("type", .string("object"))]
+/// Writes the JSON Schema of a contract's values: an input's (objects closed) or an
+/// output's (objects open: providers answer with more than a tool declares).
+struct JSONSchemaWriter {
+    var closed: Bool
+
+    func object(_ properties: [NamedSchema], description: String?, nullable: Bool) -> OrderedJSON {
+        var pairs: [(String, OrderedJSON)] = [("type", Self.type("object", nullable: nullable))]
         if let description { pairs.append(("description", .string(description))) }
         pairs.append(("properties", .object(properties.map { ($0.name, schema($0.schema)) })))
         let required = properties.filter { !$0.schema.optional }.map { OrderedJSON.string($0.name) }
         if !required.isEmpty { pairs.append(("required", .array(required))) }
-        pairs.append(("additionalProperties", .bool(false)))
+        if closed { pairs.append(("additionalProperties", .bool(false))) }
         return .object(pairs)
     }
 
-    static func schema(_ s: InputSchema) -> OrderedJSON {
-        if case .object(let properties) = s.type { return object(properties, description: s.description) }
-        var pairs: [(String, OrderedJSON)] = [("type", .string(s.type.name))]
+    func schema(_ s: ValueSchema) -> OrderedJSON {
+        if case .object(let properties) = s.type { return object(properties, description: s.description, nullable: s.nullable) }
+        var pairs: [(String, OrderedJSON)] = [("type", Self.type(s.type.name, nullable: s.nullable))]
         if let description = s.description { pairs.append(("description", .string(description))) }
         if case .string(let format?) = s.type { pairs.append(("format", .string(format.rawValue))) }
         if case .array(let items) = s.type { pairs.append(("items", schema(items))) }
         if case .map(let values) = s.type { pairs.append(("additionalProperties", schema(values))) }
         for constraint in s.constraints {
             let (keyword, value) = constraint.jsonSchema(for: s.type)
-            pairs.append((keyword, ordered(value)))
+            pairs.append((keyword, Self.ordered(value)))
         }
-        if let allowed = s.allowed { pairs.append(("enum", .array(allowed.map(OrderedJSON.init)))) }
+        if let allowed = s.allowed { pairs.append(("enum", .array(allowed.map(OrderedJSON.init) + (s.nullable ? [.null] : [])))) }
         if let d = s.defaultValue { pairs.append(("default", OrderedJSON(d))) }
         return .object(pairs)
+    }
+
+    /// `"string"`, or `["string", "null"]` when the value may be null.
+    static func type(_ name: String, nullable: Bool) -> OrderedJSON {
+        nullable ? .array([.string(name), .string("null")]) : .string(name)
     }
 
     /// A constraint's value (a number, or a string).

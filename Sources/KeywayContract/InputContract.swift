@@ -21,7 +21,7 @@ public struct InputContract: Sendable, Equatable, ExpressibleByArrayLiteral {
 /// One top-level input: its schema, and where it goes in the request.
 public struct InputField: Sendable, Equatable {
     public var name: String
-    public var schema: InputSchema
+    public var schema: ValueSchema
     /// Where the value goes: the path, the query, a header or the body.
     public var placement: InputPlacement
     /// `wire:`: the name in the query, header or body when it is not the input's own
@@ -30,7 +30,7 @@ public struct InputField: Sendable, Equatable {
     /// `style:` of an array in the query (nil for every other input: `repeated` applies).
     public var style: QueryArrayStyle?
 
-    public init(_ name: String, _ schema: InputSchema, in placement: InputPlacement, wire: String? = nil, style: QueryArrayStyle? = nil) {
+    public init(_ name: String, _ schema: ValueSchema, in placement: InputPlacement, wire: String? = nil, style: QueryArrayStyle? = nil) {
         self.name = name
         self.schema = schema
         self.placement = placement
@@ -39,9 +39,9 @@ public struct InputField: Sendable, Equatable {
     }
 
     /// The form the generated Swift writes: the schema's parts inline.
-    public init(_ name: String, _ type: InputType, description: String? = nil, optional: Bool = false, default defaultValue: LiteralValue? = nil,
+    public init(_ name: String, _ type: ValueType, description: String? = nil, optional: Bool = false, default defaultValue: LiteralValue? = nil,
                 enum allowed: [LiteralValue]? = nil, constraints: [Constraint] = [], in placement: InputPlacement, wire: String? = nil, style: QueryArrayStyle? = nil) {
-        self.init(name, InputSchema(type, description: description, optional: optional, default: defaultValue, enum: allowed, constraints: constraints),
+        self.init(name, ValueSchema(type, description: description, optional: optional, default: defaultValue, enum: allowed, constraints: constraints),
                   in: placement, wire: wire, style: style)
     }
 
@@ -52,26 +52,29 @@ public struct InputField: Sendable, Equatable {
 /// A named value inside an object: a nested property.
 public struct NamedSchema: Sendable, Equatable {
     public var name: String
-    public var schema: InputSchema
+    public var schema: ValueSchema
 
-    public init(_ name: String, _ schema: InputSchema) {
+    public init(_ name: String, _ schema: ValueSchema) {
         self.name = name
         self.schema = schema
     }
 
     /// The form the generated Swift writes: the schema's parts inline.
-    public init(_ name: String, _ type: InputType, description: String? = nil, optional: Bool = false, default defaultValue: LiteralValue? = nil,
+    public init(_ name: String, _ type: ValueType, description: String? = nil, optional: Bool = false, nullable: Bool = false, default defaultValue: LiteralValue? = nil,
                 enum allowed: [LiteralValue]? = nil, constraints: [Constraint] = []) {
-        self.init(name, InputSchema(type, description: description, optional: optional, default: defaultValue, enum: allowed, constraints: constraints))
+        self.init(name, ValueSchema(type, description: description, optional: optional, nullable: nullable, default: defaultValue, enum: allowed, constraints: constraints))
     }
 }
 
-/// What one value may be: its type (with nested schemas), whether it may be left out,
-/// the value sent when it is, the values allowed, and the constraints it must meet.
-public struct InputSchema: Sendable, Equatable {
-    public var type: InputType
+/// What one value of a tool's contract may be (an input, or a field of the output): its
+/// type (with nested schemas), whether it may be left out, the value sent when it is, the
+/// values allowed, and the constraints it must meet.
+public struct ValueSchema: Sendable, Equatable {
+    public var type: ValueType
     public var description: String?
     public var optional: Bool
+    /// `nullable:` (outputs only): the provider may send `null` for it.
+    public var nullable: Bool
     /// `default:`: sent when the caller leaves the value out.
     public var defaultValue: LiteralValue?
     /// `enum:`: the only values allowed.
@@ -79,11 +82,12 @@ public struct InputSchema: Sendable, Equatable {
     /// In `Constraint.Key` order, at most one of each key.
     public var constraints: [Constraint]
 
-    public init(_ type: InputType, description: String? = nil, optional: Bool = false, default defaultValue: LiteralValue? = nil,
+    public init(_ type: ValueType, description: String? = nil, optional: Bool = false, nullable: Bool = false, default defaultValue: LiteralValue? = nil,
                 enum allowed: [LiteralValue]? = nil, constraints: [Constraint] = []) {
         self.type = type
         self.description = description
         self.optional = optional
+        self.nullable = nullable
         self.defaultValue = defaultValue
         self.allowed = allowed
         self.constraints = constraints.sorted { $0.key.order < $1.key.order }
@@ -93,16 +97,16 @@ public struct InputSchema: Sendable, Equatable {
     public func constraint(_ key: Constraint.Key) -> Constraint? { constraints.first { $0.key == key } }
 }
 
-public indirect enum InputType: Sendable, Equatable {
+public indirect enum ValueType: Sendable, Equatable {
     case string(format: StringFormat? = nil)
     case integer
     case number
     case boolean
-    case array(items: InputSchema)
+    case array(items: ValueSchema)
     case object(properties: [NamedSchema])
     /// `type: object` with `values:`: a map from any string key to values of one schema
     /// (JSON Schema's `additionalProperties`), like HubSpot's `properties` or Stripe's `metadata`.
-    case map(values: InputSchema)
+    case map(values: ValueSchema)
 
     /// The type's name in manifests and in JSON Schema.
     public var name: String {

@@ -47,6 +47,13 @@ struct SwiftParameter: Equatable {
 enum ContractLiteral {
     /// `[ … ]`, its lines indented by `indent` levels of four spaces (the closing bracket
     /// one level less).
+    /// An `OutputContract`'s fields, as `render(_:indent:)` writes an input's.
+    static func render(output fields: [NamedSchema], indent: Int) -> String {
+        if fields.isEmpty { return "[]" }
+        return "[\n" + fields.map { pad(indent) + ".init(" + ([Literal.swift($0.name)] + schemaArguments($0.schema, indent: indent)).joined(separator: ", ") + "),\n" }.joined()
+            + pad(indent - 1) + "]"
+    }
+
     static func render(_ fields: [InputField], indent: Int) -> String {
         if fields.isEmpty { return "[]" }
         var out = "[\n"
@@ -60,12 +67,13 @@ enum ContractLiteral {
         return out + pad(indent - 1) + "]"
     }
 
-    /// The schema's parts as `InputField`'s, `NamedSchema`'s and `InputSchema`'s
+    /// The schema's parts as `InputField`'s, `NamedSchema`'s and `ValueSchema`'s
     /// initializers take them: the type, then only what differs from the defaults.
-    static func schemaArguments(_ schema: InputSchema, indent: Int) -> [String] {
+    static func schemaArguments(_ schema: ValueSchema, indent: Int) -> [String] {
         var arguments = [type(schema.type, indent: indent)]
         if let d = schema.description { arguments.append("description: " + Literal.swift(d)) }
         if schema.optional { arguments.append("optional: true") }
+        if schema.nullable { arguments.append("nullable: true") }
         if let d = schema.defaultValue { arguments.append("default: " + literal(d)) }
         if let allowed = schema.allowed { arguments.append("enum: [" + allowed.map(literal).joined(separator: ", ") + "]") }
         if !schema.constraints.isEmpty {
@@ -74,7 +82,7 @@ enum ContractLiteral {
         return arguments
     }
 
-    static func type(_ type: InputType, indent: Int) -> String {
+    static func type(_ type: ValueType, indent: Int) -> String {
         switch type {
         case .string(let format): ".string(" + (format.map { "format: ." + formatCase($0) } ?? "") + ")"
         case .integer: ".integer"

@@ -18,6 +18,7 @@ extension OrderedJSON {
         case .integer(let i): out.appendUTF8(String(i))
         case .number(let d): out.appendUTF8(JSONNumber.text(d))
         case .bool(let b): out.appendUTF8(b ? "true" : "false")
+        case .null: out.appendUTF8("null")
         case .array(let items):
             if items.isEmpty { out.appendUTF8("[]"); return }
             out.append(UInt8(ascii: "["))
@@ -71,7 +72,8 @@ enum ToolsDocument {
     static func json(_ catalog: Catalog) -> String {
         let tools = catalog.connectors.flatMap { c in c.tools.map { (c.modelName(of: $0), $0) } }.sorted { $0.0 < $1.0 }
         let array = OrderedJSON.array(tools.map { name, tool in
-            .object([("name", .string(name)), ("description", .string(tool.description)), ("input_schema", tool.inputContract.orderedJSONSchema)])
+            .object([("name", .string(name)), ("description", .string(tool.description)), ("input_schema", tool.inputContract.orderedJSONSchema)]
+                + (tool.output.map { [("output_schema", $0.orderedJSONSchema)] } ?? []))
         })
         return array.json() + "\n"
     }

@@ -50,6 +50,9 @@ public struct ToolsEmitter: Emitter {
             var formEncoded: Bool
             /// The `InputContract` literal.
             var contract: String
+            /// `output:` declared: the `OutputContract` literal and an `Output` struct.
+            var hasOutput: Bool
+            var outputContract: String
             var structs: [Struct]
         }
         var marker: String
@@ -124,14 +127,17 @@ public struct ToolsEmitter: Emitter {
                     conformance: tool.request == .custom ? "KeywayRuntime.AgentTool" : "KeywayRuntime.StandardRequestTool",
                     formEncoded: tool.encoding == .form && tool.request != .custom,
                     contract: ContractLiteral.render(tool.inputs, indent: 3),
+                    hasOutput: tool.output != nil, outputContract: tool.output.map { ContractLiteral.render(output: $0.fields, indent: 3) } ?? "",
                     structs: structs(for: tool))
             })
     }
 
-    /// `Input` and one struct for every object inside it, flattened into the tool's type.
+    /// `Input`, `Output` when the tool declares one, and one struct for every object inside
+    /// them, flattened into the tool's type.
     static func structs(for tool: Tool) -> [View.Struct] {
         var result: [View.Struct] = []
-        var used: Set<String> = ["Input"]
+        // `Output` is the tool's associated type whether declared or not: no nested struct takes it.
+        var used: Set<String> = ["Input", "Output"]
         // Underscores tried so far for each name: a name taken once is taken for good, so
         // the next object of that name starts where the last one stopped (linear, however
         // many objects share a name).
@@ -142,14 +148,14 @@ public struct ToolsEmitter: Emitter {
             var pending: [(String, [NamedSchema])] = []
             for property in properties {
                 let identifier = propertyName(property.name)
-                func type(_ schema: InputSchema, _ base: String) -> SwiftType {
+                func type(_ schema: ValueSchema, _ base: String) -> SwiftType {
                     switch schema.type {
                     case .string: return .string
                     case .integer: return .int
                     case .number: return .double
                     case .boolean: return .bool
-                    case .array(let items): return .array(type(items, base + "Item"))
-                    case .map(let values): return .dictionary(type(values, base + "Value"))
+                    case .array(let items): return .array(element(items, base + "Item"))
+                    case .map(let values): return .dictionary(element(values, base + "Value"))
                     case .object(let nested):
                         let baseName = SwiftIdentifier.upperCamel(base)
                         var count = underscores[baseName] ?? 0
@@ -161,8 +167,12 @@ public struct ToolsEmitter: Emitter {
                         return .named(structName)
                     }
                 }
+                /// An array's item or a map's value: optional when it may be null.
+                func element(_ schema: ValueSchema, _ base: String) -> SwiftType {
+                    schema.nullable ? .optional(type(schema, base)) : type(schema, base)
+                }
                 let base = type(property.schema, property.name)
-                let swiftType = property.schema.optional ? SwiftType.optional(base) : base
+                let swiftType = property.schema.optional || property.schema.nullable ? SwiftType.optional(base) : base
                 parameters.append(SwiftParameter(name: identifier, type: swiftType))
                 fields.append(View.Field(property: identifier, jsonName: Literal.swift(property.name),
                                          swiftType: swiftType.rendered, doc: comment(doc(property.schema))))
@@ -174,6 +184,7 @@ public struct ToolsEmitter: Emitter {
             }
         }
         build("Input", tool.inputContract.properties, conformance: "KeywayRuntime.ToolInput, Swift.Equatable")
+        if let output = tool.output { build("Output", output.fields, conformance: "KeywayRuntime.ToolOutput, Swift.Equatable") }
         return result
     }
 
@@ -190,10 +201,11 @@ public struct ToolsEmitter: Emitter {
     private static let memberNames: Set<String> = ["validate", "init", "self", "Type", "Protocol", "CodingKeys"]
 
     /// A field's doc comment: its description, then what the contract says of it.
-    static func doc(_ schema: InputSchema) -> String {
+    static func doc(_ schema: ValueSchema) -> String {
         var parts: [String] = []
         if let d = schema.description { parts.append(d) }
         if case .string(let format?) = schema.type { parts.append("(format: \(format.rawValue))") }
+        if schema.nullable { parts.append("(nullable)") }
         parts += schema.constraints.map { $0.summary(for: schema.type) }
         if let d = schema.defaultValue { parts.append("(default: \(OrderedJSON(d).json(indent: nil)))") }
         return parts.isEmpty ? schema.type.name : parts.joined(separator: " ")

@@ -34,6 +34,7 @@ public struct MCPCallRecord: Sendable, Equatable {
         case rateLimited = "rate_limited"
         case invalidInput = "invalid_input"
         case upstreamError = "upstream_error"
+        case unexpectedResponse = "unexpected_response"
         case transportError = "transport_error"
         case cancelled
         case timedOut = "timed_out"
@@ -91,15 +92,17 @@ public final class MCPToolServer: Sendable {
         self.gate = TenantGate(limit: limits.maxConcurrentCallsPerTenant)
         let registry = executor.registry
         var tools: [MCP.Tool] = registry.tools.map { name, tool in
-            Self.tool(name: name, description: tool.description, schema: tool.inputSchema, method: tool.method)
+            Self.tool(name: name, description: tool.description, schema: tool.inputSchema, output: tool.outputSchema, method: tool.method)
         }
-        tools += registry.described.map { name, tool in Self.tool(name: name, description: tool.description, schema: tool.inputSchema, method: tool.method) }
+        tools += registry.described.map { name, tool in
+            Self.tool(name: name, description: tool.description, schema: tool.inputSchema, output: tool.outputSchema, method: tool.method)
+        }
         self.tools = tools.sorted { $0.name < $1.name }
         self.names = Set(tools.map(\.name))
     }
 
-    static func tool(name: String, description: String, schema: KeywayRuntime.JSONValue, method: KeywayRuntime.HTTPMethod) -> MCP.Tool {
-        MCP.Tool(name: name, description: description, inputSchema: schema.mcpValue, annotations: annotations(for: method))
+    static func tool(name: String, description: String, schema: KeywayRuntime.JSONValue, output: KeywayRuntime.JSONValue?, method: KeywayRuntime.HTTPMethod) -> MCP.Tool {
+        MCP.Tool(name: name, description: description, inputSchema: schema.mcpValue, annotations: annotations(for: method), outputSchema: output?.mcpValue)
     }
 
     /// Hints from the HTTP method: GET reads; DELETE and PUT (which replaces) and PATCH
@@ -221,20 +224,27 @@ public final class MCPToolServer: Sendable {
     }
 
     /// The provider's JSON as text (what every client shows a model) and, when it is an
-    /// object, as structured content too.
+    /// object, as structured content too (a tool that declares `output:` answers with an
+    /// object that conforms to its `outputSchema`, or fails: the executor checked it).
     static func success(_ json: KeywayRuntime.JSONValue) -> CallTool.Result {
         let text = String(decoding: json.jsonData, as: UTF8.self)
         if case .object = json { return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: json.mcpValue as Value?) }
         return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)])
     }
 
-    /// An error result: the message as text, and `{"error": {"kind", …}}` for programs.
+    /// An error result: the message as text, and `{"kind", "message", …}` for programs
+    /// under the result's `_meta` (`keyway/error`), never as structured content, which
+    /// clients validate against the tool's `outputSchema`.
     static func failure(_ kind: String, _ message: String, _ details: [String: Value] = [:]) -> CallTool.Result {
         var error = details
         error["kind"] = .string(kind)
         error["message"] = .string(message)
-        return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], structuredContent: Value.object(["error": .object(error)]) as Value?, isError: true)
+        return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true,
+                               _meta: Metadata(additionalFields: [errorMetaKey: .object(error)]))
     }
+
+    /// Where a failed call's details are, in the result's `_meta`.
+    public static let errorMetaKey = "keyway/error"
 
     /// What a model is told for each way a call can fail: what happened, and what to do.
     static func result(for failure: ToolFailure, connectLink link: String? = nil) -> (MCPCallRecord.Outcome, Int?, CallTool.Result) {
@@ -268,6 +278,10 @@ public final class MCPToolServer: Sendable {
             return (.cancelled, nil, Self.failure("cancelled", "The call was cancelled before it finished."))
         case .unknownTool(let name):
             return (.invalidInput, nil, Self.failure("unknown_tool", "There is no tool named '\(name)': tools/list names the tools this server offers."))
+        case .unexpectedResponse(let field, let reason):
+            let subject = field.isEmpty ? "the answer" : "'\(field)'"
+            return (.unexpectedResponse, nil, Self.failure("unexpected_response", "The provider answered, but not as the tool declares: \(subject) \(reason). The provider may have acted on the call; tell the user, and do not repeat it blindly.",
+                                                           ["field": .string(field), "reason": .string(reason)]))
         }
     }
 

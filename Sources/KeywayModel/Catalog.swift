@@ -186,19 +186,25 @@ public struct Tool: Sendable, Equatable {
     public var encoding: BodyEncoding
     /// The inputs, in manifest order: the tool's `InputContract`.
     public var inputs: [InputField]
+    /// `output:`: the fields of the answer the tool declares, nil when it declares none.
+    public var output: OutputContract?
     public var location: SourceLocation
     /// Where each scope was written, for diagnostics at the scope's own line.
     public var scopeLocations: [String: SourceLocation]
     /// Where each input (by name) was written, for diagnostics about it (`tools lint`).
     public var inputLocations: [String: SourceLocation]
-    /// Where the tool's own keys were written (`method`, `endpoint`, `encoding`), for
-    /// findings about one of them.
+    /// Where the tool's own keys were written (`method`, `endpoint`, `encoding`, `output`),
+    /// for findings about one of them.
     public var keyLocations: [String: SourceLocation]
+    /// Where each top-level output field (by name) was written.
+    public var outputLocations: [String: SourceLocation]
 
     public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: BodyEncoding = .json,
-                inputs: [InputField], location: SourceLocation, scopeLocations: [String: SourceLocation] = [:], inputLocations: [String: SourceLocation] = [:],
-                keyLocations: [String: SourceLocation] = [:]) {
+                inputs: [InputField], output: OutputContract? = nil, location: SourceLocation, scopeLocations: [String: SourceLocation] = [:],
+                inputLocations: [String: SourceLocation] = [:], keyLocations: [String: SourceLocation] = [:], outputLocations: [String: SourceLocation] = [:]) {
         self.keyLocations = keyLocations
+        self.output = output
+        self.outputLocations = outputLocations
         self.encoding = encoding
         self.name = name
         self.description = description

@@ -393,13 +393,13 @@ struct Draft {
     }
 
     /// A manifest type's model, for a type of the document keyway reads as one.
-    static func inputType(_ name: String) -> InputType? {
+    static func inputType(_ name: String) -> ValueType? {
         switch name {
         case "string": .string()
         case "integer": .integer
         case "number": .number
         case "boolean": .boolean
-        case "array": .array(items: InputSchema(.string()))
+        case "array": .array(items: ValueSchema(.string()))
         default: nil
         }
     }
@@ -411,7 +411,7 @@ struct Draft {
     }
 
     /// A document literal as the value keyway reads for `type`, or nil when it is not one.
-    static func literal(_ value: Any, type: InputType) -> LiteralValue? {
+    static func literal(_ value: Any, type: ValueType) -> LiteralValue? {
         switch (type, value) {
         case (.string, let s as String): .string(s)
         case (.string, let b as Bool): .string(b ? "true" : "false")  // a YAML document's plain `yes`

@@ -339,14 +339,14 @@ struct InputLinter {
 
     /// Type, formats, enum, bounds, default and requiredness of one manifest schema
     /// against the document's.
-    mutating func compare(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation, required: Bool) {
+    mutating func compare(_ m: ValueSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation, required: Bool) {
         if required && m.optional && m.defaultValue == nil {
             out.append(.error(at, "\(what) is optional here, but the document requires it; remove optional: true or give it a default"))
         }
         compareShape(m, s, what, at)
     }
 
-    mutating func compareShape(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
+    mutating func compareShape(_ m: ValueSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
         switch s.shape {
         case .any, .unsupported:
             return
@@ -417,7 +417,7 @@ struct InputLinter {
 
     /// The manifest's constraints lie within the document's; one only the document has
     /// is a warning (the model is not told it). `Constraint.lintFinding` says which.
-    mutating func bounds(_ m: InputSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
+    mutating func bounds(_ m: ValueSchema, _ s: SpecSchema, _ what: String, _ at: SourceLocation) {
         let integer = if case .integer = m.type { true } else { false }
         let unit = if case .array = m.type { "items" } else { "characters" }
         for constraint in s.constraints where constraint.key.applies(to: m.type) {

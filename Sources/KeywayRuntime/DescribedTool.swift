@@ -17,10 +17,13 @@ public struct DescribedTool: Sendable {
     public var providerConfigKey: String
     public var connector: String
     public var inputContract: InputContract
+    /// `output:`, when the manifest declares one.
+    public var outputContract: OutputContract?
     public var bodyEncoding: BodyEncoding
 
     public init(qualifiedName: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], providerConfigKey: String, connector: String,
-                inputContract: InputContract, bodyEncoding: BodyEncoding = .json) {
+                inputContract: InputContract, outputContract: OutputContract? = nil, bodyEncoding: BodyEncoding = .json) {
+        self.outputContract = outputContract
         self.qualifiedName = qualifiedName
         self.description = description
         self.method = method
@@ -34,6 +37,9 @@ public struct DescribedTool: Sendable {
 
     /// The JSON Schema (draft 2020-12) a model reads: `inputContract`'s.
     public var inputSchema: JSONValue { inputContract.jsonSchema }
+
+    /// The JSON Schema of the answer: `outputContract`'s.
+    public var outputSchema: JSONValue? { outputContract?.jsonSchema }
 
     /// The provider request for a checked input: `ToolRequest.standard`, as a generated
     /// `StandardRequestTool` builds it.

@@ -10,10 +10,12 @@ public typealias InputPlacement = KeywayContract.InputPlacement
 public typealias QueryArrayStyle = KeywayContract.QueryArrayStyle
 public typealias BodyEncoding = KeywayContract.BodyEncoding
 public typealias InputContract = KeywayContract.InputContract
+public typealias OutputContract = KeywayContract.OutputContract
+public typealias OutputMismatch = KeywayContract.OutputMismatch
 public typealias InputField = KeywayContract.InputField
 public typealias NamedSchema = KeywayContract.NamedSchema
-public typealias InputSchema = KeywayContract.InputSchema
-public typealias InputType = KeywayContract.InputType
+public typealias ValueSchema = KeywayContract.ValueSchema
+public typealias ValueType = KeywayContract.ValueType
 public typealias StringFormat = KeywayContract.StringFormat
 public typealias LiteralValue = KeywayContract.LiteralValue
 public typealias Constraint = KeywayContract.Constraint
@@ -22,10 +24,19 @@ public typealias Constraint = KeywayContract.Constraint
 /// has checked them.
 public protocol ToolInput: Codable, Sendable {}
 
+/// What a tool answers with, decoded from the provider's JSON once it has passed
+/// `AgentTool.outputContract`: the generated `Output` of a tool that declares `output:`,
+/// else the JSON itself (`JSONValue`).
+public protocol ToolOutput: Codable, Sendable {}
+
+extension JSONValue: ToolOutput {}
+
 /// An agent tool generated from a connector manifest: what a model sees (name,
 /// description, JSON Schema) and what the request needs (endpoint, method, scopes).
 public protocol AgentTool: Sendable {
     associatedtype Input: ToolInput
+    /// The answer, typed when the manifest declares `output:` (else `JSONValue`).
+    associatedtype Output: ToolOutput = JSONValue
     /// The name a model calls it by: `<connector slug>_<tool name>`, unique.
     static var qualifiedName: String { get }
     /// The tool's own name in its manifest.
@@ -44,6 +55,9 @@ public protocol AgentTool: Sendable {
     static var inputContract: InputContract { get }
     /// A JSON Schema (draft 2020-12) object describing `Input`: `inputContract`'s.
     static var inputSchema: JSONValue { get }
+    /// What the answer holds (`output:`), checked before `Output` is decoded; nil when the
+    /// manifest declares no output.
+    static var outputContract: OutputContract? { get }
     /// The provider request for an input.
     static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest
 }
@@ -54,6 +68,11 @@ extension AgentTool {
     public static var connector: String { String(qualifiedName.prefix { $0 != "_" }) }
 
     public static var inputSchema: JSONValue { inputContract.jsonSchema }
+
+    public static var outputContract: OutputContract? { nil }
+
+    /// The JSON Schema of the answer (MCP's `outputSchema`): `outputContract`'s.
+    public static var outputSchema: JSONValue? { outputContract?.jsonSchema }
 
     /// Checks an input built in Swift against the contract, as a model's arguments are
     /// checked: formats, constraints, allowed values.
@@ -247,6 +266,9 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case transport(String)
     /// The call's task was cancelled before it finished (no further attempt is made).
     case cancelled
+    /// The provider's answer does not have the shape the tool's `output:` declares;
+    /// `field` names the first place that differs.
+    case unexpectedResponse(field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -258,6 +280,7 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownTool(let name): "no tool named '\(name)'"
         case .transport(let message): "the request failed: \(message)"
         case .cancelled: "the call was cancelled"
+        case .unexpectedResponse(let field, let reason): "the provider's answer does not match the tool's output: \(field.isEmpty ? "the answer" : "'\(field)'") \(reason)"
         }
     }
 }
@@ -266,6 +289,11 @@ extension ToolFailure {
     /// Arguments that break an input's contract.
     public init(_ violation: InputViolation) {
         self = .invalidInput(field: violation.field, reason: violation.reason)
+    }
+
+    /// An answer that breaks the output's contract.
+    public init(_ mismatch: OutputMismatch) {
+        self = .unexpectedResponse(field: mismatch.field, reason: mismatch.reason)
     }
 }
 

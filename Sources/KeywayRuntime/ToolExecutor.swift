@@ -196,9 +196,10 @@ public struct ToolExecutor: Sendable {
             }
             if let tool = registry.described[name] {
                 let input = try Self.checked(arguments, tool.inputContract)
-                return .success(try await send(providerConfigKey: tool.providerConfigKey, connector: tool.connector, scopes: tool.scopes, tenant: tenant, instance: instance) {
+                let answer = try await send(providerConfigKey: tool.providerConfigKey, connector: tool.connector, scopes: tool.scopes, tenant: tenant, instance: instance) {
                     () throws(ToolFailure) in try tool.makeRequest(input)
-                })
+                }
+                return .success(try Self.conforming(answer, tool.outputContract))
             }
             return .failure(.unknownTool(name))
         } catch {
@@ -229,9 +230,39 @@ public struct ToolExecutor: Sendable {
 
     func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
         let input = try Self.decodeInput(T.Input.self, from: Self.checked(arguments, T.inputContract).jsonData)
-        return try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance) {
+        let answer = try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance) {
             () throws(ToolFailure) in try T.makeRequest(input)
         }
+        return try Self.conforming(answer, T.outputContract)
+    }
+
+    /// Calls a generated tool from Swift with a typed input and returns its typed answer:
+    /// the input checked as a model's arguments are, the answer checked against the
+    /// tool's `outputContract` and decoded as its `Output` (`JSONValue` when it declares
+    /// none). `execute(tool:arguments:tenant:)` gives the JSON instead.
+    public func call<T: AgentTool>(_ tool: T.Type, _ input: T.Input, tenant: Tenant, instance: String? = nil) async throws(ToolFailure) -> T.Output {
+        let arguments: Data
+        do {
+            arguments = try JSONEncoder().encode(input)
+        } catch {
+            throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
+        }
+        let answer = try await run(tool, arguments: arguments, tenant: tenant, instance: instance)
+        do {
+            return try JSONDecoder().decode(T.Output.self, from: answer.jsonData)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .unexpectedResponse(field: Self.path(context.codingPath + [key]), reason: "is missing")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context) {
+            throw .unexpectedResponse(field: Self.path(context.codingPath), reason: "does not fit the tool's Output type")
+        } catch {
+            throw .unexpectedResponse(field: "", reason: "\(error)")
+        }
+    }
+
+    /// The answer, when it has the shape `contract` declares (or no contract is declared).
+    static func conforming(_ answer: JSONValue, _ contract: OutputContract?) throws(ToolFailure) -> JSONValue {
+        if let contract, let mismatch = contract.mismatch(in: answer) { throw ToolFailure(mismatch) }
+        return answer
     }
 
     /// Finds the tenant's connection, builds the request and sends it, with retries.

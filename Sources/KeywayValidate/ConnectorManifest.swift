@@ -6,10 +6,20 @@ import KeywayModel
 extension NodeReader {
     static let connectorKeys = ["slug", "name", "description", "nango", "multiple_connections", "tools"]
     static let nangoKeys = ["provider_key"]
-    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input"]
+    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input", "output"]
     static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties", "values"]
         + Constraint.Key.allCases.map(\.rawValue)
     static let inputKeys = nestedInputKeys + ["in", "wire", "style"]
+    /// An output field's keys: an input's schema without what only a request uses
+    /// (defaults, constraints, placement), plus `nullable`.
+    static let outputKeys = ["type", "format", "description", "optional", "nullable", "enum", "items", "properties", "values"]
+
+    /// Whose schema is read: an input's or an output field's (their keys and words differ).
+    enum SchemaRole {
+        case input, output
+        var keys: [String] { self == .input ? NodeReader.nestedInputKeys : NodeReader.outputKeys }
+        var noun: String { self == .input ? "input" : "output" }
+    }
 
     func connector(_ doc: ManifestDocument) -> Connector? {
         let errorsBefore = diagnostics.count
@@ -151,6 +161,23 @@ extension NodeReader {
             inputs.append(InputField(entry.key, schema, in: location, wire: wire, style: style))
             inputLocations[entry.key] = entry.keyLocation
         }
+        var output: OutputContract?
+        var outputLocations: [String: SourceLocation] = [:]
+        if let entries = namedEntries(f, "output") {
+            var fields: [NamedSchema] = []
+            for entry in entries {
+                guard NameRules.isInputName(entry.key) else {
+                    error(entry.keyLocation, "output field names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
+                    continue
+                }
+                let fieldWhat = "output field '\(entry.key)'"
+                guard let fieldKeys = mapping(entry.value, fieldWhat, allowed: Self.outputKeys),
+                      let schema = inputSchema(fieldKeys, fieldWhat, role: .output) else { continue }
+                fields.append(NamedSchema(entry.key, schema))
+                outputLocations[entry.key] = entry.keyLocation
+            }
+            output = OutputContract(fields)
+        }
         let inputNames = Set(inputs.map { $0.name })
         let writtenNames = Set(namedEntries(f, "input")?.map { $0.key } ?? [])
         for placeholder in placeholders where !inputNames.contains(placeholder) {
@@ -160,9 +187,12 @@ extension NodeReader {
         }
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
-                    scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, location: name.location,
-                    scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }), inputLocations: inputLocations,
-                    keyLocations: ["method": method.location, "endpoint": endpoint.location].merging(encoding.map { ["encoding": $0.location] } ?? [:]) { a, _ in a })
+                    scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, output: output,
+                    location: name.location, scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }),
+                    inputLocations: inputLocations,
+                    keyLocations: ["method": method.location, "endpoint": endpoint.location].merging(encoding.map { ["encoding": $0.location] } ?? [:]) { a, _ in a }
+                        .merging(f["output"].map { ["output": $0.keyLocation] } ?? [:]) { a, _ in a },
+                    outputLocations: outputLocations)
     }
 
     /// Why an endpoint is not a clean path template, or nil.
@@ -225,12 +255,14 @@ extension NodeReader {
         return repeated ? "the endpoint names the same placeholder twice" : nil
     }
 
-    /// An input's type and constraints. `fields` was already checked for unknown keys.
-    func inputSchema(_ f: Fields, _ what: String) -> InputSchema? {
+    /// An input's (or an output field's) type and constraints. `fields` was already
+    /// checked for unknown keys.
+    func inputSchema(_ f: Fields, _ what: String, role: SchemaRole = .input) -> ValueSchema? {
         guard let typeName = string(f, "type", what) else { return nil }
         let description = string(f, "description", what, required: false)?.value
         let optional = bool(f, "optional")?.value ?? false
-        var type: InputType
+        let nullable = role == .output ? bool(f, "nullable")?.value ?? false : false
+        var type: ValueType
         switch typeName.value {
         case "string":
             var format: StringFormat?
@@ -247,16 +279,16 @@ extension NodeReader {
                 error(f.node.location, "\(what) is an array and needs 'items' (e.g. items: { type: string })")
                 return nil
             }
-            guard let itemFields = mapping(items.value, "'items'", allowed: Self.nestedInputKeys),
-                  let itemSchema = inputSchema(itemFields, "the items of \(what)") else { return nil }
+            guard let itemFields = mapping(items.value, "'items'", allowed: role.keys),
+                  let itemSchema = inputSchema(itemFields, "the items of \(what)", role: role) else { return nil }
             type = .array(items: itemSchema)
         case "object" where f["values"] != nil:
             if let p = f["properties"] {
                 error(p.keyLocation, "\(what) has both 'values' (a map of any keys) and 'properties' (fixed keys); keep one")
                 return nil
             }
-            guard let valueFields = mapping(f["values"]!.value, "'values'", allowed: Self.nestedInputKeys),
-                  let valueSchema = inputSchema(valueFields, "the values of \(what)") else { return nil }
+            guard let valueFields = mapping(f["values"]!.value, "'values'", allowed: role.keys),
+                  let valueSchema = inputSchema(valueFields, "the values of \(what)", role: role) else { return nil }
             if valueSchema.optional { error(f["values"]!.keyLocation, "the values of a map cannot be optional; remove 'optional'") }
             type = .map(values: valueSchema)
         case "object":
@@ -266,15 +298,15 @@ extension NodeReader {
                     error(entry.keyLocation, "property names must match ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, not '\(entry.key.forDiagnostic)'")
                     continue
                 }
-                guard let pf = mapping(entry.value, "property '\(entry.key)'", allowed: Self.nestedInputKeys),
-                      let ps = inputSchema(pf, "property '\(entry.key)'") else { continue }
+                guard let pf = mapping(entry.value, "property '\(entry.key)'", allowed: role.keys),
+                      let ps = inputSchema(pf, "property '\(entry.key)'", role: role) else { continue }
                 properties.append(NamedSchema(entry.key, ps))
             }
             type = .object(properties: properties)
         default:
             let options = ["string", "integer", "number", "boolean", "array", "object"]
             let hint = closest(to: typeName.value, in: options).map { "did you mean '\($0)'?" } ?? "use one of: \(options.joined(separator: ", "))"
-            error(typeName.location, "unknown input type '\(typeName.value.forDiagnostic)'; \(hint)")
+            error(typeName.location, "unknown \(role.noun) type '\(typeName.value.forDiagnostic)'; \(hint)")
             return nil
         }
         if f["format"] != nil, typeName.value != "string" { error(f["format"]!.keyLocation, "'format' applies to strings only") }
@@ -306,12 +338,12 @@ extension NodeReader {
                 error(d.value.location, "'default' applies to strings, numbers and booleans only")
             }
         }
-        return InputSchema(type, description: description, optional: optional, default: defaultValue, enum: allowed, constraints: constraints)
+        return ValueSchema(type, description: description, optional: optional, nullable: nullable, default: defaultValue, enum: allowed, constraints: constraints)
     }
 
     /// The constraints of `Constraint`'s table the fields name, each checked against the
     /// input's type and its argument's kind, in the table's order.
-    func constraints(_ f: Fields, of type: InputType, _ what: String) -> [Constraint] {
+    func constraints(_ f: Fields, of type: ValueType, _ what: String) -> [Constraint] {
         var constraints: [Constraint] = []
         var written: [Constraint.Key: YAMLPair] = [:]
         for key in Constraint.Key.allCases {
@@ -357,7 +389,7 @@ extension NodeReader {
 
     /// A literal of an input's type: a string as written; an integer, number or boolean
     /// as a plain scalar in YAML 1.2 core form.
-    private func literal(_ node: YAMLNode, of type: InputType, _ what: String) -> LiteralValue? {
+    private func literal(_ node: YAMLNode, of type: ValueType, _ what: String) -> LiteralValue? {
         guard case .scalar(let s) = node.value, !s.isNull else {
             error(node.location, "\(what) must be \(type.articleName), found \(node.kindName)")
             return nil

@@ -172,7 +172,10 @@ extension Tools {
                     let tool = tools[change.tool]
                     let top = String(change.input.prefix { $0 != "." && $0 != "[" && $0 != "{" })
                     let at = tool.map { t in
-                        change.scope.flatMap { t.scopeLocations[$0] } ?? t.inputs.first { $0.name == top }.map(t.location(of:)) ?? t.location
+                        if let output = change.output {
+                            return t.outputLocations[String(output.prefix { $0 != "." && $0 != "[" && $0 != "{" })] ?? t.location(ofKey: "output")
+                        }
+                        return change.scope.flatMap { t.scopeLocations[$0] } ?? t.inputs.first { $0.name == top }.map(t.location(of:)) ?? t.location
                     } ?? .commandLine
                     run.diagnostics.error(at, "--fail-on breaking: \(change.tool): \(change.message)")
                 }

@@ -156,7 +156,7 @@ struct MCPSignInTests {
         for (name, connection) in [("valid", "conn-a-slack"), ("in-an-organisation", "conn-org-slack")] {
             let output = try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "token": issuer.tokens[name]!.json,
                                                        "steps": .array([MCPFixture.call("slack_list_users", .obj([:]))])]), in: dir)
-            #expect(output["steps"] == .array([MCPFixture.success]), "\(name): \(output)")
+            #expect(output["steps"] == .array([MCPFixture.success("slack_list_users")]), "\(name): \(output)")
             #expect(stub.requests.last.map { "\($0.target) \($0.header("Connection-Id") ?? "-")" } == "/proxy/users.list?limit=100 \(connection)")
         }
 

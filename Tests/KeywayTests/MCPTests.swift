@@ -19,10 +19,15 @@ enum MCPFixture {
     static let manifests = packageRoot.appendingPathComponent("Manifests").path
     static let catalog = Pipeline.validate(manifests: manifests).catalog!
     static let secret = "nango-secret-key-mcp-0123"
+    /// What a tool without a recorded answer (`RecordedAnswers`) gets.
     static let reply = #"{"id": "42", "items": [1, 2]}"#
-    /// `{"id":"42","items":[1,2]}` as a tool result: the text, and the object.
-    static let success: JSON = .obj(["content": .array([.obj(["type": "text".json, "text": #"{"id":"42","items":[1,2]}"#.json])]),
-                                     "structuredContent": .obj(["id": "42".json, "items": .array([.number(1), .number(2)])])])
+    /// The answer the stand-in gives a tool: its recording, else `reply`.
+    static func answer(_ tool: String) -> JSON { RecordedAnswers.json(tool) ?? (try! JSON(json: Data(reply.utf8))) }
+    /// A tool's answer as a tool result: the text, and the object as structured content.
+    static func success(_ tool: String) -> JSON {
+        .obj(["content": .array([.obj(["type": "text".json, "text": .string(String(decoding: answer(tool).jsonData, as: UTF8.self))])]),
+              "structuredContent": answer(tool)])
+    }
     /// Tools with `request: custom`: served by a compiled registry only.
     static let custom = catalog.connectors.flatMap { c in c.tools.filter { $0.request == .custom }.map { c.slug + "_" + $0.name } }
     static let methods = Dictionary(uniqueKeysWithValues: catalog.connectors.flatMap { c in c.tools.map { (c.slug + "_" + $0.name, $0.method.rawValue) } })
@@ -35,13 +40,16 @@ enum MCPFixture {
     }
 
     /// The tools/list answer MCP owes for `keyway tools`' entries: the same name,
-    /// description and schema, with hints from each tool's method.
+    /// description and schemas (input, and output where declared), with hints from each
+    /// tool's method.
     static func listAnswer(_ printed: [JSON], excluding: [String]) -> JSON {
         .obj(["tools": .array(printed.filter { !excluding.contains($0["name"]!.string!) }.map { entry in
             let method = methods[entry["name"]!.string!]!
-            return .obj(["name": entry["name"]!, "description": entry["description"]!, "inputSchema": entry["input_schema"]!,
+            var tool: [String: JSON] = ["name": entry["name"]!, "description": entry["description"]!, "inputSchema": entry["input_schema"]!,
                          "annotations": .obj(["readOnlyHint": .bool(method == "GET"), "destructiveHint": .bool(["DELETE", "PUT", "PATCH"].contains(method)),
-                                              "idempotentHint": .bool(["GET", "PUT", "DELETE"].contains(method)), "openWorldHint": .bool(true)])])
+                                              "idempotentHint": .bool(["GET", "PUT", "DELETE"].contains(method)), "openWorldHint": .bool(true)])]
+            if let output = entry["output_schema"] { tool["outputSchema"] = output }
+            return .object(tool)
         })])
     }
 
@@ -61,7 +69,7 @@ enum MCPFixture {
                 _ = FileManager.default.createFile(atPath: held, contents: Data())
                 return StubNango.Reply(hold: true)
             }
-            return StubNango.Reply(body: reply)
+            return StubNango.Reply(body: RecordedAnswers.body(for: request, fallback: reply))
         }
         return stub
     }
@@ -81,12 +89,12 @@ enum MCPFixture {
     /// What the compiled tools send for the same calls (the reference for the served ones).
     static func compiledRequests(_ calls: [(String, JSON)], connections: [String: String]) async throws -> [String] {
         let stub = try StubNango()
-        stub.onRequest { _ in StubNango.Reply(body: reply) }
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: reply)) }
         let resolver = InMemoryConnectionResolver()
         for (key, id) in connections { await resolver.set(owner: "tenant-a", providerConfigKey: key, ResolvedConnection(connectionID: id)) }
         let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
         for (name, arguments) in calls {
-            #expect(await executor.execute(tool: name, arguments: arguments.jsonData, owner: "tenant-a") == .success(try JSON(json: Data(reply.utf8))))
+            #expect(await executor.execute(tool: name, arguments: arguments.jsonData, owner: "tenant-a") == .success(answer(name)), "\(name)")
         }
         return stub.requests.map(upstream)
     }
@@ -100,7 +108,7 @@ enum MCPFixture {
         var fields = Dictionary(error.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         fields["message"] = message.json
         return .obj(["content": .array([.obj(["type": "text".json, "text": message.json])]), "isError": .bool(true),
-                     "structuredContent": .obj(["error": .object(fields)])])
+                     "_meta": .obj(["keyway/error": .object(fields)])])
     }
 
     static let notConnectedGmail = failure("This user has not connected gmail. Ask them to connect gmail, then call the tool again.",
@@ -146,7 +154,7 @@ struct MCPTests {
         #expect(seen[0] == MCPFixture.listAnswer(printed, excluding: MCPFixture.custom))
         #expect(seen[0]["tools"]?.array?.count == 14)
         // Every shipped tool: the provider's answer, and the request the compiled tool sends.
-        for (i, call) in calls.enumerated() { #expect(seen[1 + i] == MCPFixture.success, "\(call.0)") }
+        for (i, call) in calls.enumerated() { #expect(seen[1 + i] == MCPFixture.success(call.0), "\(call.0)") }
         let upstream = stub.requests.map(MCPFixture.upstream)
         #expect(Array(upstream.prefix(calls.count)) == expectedUpstream)
         var rest = Array(seen.dropFirst(1 + calls.count))
@@ -256,7 +264,7 @@ struct MCPTests {
         let seenA = try #require(outputA["steps"]?.array, "\(outputA)")
         try #require(seenA.count == stepsA.count)
         #expect(seenA[0] == MCPFixture.listAnswer(printed, excluding: MCPFixture.custom))
-        for (i, call) in calls.enumerated() { #expect(seenA[1 + i] == MCPFixture.success, "\(call.0)") }
+        for (i, call) in calls.enumerated() { #expect(seenA[1 + i] == MCPFixture.success(call.0), "\(call.0)") }
         #expect(Array(stub.requests.prefix(calls.count).map(MCPFixture.upstream)) == expectedUpstream)
         let restA = Array(seenA.dropFirst(1 + calls.count))
         #expect(restA == [
@@ -279,7 +287,7 @@ struct MCPTests {
             MCPFixture.call("gmail_search_emails", .obj(["q": "x".json, "connection_id": "conn-a-gmail".json, "connectionId": "conn-a-gmail".json, "owner": "tenant-a".json])),
             MCPFixture.call("slack_list_users", .obj([:])),
         ])]), in: dir)
-        #expect(outputB["steps"] == .array([MCPFixture.notConnectedGmail, MCPFixture.notConnectedGmail, MCPFixture.success]))
+        #expect(outputB["steps"] == .array([MCPFixture.notConnectedGmail, MCPFixture.notConnectedGmail, MCPFixture.success("slack_list_users")]))
         #expect(stub.requests.dropFirst(before).map { "\($0.target) \($0.header("Connection-Id") ?? "-")" } == ["/proxy/users.list?limit=100 conn-b-slack"])
 
         let finalLog = await server.waitForError(containing: "tenant-b slack_list_users: ok\n")
@@ -320,7 +328,7 @@ struct MCPTests {
         try #require(Python.require(["mcp"]))
         let dir = TempDir()
         let stub = try StubNango()
-        stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: MCPFixture.reply)) }
         let resolver = InMemoryConnectionResolver()
         await resolver.set(owner: "org-1", providerConfigKey: "gmail", ResolvedConnection(connectionID: "conn-org-gmail"))
         let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: stub.baseURL), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry)
@@ -337,7 +345,7 @@ struct MCPTests {
         let loner = authenticator.sign(.obj(["sub": "user-2".json]))
         let send = MCPFixture.call("gmail_send_email", .obj(["to": "ada@example.com".json, "subject": "Hi".json, "body": "<p>Hi</p>".json]))
         let output = try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "token": member.json, "steps": .array([.obj(["op": "list".json]), send])]), in: dir)
-        #expect(output["steps"] == .array([MCPFixture.listAnswer(try MCPFixture.printedTools(), excluding: []), MCPFixture.success]))
+        #expect(output["steps"] == .array([MCPFixture.listAnswer(try MCPFixture.printedTools(), excluding: []), MCPFixture.success("gmail_send_email")]))
         #expect(stub.requests.map { "\($0.method) \($0.path) \($0.header("Connection-Id") ?? "-")" } == ["POST /proxy/gmail/v1/users/me/messages/send conn-org-gmail"])
         let other = try await MCPClient.run(.obj(["transport": "http".json, "url": url.json, "token": loner.json, "steps": .array([send])]), in: dir)
         #expect(other["steps"] == .array([MCPFixture.notConnectedGmail]))
@@ -364,7 +372,7 @@ struct MCPLimitTests {
     @Test("malformed tools/call params answer -32602 (invalid params) saying what is wrong, through the SDK's own server")
     func malformedCallParams() async throws {
         let stub = try StubNango()
-        stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: MCPFixture.reply)) }
         let tools = await server(stub, limits: MCPLimits(), records: RecordList())
         let session = await tools.makeSession(tenant: Tenant(user: "a"))
         let (client, serverSide) = await InMemoryTransport.createConnectedPair()
@@ -510,7 +518,7 @@ struct MCPLimitTests {
     @Test("MCP 2026-07-28 over HTTP: every answer a request can get, whole (discover, list, call, errors with their statuses)")
     func statelessAnswers() async throws {
         let stub = try StubNango()
-        stub.onRequest { _ in StubNango.Reply(body: MCPFixture.reply) }
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: MCPFixture.reply)) }
         let tools = await server(stub, limits: MCPLimits(), records: RecordList())
         let http = MCPHTTPServer(tools: tools, authenticator: StaticTokenAuthenticator(tokens: ["tok-a-0123456789abcdef": "a"]))
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
@@ -543,8 +551,8 @@ struct MCPLimitTests {
         #expect(listStatus == 200 && list?["id"] == "two".json && list?["result"]?["tools"]?.array?.count == tools.tools.count)
         #expect(list?["result"]?["resultType"] == "complete".json && list?["result"]?["ttlMs"] == .number(0) && list?["result"]?["cacheScope"] == "private".json)
         #expect(try await exchange(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slack_list_users","arguments":{},\#(meta)}}"#) == (200, nil, .obj([
-            "jsonrpc": "2.0".json, "id": .number(3), "result": .obj(["content": .array([.obj(["type": "text".json, "text": #"{"id":"42","items":[1,2]}"#.json])]),
-                                                                   "structuredContent": .obj(["id": "42".json, "items": .array([.number(1), .number(2)])]), "resultType": "complete".json]),
+            "jsonrpc": "2.0".json, "id": .number(3), "result": .obj(["content": MCPFixture.success("slack_list_users")["content"]!,
+                                                                   "structuredContent": MCPFixture.answer("slack_list_users"), "resultType": "complete".json]),
         ])))
         #expect(try await exchange(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"nope",\#(meta)}}"#)
                 == (400, nil, error(.number(4), -32602, "Invalid params: Unknown tool 'nope': tools/list names the tools this server offers")))
@@ -568,7 +576,7 @@ struct MCPLimitTests {
                 arrived.continuation.yield()
                 return StubNango.Reply(hold: true)
             }
-            return StubNango.Reply(body: MCPFixture.reply)
+            return StubNango.Reply(body: RecordedAnswers.body(for: request, fallback: MCPFixture.reply))
         }
         let records = RecordList()
         let tools = await server(stub, limits: MCPLimits(maxConcurrentCallsPerTenant: 1), records: records)
@@ -579,7 +587,7 @@ struct MCPLimitTests {
         #expect(busy.isError == true)
         #expect(Self.text(busy) == "This user already has 1 tool call running, the most allowed at once. Wait for one to finish, then call again.")
         let other = try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "b"))
-        #expect(other.isError == nil && Self.text(other) == #"{"id":"42","items":[1,2]}"#)
+        #expect(other.isError == nil && Self.text(other) == String(decoding: MCPFixture.answer("slack_list_users").jsonData, as: UTF8.self))
         first.cancel()
         await #expect(throws: CancellationError.self) { try await first.value }
         let after = try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "a"))
@@ -600,7 +608,7 @@ struct MCPLimitTests {
                 arrived.continuation.yield()
                 return StubNango.Reply(hold: true)
             }
-            return StubNango.Reply(body: MCPFixture.reply)
+            return StubNango.Reply(body: RecordedAnswers.body(for: request, fallback: MCPFixture.reply))
         }
         let limits = MCPLimits()
         let tools = await server(stub, limits: limits, records: RecordList())
@@ -614,7 +622,7 @@ struct MCPLimitTests {
         // given up (with URLSession's 6 connections a host, B waited until A's timed out).
         let other = try await tools.call("slack_list_users", arguments: [:], tenant: Tenant(user: "b"))
         #expect(stub.abandoned == [], "B was answered while every call of A still held its connection")
-        #expect(Self.text(other) == #"{"id":"42","items":[1,2]}"#)
+        #expect(Self.text(other) == String(decoding: MCPFixture.answer("slack_list_users").jsonData, as: UTF8.self))
         #expect(stub.requests.map(\.target) == Array(repeating: "/proxy/users.list?limit=777", count: limits.maxConcurrentCallsPerTenant) + ["/proxy/users.list?limit=100"])
         for call in hanging { call.cancel() }
     }

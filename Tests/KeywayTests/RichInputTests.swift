@@ -119,7 +119,7 @@ struct RichInputTests {
         ])
         #expect(tool.inputs[3].schema.constraints == [.minLength(3), .maxLength(3), .pattern("^[A-Z]{3}$")])
         #expect(tool.inputs[4].schema.constraints == [.minimum(0.5), .maximum(1_000_000)])
-        #expect(tool.inputs[5].schema.type == .map(values: InputSchema(.string(), constraints: [.maxLength(500)])))
+        #expect(tool.inputs[5].schema.type == .map(values: ValueSchema(.string(), constraints: [.maxLength(500)])))
     }
 
     @Test("the JSON Schema says what the contract checks: bounds, pattern, date, maps")

@@ -55,7 +55,8 @@ struct RuntimeTests {
     @Test("every shipped tool runs end to end: method, path, query, headers and body as the manifest says")
     func everyToolEndToEnd() async throws {
         let stub = try StubNango()
-        stub.onRequest { _ in StubNango.Reply(body: #"{"id": "42", "items": [1, 2]}"#) }
+        let fallback = #"{"id": "42", "items": [1, 2]}"#
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: fallback)) }
         let resolver = InMemoryConnectionResolver()
         for integration in Self.catalog.integrations {
             await resolver.set(owner: "tenant-1", providerConfigKey: integration.key, ResolvedConnection(connectionID: "conn-\(integration.key)"))
@@ -69,7 +70,7 @@ struct RuntimeTests {
                 let arguments = sampleArguments(type.inputSchema)
                 let before = stub.requests.count
                 let result = await run.execute(tool: name, arguments: arguments.jsonData, owner: "tenant-1")
-                #expect(result == .success(.object(["id": .string("42"), "items": .array([.number(1), .number(2)])])), "\(name)")
+                #expect(result == .success(try RecordedAnswers.json(name) ?? KeywayRuntime.JSONValue(json: Data(fallback.utf8))), "\(name): its provider's answer")
                 let sent = stub.requests.dropFirst(before)
                 try #require(sent.count == 1, "\(name) sent \(sent.count) requests")
                 let request = sent.first!
@@ -119,8 +120,9 @@ struct RuntimeTests {
         await resolver.set(owner: "t", providerConfigKey: "gmail", ResolvedConnection(connectionID: "c"))
         let subject = "Hello ✓\r\nBcc: victim@example.com"
         let arguments: KeywayRuntime.JSONValue = .object(["to": .string("ada@example.com"), "subject": .string(subject), "body": .string("<p>Hi</p>")])
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: "{}")) }
         let result = await executor(stub, resolver: resolver).execute(tool: "gmail_send_email", arguments: arguments.jsonData, owner: "t")
-        #expect(result == .success(.object(["ok": .bool(true)])))
+        #expect(result == .success(try #require(RecordedAnswers.json("gmail_send_email"))))
         let request = try #require(stub.requests.first)
         #expect(request.path == "/proxy/gmail/v1/users/me/messages/send")
         guard case .string(let raw)? = try KeywayRuntime.JSONValue(json: request.body)["raw"] else { Issue.record("no raw"); return }
@@ -299,7 +301,15 @@ struct RuntimeTests {
         let run = try KeywayRun.run(["tools", "--format", "json", "--manifests", packageRoot.appendingPathComponent("Manifests").path])
         #expect(run.status == 0)
         let printed = try KeywayRuntime.JSONValue(json: Data(run.stdout.utf8))
-        #expect(printed == AllTools.registry.definitions)
+        // What model APIs take (name, description, input_schema), plus each declared output_schema.
+        guard case .array(let entries) = printed else { Issue.record("not a list: \(run.stdout)"); return }
+        #expect(KeywayRuntime.JSONValue.array(entries.map { entry in
+            guard case .object(var fields) = entry else { return entry }
+            fields["output_schema"] = nil
+            return .object(fields)
+        }) == AllTools.registry.definitions)
+        #expect(entries.compactMap { entry in entry["output_schema"].map { (entry["name"]!, $0) } }.map { "\($0.0)" }
+                == AllTools.registry.tools.keys.sorted().filter { AllTools.registry.tools[$0]!.outputContract != nil }.map { "\(KeywayRuntime.JSONValue.string($0))" })
         let dir = TempDir()
         dir.write("tools.json", run.stdout)
         let samples = KeywayRuntime.JSONValue.object(AllTools.registry.tools.mapValues { sampleArguments($0.inputSchema) })
@@ -313,6 +323,7 @@ struct RuntimeTests {
                 Draft202012Validator.check_schema(t["input_schema"])
                 Draft202012Validator(t["input_schema"], format_checker=Draft202012Validator.FORMAT_CHECKER).validate(samples[t["name"]])
                 assert not Draft202012Validator(t["input_schema"]).is_valid({"unexpected": 1}), t["name"]
+                if "output_schema" in t: Draft202012Validator.check_schema(t["output_schema"])
             print(len(tools), "schemas valid")
             """, dir.path + "/tools.json", dir.path + "/samples.json"])
         #expect(check.status == 0 && check.output.contains("15 schemas valid"), "\(check.output)")
@@ -430,7 +441,8 @@ struct ProxyFidelityTests {
         await resolver.set(owner: "t", providerConfigKey: "google-calendar", ResolvedConnection(connectionID: "c", grantedScopes: ["https://www.googleapis.com/auth/calendar.events"]))
         let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry, clock: RecordingClock())
         let arguments = #"{"calendarId": "primary", "summary": "Offsite", "start": {"date": "2026-02-01", "timeZone": "Europe/Paris"}, "end": {"date": "2026-02-02"}, "attendees": [{"email": "ada@example.com"}]}"#
-        #expect(await executor.execute(tool: "google-calendar_create_event", arguments: Data(arguments.utf8), owner: "t") == .success(.object(["ok": .bool(true)])))
+        stub.onRequest { StubNango.Reply(body: RecordedAnswers.body(for: $0, fallback: "{}")) }
+        #expect(await executor.execute(tool: "google-calendar_create_event", arguments: Data(arguments.utf8), owner: "t") == .success(try #require(RecordedAnswers.json("google-calendar_create_event"))))
         let sent = try #require(stub.requests.first)
         #expect(sent.method == "POST" && sent.path == "/proxy/calendar/v3/calendars/primary/events")
         #expect(sent.query.map { "\($0.0)=\($0.1)" } == ["sendUpdates=all"], "invitations go out unless the model says otherwise")
@@ -493,8 +505,8 @@ struct RedactionAndRetryAfterTests {
         await resolver.set(owner: "t", providerConfigKey: "slack", ResolvedConnection(connectionID: "c"))
         let executor = ToolExecutor(client: NangoClient(secretKey: Self.key, baseURL: stub.baseURL), resolver: resolver, registry: AllTools.registry,
                                     retry: RetryPolicy(maxRetries: 0))
-        stub.onRequest { _ in StubNango.Reply(body: #"{"echo": "Bearer \#(Self.key)"}"#) }
-        #expect(await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), owner: "t") == .success(.object(["echo": .string("Bearer <redacted>")])))
+        stub.onRequest { _ in StubNango.Reply(body: #"{"ok": true, "echo": "Bearer \#(Self.key)"}"#) }
+        #expect(await executor.execute(tool: "slack_list_channels", arguments: Data("{}".utf8), owner: "t") == .success(.object(["ok": .bool(true), "echo": .string("Bearer <redacted>")])))
         // The key straddles byte 4,096 of an error body.
         let padding = String(repeating: "x", count: 4096 - 10)
         stub.onRequest { _ in StubNango.Reply(status: 400, body: padding + Self.key + " tail") }

@@ -29,6 +29,11 @@ public enum Gmail {
             .init("subject", .string(), description: "Email subject", in: .body),
             .init("body", .string(), description: "Email body (HTML allowed)", in: .body),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("id", .string(), description: "The sent message's ID"),
+            .init("threadId", .string(), description: "The ID of its thread"),
+            .init("labelIds", .array(items: .init(.string())), description: "Labels on the message (SENT)", optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Recipient email address (format: email)
@@ -50,6 +55,27 @@ public enum Gmail {
                 case body = "body"
             }
         }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The sent message's ID
+            public var id: Swift.String
+            /// The ID of its thread
+            public var threadId: Swift.String
+            /// Labels on the message (SENT)
+            public var labelIds: [Swift.String]?
+
+            public init(id: Swift.String, threadId: Swift.String, labelIds: [Swift.String]? = nil) {
+                self.id = id
+                self.threadId = threadId
+                self.labelIds = labelIds
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case threadId = "threadId"
+                case labelIds = "labelIds"
+            }
+        }
     }
 
     /// Search for emails in Gmail
@@ -67,6 +93,14 @@ public enum Gmail {
             .init("q", .string(), description: "Gmail search query", in: .query),
             .init("maxResults", .integer, description: "Maximum number of messages to return", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(500)], in: .query),
             .init("labelIds", .array(items: .init(.string())), description: "Only messages with all of these label IDs (INBOX, UNREAD, or a user label's ID)", optional: true, in: .query),
+        ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("messages", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("threadId", .string()),
+            ]))), description: "The matching messages, newest first", optional: true),
+            .init("nextPageToken", .string(), description: "Pass as pageToken for the next page", optional: true),
+            .init("resultSizeEstimate", .integer, description: "Estimated number of matches", optional: true),
         ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
@@ -89,6 +123,44 @@ public enum Gmail {
                 case labelIds = "labelIds"
             }
         }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The matching messages, newest first
+            public var messages: [MessagesItem]?
+            /// Pass as pageToken for the next page
+            public var nextPageToken: Swift.String?
+            /// Estimated number of matches
+            public var resultSizeEstimate: Swift.Int?
+
+            public init(messages: [MessagesItem]? = nil, nextPageToken: Swift.String? = nil, resultSizeEstimate: Swift.Int? = nil) {
+                self.messages = messages
+                self.nextPageToken = nextPageToken
+                self.resultSizeEstimate = resultSizeEstimate
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case messages = "messages"
+                case nextPageToken = "nextPageToken"
+                case resultSizeEstimate = "resultSizeEstimate"
+            }
+        }
+
+        public struct MessagesItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// string
+            public var threadId: Swift.String
+
+            public init(id: Swift.String, threadId: Swift.String) {
+                self.id = id
+                self.threadId = threadId
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case threadId = "threadId"
+            }
+        }
     }
 
     /// Get the Gmail profile of the connected account (address, message count)
@@ -103,10 +175,41 @@ public enum Gmail {
         public static let scopes: [Swift.String] = ["https://www.googleapis.com/auth/gmail.readonly"]
         public static let providerConfigKey = "gmail"
         public static let inputContract: KeywayRuntime.InputContract = []
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("emailAddress", .string(), description: "The account's address"),
+            .init("messagesTotal", .integer, description: "Messages in the mailbox"),
+            .init("threadsTotal", .integer, description: "Threads in the mailbox"),
+            .init("historyId", .string(), description: "The mailbox's current history record"),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
 
             public init() {
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The account's address
+            public var emailAddress: Swift.String
+            /// Messages in the mailbox
+            public var messagesTotal: Swift.Int
+            /// Threads in the mailbox
+            public var threadsTotal: Swift.Int
+            /// The mailbox's current history record
+            public var historyId: Swift.String
+
+            public init(emailAddress: Swift.String, messagesTotal: Swift.Int, threadsTotal: Swift.Int, historyId: Swift.String) {
+                self.emailAddress = emailAddress
+                self.messagesTotal = messagesTotal
+                self.threadsTotal = threadsTotal
+                self.historyId = historyId
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case emailAddress = "emailAddress"
+                case messagesTotal = "messagesTotal"
+                case threadsTotal = "threadsTotal"
+                case historyId = "historyId"
             }
         }
     }

@@ -29,6 +29,27 @@ public enum GoogleCalendar {
             .init("maxResults", .integer, description: "Maximum number of events", optional: true, default: .integer(25), constraints: [.minimum(1), .maximum(2500)], in: .query),
             .init("singleEvents", .boolean, description: "Expand recurring events into single occurrences", optional: true, default: .boolean(true), in: .query),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("summary", .string(), description: "The calendar's title", optional: true),
+            .init("timeZone", .string(), optional: true),
+            .init("nextPageToken", .string(), description: "Pass as pageToken for the next page", optional: true),
+            .init("items", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("status", .string(), description: "confirmed, tentative or cancelled", optional: true),
+                .init("htmlLink", .string(), description: "The event in Google Calendar's web UI", optional: true),
+                .init("summary", .string(), optional: true),
+                .init("start", .object(properties: [
+                    .init("dateTime", .string(format: .dateTime), optional: true),
+                    .init("date", .string(format: .date), optional: true),
+                    .init("timeZone", .string(), optional: true),
+                ]), optional: true),
+                .init("end", .object(properties: [
+                    .init("dateTime", .string(format: .dateTime), optional: true),
+                    .init("date", .string(format: .date), optional: true),
+                    .init("timeZone", .string(), optional: true),
+                ]), optional: true),
+            ]))), optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Calendar ID ('primary' for the user's main calendar)
@@ -52,6 +73,106 @@ public enum GoogleCalendar {
                 case timeMin = "timeMin"
                 case maxResults = "maxResults"
                 case singleEvents = "singleEvents"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The calendar's title
+            public var summary: Swift.String?
+            /// string
+            public var timeZone: Swift.String?
+            /// Pass as pageToken for the next page
+            public var nextPageToken: Swift.String?
+            /// array
+            public var items: [ItemsItem]?
+
+            public init(summary: Swift.String? = nil, timeZone: Swift.String? = nil, nextPageToken: Swift.String? = nil, items: [ItemsItem]? = nil) {
+                self.summary = summary
+                self.timeZone = timeZone
+                self.nextPageToken = nextPageToken
+                self.items = items
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case summary = "summary"
+                case timeZone = "timeZone"
+                case nextPageToken = "nextPageToken"
+                case items = "items"
+            }
+        }
+
+        public struct ItemsItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// confirmed, tentative or cancelled
+            public var status: Swift.String?
+            /// The event in Google Calendar's web UI
+            public var htmlLink: Swift.String?
+            /// string
+            public var summary: Swift.String?
+            /// object
+            public var start: Start?
+            /// object
+            public var end: End?
+
+            public init(id: Swift.String, status: Swift.String? = nil, htmlLink: Swift.String? = nil, summary: Swift.String? = nil, start: Start? = nil, end: End? = nil) {
+                self.id = id
+                self.status = status
+                self.htmlLink = htmlLink
+                self.summary = summary
+                self.start = start
+                self.end = end
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case status = "status"
+                case htmlLink = "htmlLink"
+                case summary = "summary"
+                case start = "start"
+                case end = "end"
+            }
+        }
+
+        public struct Start: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// (format: date-time)
+            public var dateTime: Swift.String?
+            /// (format: date)
+            public var date: Swift.String?
+            /// string
+            public var timeZone: Swift.String?
+
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
+                self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
+            }
+        }
+
+        public struct End: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// (format: date-time)
+            public var dateTime: Swift.String?
+            /// (format: date)
+            public var date: Swift.String?
+            /// string
+            public var timeZone: Swift.String?
+
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
+                self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
             }
         }
     }
@@ -85,6 +206,22 @@ public enum GoogleCalendar {
             .init("attendees", .array(items: .init(.object(properties: [
                 .init("email", .string(format: .email), description: "Attendee email address"),
             ]))), description: "People to invite", optional: true, in: .body),
+        ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("id", .string()),
+            .init("status", .string(), description: "confirmed, tentative or cancelled", optional: true),
+            .init("htmlLink", .string(), description: "The event in Google Calendar's web UI", optional: true),
+            .init("summary", .string(), optional: true),
+            .init("start", .object(properties: [
+                .init("dateTime", .string(format: .dateTime), optional: true),
+                .init("date", .string(format: .date), optional: true),
+                .init("timeZone", .string(), optional: true),
+            ]), optional: true),
+            .init("end", .object(properties: [
+                .init("dateTime", .string(format: .dateTime), optional: true),
+                .init("date", .string(format: .date), optional: true),
+                .init("timeZone", .string(), optional: true),
+            ]), optional: true),
         ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
@@ -176,6 +313,81 @@ public enum GoogleCalendar {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case email = "email"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// confirmed, tentative or cancelled
+            public var status: Swift.String?
+            /// The event in Google Calendar's web UI
+            public var htmlLink: Swift.String?
+            /// string
+            public var summary: Swift.String?
+            /// object
+            public var start: Start_?
+            /// object
+            public var end: End_?
+
+            public init(id: Swift.String, status: Swift.String? = nil, htmlLink: Swift.String? = nil, summary: Swift.String? = nil, start: Start_? = nil, end: End_? = nil) {
+                self.id = id
+                self.status = status
+                self.htmlLink = htmlLink
+                self.summary = summary
+                self.start = start
+                self.end = end
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case status = "status"
+                case htmlLink = "htmlLink"
+                case summary = "summary"
+                case start = "start"
+                case end = "end"
+            }
+        }
+
+        public struct Start_: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// (format: date-time)
+            public var dateTime: Swift.String?
+            /// (format: date)
+            public var date: Swift.String?
+            /// string
+            public var timeZone: Swift.String?
+
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
+                self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
+            }
+        }
+
+        public struct End_: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// (format: date-time)
+            public var dateTime: Swift.String?
+            /// (format: date)
+            public var date: Swift.String?
+            /// string
+            public var timeZone: Swift.String?
+
+            public init(dateTime: Swift.String? = nil, date: Swift.String? = nil, timeZone: Swift.String? = nil) {
+                self.dateTime = dateTime
+                self.date = date
+                self.timeZone = timeZone
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case dateTime = "dateTime"
+                case date = "date"
+                case timeZone = "timeZone"
             }
         }
     }

@@ -30,6 +30,13 @@ public enum Hubspot {
                 .init("lastname", .string(), description: "Last name", optional: true),
             ]), description: "Contact properties", in: .body),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("id", .string(), description: "The record's ID"),
+            .init("properties", .map(values: .init(.string(), nullable: true)), description: "Property values, as strings (null when unset)"),
+            .init("createdAt", .string(format: .dateTime)),
+            .init("updatedAt", .string(format: .dateTime)),
+            .init("archived", .boolean),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Contact properties
@@ -64,6 +71,35 @@ public enum Hubspot {
                 case lastname = "lastname"
             }
         }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The record's ID
+            public var id: Swift.String
+            /// Property values, as strings (null when unset)
+            public var properties: [Swift.String: Swift.String?]
+            /// (format: date-time)
+            public var createdAt: Swift.String
+            /// (format: date-time)
+            public var updatedAt: Swift.String
+            /// boolean
+            public var archived: Swift.Bool
+
+            public init(id: Swift.String, properties: [Swift.String: Swift.String?], createdAt: Swift.String, updatedAt: Swift.String, archived: Swift.Bool) {
+                self.id = id
+                self.properties = properties
+                self.createdAt = createdAt
+                self.updatedAt = updatedAt
+                self.archived = archived
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case properties = "properties"
+                case createdAt = "createdAt"
+                case updatedAt = "updatedAt"
+                case archived = "archived"
+            }
+        }
     }
 
     /// Search contacts in HubSpot
@@ -81,6 +117,21 @@ public enum Hubspot {
             .init("query", .string(), description: "Text to search for in default searchable properties", in: .body),
             .init("limit", .integer, description: "Maximum number of results", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(200)], in: .body),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("total", .integer, description: "Matches in all pages"),
+            .init("results", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("properties", .map(values: .init(.string(), nullable: true))),
+                .init("createdAt", .string(format: .dateTime)),
+                .init("updatedAt", .string(format: .dateTime)),
+                .init("archived", .boolean),
+            ])))),
+            .init("paging", .object(properties: [
+                .init("next", .object(properties: [
+                    .init("after", .string(), description: "Pass as after for the next page"),
+                ])),
+            ]), description: "Absent on the last page", optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in default searchable properties
@@ -96,6 +147,82 @@ public enum Hubspot {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case query = "query"
                 case limit = "limit"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// Matches in all pages
+            public var total: Swift.Int
+            /// array
+            public var results: [ResultsItem]
+            /// Absent on the last page
+            public var paging: Paging?
+
+            public init(total: Swift.Int, results: [ResultsItem], paging: Paging? = nil) {
+                self.total = total
+                self.results = results
+                self.paging = paging
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case total = "total"
+                case results = "results"
+                case paging = "paging"
+            }
+        }
+
+        public struct ResultsItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// object
+            public var properties: [Swift.String: Swift.String?]
+            /// (format: date-time)
+            public var createdAt: Swift.String
+            /// (format: date-time)
+            public var updatedAt: Swift.String
+            /// boolean
+            public var archived: Swift.Bool
+
+            public init(id: Swift.String, properties: [Swift.String: Swift.String?], createdAt: Swift.String, updatedAt: Swift.String, archived: Swift.Bool) {
+                self.id = id
+                self.properties = properties
+                self.createdAt = createdAt
+                self.updatedAt = updatedAt
+                self.archived = archived
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case properties = "properties"
+                case createdAt = "createdAt"
+                case updatedAt = "updatedAt"
+                case archived = "archived"
+            }
+        }
+
+        public struct Paging: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// object
+            public var next: Next
+
+            public init(next: Next) {
+                self.next = next
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case next = "next"
+            }
+        }
+
+        public struct Next: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// Pass as after for the next page
+            public var after: Swift.String
+
+            public init(after: Swift.String) {
+                self.after = after
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case after = "after"
             }
         }
     }
@@ -115,6 +242,20 @@ public enum Hubspot {
             .init("limit", .integer, description: "Maximum number of deals", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .query),
             .init("properties", .array(items: .init(.string())), description: "Deal properties to return (e.g. dealname, amount, dealstage); HubSpot's default set when absent", optional: true, in: .query),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("results", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("properties", .map(values: .init(.string(), nullable: true))),
+                .init("createdAt", .string(format: .dateTime)),
+                .init("updatedAt", .string(format: .dateTime)),
+                .init("archived", .boolean),
+            ])))),
+            .init("paging", .object(properties: [
+                .init("next", .object(properties: [
+                    .init("after", .string(), description: "Pass as after for the next page"),
+                ])),
+            ]), description: "Absent on the last page", optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of deals (minimum: 1) (maximum: 100) (default: 10)
@@ -130,6 +271,78 @@ public enum Hubspot {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case limit = "limit"
                 case properties = "properties"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// array
+            public var results: [ResultsItem]
+            /// Absent on the last page
+            public var paging: Paging?
+
+            public init(results: [ResultsItem], paging: Paging? = nil) {
+                self.results = results
+                self.paging = paging
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case results = "results"
+                case paging = "paging"
+            }
+        }
+
+        public struct ResultsItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// object
+            public var properties: [Swift.String: Swift.String?]
+            /// (format: date-time)
+            public var createdAt: Swift.String
+            /// (format: date-time)
+            public var updatedAt: Swift.String
+            /// boolean
+            public var archived: Swift.Bool
+
+            public init(id: Swift.String, properties: [Swift.String: Swift.String?], createdAt: Swift.String, updatedAt: Swift.String, archived: Swift.Bool) {
+                self.id = id
+                self.properties = properties
+                self.createdAt = createdAt
+                self.updatedAt = updatedAt
+                self.archived = archived
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case properties = "properties"
+                case createdAt = "createdAt"
+                case updatedAt = "updatedAt"
+                case archived = "archived"
+            }
+        }
+
+        public struct Paging: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// object
+            public var next: Next
+
+            public init(next: Next) {
+                self.next = next
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case next = "next"
+            }
+        }
+
+        public struct Next: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// Pass as after for the next page
+            public var after: Swift.String
+
+            public init(after: Swift.String) {
+                self.after = after
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case after = "after"
             }
         }
     }
@@ -151,6 +364,13 @@ public enum Hubspot {
                 .init("amount", .string(), description: "Amount, as HubSpot stores it", optional: true),
                 .init("dealstage", .string(), description: "Pipeline stage ID", optional: true),
             ]), description: "Deal properties", in: .body),
+        ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("id", .string(), description: "The record's ID"),
+            .init("properties", .map(values: .init(.string(), nullable: true)), description: "Property values, as strings (null when unset)"),
+            .init("createdAt", .string(format: .dateTime)),
+            .init("updatedAt", .string(format: .dateTime)),
+            .init("archived", .boolean),
         ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
@@ -184,6 +404,35 @@ public enum Hubspot {
                 case dealname = "dealname"
                 case amount = "amount"
                 case dealstage = "dealstage"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// The record's ID
+            public var id: Swift.String
+            /// Property values, as strings (null when unset)
+            public var properties: [Swift.String: Swift.String?]
+            /// (format: date-time)
+            public var createdAt: Swift.String
+            /// (format: date-time)
+            public var updatedAt: Swift.String
+            /// boolean
+            public var archived: Swift.Bool
+
+            public init(id: Swift.String, properties: [Swift.String: Swift.String?], createdAt: Swift.String, updatedAt: Swift.String, archived: Swift.Bool) {
+                self.id = id
+                self.properties = properties
+                self.createdAt = createdAt
+                self.updatedAt = updatedAt
+                self.archived = archived
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case properties = "properties"
+                case createdAt = "createdAt"
+                case updatedAt = "updatedAt"
+                case archived = "archived"
             }
         }
     }

@@ -27,6 +27,17 @@ public enum Notion {
             .init("query", .string(), description: "Text to search for in titles", in: .body),
             .init("page_size", .integer, description: "Maximum number of results", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .body),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("object", .string(), description: "Always list"),
+            .init("results", .array(items: .init(.object(properties: [
+                .init("object", .string(), description: "What the result is", enum: [.string("page"), .string("database"), .string("data_source")]),
+                .init("id", .string()),
+                .init("url", .string(), optional: true),
+                .init("last_edited_time", .string(format: .dateTime), optional: true),
+            ])))),
+            .init("next_cursor", .string(), description: "Pass as start_cursor for the next page", nullable: true),
+            .init("has_more", .boolean),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Text to search for in titles
@@ -42,6 +53,56 @@ public enum Notion {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case query = "query"
                 case pageSize = "page_size"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// Always list
+            public var object: Swift.String
+            /// array
+            public var results: [ResultsItem]
+            /// Pass as start_cursor for the next page (nullable)
+            public var nextCursor: Swift.String?
+            /// boolean
+            public var hasMore: Swift.Bool
+
+            public init(object: Swift.String, results: [ResultsItem], nextCursor: Swift.String? = nil, hasMore: Swift.Bool) {
+                self.object = object
+                self.results = results
+                self.nextCursor = nextCursor
+                self.hasMore = hasMore
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case object = "object"
+                case results = "results"
+                case nextCursor = "next_cursor"
+                case hasMore = "has_more"
+            }
+        }
+
+        public struct ResultsItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// What the result is
+            public var object: Swift.String
+            /// string
+            public var id: Swift.String
+            /// string
+            public var url: Swift.String?
+            /// (format: date-time)
+            public var lastEditedTime: Swift.String?
+
+            public init(object: Swift.String, id: Swift.String, url: Swift.String? = nil, lastEditedTime: Swift.String? = nil) {
+                self.object = object
+                self.id = id
+                self.url = url
+                self.lastEditedTime = lastEditedTime
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case object = "object"
+                case id = "id"
+                case url = "url"
+                case lastEditedTime = "last_edited_time"
             }
         }
     }

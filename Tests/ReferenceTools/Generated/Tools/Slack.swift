@@ -27,6 +27,12 @@ public enum Slack {
             .init("channel", .string(), description: "Channel ID or name", in: .body),
             .init("text", .string(), description: "Message text (Slack mrkdwn)", in: .body),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("ok", .boolean, description: "Whether Slack posted the message"),
+            .init("channel", .string(), description: "The channel's ID", optional: true),
+            .init("ts", .string(), description: "The message's timestamp (its ID in the channel)", optional: true),
+            .init("error", .string(), description: "Slack's error code when ok is false (channel_not_found, not_in_channel…)", optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Channel ID or name
@@ -42,6 +48,31 @@ public enum Slack {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case channel = "channel"
                 case text = "text"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// Whether Slack posted the message
+            public var ok: Swift.Bool
+            /// The channel's ID
+            public var channel: Swift.String?
+            /// The message's timestamp (its ID in the channel)
+            public var ts: Swift.String?
+            /// Slack's error code when ok is false (channel_not_found, not_in_channel…)
+            public var error: Swift.String?
+
+            public init(ok: Swift.Bool, channel: Swift.String? = nil, ts: Swift.String? = nil, error: Swift.String? = nil) {
+                self.ok = ok
+                self.channel = channel
+                self.ts = ts
+                self.error = error
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case ok = "ok"
+                case channel = "channel"
+                case ts = "ts"
+                case error = "error"
             }
         }
     }
@@ -61,6 +92,20 @@ public enum Slack {
             .init("limit", .integer, description: "Maximum number of channels", optional: true, default: .integer(100), constraints: [.minimum(1), .maximum(999)], in: .query),
             .init("exclude_archived", .boolean, description: "Leave out archived channels", optional: true, default: .boolean(true), in: .query),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("ok", .boolean),
+            .init("channels", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("name", .string()),
+                .init("is_private", .boolean, optional: true),
+                .init("is_archived", .boolean, optional: true),
+                .init("num_members", .integer, optional: true),
+            ]))), optional: true),
+            .init("response_metadata", .object(properties: [
+                .init("next_cursor", .string(), description: "Pass as cursor for the next page (empty on the last)", optional: true),
+            ]), optional: true),
+            .init("error", .string(), optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of channels (minimum: 1) (maximum: 999) (default: 100)
@@ -76,6 +121,73 @@ public enum Slack {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case limit = "limit"
                 case excludeArchived = "exclude_archived"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// boolean
+            public var ok: Swift.Bool
+            /// array
+            public var channels: [ChannelsItem]?
+            /// object
+            public var responseMetadata: ResponseMetadata?
+            /// string
+            public var error: Swift.String?
+
+            public init(ok: Swift.Bool, channels: [ChannelsItem]? = nil, responseMetadata: ResponseMetadata? = nil, error: Swift.String? = nil) {
+                self.ok = ok
+                self.channels = channels
+                self.responseMetadata = responseMetadata
+                self.error = error
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case ok = "ok"
+                case channels = "channels"
+                case responseMetadata = "response_metadata"
+                case error = "error"
+            }
+        }
+
+        public struct ChannelsItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// string
+            public var name: Swift.String
+            /// boolean
+            public var isPrivate: Swift.Bool?
+            /// boolean
+            public var isArchived: Swift.Bool?
+            /// integer
+            public var numMembers: Swift.Int?
+
+            public init(id: Swift.String, name: Swift.String, isPrivate: Swift.Bool? = nil, isArchived: Swift.Bool? = nil, numMembers: Swift.Int? = nil) {
+                self.id = id
+                self.name = name
+                self.isPrivate = isPrivate
+                self.isArchived = isArchived
+                self.numMembers = numMembers
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case name = "name"
+                case isPrivate = "is_private"
+                case isArchived = "is_archived"
+                case numMembers = "num_members"
+            }
+        }
+
+        public struct ResponseMetadata: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// Pass as cursor for the next page (empty on the last)
+            public var nextCursor: Swift.String?
+
+            public init(nextCursor: Swift.String? = nil) {
+                self.nextCursor = nextCursor
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case nextCursor = "next_cursor"
             }
         }
     }
@@ -94,6 +206,24 @@ public enum Slack {
         public static let inputContract: KeywayRuntime.InputContract = [
             .init("limit", .integer, description: "Maximum number of users", optional: true, default: .integer(100), constraints: [.minimum(1)], in: .query),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("ok", .boolean),
+            .init("members", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("name", .string()),
+                .init("real_name", .string(), optional: true),
+                .init("deleted", .boolean, optional: true),
+                .init("is_bot", .boolean, optional: true),
+                .init("profile", .object(properties: [
+                    .init("email", .string(), description: "Only with the users:read.email scope", optional: true),
+                    .init("display_name", .string(), optional: true),
+                ]), optional: true),
+            ]))), optional: true),
+            .init("response_metadata", .object(properties: [
+                .init("next_cursor", .string(), optional: true),
+            ]), optional: true),
+            .init("error", .string(), optional: true),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Maximum number of users (minimum: 1) (default: 100)
@@ -105,6 +235,94 @@ public enum Slack {
 
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case limit = "limit"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// boolean
+            public var ok: Swift.Bool
+            /// array
+            public var members: [MembersItem]?
+            /// object
+            public var responseMetadata: ResponseMetadata?
+            /// string
+            public var error: Swift.String?
+
+            public init(ok: Swift.Bool, members: [MembersItem]? = nil, responseMetadata: ResponseMetadata? = nil, error: Swift.String? = nil) {
+                self.ok = ok
+                self.members = members
+                self.responseMetadata = responseMetadata
+                self.error = error
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case ok = "ok"
+                case members = "members"
+                case responseMetadata = "response_metadata"
+                case error = "error"
+            }
+        }
+
+        public struct MembersItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// string
+            public var name: Swift.String
+            /// string
+            public var realName: Swift.String?
+            /// boolean
+            public var deleted: Swift.Bool?
+            /// boolean
+            public var isBot: Swift.Bool?
+            /// object
+            public var profile: Profile?
+
+            public init(id: Swift.String, name: Swift.String, realName: Swift.String? = nil, deleted: Swift.Bool? = nil, isBot: Swift.Bool? = nil, profile: Profile? = nil) {
+                self.id = id
+                self.name = name
+                self.realName = realName
+                self.deleted = deleted
+                self.isBot = isBot
+                self.profile = profile
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case name = "name"
+                case realName = "real_name"
+                case deleted = "deleted"
+                case isBot = "is_bot"
+                case profile = "profile"
+            }
+        }
+
+        public struct Profile: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// Only with the users:read.email scope
+            public var email: Swift.String?
+            /// string
+            public var displayName: Swift.String?
+
+            public init(email: Swift.String? = nil, displayName: Swift.String? = nil) {
+                self.email = email
+                self.displayName = displayName
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case email = "email"
+                case displayName = "display_name"
+            }
+        }
+
+        public struct ResponseMetadata: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var nextCursor: Swift.String?
+
+            public init(nextCursor: Swift.String? = nil) {
+                self.nextCursor = nextCursor
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case nextCursor = "next_cursor"
             }
         }
     }

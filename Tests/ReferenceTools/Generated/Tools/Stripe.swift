@@ -27,6 +27,21 @@ public enum Stripe {
             .init("email", .string(format: .email), description: "Only customers with this email (case-sensitive)", optional: true, constraints: [.maxLength(512)], in: .query),
             .init("limit", .integer, description: "Maximum number of customers", optional: true, default: .integer(10), constraints: [.minimum(1), .maximum(100)], in: .query),
         ]
+        public static let outputContract: KeywayRuntime.OutputContract? = [
+            .init("object", .string(), description: "Always list"),
+            .init("url", .string()),
+            .init("has_more", .boolean, description: "Whether another page follows (pass the last ID as starting_after)"),
+            .init("data", .array(items: .init(.object(properties: [
+                .init("id", .string()),
+                .init("object", .string()),
+                .init("created", .integer, description: "Unix time"),
+                .init("email", .string(), nullable: true),
+                .init("name", .string(), optional: true, nullable: true),
+                .init("description", .string(), nullable: true),
+                .init("livemode", .boolean),
+                .init("metadata", .map(values: .init(.string()))),
+            ])))),
+        ]
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// Only customers with this email (case-sensitive) (format: email) (at most 512 characters)
@@ -42,6 +57,72 @@ public enum Stripe {
             enum CodingKeys: Swift.String, Swift.CodingKey {
                 case email = "email"
                 case limit = "limit"
+            }
+        }
+
+        public struct Output: KeywayRuntime.ToolOutput, Swift.Equatable {
+            /// Always list
+            public var object: Swift.String
+            /// string
+            public var url: Swift.String
+            /// Whether another page follows (pass the last ID as starting_after)
+            public var hasMore: Swift.Bool
+            /// array
+            public var data: [DataItem]
+
+            public init(object: Swift.String, url: Swift.String, hasMore: Swift.Bool, data: [DataItem]) {
+                self.object = object
+                self.url = url
+                self.hasMore = hasMore
+                self.data = data
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case object = "object"
+                case url = "url"
+                case hasMore = "has_more"
+                case data = "data"
+            }
+        }
+
+        public struct DataItem: Swift.Codable, Swift.Sendable, Swift.Equatable {
+            /// string
+            public var id: Swift.String
+            /// string
+            public var object: Swift.String
+            /// Unix time
+            public var created: Swift.Int
+            /// (nullable)
+            public var email: Swift.String?
+            /// (nullable)
+            public var name: Swift.String?
+            /// (nullable)
+            public var description: Swift.String?
+            /// boolean
+            public var livemode: Swift.Bool
+            /// object
+            public var metadata: [Swift.String: Swift.String]
+
+            public init(id: Swift.String, object: Swift.String, created: Swift.Int, email: Swift.String? = nil, name: Swift.String? = nil, description: Swift.String? = nil, livemode: Swift.Bool, metadata: [Swift.String: Swift.String]) {
+                self.id = id
+                self.object = object
+                self.created = created
+                self.email = email
+                self.name = name
+                self.description = description
+                self.livemode = livemode
+                self.metadata = metadata
+            }
+
+            enum CodingKeys: Swift.String, Swift.CodingKey {
+                case id = "id"
+                case object = "object"
+                case created = "created"
+                case email = "email"
+                case name = "name"
+                case description = "description"
+                case livemode = "livemode"
+                case metadata = "metadata"
             }
         }
     }
