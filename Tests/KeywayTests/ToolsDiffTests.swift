@@ -142,4 +142,122 @@ struct ToolsDiffTests {
         let bad = try KeywayRun.run(["tools", "diff", "--manifests", manifests])
         #expect(bad.status == 2 && bad.stderr.hasPrefix("Error: pass one of --since GITREF or --baseline FILE\n"))
     }
+
+    static let outputsBefore = """
+        slug: notes
+        name: Notes
+        nango:
+          provider_key: slack
+        tools:
+          - name: get_note
+            description: Get a note
+            method: GET
+            endpoint: /notes/{id}
+            scopes: [channels:read]
+            input:
+              id: { type: string }
+            output:
+              id: { type: string }
+              title: { type: string }
+              body: { type: string, optional: true }
+              size: { type: integer }
+              state: { type: string, enum: [open, closed] }
+              author: { type: object, properties: { name: { type: string }, email: { type: string, nullable: true } } }
+              tags: { type: array, items: { type: string } }
+              legacy: { type: string }
+          - name: list_notes
+            description: List notes
+            method: GET
+            endpoint: /notes
+            scopes: [channels:read]
+            output:
+              notes: { type: array, items: { type: object, properties: { id: { type: string } } } }
+          - name: count_notes
+            description: Count notes
+            method: GET
+            endpoint: /notes/count
+            scopes: [channels:read]
+
+        """
+    static let outputsAfter = """
+        slug: notes
+        name: Notes
+        nango:
+          provider_key: slack
+        tools:
+          - name: get_note
+            description: Get a note
+            method: GET
+            endpoint: /notes/{id}
+            scopes: [channels:read]
+            input:
+              id: { type: string }
+            output:
+              id: { type: string }
+              title: { type: string, optional: true }
+              body: { type: string }
+              size: { type: number }
+              state: { type: string, enum: [open, closed, archived] }
+              author: { type: object, properties: { name: { type: string, nullable: true }, email: { type: string } } }
+              tags: { type: array, items: { type: integer } }
+              url: { type: string }
+          - name: list_notes
+            description: List notes
+            method: GET
+            endpoint: /notes
+            scopes: [channels:read]
+          - name: count_notes
+            description: Count notes
+            method: GET
+            endpoint: /notes/count
+            scopes: [channels:read]
+            output:
+              count: { type: integer }
+
+        """
+
+    @Test("--since on outputs: what readers of the answer rely on, classed the other way round from inputs; --fail-on breaking points at the output field")
+    func outputs() throws {
+        let repo = TempDir()
+        func git(_ arguments: String...) -> Int32 {
+            PostgresServer.run("/usr/bin/env", ["git", "-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments).status
+        }
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: repo.path + "/Manifests")
+        repo.write("Manifests/connectors/notes.yaml", Self.outputsBefore)
+        #expect(git("init", "-q") == 0 && git("add", "-A") == 0 && git("commit", "-qm", "one") == 0)
+        repo.write("Manifests/connectors/notes.yaml", Self.outputsAfter)
+        #expect(git("commit", "-qam", "two") == 0)
+        let manifests = repo.path + "/Manifests"
+        let since = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD~1"])
+        #expect(since.status == 0, "\(since.stderr)")
+        #expect(since.stdout == """
+            ok       notes_count_notes: output declared
+            ok       notes_get_note: output field 'author.email' is no longer null
+            breaking notes_get_note: output field 'author.name' may now be null
+            ok       notes_get_note: output field 'body' is now always present
+            breaking notes_get_note: output field 'legacy' removed: apps that read it fail
+            breaking notes_get_note: output field 'size' type changed from 'integer' to 'number'
+            breaking notes_get_note: output field 'state' enum value 'archived' added: apps that handle each value miss it
+            breaking notes_get_note: output field 'tags[]' type changed from 'string' to 'integer'
+            breaking notes_get_note: output field 'title' may now be absent
+            ok       notes_get_note: output field 'url' added
+            breaking notes_list_notes: output no longer declared: apps that decode it fail
+            keyway: 11 changes to the tool contract, 7 breaking
+
+            """)
+        let gate = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD~1", "--fail-on", "breaking"])
+        #expect(gate.status == 1)
+        let notes = manifests + "/connectors/notes.yaml"
+        #expect(gate.stderr == """
+            \(notes):13:5: error: --fail-on breaking: notes_get_note: output field 'legacy' removed: apps that read it fail
+            \(notes):15:7: error: --fail-on breaking: notes_get_note: output field 'title' may now be absent
+            \(notes):17:7: error: --fail-on breaking: notes_get_note: output field 'size' type changed from 'integer' to 'number'
+            \(notes):18:7: error: --fail-on breaking: notes_get_note: output field 'state' enum value 'archived' added: apps that handle each value miss it
+            \(notes):19:7: error: --fail-on breaking: notes_get_note: output field 'author.name' may now be null
+            \(notes):20:7: error: --fail-on breaking: notes_get_note: output field 'tags[]' type changed from 'string' to 'integer'
+            \(notes):22:11: error: --fail-on breaking: notes_list_notes: output no longer declared: apps that decode it fail
+            7 errors, 0 warnings
+
+            """)
+    }
 }
