@@ -130,6 +130,8 @@ public struct OpenAPIImporter {
             }
         }
 
+        let output = Self.outputLines(operation, draft)
+
         var lines: [String] = []
         lines.append("  - name: \(Self.toolName(operationId))")
         let description = Self.firstLine(operation.summary) ?? Self.firstLine(operation.description) ?? operationId
@@ -144,7 +146,42 @@ public struct OpenAPIImporter {
             if draft.inputs == 0 { lines.append("    # no inputs keyway can express") } else { lines.append("    input:") }
             lines += draft.lines
         }
+        lines += output
         return .success(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// `output:` drafted from the operation's success answer: the fields of its object
+    /// (each as the document types it, `nullable` where it says so; enums, bounds and
+    /// defaults left out, which an answer is not held to), or a comment saying why not.
+    static func outputLines(_ operation: APIOperation, _ draft: Draft) -> [String] {
+        var schema: SpecSchema
+        switch operation.answerSchema() {
+        case .success(let read): schema = read
+        case .failure(let why): return ["    # output not drafted: \(why.reason.yamlComment)"]
+        }
+        if case .choice(let branches, _) = schema.shape, let object = branches.first(where: { if case .object = $0.shape { true } else { false } }) {
+            schema = object
+        }
+        guard case .object(let properties, let required, _) = schema.shape, !properties.isEmpty else {
+            return ["    # output not drafted: the answer is \(schema.typeName.yamlComment), not an object of named fields"]
+        }
+        var lines = ["    output:"]
+        for property in properties where !property.schema.writeOnly {
+            guard NameRules.isInputName(property.name) else {
+                lines.append("      # left out: \(property.name.yamlComment): not a field name keyway accepts")
+                continue
+            }
+            var fields: [String] = []
+            var notes: [String] = []
+            if draft.schemaLines(property.schema, optional: !required.contains(property.name), description: nil, indent: "        ", into: &fields, notes: &notes, topLevel: nil, output: true) {
+                lines.append("      \(property.name):")
+                lines += notes.map { "        # \($0)" }
+                lines += fields
+            } else {
+                lines.append("      # left out: \(property.name.yamlComment): \(notes.first ?? "a shape keyway cannot express")")
+            }
+        }
+        return lines
     }
 
     // MARK: names
@@ -247,7 +284,10 @@ struct Draft {
     }
 
     /// The fields of one schema (`type:` first). False when keyway cannot express it.
-    func schemaLines(_ s: SpecSchema, optional: Bool, description: String?, indent: String, into out: inout [String], notes: inout [String], topLevel: InputPlacement?) -> Bool {
+    /// With `output`, an answer's field: `nullable` as the document says, no enum, bounds
+    /// or default, and the properties an answer has (not those sent only, `writeOnly`).
+    func schemaLines(_ s: SpecSchema, optional: Bool, description: String?, indent: String, into out: inout [String], notes: inout [String], topLevel: InputPlacement?,
+                     output: Bool = false) -> Bool {
         // The entry is pasted under a connector's `tools:`: a mapping whose keys are
         // indented k spaces is nested k/2 deep there, a flow list in it one more; a manifest
         // nests at most `YAMLLimits().maxDepth` deep.
@@ -265,6 +305,7 @@ struct Draft {
             let parent = s
             s = first
             s.description = s.description ?? parent.description
+            s.nullable = s.nullable || parent.nullable
         }
         let scalarOnly = topLevel == .path || topLevel == .header || topLevel == .query
         var children: [String] = []
@@ -282,7 +323,7 @@ struct Draft {
             guard topLevel != .path && topLevel != .header else { notes.append("an array cannot go in the \(topLevel?.rawValue ?? "")"); return false }
             var itemLines: [String] = []
             var itemNotes: [String] = []
-            guard let items, schemaLines(items, optional: false, description: nil, indent: indent + "  ", into: &itemLines, notes: &itemNotes, topLevel: nil) else {
+            guard let items, schemaLines(items, optional: false, description: nil, indent: indent + "  ", into: &itemLines, notes: &itemNotes, topLevel: nil, output: output) else {
                 notes.append("an array of items keyway cannot express")
                 return false
             }
@@ -301,14 +342,14 @@ struct Draft {
                 var written = 0
                 var firstNote: String?
                 var names: Set<String> = []
-                for property in properties where !property.schema.readOnly {
+                for property in properties where output ? !property.schema.writeOnly : !property.schema.readOnly {
                     guard NameRules.isInputName(property.name), names.insert(SwiftIdentifier.lowerCamel(property.name)).inserted else {
                         children.append("\(indent)  # left out: \(property.name.yamlComment): not a property name keyway accepts")
                         continue
                     }
                     var propertyLines: [String] = []
                     var propertyNotes: [String] = []
-                    if schemaLines(property.schema, optional: !required.contains(property.name), description: nil, indent: indent + "    ", into: &propertyLines, notes: &propertyNotes, topLevel: nil) {
+                    if schemaLines(property.schema, optional: !required.contains(property.name), description: nil, indent: indent + "    ", into: &propertyLines, notes: &propertyNotes, topLevel: nil, output: output) {
                         children.append("\(indent)  \(property.name):")
                         children += propertyNotes.map { "\(indent)    # \($0)" }
                         children += propertyLines
@@ -326,7 +367,7 @@ struct Draft {
             } else if case .some(let values?) = additional {
                 var valueLines: [String] = []
                 var valueNotes: [String] = []
-                guard schemaLines(values, optional: false, description: nil, indent: indent + "  ", into: &valueLines, notes: &valueNotes, topLevel: nil) else {
+                guard schemaLines(values, optional: false, description: nil, indent: indent + "  ", into: &valueLines, notes: &valueNotes, topLevel: nil, output: output) else {
                     notes.append("a map of values keyway cannot express")
                     return false
                 }
@@ -335,7 +376,7 @@ struct Draft {
                 children += valueLines
             }
         case .any:
-            notes.append("no type in the document")
+            notes.append(output ? "no type in the document, or nested past the \(SuccessResponse.maximumReferences) references keyway follows" : "no type in the document")
             return false
         case .null:
             notes.append("always null")
@@ -351,6 +392,10 @@ struct Draft {
         out += children
         if let text = OpenAPIImporter.firstLine(description ?? s.description) { out.append("\(indent)description: \(YAMLText.scalar(text))") }
         if optional { out.append("\(indent)optional: true") }
+        if output {
+            if s.nullable { out.append("\(indent)nullable: true") }
+            return true
+        }
         let scalar = ["string", "integer", "number", "boolean"].contains(type)
         // The document's constraints as a manifest states them, in the table's order; what
         // a manifest cannot state (an exclusive bound of a number, a pattern keyway's

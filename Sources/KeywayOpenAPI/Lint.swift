@@ -91,6 +91,7 @@ public struct OpenAPILinter {
         var checker = InputLinter(tool: tool, out: out, budget: budget)
         checker.parameters(operation, specPath: relative(operation.path) ?? operation.path)
         if tool.request == .standard { checker.body(operation) }
+        if let output = tool.output { checker.output(output, operation) }
         return checker.out
     }
 
@@ -423,6 +424,96 @@ struct InputLinter {
         for constraint in s.constraints where constraint.key.applies(to: m.type) {
             if let finding = constraint.lintFinding(mine: m.constraint(constraint.key), exclusive: s.exclusive.contains(constraint.key), integer: integer, unit: unit, what: what) {
                 out.append(finding.isError ? .error(at, finding.message) : .warning(at, finding.message))
+            }
+        }
+    }
+
+    // MARK: - The output, against the operation's success answer
+
+    /// Each declared output field against the document's answer: a field it does not
+    /// have, another type, `null` it allows and the manifest does not (every such answer
+    /// would fail), a field it does not promise in every answer, enum values it may send
+    /// beyond the manifest's. At the top-level field's line.
+    mutating func output(_ output: OutputContract, _ operation: APIOperation) {
+        let at = tool.location(ofKey: "output")
+        var answer: SpecSchema
+        switch operation.answerSchema() {
+        case .success(let read): answer = read
+        case .failure(let why):
+            out.append(.warning(at, "the document's answer cannot be read (\(why.reason)); the output is not checked"))
+            return
+        }
+        if case .choice(let branches, _) = answer.shape, let object = branches.first(where: { if case .object = $0.shape { true } else { false } }) { answer = object }
+        guard case .object = answer.shape else {
+            if case .any = answer.shape { return }
+            out.append(.error(at, "the document's answer is \(answer.typeName), not an object of named fields; remove 'output'"))
+            return
+        }
+        for field in output.fields {
+            compareOutput(field.schema, answer, field: field.name, at: tool.outputLocations[field.name] ?? at, nested: false)
+        }
+    }
+
+    /// One declared field (`name`, `schema`) of the document's object `parent`.
+    private mutating func compareOutput(_ m: ValueSchema, _ parent: SpecSchema, field name: String, at: SourceLocation, nested: Bool) {
+        guard case .object(let properties, let requiredNames, let additional) = parent.shape else { return }
+        let spec: SpecSchema
+        let promised: Bool
+        if let property = properties.first(where: { $0.name == name }) {
+            spec = property.schema
+            promised = requiredNames.contains(name)
+        } else if case .some(let values?) = additional {
+            spec = values
+            promised = false
+        } else if case .some(nil) = additional, properties.isEmpty {
+            return
+        } else {
+            let hint = EditDistance.closest(to: name, in: properties.map(\.name), charge: budget.charge).map { "did you mean '\($0.forDiagnostic)'?" } ?? "remove it"
+            out.append(.error(at, "the document's answer has no field '\(name.forDiagnostic)'\(nested ? " there" : ""); \(hint)"))
+            return
+        }
+        compareOutputValue(m, spec, what: "output field '\(name)'", promised: promised, at: at)
+    }
+
+    private mutating func compareOutputValue(_ m: ValueSchema, _ spec: SpecSchema, what: String, promised: Bool, at: SourceLocation) {
+        if !m.optional && !promised {
+            out.append(.warning(at, "the document does not promise \(what) in every answer; add optional: true unless the provider always sends it"))
+        }
+        if spec.nullable && !m.nullable {
+            out.append(.error(at, "the document says \(what) may be null; add nullable: true (an answer with null would not conform)"))
+        }
+        var s = spec
+        if case .choice(let branches, let keyword) = s.shape {
+            guard let same = branches.first(where: { $0.typeName == m.type.name || ($0.typeName == "integer" && m.type.name == "number") }) else {
+                out.append(.error(at, "\(what) is \(Self.article(m.type.name)), but the document's \(keyword) says \(s.typeName); declare the shape the provider sends"))
+                return
+            }
+            s = same
+        }
+        switch (m.type, s.shape) {
+        case (_, .any), (_, .unsupported): return
+        case (.string, .string), (.number, .number), (.number, .integer), (.integer, .integer), (.boolean, .boolean): break
+        case (.integer, .number):
+            out.append(.error(at, "\(what) is an integer here, but the document says number; use type: number (an answer with a fraction would not conform)"))
+        case (.array(let items), .array(let specItems)):
+            if let specItems { compareOutputValue(items, specItems, what: "the items of \(what)", promised: true, at: at) }
+        case (.object(let fields), .object):
+            for field in fields { compareOutput(field.schema, s, field: field.name, at: at, nested: true) }
+        case (.map(let values), .object(_, _, let additional)):
+            if case .some(let specValues?) = additional { compareOutputValue(values, specValues, what: "the values of \(what)", promised: true, at: at) }
+        default:
+            out.append(.error(at, "\(what) is \(Self.article(m.type.name)) here, but the document says \(s.typeName); use type: \(s.typeName)"))
+            return
+        }
+        if let allowed = m.allowed {
+            let mine = allowed.map(\.text)
+            if let specAllowed = s.allowedTexts {
+                let extra = specAllowed.filter { !mine.contains($0) }
+                if !extra.isEmpty {
+                    out.append(.error(at, "the document's \(what) may also be \(extra.map { "'\($0.forDiagnostic)'" }.joined(separator: ", ")); add \(extra.count == 1 ? "it" : "them") to 'enum' (an answer with \(extra.count == 1 ? "it" : "one") would not conform)"))
+                }
+            } else {
+                out.append(.warning(at, "the document does not limit \(what) to the manifest's 'enum'; an answer with another value would not conform"))
             }
         }
     }

@@ -68,8 +68,9 @@ public struct ProviderAPI {
         }
         return onLargeStack {
             let document: OpenAPIKit.OpenAPI.Document
+            let version: String
             do {
-                let version = try YAMLNodeDecoder(node: root).decode(VersionProbe.self).openapi
+                version = try YAMLNodeDecoder(node: root).decode(VersionProbe.self).openapi
                 switch Family(version) {
                 case .v30: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit30.OpenAPI.Document.self).convert(to: .v3_1_1)
                 case .v31: document = try YAMLNodeDecoder(node: root).decode(OpenAPIKit.OpenAPI.Document.self)
@@ -78,7 +79,8 @@ public struct ProviderAPI {
             } catch {
                 return fail("the OpenAPI document cannot be decoded: \(trimmed(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))")
             }
-            return .success(ProviderAPI(file: file, operations: operations(of: document, cyclic: references.cyclic)))
+            let answers = SuccessResponse.Document(root: root, version: version)
+            return .success(ProviderAPI(file: file, operations: operations(of: document, cyclic: references.cyclic, responses: responseNodes(root), answers: answers)))
         }
     }
 
@@ -135,7 +137,24 @@ public struct ProviderAPI {
     /// so keyway resolves what each rule reads — parameters and request body, not
     /// responses — and marks only the operations that cannot be resolved: those `cyclic`
     /// names (see `ReferenceBounds`), without walking into their cycles.
-    static func operations(of document: OpenAPIKit.OpenAPI.Document, cyclic: [String: String]) -> [APIOperation] {
+    /// Each operation's `responses` node as written ("METHOD path", method upper case), for
+    /// `SuccessResponse`; operations of a path item that is a `$ref` have none.
+    static func responseNodes(_ root: YAMLNode) -> [String: YAMLNode] {
+        guard case .mapping(let top) = root.value, let paths = top.first(where: { $0.key == "paths" })?.value, case .mapping(let items) = paths.value else { return [:] }
+        var out: [String: YAMLNode] = [:]
+        for item in items {
+            guard case .mapping(let methods) = item.value.value else { continue }
+            for method in methods where ReferenceBounds.methods.contains(method.key) {
+                if case .mapping(let fields) = method.value.value, let responses = fields.first(where: { $0.key == "responses" })?.value {
+                    out[method.key.uppercased() + " " + item.key] = responses
+                }
+            }
+        }
+        return out
+    }
+
+    static func operations(of document: OpenAPIKit.OpenAPI.Document, cyclic: [String: String], responses: [String: YAMLNode] = [:],
+                           answers: SuccessResponse.Document? = nil) -> [APIOperation] {
         let components = document.components
         var result: [APIOperation] = []
         for (path, item) in document.paths {
@@ -172,10 +191,12 @@ public struct ProviderAPI {
                         if let scheme = try? components.lookup(reference), case .oauth2 = scheme.type { oauthScopes.append(scopes) }
                     }
                 }
+                var answer: SuccessResponse?
+                if let node = responses[method + " " + path.rawValue], let answers { answer = SuccessResponse(responses: node, document: answers) }
                 result.append(APIOperation(
                     path: path.rawValue, method: method, operationId: operation.operationId,
                     summary: operation.summary, description: operation.description,
-                    parameters: parameters, requestBody: body, oauthScopes: oauthScopes, problem: problem))
+                    parameters: parameters, requestBody: body, oauthScopes: oauthScopes, problem: problem, answer: answer))
             }
         }
         return result
@@ -230,6 +251,13 @@ public struct APIOperation {
     /// Why part of the operation could not be resolved (a `$ref` cycle, a missing
     /// component), if it could not.
     public let problem: String?
+    /// Its success answer, read when asked (`answerSchema()`).
+    let answer: SuccessResponse?
+
+    /// The schema of the operation's success answer, or why there is none to read.
+    func answerSchema() -> Result<SpecSchema, SuccessResponse.Unreadable> {
+        answer?.schema() ?? .failure(.init("the operation lists no responses"))
+    }
 }
 
 /// The work of `ProviderAPI.onLargeStack` and its result, handed to its thread and back

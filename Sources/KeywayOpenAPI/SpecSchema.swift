@@ -29,6 +29,10 @@ struct SpecSchema {
     var defaultValue: AnyCodable?
     var description: String?
     var readOnly = false
+    /// Sent in requests only (`writeOnly`): never in an answer.
+    var writeOnly = false
+    /// `null` is allowed too (3.0's `nullable`, 3.1's `type: [x, "null"]`, a `null` branch).
+    var nullable = false
     /// The constraints of `Constraint`'s table the document states, in its order.
     var constraints: [Constraint] = []
     /// The bounds among them the document writes as exclusive (`exclusiveMinimum`).
@@ -89,8 +93,10 @@ struct SpecSchema {
             take(core)
         case .one(of: let schemas, core: let core), .any(of: let schemas, core: let core):
             let keyword = if case .one = schema { "oneOf" } else { "anyOf" }
-            let branches = schemas.map { SpecSchema($0, depth: depth + 1) }.filter { if case .null = $0.shape { false } else { true } }
+            let all = schemas.map { SpecSchema($0, depth: depth + 1) }
+            let branches = all.filter { if case .null = $0.shape { false } else { true } }
             if branches.count == 1 { self = branches[0] } else { self.init(shape: .choice(branches, keyword: keyword)) }
+            if branches.count < all.count { nullable = true }
             take(core)
         case .not(_, core: let core):
             self.init(shape: .unsupported("'not'"))
@@ -131,6 +137,8 @@ struct SpecSchema {
         defaultValue = defaultValue ?? core.defaultValue
         description = description ?? core.description
         readOnly = readOnly || core.readOnly
+        writeOnly = writeOnly || core.writeOnly
+        nullable = nullable || core.nullable
     }
 
     /// `allOf`: objects merge (properties, required keys); one typed branch among untyped

@@ -220,6 +220,7 @@ struct OpenAPITests {
                     type: string
                     in: path
                     max_length: 64
+                # output not drafted: its 200 response has no JSON body
 
             """)
         #expect(try OpenAPIImporter(api: api).entry(operationId: "listCustomers").get() == """
@@ -263,6 +264,7 @@ struct OpenAPITests {
                     in: header
                     optional: true
                   # left out: session: a cookie parameter; keyway sends none
+                # output not drafted: its 200 response has no JSON body
 
             """)
     }
@@ -294,6 +296,38 @@ struct OpenAPITests {
                     optional: true
                     minimum: 1
                     maximum: 100
+                output:
+                  object:
+                    type: string
+                  data:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        id:
+                          type: string
+                        amount:
+                          type: integer
+                        currency:
+                          type: string
+                        created:
+                          type: integer
+                        description:
+                          type: string
+                          optional: true
+                          nullable: true
+                        status:
+                          type: string
+                        metadata:
+                          type: object
+                          values:
+                            type: string
+                        customer:
+                          # anyOf: the first shape, string, is drafted
+                          type: string
+                          nullable: true
+                  has_more:
+                    type: boolean
 
             """)
         // The drafted entry lints clean; the same input sent comma-separated does not.
@@ -304,6 +338,55 @@ struct OpenAPITests {
         #expect(try Self.lint(bad, "shop", "payments-3.0.yaml") == [
             "connectors/shop.yaml:12:7: error: the document reads 'expand' as expand[]=a&expand[]=b (a deepObject array); remove style: comma",
         ])
+    }
+
+    @Test("outputs against the document's success answer: a field it lacks, another type, null it allows, a value beyond the enum, a field it does not promise; through a schema that refers to itself")
+    func outputLint() throws {
+        let tool = """
+              - name: get_charges
+                description: Charges
+                method: GET
+                endpoint: /v1/charges
+                scopes: [shop.read]
+                output:
+                  object: { type: string, enum: [list] }
+                  total: { type: integer }
+                  has_more: { type: string }
+                  data:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        id: { type: string }
+                        amount: { type: number }
+                        created: { type: integer, optional: true }
+                        description: { type: string }
+                        status: { type: string, enum: [succeeded, failed] }
+                        metadata: { type: object, values: { type: integer } }
+                        customer:
+                          type: object
+                          nullable: true
+                          properties:
+                            id: { type: string }
+                            email: { type: string }
+                            charges: { type: object, properties: { data: { type: array, items: { type: object, properties: { currency: { type: string } } } } } }
+
+            """
+        let dir = try Self.folder(["shop": Self.connector("shop", tool)])
+        let found = try Self.lint(dir, "shop", "payments-3.0.yaml")
+        #expect(found == [
+            "connectors/shop.yaml:13:7: error: the document's answer has no field 'total'; remove it",
+            "connectors/shop.yaml:14:7: error: output field 'has_more' is a string here, but the document says boolean; use type: boolean",
+            "connectors/shop.yaml:15:7: error: the document says output field 'description' may be null; add nullable: true (an answer with null would not conform)",
+            "connectors/shop.yaml:15:7: error: the document's answer has no field 'email' there; remove it",
+            "connectors/shop.yaml:15:7: error: the document's output field 'status' may also be 'pending'; add it to 'enum' (an answer with it would not conform)",
+            "connectors/shop.yaml:15:7: error: the values of output field 'metadata' is an integer here, but the document says string; use type: string",
+            "connectors/shop.yaml:15:7: warning: the document does not promise output field 'charges' in every answer; add optional: true unless the provider always sends it",
+            "connectors/shop.yaml:15:7: warning: the document does not promise output field 'description' in every answer; add optional: true unless the provider always sends it",
+        ])
+        // A field of the answer the document types through six references and more: any value.
+        let deep = try OpenAPIImporter(api: try Self.api("payments-3.0.yaml")).entry(operationId: "GetCharges").get()
+        #expect(deep.contains("      has_more:\n        type: boolean\n"))
     }
 
     @Test("descriptions for a web page become plain text: tags, entities, links, emphasis and code marks")
@@ -359,6 +442,7 @@ struct OpenAPITests {
                       type: string
                     optional: true
                     max_length: 10
+                # output not drafted: its 200 response has no JSON body
 
             """)
         #expect(try OpenAPIImporter(api: shop).entry(operationId: "createOrder").get() == """
@@ -399,6 +483,7 @@ struct OpenAPITests {
                     optional: true
                     default: "no"
                     enum: ["yes", "no"]
+                # output not drafted: its 200 response has no JSON body
 
             """)
         // 3.1 JSON, read by the same composer as YAML: properties in the document's order.
@@ -432,6 +517,7 @@ struct OpenAPITests {
                     optional: true
                     minimum: 1
                     maximum: 5
+                # output not drafted: the operation lists no responses
 
             """)
     }
@@ -459,7 +545,13 @@ struct OpenAPITests {
            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
              "a\\"b": {"type": "string", "description": "x\\"\\n- y: z"},
              "ok": {"type": "object", "properties": {"bad key!": {"type": "string"}, "fine": {"type": "string", "pattern": "^\\\\d+$"}}}
-           }}}}}
+           }}}}},
+           "responses": {"201": {"description": "made", "content": {"application/json; charset=utf-8": {"schema": {"type": "object", "properties": {
+             "a\\"b": {"type": "string"},
+             "id\\n- injected": {"type": "string"},
+             "note": {"type": ["string", "null"], "description": "y\\"\\n- z: w #"},
+             "secret": {"type": "string", "writeOnly": true}
+           }}}}}}
          }}}}
         """
 
@@ -500,6 +592,14 @@ struct OpenAPITests {
                         optional: true
                         pattern: "^\\d+$"
                     optional: true
+                output:
+                  # left out: a"b: not a field name keyway accepts
+                  # left out: id\u{A}- injected: not a field name keyway accepts
+                  note:
+                    type: string
+                    description: "y\""
+                    optional: true
+                    nullable: true
 
             """#)
         let dir = try Self.folder(["shop": Self.connector("shop", entry)])
@@ -705,8 +805,10 @@ struct OpenAPITests {
                     optional: true
                   deep:
             """)
-        // The nesting stops where a manifest must: one comment, at the level that would cross it.
-        #expect(lines.filter { $0.contains("#") }.count == 6)
+        // The nesting stops where a manifest must: one comment, at the level that would cross
+        // it (and one more saying why no output is drafted).
+        #expect(lines.filter { $0.contains("#") }.count == 7)
+        #expect(lines.last { $0.contains("#") } == "    # output not drafted: its 200 response has no JSON body")
         #expect(lines.filter { $0.contains("# left out: n: ") }.map { $0.trimmingCharacters(in: .whitespaces) } == ["# left out: n: nested deeper than a manifest may be (64 levels)"])
         let dir = try Self.folder(["shop": Self.connector("shop", entry)])
         let validation = dir.validate()

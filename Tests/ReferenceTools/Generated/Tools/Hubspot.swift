@@ -129,7 +129,7 @@ public enum Hubspot {
             .init("paging", .object(properties: [
                 .init("next", .object(properties: [
                     .init("after", .string(), description: "Pass as after for the next page"),
-                ])),
+                ]), optional: true),
             ]), description: "Absent on the last page", optional: true),
         ]
 
@@ -202,9 +202,9 @@ public enum Hubspot {
 
         public struct Paging: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// object
-            public var next: Next
+            public var next: Next?
 
-            public init(next: Next) {
+            public init(next: Next? = nil) {
                 self.next = next
             }
 
@@ -253,7 +253,7 @@ public enum Hubspot {
             .init("paging", .object(properties: [
                 .init("next", .object(properties: [
                     .init("after", .string(), description: "Pass as after for the next page"),
-                ])),
+                ]), optional: true),
             ]), description: "Absent on the last page", optional: true),
         ]
 
@@ -322,9 +322,9 @@ public enum Hubspot {
 
         public struct Paging: Swift.Codable, Swift.Sendable, Swift.Equatable {
             /// object
-            public var next: Next
+            public var next: Next?
 
-            public init(next: Next) {
+            public init(next: Next? = nil) {
                 self.next = next
             }
 
