@@ -197,6 +197,36 @@ public struct ConnectionStore: Sendable {
         try await setStatus(.needsReauth, from: [.active], connectionID, providerConfigKey)
     }
 
+    /// A live connection (not revoked) a tool would run on.
+    public struct HeldConnection: Sendable, Equatable {
+        public var connectionID: String
+        public var owner: String
+        /// The user, for a user's own connection to a connector (nil for an owner's
+        /// connection to the integration).
+        public var user: String?
+        public var status: ConnectionStatus
+    }
+
+    /// The live connections a tool of `connector` (on the integration `providerConfigKey`)
+    /// runs on that lack one of `scopes`, by connection id: the owners' connections to the
+    /// integration and the users' own to the connector. Their users must consent again
+    /// once a tool needs the scopes. Read as the server's role.
+    public func connections(lacking scopes: [String], providerConfigKey: String, connector: String) async throws(WebhookRejection) -> [HeldConnection] {
+        try await server { connection in
+            try await rows(connection, """
+                select connection_id, owner_id, null::text, status from public.integrations
+                  where provider_config_key = $1 and status <> 'revoked' and not (granted_scopes @> $2::text[])
+                union all
+                select connection_id, owner_id, user_id, status from public.connector_connections
+                  where connector_slug = $3 and status <> 'revoked' and not (granted_scopes @> $2::text[])
+                order by 1, 2, 3
+                """, binds(providerConfigKey, scopes, connector)).map { row in
+                let (id, owner, user, status) = try row.decode((String, String, String?, String).self)
+                return HeldConnection(connectionID: id, owner: owner, user: user, status: ConnectionStatus(rawValue: status) ?? .error)
+            }
+        }
+    }
+
     func markRevoked(_ connectionID: String, _ providerConfigKey: String) async throws(WebhookRejection) -> Int {
         try await setStatus(.revoked, from: [.active, .needsReauth, .expired, .error], connectionID, providerConfigKey)
     }

@@ -11,6 +11,9 @@ import KeywayModel
 import KeywayOpenAPI
 import KeywayValidate
 import KeywayFiles
+import KeywayConnections
+import KeywayRuntime
+import Logging
 
 @main
 struct Keyway: AsyncParsableCommand {
@@ -125,16 +128,22 @@ extension Tools {
         var baseline: String?
         @Option(name: .long, help: "breaking: exit 1 when a change is breaking (for CI).")
         var failOn: String?
+        @Option(name: .long, help: "keyway's PostgreSQL (postgres://…): name the connections whose users must consent again to a scope added (with --since).")
+        var database: String?
 
         func validate() throws {
             if (since == nil) == (baseline == nil) { throw ValidationError("pass one of --since GITREF or --baseline FILE") }
             if let failOn, failOn != "breaking" { throw ValidationError("--fail-on takes breaking") }
+            if let database {
+                if since == nil { throw ValidationError("--database needs --since: scopes are compared between manifests only") }
+                _ = try ConnectionsDatabase.url(database)
+            }
         }
 
         var diagnosticsFormat: OutputFormat { options.format }
         var printsData: Bool { true }
 
-        func run(_ run: CommandRun) throws {
+        func run(_ run: CommandRun) async throws {
             let config = try options.projectConfig()
             let result = Pipeline.validate(manifests: config.manifestsFolder, config: config)
             run.diagnostics.emit(contentsOf: result.diagnostics.filter { $0.severity == .error })
@@ -164,8 +173,17 @@ extension Tools {
             }
             let changes = ToolContractDiff.changes(from: old, to: current, oldScopes: oldScopes, newScopes: oldScopes == nil ? nil : Self.scopes(catalog))
             let breaking = changes.filter(\.breaking).count
-            run.output(changes.map { $0.line + "\n" }.joined()
-                + "keyway: \(changes.count) change\(changes.count == 1 ? "" : "s") to the tool contract, \(breaking) breaking\n")
+            var consent: [String: [ConnectionStore.HeldConnection]] = [:]
+            if let database { consent = try await Self.mustConsent(changes, catalog, database: database) }
+            var text = ""
+            for change in changes {
+                text += change.line + "\n"
+                if let held = consent[change.line] {
+                    let names: [String] = held.map(Self.describe)
+                    text += "         \(held.count) connection\(held.count == 1 ? "" : "s") must consent again" + (held.isEmpty ? "" : ": " + names.joined(separator: ", ")) + "\n"
+                }
+            }
+            run.output(text + "keyway: \(changes.count) change\(changes.count == 1 ? "" : "s") to the tool contract, \(breaking) breaking\n")
             if failOn == "breaking" {
                 let tools = Dictionary(catalog.connectors.flatMap { c in c.tools.map { (c.modelName(of: $0), $0) } }, uniquingKeysWith: { a, _ in a })
                 for change in changes where change.breaking {
@@ -180,6 +198,37 @@ extension Tools {
                     run.diagnostics.error(at, "--fail-on breaking: \(change.tool): \(change.message)")
                 }
             }
+        }
+
+        /// For each scope added, the live connections of the tool's integration and connector
+        /// that lack it (by the change's line).
+        static func mustConsent(_ changes: [ToolContractDiff.Change], _ catalog: Catalog, database: String) async throws -> [String: [ConnectionStore.HeldConnection]] {
+            let added = changes.filter { $0.breaking && $0.scope != nil }
+            guard !added.isEmpty else { return [:] }
+            let url = try ConnectionsDatabase.url(database)
+            let (client, running) = ConnectionsDatabase.open(url)
+            defer { running.cancel() }
+            var logger = Logger(label: "keyway.tools")
+            logger.logLevel = .critical
+            // Reads only: no Nango, no webhook (an empty signing key refuses every one).
+            let store = ConnectionStore(database: client, nango: NangoClient(secretKey: ""), webhookSigningKey: "", logger: logger)
+            var out: [String: [ConnectionStore.HeldConnection]] = [:]
+            for change in added {
+                guard let scope = change.scope,
+                      let connector = catalog.connectors.first(where: { c in c.tools.contains { c.modelName(of: $0) == change.tool } }) else { continue }
+                do {
+                    out[change.line] = try await store.connections(lacking: [scope], providerConfigKey: connector.providerKey, connector: connector.slug)
+                } catch {
+                    throw DiagnosticsError([.error(.commandLine, "cannot read the connections of \(connector.providerKey.forDiagnostic) in \(url.redacted): \(error)")])
+                }
+            }
+            return out
+        }
+
+        /// `conn-1 (owner org-a)`, `conn-2 (user user-1 of owner org-a, needs_reauth)`.
+        static func describe(_ held: ConnectionStore.HeldConnection) -> String {
+            let whose = held.user.map { "user \($0.forDiagnostic) of owner \(held.owner.forDiagnostic)" } ?? "owner \(held.owner.forDiagnostic)"
+            return "\(held.connectionID.forDiagnostic) (\(whose)\(held.status == .active ? "" : ", " + held.status.rawValue))"
         }
 
         static func scopes(_ catalog: Catalog) -> [String: [String]] {

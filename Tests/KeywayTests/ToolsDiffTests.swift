@@ -1,4 +1,5 @@
 import Foundation
+import KeywayCore
 import Testing
 
 /// `keyway tools diff`: every class of change to the tool contract, breaking or not,
@@ -92,7 +93,7 @@ struct ToolsDiffTests {
     ]
 
     @Test("--since: each class of change between two commits, classed; --fail-on breaking exits 1 with an error at each; --baseline compares with a tools JSON")
-    func history() throws {
+    func history() async throws {
         let repo = TempDir()
         func git(_ arguments: String...) -> Int32 {
             PostgresServer.run("/usr/bin/env", ["git", "-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments).status
@@ -136,6 +137,31 @@ struct ToolsDiffTests {
             11 errors, 0 warnings
 
             """)
+        // With keyway's database: the live connections the tool runs on that lack the added
+        // scope (the owners' connections to slack, the users' own to notes), by id; revoked
+        // ones and those already granted it are not named.
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        _ = try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let seeded = server.psql(db, """
+            insert into public.connectors (slug, name, provider_config_key, multiple_connections) values ('notes', 'Notes', 'slack', false);
+            insert into public.integrations (owner_id, provider_config_key, connection_id, status, granted_scopes) values
+              ('org-a', 'slack', 'conn-org-a', 'active', '{channels:read,chat:write}'),
+              ('org-b', 'slack', 'conn-org-b', 'active', '{channels:read,users:read}'),
+              ('org-c', 'slack', 'conn-org-c', 'revoked', '{channels:read}');
+            insert into public.connector_connections (owner_id, user_id, connector_slug, provider_config_key, connection_id, status, granted_scopes) values
+              ('org-a', 'user-1', 'notes', 'slack', 'conn-user-1', 'needs_reauth', '{channels:read}'),
+              ('user-2', 'user-2', 'notes', 'slack', 'conn-user-2', 'active', '{users:read,channels:read}');
+            """)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let named = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD~1", "--database", server.urlString(db)])
+        #expect(named.status == 0, "\(named.stderr)")
+        let scopeLine = "breaking notes_list_notes: scope 'users:read' added: users who connected before must consent again"
+        #expect(named.stdout == Self.changes.map { $0 == scopeLine ? $0 + "\n         2 connections must consent again: conn-org-a (owner org-a), conn-user-1 (user user-1 of owner org-a, needs_reauth)\n" : $0 + "\n" }.joined()
+                + "keyway: 16 changes to the tool contract, 11 breaking\n")
+        let withBaseline = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--baseline", repo.path + "/baseline.json", "--database", server.urlString(db)])
+        #expect(withBaseline.status == 2 && withBaseline.stderr.hasPrefix("Error: --database needs --since: scopes are compared between manifests only\n"))
+
         // Nothing changed since HEAD: no change, exit 0 even with the gate.
         let same = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD", "--fail-on", "breaking"])
         #expect(same.status == 0 && same.stdout == "keyway: 0 changes to the tool contract, 0 breaking\n")
