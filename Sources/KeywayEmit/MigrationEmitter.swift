@@ -10,7 +10,7 @@ public struct MigrationEmitter: Sendable {
     ]
 
     /// Tables whose rows belong to a tenant (RLS by owner) and catalog tables (read-only).
-    public static let tenantTables = ["integrations", "connector_connections"]
+    public static let tenantTables = ["integrations", "connector_connections", "tool_calls"]
     public static let catalogTables = ["integration_providers", "integration_scopes", "connectors"]
 
     public init() {}
@@ -26,6 +26,8 @@ public struct MigrationEmitter: Sendable {
         var upgradeToFormat2: Bool
         /// Creates what format 2 adds: triggers, the trust boundary's grants and policies.
         var createsTrustBoundary: Bool
+        /// Creates what format 3 adds: the call log (`tool_calls`).
+        var createsCallLog: Bool
         /// The claim paths, for a comment: `sub`, `o.id, org_id`.
         var userClaims: String
         var organizationClaims: String
@@ -44,6 +46,7 @@ public struct MigrationEmitter: Sendable {
         let view = View(version: version, name: name, initial: diff.isInitial,
                         definesTenantFunctions: diff.definesTenantFunctions, upgradeToFormat2: upgrade,
                         createsTrustBoundary: diff.isInitial || upgrade,
+                        createsCallLog: diff.isInitial || diff.upgrades.contains(3),
                         userClaims: claims.user.map(\.description).joined(separator: ", "),
                         organizationClaims: claims.organization.map(\.description).joined(separator: ", "),
                         ownerExpression: Self.claimExpression(claims.organization + claims.user),
@@ -53,7 +56,7 @@ public struct MigrationEmitter: Sendable {
         return try templates.render(Self.templates[dialect]!, view, prototype: Self.prototype)
     }
 
-    static let prototype = View(version: "", name: "", initial: true, definesTenantFunctions: true, upgradeToFormat2: true, createsTrustBoundary: true,
+    static let prototype = View(version: "", name: "", initial: true, definesTenantFunctions: true, upgradeToFormat2: true, createsTrustBoundary: true, createsCallLog: true,
                                 userClaims: "", organizationClaims: "", ownerExpression: "", userExpression: "",
                                 catalogTables: [.init(table: "")], hasStatements: true, statements: [""])
 

@@ -85,7 +85,7 @@ public struct RLSTestsEmitter: Emitter {
         }
         let paths = "user: " + tenancy.user.map(\.description).joined(separator: ", ")
             + "; organisation: " + (tenancy.organization.isEmpty ? "none" : tenancy.organization.map(\.description).joined(separator: ", "))
-        let planCount = 5 + 3 + 1 + integrationColumns.count + 1 + 3 + 1 + connectorColumns.count + 1 + 3 + 8
+        let planCount = 5 + 3 + 1 + integrationColumns.count + 1 + 3 + 1 + connectorColumns.count + 1 + 3 + 8 + 8
             + single.count + multiple.count + catalogTables.count * 3
         return View(marker: GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`",
                     planCount: planCount, key: k, slug: s, claimPaths: paths,

@@ -48,7 +48,8 @@ public struct SchemaDiff: Equatable, Sendable {
         let upgrades = old.map { Array(stride(from: $0.format + 1, through: new.format, by: 1)) } ?? []
         self.upgrades = upgrades
         tenancy = new.effectiveTenancy
-        definesTenantFunctions = old.map { !upgrades.isEmpty || $0.effectiveTenancy != new.effectiveTenancy } ?? true
+        // Format 2 brought requesting_user_id(); later formats read the functions as they are.
+        definesTenantFunctions = old.map { upgrades.contains(2) || $0.effectiveTenancy != new.effectiveTenancy } ?? true
         let old = old ?? .empty
         var early: [Change] = [], late: [Change] = [], removals: [Change] = []
         let oldIntegrations = Dictionary(uniqueKeysWithValues: old.integrations.map { ($0.key, $0) })

@@ -40,7 +40,7 @@ public struct SchemaState: Codable, Equatable, Sendable {
 
     /// Bumped when the fixed tables change shape: 1, the first tables; 2, the trust
     /// boundary (server-owned connection rows, per-user isolation, one row per Nango
-    /// connection, `requesting_user_id()`).
+    /// connection, `requesting_user_id()`); 3, the call log (`tool_calls`).
     public var format: Int
     /// Sorted by key.
     public var integrations: [IntegrationRow]
@@ -50,7 +50,7 @@ public struct SchemaState: Codable, Equatable, Sendable {
     /// format-1 snapshots, whose functions read `org_id`, else `sub`.
     public var tenancy: TenantClaims?
 
-    public static let currentFormat = 2
+    public static let currentFormat = 3
     public static let empty = SchemaState(format: currentFormat, integrations: [], connectors: [])
 
     public init(format: Int, integrations: [IntegrationRow], connectors: [ConnectorRow], tenancy: TenantClaims? = .default) {

@@ -286,6 +286,22 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension ToolFailure {
+    /// The failure's kind as call logs and MCP results name it (`not_connected`,
+    /// `upstream_error`…).
+    public var kind: String {
+        switch self {
+        case .notConnected: "not_connected"
+        case .needsReauth: "needs_reauth"
+        case .rateLimited: "rate_limited"
+        case .invalidInput: "invalid_input"
+        case .upstream: "upstream_error"
+        case .unknownTool: "unknown_tool"
+        case .transport: "transport_error"
+        case .cancelled: "cancelled"
+        case .unexpectedResponse: "unexpected_response"
+        }
+    }
+
     /// Arguments that break an input's contract.
     public init(_ violation: InputViolation) {
         self = .invalidInput(field: violation.field, reason: violation.reason)

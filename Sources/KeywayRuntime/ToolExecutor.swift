@@ -172,8 +172,12 @@ public struct ToolExecutor: Sendable {
     public let registry: ToolRegistry
     public var retry: RetryPolicy
     public var clock: any RetryClock
+    /// Told of every call once it has finished (a call log); nil: none.
+    public var recorder: (any ToolCallRecorder)?
 
-    public init(client: NangoClient, resolver: any ConnectionResolver, registry: ToolRegistry, retry: RetryPolicy = RetryPolicy(), clock: any RetryClock = TaskSleepClock()) {
+    public init(client: NangoClient, resolver: any ConnectionResolver, registry: ToolRegistry, retry: RetryPolicy = RetryPolicy(), clock: any RetryClock = TaskSleepClock(),
+                recorder: (any ToolCallRecorder)? = nil) {
+        self.recorder = recorder
         self.clock = clock
         self.client = client
         self.resolver = resolver
@@ -190,21 +194,43 @@ public struct ToolExecutor: Sendable {
     /// Executes a model's tool call for a tenant; `instance` picks one of the user's
     /// connections when the connector allows several.
     public func execute(tool name: String, arguments: Data, tenant: Tenant, instance: String? = nil) async -> ToolResult {
+        let started = Date()
+        let trace = CallTrace()
+        let result: ToolResult
         do {
             if let tool = registry.tools[name] {
-                return .success(try await run(tool, arguments: arguments, tenant: tenant, instance: instance))
-            }
-            if let tool = registry.described[name] {
+                result = .success(try await run(tool, arguments: arguments, tenant: tenant, instance: instance, trace: trace))
+            } else if let tool = registry.described[name] {
                 let input = try Self.checked(arguments, tool.inputContract)
-                let answer = try await send(providerConfigKey: tool.providerConfigKey, connector: tool.connector, scopes: tool.scopes, tenant: tenant, instance: instance) {
+                let answer = try await send(providerConfigKey: tool.providerConfigKey, connector: tool.connector, scopes: tool.scopes, tenant: tenant, instance: instance, trace: trace) {
                     () throws(ToolFailure) in try tool.makeRequest(input)
                 }
-                return .success(try Self.conforming(answer, tool.outputContract))
+                result = .success(try Self.conforming(answer, tool.outputContract))
+            } else {
+                result = .failure(.unknownTool(name))
             }
-            return .failure(.unknownTool(name))
         } catch {
-            return .failure(error)
+            result = .failure(error)
         }
+        record(name, tenant, started, trace, result)
+        return result
+    }
+
+    /// Tells the recorder of a finished call of a tool of the registry.
+    func record(_ name: String, _ tenant: Tenant, _ started: Date, _ trace: CallTrace, _ result: ToolResult) {
+        guard let recorder else { return }
+        let tool: (connector: String, key: String, scopes: [String])? = registry.tools[name].map { ($0.connector, $0.providerConfigKey, $0.scopes) }
+            ?? registry.described[name].map { ($0.connector, $0.providerConfigKey, $0.scopes) }
+        guard let tool else { return }
+        var outcome = "ok"
+        var status: Int?
+        if case .failure(let failure) = result {
+            outcome = failure.kind
+            if case .upstream(let code, _) = failure, (100...599).contains(code) { status = code }
+        }
+        recorder.record(ToolCallRecord(calledAt: started, tool: name, connector: tool.connector, providerConfigKey: tool.key, connectionID: trace.connectionID,
+                                       owner: tenant.owner, user: tenant.user, outcome: outcome, upstreamStatus: status,
+                                       latencyMilliseconds: max(0, Int((Date().timeIntervalSince(started) * 1000).rounded())), scopes: tool.scopes))
     }
 
     /// Where the tenant connects the account a tool needs ("connect your account"): for a
@@ -228,9 +254,9 @@ public struct ToolExecutor: Sendable {
         return try await client.createConnectSession(for: tenant, connector: connector, instance: instance, allowedIntegrations: [key]).connectLink
     }
 
-    func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?) async throws(ToolFailure) -> JSONValue {
+    func run<T: AgentTool>(_ tool: T.Type, arguments: Data, tenant: Tenant, instance: String?, trace: CallTrace) async throws(ToolFailure) -> JSONValue {
         let input = try Self.decodeInput(T.Input.self, from: Self.checked(arguments, T.inputContract).jsonData)
-        let answer = try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance) {
+        let answer = try await send(providerConfigKey: T.providerConfigKey, connector: T.connector, scopes: T.scopes, tenant: tenant, instance: instance, trace: trace) {
             () throws(ToolFailure) in try T.makeRequest(input)
         }
         return try Self.conforming(answer, T.outputContract)
@@ -247,9 +273,22 @@ public struct ToolExecutor: Sendable {
         } catch {
             throw .invalidInput(field: "", reason: "cannot be encoded: \(error)")
         }
-        let answer = try await run(tool, arguments: arguments, tenant: tenant, instance: instance)
+        let started = Date()
+        let trace = CallTrace()
         do {
-            return try JSONDecoder().decode(T.Output.self, from: answer.jsonData)
+            let output = try Self.decodeOutput(T.Output.self, from: try await run(tool, arguments: arguments, tenant: tenant, instance: instance, trace: trace))
+            record(T.qualifiedName, tenant, started, trace, .success(.null))
+            return output
+        } catch {
+            record(T.qualifiedName, tenant, started, trace, .failure(error))
+            throw error
+        }
+    }
+
+    /// Decodes an answer that passed the output's check.
+    static func decodeOutput<O: ToolOutput>(_ type: O.Type, from answer: JSONValue) throws(ToolFailure) -> O {
+        do {
+            return try JSONDecoder().decode(O.self, from: answer.jsonData)
         } catch let DecodingError.keyNotFound(key, context) {
             throw .unexpectedResponse(field: Self.path(context.codingPath + [key]), reason: "is missing")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context) {
@@ -266,7 +305,7 @@ public struct ToolExecutor: Sendable {
     }
 
     /// Finds the tenant's connection, builds the request and sends it, with retries.
-    func send(providerConfigKey: String, connector: String, scopes: [String], tenant: Tenant, instance: String?,
+    func send(providerConfigKey: String, connector: String, scopes: [String], tenant: Tenant, instance: String?, trace: CallTrace,
               makeRequest: () throws(ToolFailure) -> ToolRequest) async throws(ToolFailure) -> JSONValue {
         let connection: ResolvedConnection?
         do {
@@ -275,6 +314,7 @@ public struct ToolExecutor: Sendable {
             throw .transport("the connection resolver failed: \(error)")
         }
         guard let connection, connection.status != .revoked else { throw .notConnected(providerConfigKey: providerConfigKey) }
+        trace.connectionID = connection.connectionID
         switch connection.status {
         case .active, .revoked: break
         case .needsReauth: throw .needsReauth(providerConfigKey: providerConfigKey, reason: "the user must connect again (the provider refused a refresh, or a scope was added since)")

@@ -21,7 +21,7 @@ struct Keyway: AsyncParsableCommand {
         commandName: "keyway",
         abstract: "Generates Swift tools, SQL migrations and OAuth checklists from integration manifests.",
         version: KeywayVersion.current,
-        subcommands: [InitProject.self, Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self, ServeMCP.self, Nango.self]
+        subcommands: [InitProject.self, Validate.self, Generate.self, Check.self, Migrate.self, Audit.self, Tools.self, ServeMCP.self, Nango.self, Calls.self]
     )
 
     /// keyway's exit statuses (see `mainWithKeywayExitCodes`).

@@ -63,6 +63,8 @@ struct ServeMCP: KeywayCommand {
     @Option(name: .long, help: "A scope every token must carry (else 403 insufficient_scope). Repeatable.")
     var requiredScope: [String] = []
 
+    @Flag(name: .long, help: "With --database: do not write each call to tool_calls (the call log).")
+    var noCallLog = false
     @Flag(name: .long, help: "With --database: answer a call the user has no connection for (or must authorise again) with the error only, not a Nango connect link.")
     var noConnectLinks = false
 
@@ -90,6 +92,7 @@ struct ServeMCP: KeywayCommand {
         }
         if let database { _ = try ConnectionsDatabase.url(database) }
         if noConnectLinks && database == nil { throw ValidationError("--no-connect-links goes with --database: with --connections there are no links") }
+        if noCallLog && database == nil { throw ValidationError("--no-call-log goes with --database: with --connections there is no call log") }
         if http == nil && owner == nil { throw ValidationError("--owner is required on stdio: the owner (as in --connections) whose connections the tools use") }
         if http != nil && owner != nil { throw ValidationError("--owner is for stdio; over --http each request's bearer token names its owner (--tokens)") }
         if issuer != nil {
@@ -130,6 +133,7 @@ struct ServeMCP: KeywayCommand {
         let resolver: any ConnectionResolver
         var pool: Task<Void, Never>?
         defer { pool?.cancel() }
+        var callLog: PostgresCallRecorder?
         if let connections {
             resolver = try await loadConnections(connections, keys: Set(catalog.integrations.map(\.key)))
         } else {
@@ -137,12 +141,39 @@ struct ServeMCP: KeywayCommand {
             pool = running
             resolver = PostgresConnectionResolver(database: client)
             say("connections from \(url.redacted), looked up as each call's tenant")
+            if !noCallLog {
+                var logger = Logger(label: "keyway.calls")
+                logger.logLevel = .critical
+                callLog = ConnectionStore(database: client, nango: NangoClient(secretKey: secret, baseURL: nango), webhookSigningKey: "", logger: logger).callRecorder()
+                say("calls logged to tool_calls in \(url.redacted)")
+            }
         }
-        let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools))
+        let writer = callLog.map { log in Task { await log.run() } }
+        /// Writes what the call log still holds, and says what became of its records.
+        func closeCallLog() async {
+            guard let callLog, let writer else { return }
+            callLog.finish()
+            await writer.value
+            let counts = callLog.counts
+            say("call log: \(counts.written) written, \(counts.dropped) dropped (the queue was full), \(counts.failed) refused by the database")
+        }
+        let executor = ToolExecutor(client: NangoClient(secretKey: secret, baseURL: nango), resolver: resolver, registry: ToolRegistry([], described: described.tools),
+                                    recorder: callLog)
         let limits = MCPLimits(maxArgumentBytes: maxArgumentBytes, maxConcurrentCallsPerTenant: maxConcurrentCalls, callTimeout: .seconds(timeout))
         // Connect links with keyway's tables: the webhook path files the connection the user
         // makes, so the same call then succeeds. A JSON map would not learn of it.
         let server = MCPToolServer(executor: executor, limits: limits, connectLinks: self.database != nil && !noConnectLinks, onCall: { say($0.line) })
+        do {
+            try await serve(server, catalog: catalog, environment: environment)
+        } catch {
+            await closeCallLog()
+            throw error
+        }
+        await closeCallLog()
+    }
+
+    /// Serves on HTTP or stdio until the server stops.
+    func serve(_ server: MCPToolServer, catalog: Catalog, environment: [String: String]) async throws {
         if let port = http {
             let authenticator: any MCPAuthenticator
             var protected: ProtectedResource?

@@ -54,7 +54,7 @@ struct AdoptTests {
         _ = server.psql(db, "delete from public.integrations where provider in ('dropbox', 'box')")
         let adopted = try KeywayRun.run(["migrate", "adopt", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])
         #expect(adopted.status == 0, "\(adopted.stderr)")
-        #expect(adopted.stdout == "applied 0001_initial.sql\napplied 0002_trust_boundary.sql\napplied 0003_calendar_events_scope.sql\nkeyway: adopted 3 rows into public.integrations; the old table is kept as keyway.adopted_integrations (not exposed): drop it once you are satisfied\n")
+        #expect(adopted.stdout == "applied 0001_initial.sql\napplied 0002_trust_boundary.sql\napplied 0003_calendar_events_scope.sql\napplied 0004_call_log.sql\nkeyway: adopted 3 rows into public.integrations; the old table is kept as keyway.adopted_integrations (not exposed): drop it once you are satisfied\n")
         // Every row, every field, where keyway keeps it ('google-mail' is the Nango provider of one integration: gmail).
         #expect(server.psql(db, """
             select id || '|' || owner_id || '|' || provider_config_key || '|' || connection_id || '|' || status || '|' || array_to_string(granted_scopes, ' ') || '|' ||
@@ -66,7 +66,7 @@ struct AdoptTests {
             00000000-0000-0000-0000-00000000000c|20000000-0000-0000-0000-000000000002|gmail|n-3|revoked||-|2025-03-04 00:00:00|-|{"value": [1]}
 
             """)
-        #expect(server.psql(db, "select string_agg(version, ',' order by version) from keyway.schema_migrations").output == "0001,0002,0003\n")
+        #expect(server.psql(db, "select string_agg(version, ',' order by version) from keyway.schema_migrations").output == "0001,0002,0003,0004\n")
         #expect(server.psql(db, "select count(*) from keyway.adopted_integrations").output == "3\n")
         // The result is keyway's schema: apply has nothing to do, status is clean, lint finds nothing.
         let status = try KeywayRun.run(["migrate", "status", "--database", server.urlString(db), "--migrations", PostgresTests.shippedMigrations])

@@ -28,22 +28,25 @@ struct PostgresTests {
 
         // Every table: RLS enabled and forced.
         let flags = server.psql(db, "select relname || ':' || relrowsecurity || ':' || relforcerowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1").output
-        #expect(flags == "connector_connections:true:true\nconnectors:true:true\nintegration_providers:true:true\nintegration_scopes:true:true\nintegrations:true:true\n")
+        #expect(flags == "connector_connections:true:true\nconnectors:true:true\nintegration_providers:true:true\nintegration_scopes:true:true\nintegrations:true:true\ntool_calls:true:true\n")
         // Connection tables: the trust boundary. Tenants read (one select policy each, to
         // authenticated, through (select …)); only service_role writes.
-        let policies = server.psql(db, "select tablename || '|' || policyname || '|' || cmd || '|' || roles::text || '|' || coalesce(qual, '-') || '|' || coalesce(with_check, '-') from pg_policies where tablename in ('integrations', 'connector_connections') order by 1").output
+        let policies = server.psql(db, "select tablename || '|' || policyname || '|' || cmd || '|' || roles::text || '|' || coalesce(qual, '-') || '|' || coalesce(with_check, '-') from pg_policies where tablename in ('integrations', 'connector_connections', 'tool_calls') order by 1").output
         let owner = "(owner_id = ( SELECT requesting_owner_id() AS requesting_owner_id))"
         let user = "(user_id = ( SELECT requesting_user_id() AS requesting_user_id))"
         #expect(policies == """
             connector_connections|connector_connections_select_own|SELECT|{authenticated}|(\(owner) AND \(user))|-
             integrations|integrations_select_own|SELECT|{authenticated}|\(owner)|-
+            tool_calls|tool_calls_select_own|SELECT|{authenticated}|(\(owner) AND \(user))|-
 
             """)
-        #expect(server.psql(db, "select table_name || ':' || grantee || ':' || string_agg(privilege_type, ',' order by privilege_type) from information_schema.role_table_grants where table_name in ('integrations', 'connector_connections') and grantee in ('anon', 'authenticated', 'service_role') group by table_name, grantee order by 1").output == """
+        #expect(server.psql(db, "select table_name || ':' || grantee || ':' || string_agg(privilege_type, ',' order by privilege_type) from information_schema.role_table_grants where table_name in ('integrations', 'connector_connections', 'tool_calls') and grantee in ('anon', 'authenticated', 'service_role') group by table_name, grantee order by 1").output == """
             connector_connections:authenticated:SELECT
             connector_connections:service_role:DELETE,INSERT,SELECT,UPDATE
             integrations:authenticated:SELECT
             integrations:service_role:DELETE,INSERT,SELECT,UPDATE
+            tool_calls:authenticated:SELECT
+            tool_calls:service_role:DELETE,INSERT,SELECT
 
             """)
         for table in MigrationEmitter.tenantTables {
@@ -186,7 +189,7 @@ struct PostgresTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         let plan = try #require(lines.first { $0.hasPrefix("1..") })
         let planned = Int(plan.dropFirst(3)) ?? -1
-        #expect(planned == 55)
+        #expect(planned == 63)
         #expect(lines.filter { $0.hasPrefix("ok ") }.count == planned)
         #expect(lines.filter { $0.hasPrefix("not ok") } == [])
     }

@@ -23,7 +23,7 @@ struct TrustBoundaryTests {
         let server = try PostgresServer.get()
         let upgraded = try server.createDatabase(), fresh = try server.createDatabase()
         let history = MigrationsFolder.files(in: Self.shipped + "/postgres")
-        #expect(history.map(\.fileName) == ["0001_initial.sql", "0002_trust_boundary.sql", "0003_calendar_events_scope.sql"])
+        #expect(history.map(\.fileName) == ["0001_initial.sql", "0002_trust_boundary.sql", "0003_calendar_events_scope.sql", "0004_call_log.sql"])
         try await applyPostgres([history[0]], server, upgraded)
         let seeded = server.psql(upgraded, """
             insert into public.integrations (owner_id, provider_config_key, connection_id, granted_scopes) values ('org-a', 'gmail', 'c1', array['s']);
@@ -255,6 +255,6 @@ struct TrustBoundaryIsolationTests {
                 == "one_connection_unless_multiple:false,one_row_per_connection:false,requesting_owner_id:false,requesting_user_id:false,touch_updated_at:false\n")
         #expect(server.psql(db, "select count(*) from information_schema.role_table_grants where table_schema = 'public' and grantee = 'anon'").output == "0\n")
         #expect(server.psql(db, "select string_agg(table_name || ':' || privilege_type, ',' order by table_name, privilege_type) from information_schema.role_table_grants where table_schema = 'public' and grantee = 'authenticated'").output
-                == "connector_connections:SELECT,connectors:SELECT,integration_providers:SELECT,integration_scopes:SELECT,integrations:SELECT\n")
+                == "connector_connections:SELECT,connectors:SELECT,integration_providers:SELECT,integration_scopes:SELECT,integrations:SELECT,tool_calls:SELECT\n")
     }
 }

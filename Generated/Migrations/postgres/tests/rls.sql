@@ -8,7 +8,7 @@ create schema if not exists extensions;
 create extension if not exists pgtap with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
 set local search_path = public, extensions;
-select plan(55);
+select plan(63);
 
 -- The rows, written as the server writes them (the migration owner here).
 insert into public.integrations (owner_id, provider_config_key, connection_id) values
@@ -103,8 +103,34 @@ select throws_ok($$ delete from public.connector_connections $$,
   '42501', null, 'connector_connections: a user cannot delete (disconnect through the server)');
 reset role;
 
+-- tool_calls: each user reads its own calls; only the server writes.
+insert into public.tool_calls (tool, connector_slug, provider_config_key, owner_id, user_id, outcome, latency_ms) values
+  ('keyway-call-a1', 'gmail', 'gmail', 'keyway-org-a', 'keyway-user-a1', 'ok', 1),
+  ('keyway-call-a2', 'gmail', 'gmail', 'keyway-org-a', 'keyway-user-a2', 'ok', 1),
+  ('keyway-call-b', 'gmail', 'gmail', 'keyway-user-b', 'keyway-user-b', 'ok', 1);
+set local role authenticated;
+set local request.jwt.claims = '{"o": {"id": "keyway-org-a"}, "sub": "keyway-user-a1"}';
+select results_eq($$ select tool from public.tool_calls $$, $$ values ('keyway-call-a1') $$,
+  'tool_calls: member A1 reads its own calls, not member A2''s');
+select throws_ok($$ insert into public.tool_calls (tool, connector_slug, provider_config_key, owner_id, user_id, outcome, latency_ms) values ('x', 'gmail', 'gmail', 'keyway-org-a', 'keyway-user-a1', 'ok', 1) $$,
+  '42501', null, 'tool_calls: a user cannot write a call');
+select throws_ok($$ update public.tool_calls set outcome = 'ok' $$, '42501', null, 'tool_calls: a user cannot change a call');
+select throws_ok($$ delete from public.tool_calls $$, '42501', null, 'tool_calls: a user cannot delete calls');
+set local request.jwt.claims = '{"org_id": "keyway-org-a", "sub": "keyway-user-a2"}';
+select results_eq($$ select tool from public.tool_calls $$, $$ values ('keyway-call-a2') $$,
+  'tool_calls: member A2 reads its own calls only');
+set local request.jwt.claims = '{"sub": "keyway-user-b"}';
+select results_eq($$ select tool from public.tool_calls $$, $$ values ('keyway-call-b') $$,
+  'tool_calls: user B reads its own calls only');
+reset role;
+set local role service_role;
+select results_eq($$ select count(*)::int from public.tool_calls where tool like 'keyway-call-%' $$, $$ values (3) $$,
+  'tool_calls: service_role sees every tenant''s calls');
+reset role;
+
 -- anon gets nothing.
 set local role anon;
+select throws_ok($$ select 1 from public.tool_calls $$, '42501', null, 'tool_calls: anon cannot read');
 select throws_ok($$ select 1 from public.integrations $$, '42501', null, 'integrations: anon cannot read');
 select throws_ok($$ select 1 from public.connector_connections $$, '42501', null, 'connector_connections: anon cannot read');
 select throws_ok($$ select public.requesting_owner_id() $$, '42501', null, 'anon cannot call requesting_owner_id()');

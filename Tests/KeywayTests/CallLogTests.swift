@@ -1,0 +1,190 @@
+import Foundation
+import KeywayConnections
+import KeywayCore
+import KeywayReferenceTools
+import KeywayRuntime
+import Logging
+import PostgresNIO
+import Testing
+
+/// The call log (`tool_calls`, table format 3) on a real PostgreSQL: written by a
+/// `ToolExecutor`'s recorder as the server, read by tenants under RLS, pruned.
+@Suite("Call log: a thousand calls with the database blocked, read as two tenants, pruned", .serialized)
+struct CallLogTests {
+    /// The bound no call may exceed while the call log's table is locked for the whole run:
+    /// a loopback call takes milliseconds; one that waited on the database would wait for
+    /// the lock, which is held until every call has returned.
+    static let bound: Double = 5
+
+    struct Setup {
+        let server: PostgresServer
+        let db: String
+        let client: PostgresClient
+        let running: Task<Void, Never>
+        let store: ConnectionStore
+        let stub: StubNango
+    }
+
+    static func setUp() async throws -> Setup {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        _ = try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: db, tls: .disable), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        let stub = try StubNango()
+        stub.onRequest { request in
+            if request.query.contains(where: { $0 == ("limit", "500") }) { return StubNango.Reply(status: 500, body: #"{"ok": false, "error": "fatal_error"}"#) }
+            return StubNango.Reply(body: RecordedAnswers.body(for: request, fallback: "{}"))
+        }
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: "k", baseURL: stub.baseURL), webhookSigningKey: "", logger: logger)
+        return Setup(server: server, db: db, client: client, running: running, store: store, stub: stub)
+    }
+
+    /// Holds an exclusive lock on `tool_calls` (every insert waits) until `release()`.
+    final class TableLock: @unchecked Sendable {
+        let held: Task<Void, Error>
+        private let release: AsyncStream<Void>.Continuation
+
+        init(_ client: PostgresClient) async throws {
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            let (locked, lock) = AsyncStream.makeStream(of: Void.self)
+            self.release = release
+            held = Task {
+                try await client.withConnection { connection in
+                    _ = try await connection.query("begin", logger: Logger(label: "lock")).collect()
+                    _ = try await connection.query("lock table public.tool_calls in access exclusive mode", logger: Logger(label: "lock")).collect()
+                    lock.yield()
+                    for await _ in released { break }
+                    _ = try await connection.query("rollback", logger: Logger(label: "lock")).collect()
+                }
+            }
+            var iterator = locked.makeAsyncIterator()
+            _ = await iterator.next()
+        }
+
+        func unlock() async throws {
+            release.yield()
+            try await held.value
+        }
+    }
+
+    /// Runs `count` calls, eight at a time, alternating two tenants; each call's seconds.
+    static func calls(_ executor: ToolExecutor, count: Int) async -> [Double] {
+        let a = Tenant(user: "user-a", organization: "org-a"), b = Tenant(user: "user-b")
+        return await withTaskGroup(of: Double.self) { group in
+            var seconds: [Double] = []
+            for i in 0..<count {
+                if i >= 8, let done = await group.next() { seconds.append(done) }
+                group.addTask {
+                    let started = Date()
+                    // Every 100th call (one of B's) fails upstream (500), so the log holds failures too.
+                    let limit = i % 100 == 99 ? 500 : 100
+                    _ = await executor.execute(tool: "slack_list_users", arguments: Data(#"{"limit": \#(limit)}"#.utf8), tenant: i % 2 == 0 ? a : b)
+                    return Date().timeIntervalSince(started)
+                }
+            }
+            for await done in group { seconds.append(done) }
+            return seconds
+        }
+    }
+
+    static func executor(_ setup: Setup, recorder: PostgresCallRecorder) async -> ToolExecutor {
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "org-a", providerConfigKey: "slack", ResolvedConnection(connectionID: "conn-a"))
+        await resolver.set(owner: "user-b", providerConfigKey: "slack", ResolvedConnection(connectionID: "conn-b"))
+        return ToolExecutor(client: NangoClient(secretKey: "k", baseURL: setup.stub.baseURL), resolver: resolver, registry: AllTools.registry,
+                            retry: RetryPolicy(maxRetries: 0), recorder: recorder)
+    }
+
+    static func waitUntilWritten(_ recorder: PostgresCallRecorder) async throws {
+        let deadline = Date(timeIntervalSinceNow: 120)
+        while recorder.pending > 0 {
+            guard Date() < deadline else { throw ChildError("the call log still holds \(recorder.pending) records") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test("1,000 calls while tool_calls is locked: none waits on the database (each under the bound), all are written once it is free, and each tenant reads only its own under RLS")
+    func underLoad() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.running.cancel() }
+        let recorder = setup.store.callRecorder()
+        let writer = Task { await recorder.run() }
+        let executor = await Self.executor(setup, recorder: recorder)
+
+        let lock = try await TableLock(setup.client)
+        let started = Date()
+        let seconds = await Self.calls(executor, count: 1000)
+        let elapsed = Date().timeIntervalSince(started)
+        // Every call returned while the table was still locked: none waited for a write.
+        #expect(recorder.counts == .init(written: 0, dropped: 0, failed: 0))
+        #expect(recorder.pending == 1000)
+        #expect(seconds.count == 1000)
+        #expect(seconds.max()! < Self.bound, "the slowest call took \(seconds.max()!) s (all 1,000 in \(elapsed) s)")
+        #expect(setup.stub.requests.count == 1000)
+        try await lock.unlock()
+        try await Self.waitUntilWritten(recorder)
+        recorder.finish()
+        await writer.value
+        #expect(recorder.counts == .init(written: 1000, dropped: 0, failed: 0))
+
+        // What a row holds, and what each tenant reads under RLS.
+        let server = setup.server, db = setup.db
+        #expect(server.psql(db, """
+            select tool, connector_slug, provider_config_key, connection_id, owner_id, user_id, outcome, coalesce(upstream_status::text, '-'), array_to_string(scopes, ' '), count(*)
+            from public.tool_calls group by 1, 2, 3, 4, 5, 6, 7, 8, 9 order by 4, 7
+            """).output == """
+            slack_list_users|slack|slack|conn-a|org-a|user-a|ok|-|users:read|500
+            slack_list_users|slack|slack|conn-b|user-b|user-b|ok|-|users:read|490
+            slack_list_users|slack|slack|conn-b|user-b|user-b|upstream_error|500|users:read|10
+
+            """)
+        func read(_ claims: String) -> String {
+            server.psql(db, """
+                begin;
+                set local role authenticated;
+                set local request.jwt.claims = '\(claims)';
+                select owner_id || ' ' || user_id || ' ' || count(*) from public.tool_calls group by owner_id, user_id;
+                commit;
+                """).output
+        }
+        #expect(read(#"{"sub": "user-a", "o": {"id": "org-a"}}"#) == "org-a user-a 500\n")
+        #expect(read(#"{"sub": "user-b"}"#) == "user-b user-b 500\n")
+        #expect(read(#"{"sub": "user-c"}"#) == "")
+        #expect(server.psql(db, "begin; set local role authenticated; set local request.jwt.claims = '{\"sub\": \"user-a\"}'; delete from public.tool_calls; commit;").status != 0,
+                "a tenant cannot delete its calls")
+        #expect(server.psql(db, "select min(latency_ms) >= 0 and max(called_at) <= now() and min(called_at) >= now() - interval '10 minutes' from public.tool_calls").output == "t\n")
+    }
+
+    @Test("a queue that fills while the database is blocked drops records, counted, never a call; retention: keyway calls prune --older-than")
+    func dropsAndPrune() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.running.cancel() }
+        let recorder = setup.store.callRecorder(capacity: 100, batchSize: 50)
+        let writer = Task { await recorder.run() }
+        let executor = await Self.executor(setup, recorder: recorder)
+        let lock = try await TableLock(setup.client)
+        let seconds = await Self.calls(executor, count: 1000)
+        #expect(seconds.count == 1000 && seconds.max()! < Self.bound)
+        let dropped = recorder.counts.dropped
+        // At most the queue (100) and one batch taken before the lock (50) wait; the rest is dropped.
+        #expect(dropped >= 850 && dropped + recorder.pending == 1000, "dropped \(dropped), pending \(recorder.pending)")
+        try await lock.unlock()
+        try await Self.waitUntilWritten(recorder)
+        recorder.finish()
+        await writer.value
+        #expect(recorder.counts == .init(written: 1000 - dropped, dropped: dropped, failed: 0))
+        #expect(setup.server.psql(setup.db, "select count(*) from public.tool_calls").output == "\(1000 - dropped)\n")
+
+        // Retention: the calls older than 30 days go, the others stay.
+        #expect(setup.server.psql(setup.db, "update public.tool_calls set called_at = now() - interval '31 days' where id in (select id from public.tool_calls order by id limit 20)").status == 0)
+        let prune = try KeywayRun.run(["calls", "prune", "--older-than", "30d", "--database", setup.server.urlString(setup.db)])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(prune.stdout == "keyway: 20 calls older than 30d deleted from postgres://postgres@127.0.0.1:\(setup.server.port)/\(setup.db)?sslmode=disable\n")
+        #expect(setup.server.psql(setup.db, "select count(*) from public.tool_calls").output == "\(1000 - dropped - 20)\n")
+        let bad = try KeywayRun.run(["calls", "prune", "--older-than", "thirty days", "--database", setup.server.urlString(setup.db)])
+        #expect(bad.status == 2 && bad.stderr.hasPrefix("Error: --older-than takes a whole number of days, hours or minutes, like 30d, 12h or 90m, not 'thirty days'\n"))
+    }
+}
