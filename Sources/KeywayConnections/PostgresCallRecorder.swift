@@ -142,6 +142,29 @@ extension ConnectionStore {
         }
     }
 
+    /// One tool's calls in the call log since a time.
+    public struct ToolCalls: Sendable, Equatable {
+        public var calls: Int
+        public var lastCalled: Date?
+        /// Calls refused for authorisation (`needs_reauth`).
+        public var refused: Int
+    }
+
+    /// Tool name → its calls made since `since` (every tenant's), as the server's role.
+    public func toolCalls(since: Date) async throws(WebhookRejection) -> [String: ToolCalls] {
+        try await server { connection in
+            var out: [String: ToolCalls] = [:]
+            for row in try await rows(connection, """
+                select tool, count(*)::bigint, max(called_at), count(*) filter (where outcome = 'needs_reauth')::bigint
+                from public.tool_calls where called_at >= $1 group by tool
+                """, binds(since)) {
+                let (tool, calls, last, refused) = try row.decode((String, Int64, Date?, Int64).self)
+                out[tool] = ToolCalls(calls: Int(calls), lastCalled: last, refused: Int(refused))
+            }
+            return out
+        }
+    }
+
     /// Deletes the calls made before `cutoff`, as the server's role; how many.
     public func pruneCalls(before cutoff: Date) async throws(WebhookRejection) -> Int {
         try await server { connection in

@@ -16,6 +16,11 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         case sensitive
         /// Google's "restricted" tier or an admin scope: the provider's strictest review.
         case restricted
+        /// (With the call log) no call of a tool that needs it in the window.
+        case unusedInProduction = "unused-in-production"
+        /// (With the call log) calls of its tools were refused for authorisation
+        /// (`needs_reauth`: the provider's 401/403, or a connection lacking the scope).
+        case refused
 
         public static func < (a: Flag, b: Flag) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     }
@@ -28,6 +33,42 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         /// Model-facing names of the tools that need it (`<slug>_<tool>`), sorted.
         public var tools: [String]
         public var flags: [Flag]
+        /// What the call log shows of its tools' calls, when the audit read one.
+        public var use: Use?
+    }
+
+    /// A scope's tools' calls in the call log's window.
+    public struct Use: Codable, Equatable, Sendable {
+        public var calls: Int
+        /// RFC 3339, UTC; nil without calls.
+        public var lastCalled: String?
+        /// Calls refused for authorisation (`needs_reauth`).
+        public var refused: Int
+
+        public init(calls: Int, lastCalled: String?, refused: Int) {
+            self.calls = calls
+            self.lastCalled = lastCalled
+            self.refused = refused
+        }
+    }
+
+    /// One tool's calls in the window, as the call log counts them.
+    public struct ToolUse: Equatable, Sendable {
+        public var calls: Int
+        public var lastCalled: Date?
+        public var refused: Int
+
+        public init(calls: Int, lastCalled: Date?, refused: Int) {
+            self.calls = calls
+            self.lastCalled = lastCalled
+            self.refused = refused
+        }
+    }
+
+    /// The call log's window: from when, and how it was asked for (`30d`).
+    public struct CallWindow: Codable, Equatable, Sendable {
+        public var since: String
+        public var window: String
     }
 
     public struct IntegrationScopes: Codable, Equatable, Sendable {
@@ -53,6 +94,8 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
     public var integrations: [IntegrationScopes]
     /// Present when compared with a baseline.
     public var changes: [Change]?
+    /// Present when the audit read a call log (`--calls`).
+    public var calls: CallWindow?
 
     public init(_ catalog: Catalog) {
         self.init(catalog, index: CatalogIndex(catalog))
@@ -121,6 +164,38 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
 
     static func rank(_ level: ScopeLevel?) -> Int { level?.rank ?? -1 }
 
+    /// The audit with each scope's use from the call log (tool name → its calls since
+    /// `since`): the calls of the tools that need it, when last, and how many were refused;
+    /// a scope a tool needs with no call in the window is `unused-in-production`, one with
+    /// refused calls `refused`. Scopes no tool needs (`without_tool`) get no use.
+    public func withUse(_ use: [String: ToolUse], since: Date, window: String) -> ScopeAudit {
+        var result = self
+        result.calls = CallWindow(since: Self.timestamp(since), window: window)
+        for i in result.integrations.indices {
+            for j in result.integrations[i].scopes.indices {
+                var scope = result.integrations[i].scopes[j]
+                guard !scope.tools.isEmpty else { continue }
+                let uses = scope.tools.compactMap { use[$0] }
+                let calls = uses.reduce(0) { $0 + $1.calls }
+                let refused = uses.reduce(0) { $0 + $1.refused }
+                let last = uses.compactMap(\.lastCalled).max()
+                scope.use = Use(calls: calls, lastCalled: last.map(Self.timestamp), refused: refused)
+                if calls == 0 { scope.flags.append(.unusedInProduction) }
+                if refused > 0 { scope.flags.append(.refused) }
+                scope.flags.sort()
+                result.integrations[i].scopes[j] = scope
+            }
+        }
+        return result
+    }
+
+    /// RFC 3339 in UTC, to the second.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
     // MARK: Renderings
 
     public var json: String {
@@ -137,10 +212,12 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
             if let first = s.first, "=+-@\t\r".contains(first) { s = "'" + s }
             return s.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        var rows = [["integration", "provider", "scope", "level", "reason", "tools", "flags"].joined(separator: ",")]
+        let withUse = calls != nil
+        var rows = [(["integration", "provider", "scope", "level", "reason", "tools", "flags"] + (withUse ? ["calls", "last_called", "refused"] : [])).joined(separator: ",")]
         for i in integrations {
             for s in i.scopes {
-                rows.append([i.key, i.provider, s.scope, s.level?.rawValue ?? "", s.reason, s.tools.joined(separator: " "), s.flags.map(\.rawValue).joined(separator: " ")].map(cell).joined(separator: ","))
+                let use = withUse ? [s.use.map { String($0.calls) } ?? "", s.use?.lastCalled ?? "", s.use.map { String($0.refused) } ?? ""] : []
+                rows.append(([i.key, i.provider, s.scope, s.level?.rawValue ?? "", s.reason, s.tools.joined(separator: " "), s.flags.map(\.rawValue).joined(separator: " ")] + use).map(cell).joined(separator: ","))
             }
         }
         if let changes {
@@ -160,10 +237,15 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
             let width = i.scopes.map(\.scope.count).max() ?? 0
             for s in i.scopes {
                 let flags = s.flags.isEmpty ? "" : "  [" + s.flags.map(\.rawValue).joined(separator: ", ") + "]"
+                let use = s.use.map { u in "  · \(u.calls) call\(u.calls == 1 ? "" : "s")" + (u.lastCalled.map { ", last \($0)" } ?? "") + (u.refused > 0 ? ", \(u.refused) refused" : "") } ?? ""
                 lines.append("  " + s.scope.forDiagnostic.padding(toLength: max(width, 1), withPad: " ", startingAt: 0) + "  "
                              + (s.level?.rawValue ?? "unknown").padding(toLength: 13, withPad: " ", startingAt: 0)
-                             + (s.tools.isEmpty ? "no tool" : s.tools.joined(separator: ", ")) + flags)
+                             + (s.tools.isEmpty ? "no tool" : s.tools.joined(separator: ", ")) + use + flags)
             }
+        }
+        if let calls {
+            lines.append("")
+            lines.append("calls: the call log since \(calls.since) (\(calls.window))")
         }
         if let changes {
             lines.append("")

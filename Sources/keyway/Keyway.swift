@@ -259,7 +259,11 @@ func readDocument(_ path: String) throws(DiagnosticsError) -> ProviderAPI {
 
 enum AuditFormat: String, ExpressibleByArgument, CaseIterable { case text, md, json, csv }
 
-enum AuditGate: String, ExpressibleByArgument, CaseIterable { case unused, unknown, restricted, added }
+enum AuditGate: String, ExpressibleByArgument, CaseIterable {
+    case unused, unknown, restricted, added
+    case unusedInProduction = "unused-in-production"
+    case refused
+}
 
 struct Audit: KeywayCommand {
     static let configuration = CommandConfiguration(
@@ -276,17 +280,28 @@ struct Audit: KeywayCommand {
     var baseline: String?
     @Option(name: .long, help: "A git revision: report what changed since the manifests at that revision.")
     var since: String?
-    @Option(name: .long, parsing: .upToNextOption, help: "Exit 1 when a scope is unused, unknown, restricted, or added (added needs --baseline or --since). Repeatable.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Exit 1 when a scope is unused, unknown, restricted, added (needs --baseline or --since), unused-in-production or refused (need --calls). Repeatable.")
     var failOn: [AuditGate] = []
+    @Option(name: .long, help: "keyway's PostgreSQL (postgres://…): add each scope's calls from the call log (tool_calls), flag scopes unused in production or refused.")
+    var calls: String?
+    @Option(name: .long, help: "With --calls: the stretch of the call log read, like 30d, 12h or 90m (default 30d).")
+    var window: String = "30d"
 
     func validate() throws {
         if baseline != nil && since != nil { throw ValidationError("use --baseline or --since, not both") }
         if failOn.contains(.added) && baseline == nil && since == nil { throw ValidationError("--fail-on added needs --baseline FILE or --since GITREF") }
+        if calls == nil && (failOn.contains(.unusedInProduction) || failOn.contains(.refused)) {
+            throw ValidationError("--fail-on unused-in-production and refused need --calls postgres://… (the call log)")
+        }
+        if let calls { _ = try ConnectionsDatabase.url(calls) }
+        if Calls.Prune.seconds(window) == nil {
+            throw ValidationError("--window takes a whole number of days, hours or minutes, like 30d, 12h or 90m, not '\(window.forDiagnostic)'")
+        }
     }
 
     var printsData: Bool { true }
 
-    func run(_ run: CommandRun) throws {
+    func run(_ run: CommandRun) async throws {
         var project = try ProjectConfig.load(path: config)
         if let manifests {
             project.manifests = manifests
@@ -317,8 +332,12 @@ struct Audit: KeywayCommand {
                 throw DiagnosticsError([.error(.start(of: manifests), "the manifests at \(since.forDiagnostic) do not validate (\(error.diagnostics.count) problems); pick another revision")])
             }
         }
-        let (audit, catalog, diagnostics) = try Pipeline.audit(manifests: project.manifestsFolder, config: project, baseline: base)
+        var (audit, catalog, diagnostics) = try Pipeline.audit(manifests: project.manifestsFolder, config: project, baseline: base)
         run.diagnostics.emit(contentsOf: diagnostics)
+        if let calls {
+            let since = Date(timeIntervalSinceNow: -Calls.Prune.seconds(window)!)
+            audit = audit.withUse(try await Self.toolCalls(calls, since: since), since: since, window: window)
+        }
         switch format {
         case .text: run.output(audit.text)
         case .json: run.output(audit.json)
@@ -332,7 +351,7 @@ struct Audit: KeywayCommand {
         }
         for gate in failOn {
             switch gate {
-            case .unused, .unknown, .restricted:
+            case .unused, .unknown, .restricted, .unusedInProduction, .refused:
                 let flag = ScopeAudit.Flag(rawValue: gate.rawValue)!
                 for i in audit.integrations {
                     for s in i.scopes where s.flags.contains(flag) {
@@ -344,6 +363,21 @@ struct Audit: KeywayCommand {
                     run.diagnostics.error(grant(c.integration, c.scope), "--fail-on added: scope '\(c.scope.forDiagnostic)' of \(c.integration) was added since the baseline")
                 }
             }
+        }
+    }
+
+    /// Tool name → its calls in the call log since `since`.
+    static func toolCalls(_ database: String, since: Date) async throws -> [String: ScopeAudit.ToolUse] {
+        let url = try ConnectionsDatabase.url(database)
+        let (client, running) = ConnectionsDatabase.open(url)
+        defer { running.cancel() }
+        var logger = Logger(label: "keyway.audit")
+        logger.logLevel = .critical
+        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: ""), webhookSigningKey: "", logger: logger)
+        do {
+            return try await store.toolCalls(since: since).mapValues { ScopeAudit.ToolUse(calls: $0.calls, lastCalled: $0.lastCalled, refused: $0.refused) }
+        } catch {
+            throw DiagnosticsError([.error(.commandLine, "cannot read the call log in \(url.redacted): \(error); run keyway migrate apply there first (table format 3)")])
         }
     }
 }

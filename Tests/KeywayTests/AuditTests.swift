@@ -153,3 +153,58 @@ struct AuditTests {
         #expect(try KeywayRun.run(["audit", "--manifests", repo.path + "/Manifests", "--since", "nope"]).status == 1)
     }
 }
+
+/// `keyway audit --calls`: the granted scopes against what the call log shows the tools did.
+@Suite("audit --calls: scopes proven by use, from a call log on a real PostgreSQL")
+struct AuditCallsTests {
+    @Test("each scope gets its tools' calls in the window, when last and how many were refused; unused-in-production and refused are flagged and gate CI")
+    func use() async throws {
+        let server = try PostgresServer.get()
+        let db = try server.createDatabase()
+        _ = try await applyPostgres(MigrationsFolder.files(in: PostgresTests.shippedMigrations), server, db)
+        let now = Date()
+        let twoDays = now.addingTimeInterval(-2 * 86_400), oneDay = now.addingTimeInterval(-86_400)
+        // RFC 3339 in UTC, to the second: what the audit prints.
+        func iso(_ d: Date) -> String {
+            let f = ISO8601DateFormatter()
+            f.timeZone = TimeZone(identifier: "UTC")
+            return f.string(from: d)
+        }
+        func sql(_ d: Date) -> String { "'" + iso(d) + "'" }
+        func row(_ tool: String, _ connector: String, _ key: String, _ outcome: String, _ at: String) -> String {
+            "('\(tool)', '\(connector)', '\(key)', 'org-a', 'user-a', '\(outcome)', 5, \(at))"
+        }
+        let seeded = server.psql(db, """
+            insert into public.tool_calls (tool, connector_slug, provider_config_key, owner_id, user_id, outcome, latency_ms, called_at) values
+            \([
+                row("gmail_search_emails", "gmail", "gmail", "ok", sql(twoDays)),
+                row("gmail_search_emails", "gmail", "gmail", "ok", sql(oneDay)),
+                row("gmail_get_profile", "gmail", "gmail", "upstream_error", sql(twoDays)),
+                row("gmail_send_email", "gmail", "gmail", "needs_reauth", sql(twoDays)),
+                row("slack_list_users", "slack", "slack", "ok", "now() - interval '40 days'"),
+                row("stripe_list_customers", "stripe", "stripe", "ok", sql(oneDay)),
+            ].joined(separator: ",\n"));
+            """)
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let manifests = packageRoot.appendingPathComponent("Manifests").path
+        let run = try KeywayRun.run(["audit", "--manifests", manifests, "--calls", server.urlString(db), "--window", "30d", "--format", "csv"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.components(separatedBy: "\r\n")
+        #expect(lines.first == "integration,provider,scope,level,reason,tools,flags,calls,last_called,refused")
+        // The scopes of the tools called, and of one called before the window only.
+        let used = lines.filter { $0.hasPrefix("gmail,") || $0.hasPrefix("stripe,") || $0.hasPrefix("slack,google-mail,") || $0.contains("users:read") }
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { [0, 2, 6, 7, 8, 9].contains($0.offset) }.map(\.element).joined(separator: "|") }
+        #expect(used == [
+            "gmail|https://www.googleapis.com/auth/gmail.send|sensitive refused|1|\(iso(twoDays))|1",
+            "gmail|https://www.googleapis.com/auth/gmail.readonly|restricted|3|\(iso(oneDay))|0",
+            "slack|users:read|unused-in-production|0||0",
+            "stripe|read_only||1|\(iso(oneDay))|0",
+        ], "\(run.stdout)")
+        // The gates: an error at each flagged scope's grant.
+        let gate = try KeywayRun.run(["audit", "--manifests", manifests, "--calls", server.urlString(db), "--fail-on", "refused"])
+        #expect(gate.status == 1)
+        #expect(gate.stderr == "\(manifests)/integrations/gmail.yaml:11:14: error: --fail-on refused: scope 'https://www.googleapis.com/auth/gmail.send' of gmail is refused\n1 error, 0 warnings\n")
+        let noLog = try KeywayRun.run(["audit", "--manifests", manifests, "--fail-on", "unused-in-production"])
+        #expect(noLog.status == 2 && noLog.stderr.hasPrefix("Error: --fail-on unused-in-production and refused need --calls postgres://… (the call log)\n"))
+    }
+}
