@@ -3,8 +3,6 @@ import Foundation
 import KeywayCommandLine
 import KeywayConnections
 import KeywayModel
-import KeywayRuntime
-import Logging
 
 /// `keyway calls`: the call log (`tool_calls`) on keyway's PostgreSQL.
 struct Calls: ParsableCommand {
@@ -45,11 +43,8 @@ struct Calls: ParsableCommand {
                 throw DiagnosticsError([.error(.commandLine, "pass --database postgres://… (or set DATABASE_URL): the call log lives in keyway's PostgreSQL")])
             }
             let url = try ConnectionsDatabase.url(text)
-            let (client, running) = ConnectionsDatabase.open(url)
+            let (store, running) = ConnectionsDatabase.store(url)
             defer { running.cancel() }
-            var logger = Logger(label: "keyway.calls")
-            logger.logLevel = .critical
-            let store = ConnectionStore(database: client, nango: NangoClient(secretKey: ""), webhookSigningKey: "", logger: logger)
             let cutoff = Date(timeIntervalSinceNow: -Self.seconds(olderThan)!)
             do {
                 let deleted = try await store.pruneCalls(before: cutoff)

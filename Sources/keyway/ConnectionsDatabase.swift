@@ -1,5 +1,7 @@
 import ArgumentParser
+import KeywayConnections
 import KeywayDatabase
+import KeywayRuntime
 import Logging
 import PostgresNIO
 
@@ -12,6 +14,16 @@ enum ConnectionsDatabase {
         do { url = try DatabaseURL.parse(text) } catch { throw ValidationError(error.description) }
         if url.clientConfiguration == nil { throw ValidationError("--database must be keyway's PostgreSQL (postgres://…): connections live there") }
         return url
+    }
+
+    /// keyway's tables on it, for what runs as the server's role without Nango or
+    /// webhooks (reads, the call log): an empty signing key refuses every webhook. The pool
+    /// runs until the returned task is cancelled.
+    static func store(_ url: DatabaseURL, nango: NangoClient = NangoClient(secretKey: "")) -> (ConnectionStore, Task<Void, Never>) {
+        let (client, running) = open(url)
+        var logger = Logger(label: "keyway")
+        logger.logLevel = .critical
+        return (ConnectionStore(database: client, nango: nango, webhookSigningKey: "", logger: logger), running)
     }
 
     /// A pool on it, running until the returned task is cancelled.

@@ -206,12 +206,8 @@ extension Tools {
             let added = changes.filter { $0.breaking && $0.scope != nil }
             guard !added.isEmpty else { return [:] }
             let url = try ConnectionsDatabase.url(database)
-            let (client, running) = ConnectionsDatabase.open(url)
+            let (store, running) = ConnectionsDatabase.store(url)
             defer { running.cancel() }
-            var logger = Logger(label: "keyway.tools")
-            logger.logLevel = .critical
-            // Reads only: no Nango, no webhook (an empty signing key refuses every one).
-            let store = ConnectionStore(database: client, nango: NangoClient(secretKey: ""), webhookSigningKey: "", logger: logger)
             var out: [String: [ConnectionStore.HeldConnection]] = [:]
             for change in added {
                 guard let scope = change.scope,
@@ -369,11 +365,8 @@ struct Audit: KeywayCommand {
     /// Tool name → its calls in the call log since `since`.
     static func toolCalls(_ database: String, since: Date) async throws -> [String: ScopeAudit.ToolUse] {
         let url = try ConnectionsDatabase.url(database)
-        let (client, running) = ConnectionsDatabase.open(url)
+        let (store, running) = ConnectionsDatabase.store(url)
         defer { running.cancel() }
-        var logger = Logger(label: "keyway.audit")
-        logger.logLevel = .critical
-        let store = ConnectionStore(database: client, nango: NangoClient(secretKey: ""), webhookSigningKey: "", logger: logger)
         do {
             return try await store.toolCalls(since: since).mapValues { ScopeAudit.ToolUse(calls: $0.calls, lastCalled: $0.lastCalled, refused: $0.refused) }
         } catch {

@@ -276,12 +276,8 @@ extension Nango {
         /// server's role, as the webhook path writes).
         func markNeedsReauth(_ gaps: [ConnectionGap], database: String, nango: NangoAPI, _ run: CommandRun) async throws {
             let url = try ConnectionsDatabase.url(database)
-            let (client, running) = ConnectionsDatabase.open(url)
+            let (store, running) = ConnectionsDatabase.store(url, nango: nango.client)
             defer { running.cancel() }
-            var logger = Logger(label: "keyway.nango")
-            logger.logLevel = .critical
-            // This store ingests no webhook: an empty signing key refuses every one.
-            let store = ConnectionStore(database: client, nango: nango.client, webhookSigningKey: "", logger: logger)
             var marked = 0
             for gap in gaps {
                 do {

@@ -92,21 +92,30 @@ struct ToolsDiffTests {
         "breaking notes_old_tool: tool removed (or renamed): agents and apps that call it fail",
     ]
 
-    @Test("--since: each class of change between two commits, classed; --fail-on breaking exits 1 with an error at each; --baseline compares with a tools JSON")
-    func history() async throws {
+    /// A git repository of the shipped manifests plus `notes.yaml` as `before` (commit one),
+    /// then as `after` (commit two); `between` runs after the first commit.
+    static func twoCommits(_ before: String, _ after: String, between: (TempDir) throws -> Void = { _ in }) throws -> (repo: TempDir, manifests: String) {
         let repo = TempDir()
         func git(_ arguments: String...) -> Int32 {
             PostgresServer.run("/usr/bin/env", ["git", "-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments).status
         }
         try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: repo.path + "/Manifests")
-        repo.write("Manifests/connectors/notes.yaml", Self.before)
+        repo.write("Manifests/connectors/notes.yaml", before)
         #expect(git("init", "-q") == 0 && git("add", "-A") == 0 && git("commit", "-qm", "one") == 0)
-        let baseline = try KeywayRun.run(["tools", "--manifests", repo.path + "/Manifests"])
-        #expect(baseline.status == 0)
-        repo.write("baseline.json", baseline.stdout)
-        repo.write("Manifests/connectors/notes.yaml", Self.after)
+        try between(repo)
+        repo.write("Manifests/connectors/notes.yaml", after)
         #expect(git("commit", "-qam", "two") == 0)
-        let manifests = repo.path + "/Manifests"
+        return (repo, repo.path + "/Manifests")
+    }
+
+    @Test("--since: each class of change between two commits, classed; --fail-on breaking exits 1 with an error at each; --baseline compares with a tools JSON")
+    func history() async throws {
+        let (repo, manifests) = try Self.twoCommits(Self.before, Self.after) { repo in
+            let baseline = try KeywayRun.run(["tools", "--manifests", repo.path + "/Manifests"])
+            #expect(baseline.status == 0)
+            repo.write("baseline.json", baseline.stdout)
+        }
+        defer { withExtendedLifetime(repo) {} }
 
         let since = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD~1"])
         #expect(since.status == 0, "\(since.stderr)")
@@ -244,16 +253,8 @@ struct ToolsDiffTests {
 
     @Test("--since on outputs: what readers of the answer rely on, classed the other way round from inputs; --fail-on breaking points at the output field")
     func outputs() throws {
-        let repo = TempDir()
-        func git(_ arguments: String...) -> Int32 {
-            PostgresServer.run("/usr/bin/env", ["git", "-C", repo.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments).status
-        }
-        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: repo.path + "/Manifests")
-        repo.write("Manifests/connectors/notes.yaml", Self.outputsBefore)
-        #expect(git("init", "-q") == 0 && git("add", "-A") == 0 && git("commit", "-qm", "one") == 0)
-        repo.write("Manifests/connectors/notes.yaml", Self.outputsAfter)
-        #expect(git("commit", "-qam", "two") == 0)
-        let manifests = repo.path + "/Manifests"
+        let (repo, manifests) = try Self.twoCommits(Self.outputsBefore, Self.outputsAfter)
+        defer { withExtendedLifetime(repo) {} }
         let since = try KeywayRun.run(["tools", "diff", "--manifests", manifests, "--since", "HEAD~1"])
         #expect(since.status == 0, "\(since.stderr)")
         #expect(since.stdout == """
