@@ -28,6 +28,17 @@ public struct MigrationEmitter: Sendable {
         var createsTrustBoundary: Bool
         /// Creates what format 3 adds: the call log (`tool_calls`).
         var createsCallLog: Bool
+        /// Who reads the call log: `create policy tool_calls_select_own …;`.
+        var callLogPolicy: String
+        var replacesCallLogPolicy: Bool
+        /// (Re)defines `requesting_is_admin()`, or drops it.
+        var definesAdminFunction: Bool
+        var dropsAdminFunction: Bool
+        /// For `requesting_is_admin()`: the claim paths (a comment), their SQL expressions
+        /// for `coalesce(…)`, and the roles as a SQL array.
+        var adminClaims: String
+        var adminExpression: String
+        var adminValues: String
         /// The claim paths, for a comment: `sub`, `o.id, org_id`.
         var userClaims: String
         var organizationClaims: String
@@ -47,6 +58,13 @@ public struct MigrationEmitter: Sendable {
                         definesTenantFunctions: diff.definesTenantFunctions, upgradeToFormat2: upgrade,
                         createsTrustBoundary: diff.isInitial || upgrade,
                         createsCallLog: diff.isInitial || diff.upgrades.contains(3),
+                        callLogPolicy: Self.callLogPolicy(admin: claims.admin != nil),
+                        replacesCallLogPolicy: diff.replacesCallLogPolicy,
+                        definesAdminFunction: diff.definesTenantFunctions && claims.admin != nil,
+                        dropsAdminFunction: diff.dropsAdminFunction,
+                        adminClaims: claims.admin?.claims.map(\.description).joined(separator: ", ") ?? "",
+                        adminExpression: Self.claimExpression(claims.admin?.claims ?? []),
+                        adminValues: "array[" + (claims.admin?.values ?? []).map { Literal.sql($0, dialect: .postgres) }.joined(separator: ", ") + "]::text[]",
                         userClaims: claims.user.map(\.description).joined(separator: ", "),
                         organizationClaims: claims.organization.map(\.description).joined(separator: ", "),
                         ownerExpression: Self.claimExpression(claims.organization + claims.user),
@@ -57,8 +75,19 @@ public struct MigrationEmitter: Sendable {
     }
 
     static let prototype = View(version: "", name: "", initial: true, definesTenantFunctions: true, upgradeToFormat2: true, createsTrustBoundary: true, createsCallLog: true,
+                                callLogPolicy: "", replacesCallLogPolicy: true, definesAdminFunction: true, dropsAdminFunction: true,
+                                adminClaims: "", adminExpression: "", adminValues: "",
                                 userClaims: "", organizationClaims: "", ownerExpression: "", userExpression: "",
                                 catalogTables: [.init(table: "")], hasStatements: true, statements: [""])
+
+    /// The call log's read policy: a user reads its own calls; with `tenancy.admin`, an
+    /// organisation's administrator reads every call of the organisation.
+    static func callLogPolicy(admin: Bool) -> String {
+        let own = "user_id = (select public.requesting_user_id())"
+        return "create policy tool_calls_select_own on public.tool_calls for select to authenticated\n"
+            + "  using (owner_id = (select public.requesting_owner_id()) and "
+            + (admin ? "(\(own) or (select public.requesting_is_admin()))" : own) + ");"
+    }
 
     /// `nullif(request.claims #>> '{o,id}', ''), …`: each path's text, empty as absent.
     static func claimExpression(_ paths: [TenantClaims.Path]) -> String {

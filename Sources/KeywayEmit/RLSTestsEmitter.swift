@@ -20,6 +20,14 @@ public struct RLSTestsEmitter: Emitter {
             var key: String
         }
         struct CatalogTable: Encodable { var table: String }
+        /// Claims with `tenancy.admin`'s role: A2 administering organisation A, A1 with
+        /// another role, B administering no organisation, C administering another one.
+        struct Admin: Encodable {
+            var claimsAdminA2: String
+            var claimsOtherRoleA1: String
+            var claimsAdminB: String
+            var claimsAdminC: String
+        }
         var marker: String
         var planCount: Int
         var key: String
@@ -33,6 +41,8 @@ public struct RLSTestsEmitter: Emitter {
         var singleConnector: [ConnectorRow]
         var multipleConnector: [ConnectorRow]
         var catalogTables: [CatalogTable]
+        /// One when keyway.yaml names who administers an organisation.
+        var admin: [Admin]
     }
 
     public func emit(_ catalog: Catalog, templates: TemplateSet) throws(DiagnosticsError) -> [GeneratedFile] {
@@ -45,6 +55,7 @@ public struct RLSTestsEmitter: Emitter {
         var view = RLSTestsEmitter.view(connector: nil, all: [], tenancy: .default)
         view.singleConnector = [.init(slug: "", key: "")]
         view.multipleConnector = [.init(slug: "", key: "")]
+        view.admin = [.init(claimsAdminA2: "", claimsOtherRoleA1: "", claimsAdminB: "", claimsAdminC: "")]
         return view
     }()
 
@@ -85,15 +96,22 @@ public struct RLSTestsEmitter: Emitter {
         }
         let paths = "user: " + tenancy.user.map(\.description).joined(separator: ", ")
             + "; organisation: " + (tenancy.organization.isEmpty ? "none" : tenancy.organization.map(\.description).joined(separator: ", "))
+        let admin = tenancy.admin.map { admin in
+            let role = admin.claims.first, value = admin.values[0]
+            return View.Admin(claimsAdminA2: claims([(userPath, "keyway-user-a2"), (orgA2, "keyway-org-a"), (role, value)]),
+                              claimsOtherRoleA1: claims([(userPath, "keyway-user-a1"), (orgA1, "keyway-org-a"), (role, "keyway-not-a-role")]),
+                              claimsAdminB: claims([(userPath, "keyway-user-b"), (role, value)]),
+                              claimsAdminC: claims([(userPath, "keyway-user-c"), (orgA1, "keyway-org-c"), (role, value)]))
+        }
         let planCount = 5 + 3 + 1 + integrationColumns.count + 1 + 3 + 1 + connectorColumns.count + 1 + 3 + 8 + 8
-            + single.count + multiple.count + catalogTables.count * 3
+            + single.count + multiple.count + catalogTables.count * 3 + (admin == nil ? 0 : 5)
         return View(marker: GeneratedFile.marker + " from the manifests; do not edit, run `keyway generate`",
                     planCount: planCount, key: k, slug: s, claimPaths: paths,
                     claimsA1: claims([(userPath, "keyway-user-a1"), (orgA1, "keyway-org-a")]),
                     claimsA2: claims([(userPath, "keyway-user-a2"), (orgA2, "keyway-org-a")]),
                     claimsB: claims([(userPath, "keyway-user-b")]),
                     integrationColumns: integrationColumns, connectorColumns: connectorColumns,
-                    singleConnector: single, multipleConnector: multiple, catalogTables: catalogTables)
+                    singleConnector: single, multipleConnector: multiple, catalogTables: catalogTables, admin: admin.map { [$0] } ?? [])
     }
 }
 

@@ -29,6 +29,11 @@ public struct SchemaDiff: Equatable, Sendable {
     public var definesTenantFunctions: Bool
     /// The claims the functions read after this migration.
     public var tenancy: TenantClaims
+    /// Whether the call log's read policy changes: who administers an organisation
+    /// (`tenancy.admin`) changed on a database that has the log.
+    public var replacesCallLogPolicy: Bool
+    /// Whether `requesting_is_admin()` goes: nobody administers any more.
+    public var dropsAdminFunction: Bool
 
     public var isEmpty: Bool { changes.isEmpty && !isInitial && upgrades.isEmpty && !definesTenantFunctions }
 
@@ -50,6 +55,9 @@ public struct SchemaDiff: Equatable, Sendable {
         tenancy = new.effectiveTenancy
         // Format 2 brought requesting_user_id(); later formats read the functions as they are.
         definesTenantFunctions = old.map { upgrades.contains(2) || $0.effectiveTenancy != new.effectiveTenancy } ?? true
+        let oldAdmin = old?.effectiveTenancy.admin, newAdmin = new.effectiveTenancy.admin
+        replacesCallLogPolicy = old.map { $0.format >= 3 && oldAdmin != newAdmin } ?? false
+        dropsAdminFunction = oldAdmin != nil && newAdmin == nil
         let old = old ?? .empty
         var early: [Change] = [], late: [Change] = [], removals: [Change] = []
         let oldIntegrations = Dictionary(uniqueKeysWithValues: old.integrations.map { ($0.key, $0) })

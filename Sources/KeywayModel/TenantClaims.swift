@@ -48,9 +48,32 @@ public struct TenantClaims: Codable, Equatable, Hashable, Sendable {
     /// the owner.
     public var organization: [Path]
 
-    public init(user: [Path], organization: [Path]) {
+    /// Who administers the organisation (`tenancy.admin`), nil when nobody does: an
+    /// administrator reads every call of the organisation's log, a member only its own.
+    public var admin: Admin?
+
+    /// The claims that mark an organisation's administrators: the first of `claims`
+    /// present holds one of `values` (Clerk v2: `o.rol` = `admin`; v1: `org_role` =
+    /// `org:admin`). The database's `requesting_is_admin()` reads it.
+    public struct Admin: Codable, Equatable, Hashable, Sendable {
+        public var claims: [Path]
+        public var values: [String]
+        public init(claims: [Path], values: [String]) {
+            self.claims = claims
+            self.values = values
+        }
+
+        /// A value an admin claim may hold: what a claim name may hold, and `.`.
+        public static func isValue(_ value: String) -> Bool {
+            !value.isEmpty && value.utf8.count <= 64
+                && value.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-:.".unicodeScalars.contains($0)) }
+        }
+    }
+
+    public init(user: [Path], organization: [Path], admin: Admin? = nil) {
         self.user = user
         self.organization = organization
+        self.admin = admin
     }
 
     /// Supabase Auth (`sub`), Clerk's session token v2 (`o.id`) and v1 (`org_id`).

@@ -18,6 +18,9 @@ import KeywayModel
 /// tenancy:
 ///   user_claims: [sub]                    # requesting_user_id(): the first present
 ///   organization_claims: [o.id, org_id]   # requesting_owner_id(): the first present, else the user
+///   admin:                                # requesting_is_admin(): reads the organisation's call log
+///     claims: [o.rol, org_role]           # the first present…
+///     values: [admin, "org:admin"]        # …holds one of these
 /// ```
 ///
 /// Relative paths are resolved against `base`, the folder that holds the file.
@@ -25,7 +28,8 @@ public enum ProjectConfigReader {
     static let keys = ["manifests", "output", "artifacts", "templates", "swift", "migrations", "tenancy"]
     static let swiftKeys = ["output", "layout"]
     static let migrationKeys = ["dialects", "layout", "supabase_output"]
-    static let tenancyKeys = ["user_claims", "organization_claims"]
+    static let tenancyKeys = ["user_claims", "organization_claims", "admin"]
+    static let adminKeys = ["claims", "values"]
 
     /// The configuration, or nil with the diagnostics that explain why not.
     public static func read(_ root: YAMLNode, base: String = "") -> (config: ProjectConfig?, diagnostics: [Diagnostic]) {
@@ -84,6 +88,9 @@ public enum ProjectConfigReader {
                     reader.error(path.location, "claim '\(path.value)' is listed as both a user and an organisation claim; a claim names one or the other")
                 }
                 config.tenancy = TenantClaims(user: user.map(\.value), organization: organization.map(\.value))
+                if let pair = t["admin"] {
+                    config.tenancy.admin = admin(reader, pair.value, taken: userPaths.union(organization.map(\.value)))
+                }
             }
         }
         let diagnostics = reader.diagnostics.sortedForReport()
@@ -120,6 +127,38 @@ public enum ProjectConfigReader {
             values.append(value)
         }
         return values
+    }
+
+    /// `tenancy.admin`: claim paths (none a user's or an organisation's) and the values
+    /// that mark an administrator.
+    private static func admin(_ reader: NodeReader, _ node: YAMLNode, taken: Set<TenantClaims.Path>) -> TenantClaims.Admin? {
+        guard let fields = reader.mapping(node, "'admin'", allowed: adminKeys) else { return nil }
+        guard fields["claims"] != nil, fields["values"] != nil else {
+            reader.error(node.location, "'admin' needs 'claims' (where the role is, like [o.rol]) and 'values' (the roles that administer, like [admin])")
+            return nil
+        }
+        let claims = claimPaths(reader, fields, "claims", default: [])
+        for path in claims {
+            if taken.contains(path.value) {
+                reader.error(path.location, "claim '\(path.value)' names a user or an organisation; an admin claim holds a role")
+            } else if path.value.keys.first == "user_metadata" {
+                reader.error(path.location, "'\(path.value)' is in user_metadata, which users edit themselves (Supabase): anyone could make themselves an admin; put the role in app_metadata")
+            }
+        }
+        var values: [String] = []
+        for item in reader.stringList(fields, "values", "'admin'") ?? [] {
+            if !TenantClaims.Admin.isValue(item.value) {
+                reader.error(item.location, "'\(item.value.forDiagnostic)' is not a role; write letters, digits, _, -, : and . (at most 64), like org:admin")
+            } else if values.contains(item.value) {
+                reader.error(item.location, "'\(item.value)' is listed twice in 'values'; remove one")
+            } else {
+                values.append(item.value)
+            }
+        }
+        if values.isEmpty, let pair = fields["values"] {
+            reader.error(pair.value.location, "'values' must name at least one role, like [admin]")
+        }
+        return TenantClaims.Admin(claims: claims.map(\.value), values: values)
     }
 
     private static func claimPaths(_ reader: NodeReader, _ fields: Fields, _ key: String, default fallback: [TenantClaims.Path]) -> [Located<TenantClaims.Path>] {

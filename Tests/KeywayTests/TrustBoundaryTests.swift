@@ -173,6 +173,90 @@ struct TrustBoundaryTests {
         #expect(MigrationsFolder(output: out.path).check(defaults).map(\.message) == ["the manifests changed since the last migration; run `keyway migrate diff --name NAME` and commit the new migration"])
     }
 
+    @Test("tenancy.admin: adding it is a migration (requesting_is_admin(), the call log's policy replaced); the generated pgTAP tests pass with it; an organisation's administrator reads all of its calls, nobody more than their own; removing it is a migration back")
+    func adminClaim() async throws {
+        let server = try PostgresServer.get()
+        let manifests = Versions.v1(), out = TempDir()
+        try migrateDiff(manifests, into: out, name: "initial")
+        var tenancy = TenantClaims.default
+        tenancy.admin = .init(claims: [.init(["o", "rol"]), .init(["org_role"])], values: ["admin", "org:admin"])
+        let admins = ProjectConfig(tenancy: tenancy)
+        let added = try migrateDiff(manifests, into: out, name: "admins", config: admins)
+        #expect(added.written.sorted() == ["Migrations/postgres/0002_admins.sql", "Migrations/postgres/keyway.sum", "Migrations/schema.json",
+                                           "Migrations/sqlite/0002_admins.sql", "Migrations/sqlite/keyway.sum"].map { out.path + "/" + $0 })
+        let sql = try #require(out.read("Migrations/postgres/0002_admins.sql"))
+        #expect(sql.components(separatedBy: "\n").filter { !$0.hasPrefix("--") && !$0.isEmpty }.suffix(14).joined(separator: "\n") == """
+            create or replace function public.requesting_is_admin()
+            returns boolean
+            language sql
+            stable
+            set search_path = ''
+            as $function$
+              select coalesce(coalesce(nullif(request.claims #>> '{o,rol}', ''), nullif(request.claims #>> '{org_role}', '')) = any (array['admin', 'org:admin']::text[]), false)
+              from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as request
+            $function$;
+            revoke all on function public.requesting_is_admin() from public, anon;
+            grant execute on function public.requesting_is_admin() to authenticated, service_role;
+            drop policy tool_calls_select_own on public.tool_calls;
+            create policy tool_calls_select_own on public.tool_calls for select to authenticated
+              using (owner_id = (select public.requesting_owner_id()) and (user_id = (select public.requesting_user_id()) or (select public.requesting_is_admin())));
+            """)
+
+        // The pgTAP tests generated for this configuration, on a database of its history.
+        let catalog = try #require(Pipeline.validate(manifests: manifests.path, config: admins).catalog)
+        let rls = try RLSTestsEmitter().emit(catalog, templates: Pipeline.templates(overrides: nil))
+        out.write("rls-admins.sql", rls[0].contents)
+        let tapDB = try server.createDatabase()
+        try await applyPostgres(migrationFiles(out, .postgres), server, tapDB)
+        let tap = server.psqlFile(tapDB, out.path + "/rls-admins.sql")
+        try #require(tap.status == 0, "\(tap.output)")
+        let lines = tap.output.split(separator: "\n").map(String.init)
+        #expect(lines.first { $0.hasPrefix("1..") } == "1..67")
+        #expect(lines.filter { $0.hasPrefix("ok ") }.count == 67)
+        #expect(lines.filter { $0.hasPrefix("not ok") } == [])
+
+        // Tenants of every kind, reading three calls.
+        let db = try server.createDatabase()
+        try await applyPostgres(migrationFiles(out, .postgres), server, db)
+        #expect(server.psql(db, """
+            insert into public.tool_calls (tool, connector_slug, provider_config_key, owner_id, user_id, outcome, latency_ms) values
+              ('a1', 'mail', 'mail', 'org-a', 'user-a1', 'ok', 1), ('a2', 'mail', 'mail', 'org-a', 'user-a2', 'ok', 1), ('b', 'mail', 'mail', 'user-b', 'user-b', 'ok', 1)
+            """).status == 0)
+        func read(_ claims: String) -> String {
+            server.psql(db, """
+                begin;
+                set local role authenticated;
+                set local request.jwt.claims = '\(claims)';
+                select coalesce(string_agg(tool, ',' order by tool), '') from public.tool_calls;
+                commit;
+                """).output
+        }
+        let readers = [
+            #"{"sub": "user-a2", "o": {"id": "org-a", "rol": "admin"}}"#,
+            #"{"sub": "user-a1", "org_id": "org-a", "org_role": "org:admin"}"#,
+            #"{"sub": "user-a1", "o": {"id": "org-a", "rol": "member"}}"#,
+            #"{"sub": "user-a1", "o": {"id": "org-a", "rol": "member"}, "org_role": "org:admin"}"#,
+            #"{"sub": "user-a1", "o": {"id": "org-a"}, "role": "admin"}"#,
+            #"{"sub": "user-c", "o": {"id": "org-c", "rol": "admin"}}"#,
+            #"{"sub": "user-b", "o": {"rol": "admin"}}"#,
+        ]
+        #expect(readers.map(read) == ["a1,a2\n", "a1,a2\n", "a1\n", "a1\n", "a1\n", "\n", "b\n"])
+
+        // Without it again: the policy goes back to each user's own, the function goes.
+        let removed = try migrateDiff(manifests, into: out, name: "no-admins")
+        #expect(removed.written.count == 5)
+        let back = try #require(out.read("Migrations/postgres/0003_no-admins.sql"))
+        #expect(back.components(separatedBy: "\n").filter { !$0.hasPrefix("--") && !$0.isEmpty }.suffix(4).joined(separator: "\n") == """
+            drop policy tool_calls_select_own on public.tool_calls;
+            create policy tool_calls_select_own on public.tool_calls for select to authenticated
+              using (owner_id = (select public.requesting_owner_id()) and user_id = (select public.requesting_user_id()));
+            drop function public.requesting_is_admin();
+            """)
+        try await applyPostgres(migrationFiles(out, .postgres), server, db)
+        #expect(readers.map(read) == ["a2\n", "a1\n", "a1\n", "a1\n", "a1\n", "\n", "b\n"])
+        #expect(server.psql(db, "select count(*) from pg_proc where proname = 'requesting_is_admin'").output == "0\n")
+    }
+
     @Test("keyway.yaml is strict: every problem at its line and column, with what to do")
     func configDiagnostics() throws {
         let dir = TempDir()
@@ -196,6 +280,35 @@ struct TrustBoundaryTests {
                 "\(file):4:34: error: claim 'sub' is listed as both a user and an organisation claim; a claim names one or the other",
                 "\(file):4:39: error: 'https://x' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
                 "\(file):5:1: error: unknown key 'extra' in keyway.yaml; allowed keys: manifests, output, artifacts, templates, swift, migrations, tenancy",
+            ])
+        }
+        dir.write("admin.yaml", """
+            tenancy:
+              admin:
+                claims: [user_metadata.role, o.id, "a..b"]
+                values: [admin, admin, "bad role"]
+
+            """)
+        do {
+            _ = try Pipeline.projectConfig(path: dir.path + "/admin.yaml")
+            Issue.record("accepted a bad admin claim")
+        } catch {
+            let file = dir.path + "/admin.yaml"
+            #expect(error.diagnostics.map(\.formatted) == [
+                "\(file):3:14: error: 'user_metadata.role' is in user_metadata, which users edit themselves (Supabase): anyone could make themselves an admin; put the role in app_metadata",
+                "\(file):3:34: error: claim 'o.id' names a user or an organisation; an admin claim holds a role",
+                "\(file):3:40: error: 'a..b' is not a claim path; write claim names (letters, digits, _, -, :) joined by '.', like o.id",
+                "\(file):4:21: error: 'admin' is listed twice in 'values'; remove one",
+                "\(file):4:28: error: 'bad role' is not a role; write letters, digits, _, -, : and . (at most 64), like org:admin",
+            ])
+        }
+        dir.write("half.yaml", "tenancy:\n  admin: { claims: [o.rol] }\n")
+        #expect(throws: DiagnosticsError.self) { try Pipeline.projectConfig(path: dir.path + "/half.yaml") }
+        do {
+            _ = try Pipeline.projectConfig(path: dir.path + "/half.yaml")
+        } catch {
+            #expect(error.diagnostics.map(\.formatted) == [
+                "\(dir.path)/half.yaml:2:10: error: 'admin' needs 'claims' (where the role is, like [o.rol]) and 'values' (the roles that administer, like [admin])",
             ])
         }
         dir.write("ok.yaml", "tenancy:\n  organization_claims: [org_id]\n")
