@@ -122,7 +122,7 @@ extension ConnectionStore {
             var values: [String] = []
             for call in calls {
                 let n = bindings.count
-                values.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ")")
+                values.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ", $\(n + 12)::jsonb, $\(n + 13)::jsonb)")
                 try bindings.append(call.calledAt)
                 try bindings.append(call.tool)
                 try bindings.append(call.connector)
@@ -134,9 +134,12 @@ extension ConnectionStore {
                 if let status = call.upstreamStatus { try bindings.append(Int32(status)) } else { bindings.appendNull() }
                 try bindings.append(Int32(clamping: call.latencyMilliseconds))
                 try bindings.append(call.scopes)
+                for kept in [call.arguments, call.response] {
+                    if let kept { try bindings.append(String(decoding: kept.jsonData, as: UTF8.self)) } else { bindings.appendNull() }
+                }
             }
             _ = try await rows(connection, """
-                insert into public.tool_calls (called_at, tool, connector_slug, provider_config_key, connection_id, owner_id, user_id, outcome, upstream_status, latency_ms, scopes)
+                insert into public.tool_calls (called_at, tool, connector_slug, provider_config_key, connection_id, owner_id, user_id, outcome, upstream_status, latency_ms, scopes, arguments, response)
                 values \(values.joined(separator: ", "))
                 """, bindings)
         }

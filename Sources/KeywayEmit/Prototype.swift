@@ -15,7 +15,7 @@ extension Catalog {
                        secrets: [NamedValue(name: "client_id", value: "C")]),
             location: here)
         let tool = Tool(name: "t", description: "d", method: .GET, endpoint: "/", scopes: ["s"], request: .standard,
-                        inputs: [InputField("i", .string(), in: .query)], output: [NamedSchema("o", .string())], location: here)
+                        inputs: [InputField("i", .string(), in: .query)], output: [NamedSchema("o", .string())], callLog: CallLogPolicy(arguments: true, response: true), location: here)
         let connector = Connector(slug: "k", name: "n", description: "d", providerKey: "k", multipleConnections: true, tools: [tool], location: here)
         let scopes = ProviderScopes(provider: "p", providers: [], scopes: [ScopeInfo(scope: "s", level: .read, description: "d")], location: here)
         return Catalog(integrations: [integration], connectors: [connector], providerScopes: [scopes])

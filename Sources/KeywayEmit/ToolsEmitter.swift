@@ -53,6 +53,9 @@ public struct ToolsEmitter: Emitter {
             /// `output:` declared: the `OutputContract` literal and an `Output` struct.
             var hasOutput: Bool
             var outputContract: String
+            /// `log:` declared: the `CallLogPolicy` literal.
+            var hasCallLog: Bool
+            var callLog: String
             var structs: [Struct]
         }
         var marker: String
@@ -128,6 +131,8 @@ public struct ToolsEmitter: Emitter {
                     formEncoded: tool.encoding == .form && tool.request != .custom,
                     contract: ContractLiteral.render(tool.inputs, indent: 3),
                     hasOutput: tool.output != nil, outputContract: tool.output.map { ContractLiteral.render(output: $0.fields, indent: 3) } ?? "",
+                    hasCallLog: tool.callLog != .none,
+                    callLog: "KeywayRuntime.CallLogPolicy(arguments: \(tool.callLog.arguments), response: \(tool.callLog.response), maxBytes: \(tool.callLog.maxBytes))",
                     structs: structs(for: tool))
             })
     }

@@ -28,7 +28,7 @@ public enum ManifestTools {
                 tools.append(DescribedTool(
                     qualifiedName: name, description: tool.description, method: tool.method, endpoint: tool.endpoint, scopes: tool.scopes,
                     providerConfigKey: connector.providerKey, connector: connector.slug, inputContract: tool.inputContract, outputContract: tool.output,
-                    bodyEncoding: tool.encoding))
+                    bodyEncoding: tool.encoding, callLog: tool.callLog))
             }
         }
         return Described(tools: tools.sorted { $0.qualifiedName < $1.qualifiedName }, custom: custom.sorted())

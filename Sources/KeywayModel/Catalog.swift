@@ -188,6 +188,8 @@ public struct Tool: Sendable, Equatable {
     public var inputs: [InputField]
     /// `output:`: the fields of the answer the tool declares, nil when it declares none.
     public var output: OutputContract?
+    /// `log:`: what the call log keeps of the tool's calls beyond the outcome.
+    public var callLog: CallLogPolicy
     public var location: SourceLocation
     /// Where each scope was written, for diagnostics at the scope's own line.
     public var scopeLocations: [String: SourceLocation]
@@ -200,9 +202,10 @@ public struct Tool: Sendable, Equatable {
     public var outputLocations: [String: SourceLocation]
 
     public init(name: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], request: RequestStyle, encoding: BodyEncoding = .json,
-                inputs: [InputField], output: OutputContract? = nil, location: SourceLocation, scopeLocations: [String: SourceLocation] = [:],
+                inputs: [InputField], output: OutputContract? = nil, callLog: CallLogPolicy = .none, location: SourceLocation, scopeLocations: [String: SourceLocation] = [:],
                 inputLocations: [String: SourceLocation] = [:], keyLocations: [String: SourceLocation] = [:], outputLocations: [String: SourceLocation] = [:]) {
         self.keyLocations = keyLocations
+        self.callLog = callLog
         self.output = output
         self.outputLocations = outputLocations
         self.encoding = encoding

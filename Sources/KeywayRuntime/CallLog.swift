@@ -1,7 +1,8 @@
 import Foundation
 
 /// One tool call as a call log keeps it: what ran, for whom, on which connection, how it
-/// ended and how long it took; never the arguments or the answer.
+/// ended and how long it took; the arguments and the answer only for a tool whose
+/// `CallLogPolicy` opts in, redacted and capped by it.
 public struct ToolCallRecord: Sendable, Equatable {
     public var calledAt: Date
     /// The name models call the tool by (`gmail_search_emails`).
@@ -19,9 +20,15 @@ public struct ToolCallRecord: Sendable, Equatable {
     public var latencyMilliseconds: Int
     /// The scopes the tool uses (its manifest's).
     public var scopes: [String]
+    /// The model's arguments, as the tool's `CallLogPolicy` keeps them; nil unless it opts in.
+    public var arguments: JSONValue?
+    /// The provider's answer of a successful call, as the policy keeps it; nil unless it opts in.
+    public var response: JSONValue?
 
     public init(calledAt: Date, tool: String, connector: String, providerConfigKey: String, connectionID: String?, owner: String, user: String,
-                outcome: String, upstreamStatus: Int?, latencyMilliseconds: Int, scopes: [String]) {
+                outcome: String, upstreamStatus: Int?, latencyMilliseconds: Int, scopes: [String], arguments: JSONValue? = nil, response: JSONValue? = nil) {
+        self.arguments = arguments
+        self.response = response
         self.calledAt = calledAt
         self.tool = tool
         self.connector = connector

@@ -20,9 +20,12 @@ public struct DescribedTool: Sendable {
     /// `output:`, when the manifest declares one.
     public var outputContract: OutputContract?
     public var bodyEncoding: BodyEncoding
+    /// `log:`: what a call log keeps of its calls.
+    public var callLog: CallLogPolicy
 
     public init(qualifiedName: String, description: String, method: HTTPMethod, endpoint: String, scopes: [String], providerConfigKey: String, connector: String,
-                inputContract: InputContract, outputContract: OutputContract? = nil, bodyEncoding: BodyEncoding = .json) {
+                inputContract: InputContract, outputContract: OutputContract? = nil, bodyEncoding: BodyEncoding = .json, callLog: CallLogPolicy = .none) {
+        self.callLog = callLog
         self.outputContract = outputContract
         self.qualifiedName = qualifiedName
         self.description = description

@@ -19,6 +19,7 @@ public typealias ValueType = KeywayContract.ValueType
 public typealias StringFormat = KeywayContract.StringFormat
 public typealias LiteralValue = KeywayContract.LiteralValue
 public typealias Constraint = KeywayContract.Constraint
+public typealias CallLogPolicy = KeywayContract.CallLogPolicy
 
 /// The input of a tool: a model's JSON arguments, decoded once `AgentTool.inputContract`
 /// has checked them.
@@ -58,6 +59,9 @@ public protocol AgentTool: Sendable {
     /// What the answer holds (`output:`), checked before `Output` is decoded; nil when the
     /// manifest declares no output.
     static var outputContract: OutputContract? { get }
+    /// What a call log keeps of its calls beyond the outcome (`log:`): `.none` unless the
+    /// manifest opts in.
+    static var callLog: CallLogPolicy { get }
     /// The provider request for an input.
     static func makeRequest(_ input: Input) throws(ToolFailure) -> ToolRequest
 }
@@ -70,6 +74,8 @@ extension AgentTool {
     public static var inputSchema: JSONValue { inputContract.jsonSchema }
 
     public static var outputContract: OutputContract? { nil }
+
+    public static var callLog: CallLogPolicy { .none }
 
     /// The JSON Schema of the answer (MCP's `outputSchema`): `outputContract`'s.
     public static var outputSchema: JSONValue? { outputContract?.jsonSchema }

@@ -212,25 +212,32 @@ public struct ToolExecutor: Sendable {
         } catch {
             result = .failure(error)
         }
-        record(name, tenant, started, trace, result)
+        record(name, tenant, started, trace, arguments, result)
         return result
     }
 
-    /// Tells the recorder of a finished call of a tool of the registry.
-    func record(_ name: String, _ tenant: Tenant, _ started: Date, _ trace: CallTrace, _ result: ToolResult) {
+    /// Tells the recorder of a finished call of a tool of the registry: the arguments and
+    /// the answer as the tool's `CallLogPolicy` keeps them.
+    func record(_ name: String, _ tenant: Tenant, _ started: Date, _ trace: CallTrace, _ arguments: Data, _ result: ToolResult) {
         guard let recorder else { return }
-        let tool: (connector: String, key: String, scopes: [String])? = registry.tools[name].map { ($0.connector, $0.providerConfigKey, $0.scopes) }
-            ?? registry.described[name].map { ($0.connector, $0.providerConfigKey, $0.scopes) }
+        let tool: (connector: String, key: String, scopes: [String], log: CallLogPolicy)? = registry.tools[name].map { ($0.connector, $0.providerConfigKey, $0.scopes, $0.callLog) }
+            ?? registry.described[name].map { ($0.connector, $0.providerConfigKey, $0.scopes, $0.callLog) }
         guard let tool else { return }
         var outcome = "ok"
         var status: Int?
-        if case .failure(let failure) = result {
+        var response: JSONValue?
+        switch result {
+        case .success(let answer):
+            if tool.log.response { response = tool.log.kept(answer) }
+        case .failure(let failure):
             outcome = failure.kind
             if case .upstream(let code, _) = failure, (100...599).contains(code) { status = code }
         }
+        let kept = tool.log.arguments ? (try? JSONDecoder().decode(JSONValue.self, from: arguments)).map(tool.log.kept) : nil
         recorder.record(ToolCallRecord(calledAt: started, tool: name, connector: tool.connector, providerConfigKey: tool.key, connectionID: trace.connectionID,
                                        owner: tenant.owner, user: tenant.user, outcome: outcome, upstreamStatus: status,
-                                       latencyMilliseconds: max(0, Int((Date().timeIntervalSince(started) * 1000).rounded())), scopes: tool.scopes))
+                                       latencyMilliseconds: max(0, Int((Date().timeIntervalSince(started) * 1000).rounded())), scopes: tool.scopes,
+                                       arguments: kept, response: response))
     }
 
     /// Where the tenant connects the account a tool needs ("connect your account"): for a
@@ -276,11 +283,12 @@ public struct ToolExecutor: Sendable {
         let started = Date()
         let trace = CallTrace()
         do {
-            let output = try Self.decodeOutput(T.Output.self, from: try await run(tool, arguments: arguments, tenant: tenant, instance: instance, trace: trace))
-            record(T.qualifiedName, tenant, started, trace, .success(.null))
+            let answer = try await run(tool, arguments: arguments, tenant: tenant, instance: instance, trace: trace)
+            let output = try Self.decodeOutput(T.Output.self, from: answer)
+            record(T.qualifiedName, tenant, started, trace, arguments, .success(answer))
             return output
         } catch {
-            record(T.qualifiedName, tenant, started, trace, .failure(error))
+            record(T.qualifiedName, tenant, started, trace, arguments, .failure(error))
             throw error
         }
     }

@@ -6,7 +6,9 @@ import KeywayModel
 extension NodeReader {
     static let connectorKeys = ["slug", "name", "description", "nango", "multiple_connections", "tools"]
     static let nangoKeys = ["provider_key"]
-    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input", "output"]
+    static let toolKeys = ["name", "description", "method", "endpoint", "scopes", "request", "encoding", "input", "output", "log"]
+    /// `log:`: what the call log keeps of the tool's calls beyond the outcome.
+    static let logKeys = ["arguments", "response", "max_bytes"]
     static let nestedInputKeys = ["type", "format", "description", "optional", "default", "enum", "items", "properties", "values"]
         + Constraint.Key.allCases.map(\.rawValue)
     static let inputKeys = nestedInputKeys + ["in", "wire", "style"]
@@ -178,6 +180,7 @@ extension NodeReader {
             }
             output = OutputContract(fields)
         }
+        let callLog = f["log"].map { callLogPolicy($0.value) } ?? .none
         let inputNames = Set(inputs.map { $0.name })
         let writtenNames = Set(namedEntries(f, "input")?.map { $0.key } ?? [])
         for placeholder in placeholders where !inputNames.contains(placeholder) {
@@ -187,12 +190,32 @@ extension NodeReader {
         }
         guard let name, let description, let method, let endpoint else { return nil }
         return Tool(name: name.value, description: description.value, method: method.value, endpoint: endpoint.value,
-                    scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, output: output,
+                    scopes: scopes.map { $0.value }, request: request?.value ?? .standard, encoding: encoding?.value ?? .json, inputs: inputs, output: output, callLog: callLog,
                     location: name.location, scopeLocations: Dictionary(scopes.map { ($0.value, $0.location) }, uniquingKeysWith: { a, _ in a }),
                     inputLocations: inputLocations,
                     keyLocations: ["method": method.location, "endpoint": endpoint.location].merging(encoding.map { ["encoding": $0.location] } ?? [:]) { a, _ in a }
                         .merging(f["output"].map { ["output": $0.keyLocation] } ?? [:]) { a, _ in a },
                     outputLocations: outputLocations)
+    }
+
+    /// `log: {arguments: true, response: true, max_bytes: 8192}`: both default to false.
+    func callLogPolicy(_ node: YAMLNode) -> CallLogPolicy {
+        guard let f = mapping(node, "'log'", allowed: Self.logKeys) else { return .none }
+        let arguments = bool(f, "arguments"), response = bool(f, "response")
+        var policy = CallLogPolicy(arguments: arguments?.value ?? false, response: response?.value ?? false)
+        if let pair = f["max_bytes"] {
+            let range = CallLogPolicy.maxBytesRange
+            if case .scalar(let scalar) = pair.value.value, scalar.style == .plain, let bytes = Int(scalar.text), range.contains(bytes) {
+                policy.maxBytes = bytes
+            } else {
+                error(pair.value.location, "'max_bytes' must be a whole number of bytes from \(range.lowerBound) to \(range.upperBound), found \(describe(pair.value))")
+            }
+        }
+        // (A key that is not true or false has its own error.)
+        if !policy.arguments && !policy.response && (arguments != nil || f["arguments"] == nil) && (response != nil || f["response"] == nil) {
+            error(node.location, "'log' keeps nothing; set arguments: true or response: true, or remove it")
+        }
+        return policy
     }
 
     /// Why an endpoint is not a clean path template, or nil.

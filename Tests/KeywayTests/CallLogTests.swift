@@ -1,6 +1,7 @@
 import Foundation
 import KeywayConnections
 import KeywayCore
+import KeywayManifestTools
 import KeywayReferenceTools
 import KeywayRuntime
 import Logging
@@ -194,5 +195,101 @@ struct CallLogTests {
         #expect(setup.server.psql(setup.db, "select count(*) from public.tool_calls").output == "\(1000 - dropped - 20)\n")
         let bad = try KeywayRun.run(["calls", "prune", "--older-than", "thirty days", "--database", setup.server.urlString(setup.db)])
         #expect(bad.status == 2 && bad.stderr.hasPrefix("Error: --older-than takes a whole number of days, hours or minutes, like 30d, 12h or 90m, not 'thirty days'\n"))
+    }
+
+    @Test("log: a tool that opts in keeps its arguments and answer, redacted and capped, written to tool_calls; a tool that does not keeps neither; bad log: entries are errors at their line")
+    func optedIn() async throws {
+        let setup = try await Self.setUp()
+        defer { setup.running.cancel() }
+        setup.stub.onRequest { request in
+            if request.path.hasSuffix("/big") { return StubNango.Reply(body: #"{"rows": ""# + String(repeating: "x", count: 2000) + #""}"#) }
+            if String(decoding: request.body, as: UTF8.self).contains("fail") { return StubNango.Reply(status: 500, body: #"{"error": "down"}"#) }
+            return StubNango.Reply(body: #"{"id": "c1", "owner": {"email": "a@example.com", "api_key": "plain"}, "note": "key sk_live_abcdefgh12345678 inside", "Access-Token": "t", "list": [1, true, null]}"#)
+        }
+        // The policies come from the manifest, as keyway mcp reads them.
+        let connector = Fixture.connector.replacing1("""
+                input:
+                  to: { type: string, format: email, description: Recipient }
+            """, """
+                input:
+                  to: { type: string, format: email, description: Recipient }
+                  password: { type: string, description: The account's password }
+                  memo: { type: string, description: A note }
+                log: { arguments: true, response: true, max_bytes: 1024 }
+              - name: big
+                description: A large answer
+                method: GET
+                endpoint: /big
+                scopes: [https://www.googleapis.com/auth/gmail.send]
+                log:
+                  response: true
+                  max_bytes: 256
+              - name: quiet
+                description: Logs no content
+                method: POST
+                endpoint: /quiet
+                scopes: [https://www.googleapis.com/auth/gmail.send]
+                input:
+                  memo: { type: string, description: A note }
+            """)
+        let catalog = try #require(Fixture.folder(connector: connector).validate().catalog)
+        let described = ManifestTools.describe(catalog).tools
+        #expect(described.map { "\($0.qualifiedName) \($0.callLog)" } == [
+            "mail_big CallLogPolicy(arguments: false, response: true, maxBytes: 256)",
+            "mail_quiet CallLogPolicy(arguments: false, response: false, maxBytes: 8192)",
+            "mail_send_email CallLogPolicy(arguments: true, response: true, maxBytes: 1024)",
+        ])
+        let resolver = InMemoryConnectionResolver()
+        await resolver.set(owner: "org-a", providerConfigKey: "mail", ResolvedConnection(connectionID: "conn-a"))
+        let recorder = setup.store.callRecorder()
+        let writer = Task { await recorder.run() }
+        let executor = ToolExecutor(client: NangoClient(secretKey: "k", baseURL: setup.stub.baseURL), resolver: resolver, registry: ToolRegistry([], described: described),
+                                    retry: RetryPolicy(maxRetries: 0), recorder: recorder)
+        let tenant = Tenant(user: "user-a", organization: "org-a")
+        let send = #"{"to": "b@example.com", "password": "hunter2", "memo": "token xoxb-1234567890-abcdefgh"}"#
+        var outcomes: [String] = []
+        for (tool, arguments) in [("mail_send_email", send), ("mail_big", "{}"), ("mail_quiet", #"{"memo": "secret plans"}"#),
+                                  ("mail_send_email", #"{"to": "b@example.com", "password": "p", "memo": "fail"}"#)] {
+            switch await executor.execute(tool: tool, arguments: Data(arguments.utf8), tenant: tenant) {
+            case .success: outcomes.append("ok")
+            case .failure(let failure): outcomes.append(failure.kind)
+            }
+        }
+        #expect(outcomes == ["ok", "ok", "ok", "upstream_error"])
+        try await Self.waitUntilWritten(recorder)
+        recorder.finish()
+        await writer.value
+        #expect(setup.server.psql(setup.db, "select tool, outcome, coalesce(arguments::text, '-'), coalesce(response::text, '-') from public.tool_calls order by id").output == """
+            mail_send_email|ok|{"to": "b@example.com", "memo": "[redacted: a Slack bot token]", "password": "[redacted]"}|{"id": "c1", "list": [1, true, null], "note": "[redacted: a Stripe secret key]", "owner": {"email": "a@example.com", "api_key": "[redacted]"}, "Access-Token": "[redacted]"}
+            mail_big|ok|-|{"keyway:truncated": {"bytes": 2011, "max_bytes": 256}}
+            mail_quiet|ok|-|-
+            mail_send_email|upstream_error|{"to": "b@example.com", "memo": "fail", "password": "[redacted]"}|-
+
+            """)
+
+        // A log: that keeps nothing, an unknown key, a size out of range, a word for a boolean.
+        let bad = Fixture.connector + """
+                log: { arguments: yes, responses: true }
+              - name: other
+                description: Other
+                method: GET
+                endpoint: /other
+                scopes: [https://www.googleapis.com/auth/gmail.send]
+                log: { response: false, max_bytes: 100 }
+              - name: third
+                description: Third
+                method: GET
+                endpoint: /third
+                scopes: [https://www.googleapis.com/auth/gmail.send]
+                log: [arguments]
+
+            """
+        #expect(Fixture.diagnostics(Fixture.folder(connector: bad)).map(\.formatted) == [
+            "connectors/mail.yaml:14:23: error: 'arguments' must be true or false, found 'yes'",
+            "connectors/mail.yaml:14:28: error: unknown key 'responses'; did you mean 'response'?",
+            "connectors/mail.yaml:20:10: error: 'log' keeps nothing; set arguments: true or response: true, or remove it",
+            "connectors/mail.yaml:20:40: error: 'max_bytes' must be a whole number of bytes from 256 to 65536, found '100'",
+            "connectors/mail.yaml:26:10: error: 'log' must be a mapping of keys to values, found a list",
+        ])
     }
 }

@@ -43,6 +43,9 @@ struct HostileFixtureTests {
         #expect(Data_.Default.scopes == tool.scopes)
         #expect(Data_.Default.inputSchema["properties"]?["class"]?["enum"] == .array([.string("a\"b"), .string("c\\d"), .string("\u{202E}")]))
         #expect(info.description.unicodeScalars.contains("\u{202E}") && info.description.contains("\n"))
+        // log: as the manifest says it, and the default for the tools that say nothing.
+        #expect(catalog.connectors[0].tools.map(\.callLog) == [.none, .none, CallLogPolicy(arguments: true, response: false, maxBytes: 65_536)])
+        #expect([Data_.Default.callLog, Data_.Init.callLog, Data_.Protocol_.callLog] == catalog.connectors[0].tools.map(\.callLog))
         // The generated source itself holds no raw bidirectional or control character.
         for path in ["Swift/IntegrationCatalog.swift", "Swift/Tools/Data_.swift"] {
             let source = try String(contentsOfFile: Self.generated + "/" + path, encoding: .utf8)

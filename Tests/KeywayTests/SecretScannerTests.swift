@@ -1,5 +1,6 @@
 import Testing
 @testable import KeywayValidate
+import KeywayContract
 
 /// The credential shapes, value by value: what each is called, or nothing. Every scalar of
 /// every manifest goes through these checks, so they work on bytes with fast paths; the

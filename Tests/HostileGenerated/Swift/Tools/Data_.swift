@@ -159,6 +159,7 @@ public enum Data_ {
             ]))), in: .body),
             .init("expand", .array(items: .init(.string())), optional: true, in: .body, wire: "expand\");"),
         ]
+        public static let callLog = KeywayRuntime.CallLogPolicy(arguments: true, response: false, maxBytes: 65536)
 
         public struct Input: KeywayRuntime.ToolInput, Swift.Equatable {
             /// map of "strings"

@@ -1,12 +1,11 @@
-import KeywayModel
-
 /// Finds values that look like credentials. A manifest names environment variables; a
-/// token, key or password committed in one is an error, reported without the value.
+/// token, key or password committed in one is an error, reported without the value. The
+/// call log redacts what it finds in a logged tool call (`CallLogPolicy`) by the same rule.
 ///
 /// It runs on every scalar of every manifest, so it works on UTF-8 bytes in one pass:
 /// the value is cut into tokens (runs of letters, digits, `_`, `-`, `.`, `+`, `/`, `=`
 /// are split further below) and each token is checked against known shapes.
-enum SecretScanner {
+public enum SecretScanner {
     /// Prefixes of well-known credentials, with the minimum count of token characters
     /// that must follow, and what to call them in the message.
     private static let prefixes: [(prefix: [UInt8], minimumTail: Int, kind: String)] = [
@@ -33,7 +32,7 @@ enum SecretScanner {
     }()
 
     /// What kind of secret `value` looks like, or nil.
-    static func looksLikeSecret(_ value: String) -> String? {
+    public static func looksLikeSecret(_ value: String) -> String? {
         var value = value
         return value.withUTF8 { scan($0) }
     }
