@@ -92,7 +92,22 @@ struct BuildPluginTests {
         let compiled = again.stdout.split(separator: "\n").filter { $0.contains("Compiling") && !$0.contains("Compiling plugin") }
         #expect(again.status == 0 && !again.stdout.contains("keyway:") && compiled.isEmpty, "\(again.output)")
 
-        // 5. The hand-written builder of the `request: custom` tool gone (the file emptied, so
+        // 5. The command plugin runs the same generator in the package's folder (it reuses
+        //    the tool the build compiled) and fails when the generator does, naming the call.
+        let command = { (arguments: [String]) in
+            try await Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["swift", "package", "--allow-writing-to-package-directory", "keyway"] + arguments, in: package.root)
+        }
+        let validated = try await command(["validate", "--manifests", "Sources/Consumer/Manifests"])
+        #expect(validated.status == 0 && validated.stdout == "", "\(validated.output)")
+        let absent = try await command(["validate", "--manifests", "Absent"])
+        #expect(absent.status != 0)
+        #expect(absent.output.split(separator: "\n").filter { $0.contains("error") }.map(String.init).sorted() == [
+            "1 error, 0 warnings",
+            "Absent:1:1: error: manifests folder not found; pass --manifests DIR or create Absent/integrations",
+            "error: keyway-generator validate --manifests Absent failed (exit status 1)",
+        ], "\(absent.output)")
+
+        // 6. The hand-written builder of the `request: custom` tool gone (the file emptied, so
         //    that SwiftPM need not plan the build again): the build fails, naming the tool and
         //    the function it lacks.
         try "// makeRequest(_:) of Github.AddLabels was here\n".write(
