@@ -149,7 +149,8 @@ extension ConnectionStore {
     public struct ToolCalls: Sendable, Equatable {
         public var calls: Int
         public var lastCalled: Date?
-        /// Calls refused for authorisation (`needs_reauth`).
+        /// Calls refused for authorisation: `needs_reauth`, or the provider's
+        /// insufficient-scope answer (`insufficient_scope`).
         public var refused: Int
     }
 
@@ -158,7 +159,7 @@ extension ConnectionStore {
         try await server { connection in
             var out: [String: ToolCalls] = [:]
             for row in try await rows(connection, """
-                select tool, count(*)::bigint, max(called_at), count(*) filter (where outcome = 'needs_reauth')::bigint
+                select tool, count(*)::bigint, max(called_at), count(*) filter (where outcome in ('needs_reauth', 'insufficient_scope'))::bigint
                 from public.tool_calls where called_at >= $1 group by tool
                 """, binds(since)) {
                 let (tool, calls, last, refused) = try row.decode((String, Int64, Date?, Int64).self)

@@ -19,7 +19,8 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         /// (With the call log) no call of a tool that needs it in the window.
         case unusedInProduction = "unused-in-production"
         /// (With the call log) calls of its tools were refused for authorisation
-        /// (`needs_reauth`: the provider's 401/403, or a connection lacking the scope).
+        /// (`needs_reauth`: the provider's 401/403, or a connection lacking the scope;
+        /// `insufficient_scope`: the provider's answer that the token lacks a scope).
         case refused
 
         public static func < (a: Flag, b: Flag) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
@@ -42,7 +43,7 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         public var calls: Int
         /// RFC 3339, UTC; nil without calls.
         public var lastCalled: String?
-        /// Calls refused for authorisation (`needs_reauth`).
+        /// Calls refused for authorisation (`needs_reauth`, `insufficient_scope`).
         public var refused: Int
 
         public init(calls: Int, lastCalled: String?, refused: Int) {

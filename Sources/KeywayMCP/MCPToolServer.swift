@@ -31,6 +31,7 @@ public struct MCPCallRecord: Sendable, Equatable {
         case ok
         case notConnected = "not_connected"
         case needsReauth = "needs_reauth"
+        case insufficientScope = "insufficient_scope"
         case rateLimited = "rate_limited"
         case invalidInput = "invalid_input"
         case upstreamError = "upstream_error"
@@ -202,7 +203,7 @@ public final class MCPToolServer: Sendable {
         case .finished(.failure(let failure)):
             var link: String?
             switch failure {
-            case .notConnected, .needsReauth:
+            case .notConnected, .needsReauth, .insufficientScope:
                 if connectLinks { link = try? await executor.connectLink(tool: name, tenant: tenant) }
             default: break
             }
@@ -259,6 +260,10 @@ public final class MCPToolServer: Sendable {
             let ask = link.map { "Ask the user to open \($0) to reconnect \(key)" } ?? "Ask the user to reconnect \(key)"
             return (.needsReauth, nil, Self.failure("needs_reauth", "The \(key) connection must be authorised again: \(reason). \(ask), then call the tool again.",
                                                     details.merging(["integration": .string(key)]) { $1 }))
+        case .insufficientScope(let key, let status, let detail):
+            let ask = link.map { "Ask the user to open \($0) to reconnect \(key) and grant what it asks for" } ?? "Ask the user to reconnect \(key) and grant what it asks for"
+            return (.insufficientScope, status, Self.failure("insufficient_scope", "The \(key) connection was not granted a permission (OAuth scope) this call needs: the provider answered HTTP \(status) (\(detail)). \(ask), then call the tool again.",
+                                                              details.merging(["integration": .string(key), "status": .int(status)]) { $1 }))
         case .rateLimited(let after):
             let wait = after.map { "Wait \(Self.seconds($0)) s, then call again." } ?? "Wait a minute, then call again."
             return (.rateLimited, nil, Self.failure("rate_limited", "The provider is rate limiting these calls. \(wait)", after.map { ["retry_after_seconds": KeywayRuntime.JSONValue.number($0).mcpValue] } ?? [:]))

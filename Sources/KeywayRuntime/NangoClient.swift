@@ -179,7 +179,11 @@ public struct NangoClient: Sendable, CustomStringConvertible {
         // Redacted before the cut: a key split by the cut would keep its prefix.
         let body = String(redact(String(decoding: response.body, as: UTF8.self)).prefix(4096))
         switch response.status {
-        case 401, 403: return .needsReauth(providerConfigKey: providerConfigKey, reason: "the provider answered \(response.status)")
+        case 401, 403:
+            if let detail = Self.insufficientScope(response, body: body) {
+                return .insufficientScope(providerConfigKey: providerConfigKey, status: response.status, detail: detail)
+            }
+            return .needsReauth(providerConfigKey: providerConfigKey, reason: "the provider answered \(response.status)")
         case 429: return .rateLimited(retryAfter: Self.retryAfter(response.header("Retry-After")))
         case 404 where body.contains("unknown_connection") || body.contains("connection_not_found") || body.contains("\"not_found\""):
             return .notConnected(providerConfigKey: providerConfigKey)
@@ -189,6 +193,20 @@ public struct NangoClient: Sendable, CustomStringConvertible {
 }
 
 extension NangoClient {
+    /// What a provider's 401/403 says when the token lacks a scope, or nil: RFC 6750's
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"`, and the bodies of providers
+    /// that say it their own way — Google (`ACCESS_TOKEN_SCOPE_INSUFFICIENT`, and
+    /// `insufficientPermissions` in its older error format), HubSpot (`MISSING_SCOPES`),
+    /// Slack (`missing_scope`).
+    static func insufficientScope(_ response: HTTPResponse, body: String) -> String? {
+        if let challenge = response.header("WWW-Authenticate"), challenge.range(of: "insufficient_scope", options: .caseInsensitive) != nil {
+            return "insufficient_scope"
+        }
+        return insufficientScopeMarkers.first { body.contains($0) }
+    }
+
+    static let insufficientScopeMarkers = ["ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermissions", "MISSING_SCOPES", "missing_scope"]
+
     /// `Retry-After` as seconds (RFC 9110: a number of seconds, or an HTTP date); nil when
     /// it is neither (`nan`, `-5`, `soon`), a date in the past waits 0.
     static func retryAfter(_ value: String?, now: Date = Date()) -> Double? {

@@ -260,6 +260,10 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case notConnected(providerConfigKey: String)
     /// The connection must be re-authorised: expired, revoked, or missing a scope.
     case needsReauth(providerConfigKey: String, reason: String)
+    /// The provider refused the call because the connection was not granted a scope it
+    /// needs (its insufficient-scope answer: `detail` names what it said); the user must
+    /// connect again and grant it.
+    case insufficientScope(providerConfigKey: String, status: Int, detail: String)
     /// The provider (or Nango) asked to slow down; retry after the delay if given.
     case rateLimited(retryAfter: Double?)
     /// The arguments do not fit the tool's input schema; `field` names the input.
@@ -280,6 +284,7 @@ public enum ToolFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notConnected(let key): "no \(key) connection for this user: connect it first"
         case .needsReauth(let key, let reason): "the \(key) connection needs to be re-authorised: \(reason)"
+        case .insufficientScope(let key, let status, let detail): "the \(key) connection lacks a scope this call needs (the provider answered \(status), \(detail)): connect again and grant it"
         case .rateLimited(let after): "rate limited" + (after.map { "; retry after \($0) s" } ?? "")
         case .invalidInput(let field, let reason): "invalid input \(field.isEmpty ? "" : "'\(field)' ")\(reason)"
         case .upstream(let status, let body): "the provider answered \(status): \(body.prefix(500))"
@@ -298,6 +303,7 @@ extension ToolFailure {
         switch self {
         case .notConnected: "not_connected"
         case .needsReauth: "needs_reauth"
+        case .insufficientScope: "insufficient_scope"
         case .rateLimited: "rate_limited"
         case .invalidInput: "invalid_input"
         case .upstream: "upstream_error"

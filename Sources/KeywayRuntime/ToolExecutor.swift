@@ -231,7 +231,10 @@ public struct ToolExecutor: Sendable {
             if tool.log.response { response = tool.log.kept(answer) }
         case .failure(let failure):
             outcome = failure.kind
-            if case .upstream(let code, _) = failure, (100...599).contains(code) { status = code }
+            switch failure {
+            case .upstream(let code, _), .insufficientScope(_, let code, _): if (100...599).contains(code) { status = code }
+            default: break
+            }
         }
         let kept = tool.log.arguments ? (try? JSONDecoder().decode(JSONValue.self, from: arguments)).map(tool.log.kept) : nil
         recorder.record(ToolCallRecord(calledAt: started, tool: name, connector: tool.connector, providerConfigKey: tool.key, connectionID: trace.connectionID,

@@ -181,6 +181,7 @@ struct AuditCallsTests {
                 row("gmail_search_emails", "gmail", "gmail", "ok", sql(oneDay)),
                 row("gmail_get_profile", "gmail", "gmail", "upstream_error", sql(twoDays)),
                 row("gmail_send_email", "gmail", "gmail", "needs_reauth", sql(twoDays)),
+                row("gmail_send_email", "gmail", "gmail", "insufficient_scope", sql(oneDay)),
                 row("slack_list_users", "slack", "slack", "ok", "now() - interval '40 days'"),
                 row("stripe_list_customers", "stripe", "stripe", "ok", sql(oneDay)),
             ].joined(separator: ",\n"));
@@ -195,7 +196,7 @@ struct AuditCallsTests {
         let used = lines.filter { $0.hasPrefix("gmail,") || $0.hasPrefix("stripe,") || $0.hasPrefix("slack,google-mail,") || $0.contains("users:read") }
             .map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { [0, 2, 6, 7, 8, 9].contains($0.offset) }.map(\.element).joined(separator: "|") }
         #expect(used == [
-            "gmail|https://www.googleapis.com/auth/gmail.send|sensitive refused|1|\(iso(twoDays))|1",
+            "gmail|https://www.googleapis.com/auth/gmail.send|sensitive refused|2|\(iso(oneDay))|2",
             "gmail|https://www.googleapis.com/auth/gmail.readonly|restricted|3|\(iso(oneDay))|0",
             "slack|users:read|unused-in-production|0||0",
             "stripe|read_only||1|\(iso(oneDay))|0",

@@ -204,6 +204,7 @@ struct CallLogTests {
         setup.stub.onRequest { request in
             if request.path.hasSuffix("/big") { return StubNango.Reply(body: #"{"rows": ""# + String(repeating: "x", count: 2000) + #""}"#) }
             if String(decoding: request.body, as: UTF8.self).contains("fail") { return StubNango.Reply(status: 500, body: #"{"error": "down"}"#) }
+            if String(decoding: request.body, as: UTF8.self).contains("more scope") { return StubNango.Reply(status: 403, body: #"{"category": "MISSING_SCOPES"}"#) }
             return StubNango.Reply(body: #"{"id": "c1", "owner": {"email": "a@example.com", "api_key": "plain"}, "note": "key sk_live_abcdefgh12345678 inside", "Access-Token": "t", "list": [1, true, null]}"#)
         }
         // The policies come from the manifest, as keyway mcp reads them.
@@ -249,21 +250,23 @@ struct CallLogTests {
         let send = #"{"to": "b@example.com", "password": "hunter2", "memo": "token xoxb-1234567890-abcdefgh"}"#
         var outcomes: [String] = []
         for (tool, arguments) in [("mail_send_email", send), ("mail_big", "{}"), ("mail_quiet", #"{"memo": "secret plans"}"#),
-                                  ("mail_send_email", #"{"to": "b@example.com", "password": "p", "memo": "fail"}"#)] {
+                                  ("mail_send_email", #"{"to": "b@example.com", "password": "p", "memo": "fail"}"#),
+                                  ("mail_send_email", #"{"to": "b@example.com", "password": "p", "memo": "more scope"}"#)] {
             switch await executor.execute(tool: tool, arguments: Data(arguments.utf8), tenant: tenant) {
             case .success: outcomes.append("ok")
             case .failure(let failure): outcomes.append(failure.kind)
             }
         }
-        #expect(outcomes == ["ok", "ok", "ok", "upstream_error"])
+        #expect(outcomes == ["ok", "ok", "ok", "upstream_error", "insufficient_scope"])
         try await Self.waitUntilWritten(recorder)
         recorder.finish()
         await writer.value
-        #expect(setup.server.psql(setup.db, "select tool, outcome, coalesce(arguments::text, '-'), coalesce(response::text, '-') from public.tool_calls order by id").output == """
-            mail_send_email|ok|{"to": "b@example.com", "memo": "[redacted: a Slack bot token]", "password": "[redacted]"}|{"id": "c1", "list": [1, true, null], "note": "[redacted: a Stripe secret key]", "owner": {"email": "a@example.com", "api_key": "[redacted]"}, "Access-Token": "[redacted]"}
-            mail_big|ok|-|{"keyway:truncated": {"bytes": 2011, "max_bytes": 256}}
-            mail_quiet|ok|-|-
-            mail_send_email|upstream_error|{"to": "b@example.com", "memo": "fail", "password": "[redacted]"}|-
+        #expect(setup.server.psql(setup.db, "select tool, outcome, coalesce(upstream_status::text, '-'), coalesce(arguments::text, '-'), coalesce(response::text, '-') from public.tool_calls order by id").output == """
+            mail_send_email|ok|-|{"to": "b@example.com", "memo": "[redacted: a Slack bot token]", "password": "[redacted]"}|{"id": "c1", "list": [1, true, null], "note": "[redacted: a Stripe secret key]", "owner": {"email": "a@example.com", "api_key": "[redacted]"}, "Access-Token": "[redacted]"}
+            mail_big|ok|-|-|{"keyway:truncated": {"bytes": 2011, "max_bytes": 256}}
+            mail_quiet|ok|-|-|-
+            mail_send_email|upstream_error|500|{"to": "b@example.com", "memo": "fail", "password": "[redacted]"}|-
+            mail_send_email|insufficient_scope|403|{"to": "b@example.com", "memo": "more scope", "password": "[redacted]"}|-
 
             """)
 

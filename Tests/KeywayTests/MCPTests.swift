@@ -776,6 +776,7 @@ struct MCPLimitTests {
         stub.onRequest { request in
             switch request.header("Connection-Id") {
             case "c-401": StubNango.Reply(status: 401, body: #"{"error": "invalid_auth"}"#)
+            case "c-403": StubNango.Reply(status: 403, body: #"{"ok": false, "error": "missing_scope", "needed": "users:read"}"#)
             case "c-404": StubNango.Reply(status: 404, body: #"{"error": {"code": "unknown_connection"}}"#)
             default: StubNango.Reply(status: 400, body: #"{"error": "channel_not_found"}"#)
             }
@@ -784,7 +785,7 @@ struct MCPLimitTests {
         let resolver = InMemoryConnectionResolver()
         await resolver.set(owner: "expired", providerConfigKey: "slack", ResolvedConnection(connectionID: "c", status: .expired))
         await resolver.set(owner: "scopes", providerConfigKey: "slack", ResolvedConnection(connectionID: "c", grantedScopes: ["chat:write"]))
-        for owner in ["401", "404", "400"] { await resolver.set(owner: owner, providerConfigKey: "slack", ResolvedConnection(connectionID: "c-\(owner)")) }
+        for owner in ["401", "403", "404", "400"] { await resolver.set(owner: owner, providerConfigKey: "slack", ResolvedConnection(connectionID: "c-\(owner)")) }
         func text(_ owner: String, _ url: URL = stub.baseURL) async throws -> String {
             let executor = ToolExecutor(client: NangoClient(secretKey: MCPFixture.secret, baseURL: url), resolver: resolver, registry: KeywayReferenceTools.AllTools.registry,
                                         retry: RetryPolicy(maxRetries: 0))
@@ -796,6 +797,7 @@ struct MCPLimitTests {
         #expect(try await text("expired") == "The slack connection must be authorised again: the connection has expired. Ask the user to reconnect slack, then call the tool again.")
         #expect(try await text("scopes") == "The slack connection must be authorised again: the connection lacks scope users:read. Ask the user to reconnect slack, then call the tool again.")
         #expect(try await text("401") == "The slack connection must be authorised again: the provider answered 401. Ask the user to reconnect slack, then call the tool again.")
+        #expect(try await text("403") == "The slack connection was not granted a permission (OAuth scope) this call needs: the provider answered HTTP 403 (missing_scope). Ask the user to reconnect slack and grant what it asks for, then call the tool again.")
         let notFound = try await text("404")
         #expect(notFound == "This user has not connected slack. Ask them to connect slack, then call the tool again.")
         #expect(try await text("400") == #"The provider answered HTTP 400: {"error": "channel_not_found"}. The provider refused the request: check the arguments against its message, then call again with corrected ones."#)

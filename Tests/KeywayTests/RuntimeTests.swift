@@ -136,7 +136,7 @@ struct RuntimeTests {
         #expect(!headers.contains { $0.hasPrefix("Bcc") }, "a subject cannot add headers")
     }
 
-    @Test("failures are typed: 401 needs reauth, 429 rate limited after retries, 500 retried for GET only")
+    @Test("failures are typed: 401 needs reauth, a provider's insufficient-scope answer is its own kind, 429 rate limited after retries, 500 retried for GET only")
     func failures() async throws {
         let stub = try StubNango()
         let resolver = InMemoryConnectionResolver()
@@ -149,15 +149,33 @@ struct RuntimeTests {
         #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.needsReauth(providerConfigKey: "slack", reason: "the provider answered 401")))
         #expect(stub.requests.count == 1, "401 is not retried")
 
+        // A provider's answer that the token lacks a scope, in each provider's words: a kind
+        // of its own (the user must grant more), not retried; another 403 needs reauth.
+        let refusals: [(StubNango.Reply, ToolFailure)] = [
+            (StubNango.Reply(status: 403, headers: [("Content-Type", "application/json"), ("WWW-Authenticate", #"Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="https://www.googleapis.com/auth/gmail.readonly""#)], body: "{}"),
+             .insufficientScope(providerConfigKey: "slack", status: 403, detail: "insufficient_scope")),
+            (StubNango.Reply(status: 403, body: #"{"error": {"code": 403, "message": "Request had insufficient authentication scopes.", "status": "PERMISSION_DENIED", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}"#),
+             .insufficientScope(providerConfigKey: "slack", status: 403, detail: "ACCESS_TOKEN_SCOPE_INSUFFICIENT")),
+            (StubNango.Reply(status: 403, body: #"{"status": "error", "message": "This app hasn't been granted all required scopes to make this call.", "category": "MISSING_SCOPES"}"#),
+             .insufficientScope(providerConfigKey: "slack", status: 403, detail: "MISSING_SCOPES")),
+            (StubNango.Reply(status: 403, body: #"{"message": "Forbidden"}"#), .needsReauth(providerConfigKey: "slack", reason: "the provider answered 403")),
+        ]
+        for (reply, failure) in refusals {
+            let before = stub.requests.count
+            stub.onRequest { _ in reply }
+            #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(failure))
+            #expect(stub.requests.count == before + 1, "not retried")
+        }
+
         stub.onRequest { _ in StubNango.Reply(status: 429, headers: [("Retry-After", "1")], body: "{}") }
         #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.rateLimited(retryAfter: 1)))
-        #expect(stub.requests.count == 1 + 3, "GET retried twice")
+        #expect(stub.requests.count == 5 + 3, "GET retried twice")
 
         stub.onRequest { _ in StubNango.Reply(status: 500, body: #"{"error": "boom"}"#) }
         #expect(await run.execute(tool: "slack_list_channels", arguments: list, owner: "t") == .failure(.upstream(status: 500, body: #"{"error": "boom"}"#)))
-        #expect(stub.requests.count == 4 + 3)
+        #expect(stub.requests.count == 8 + 3)
         #expect(await run.execute(tool: "slack_send_message", arguments: send, owner: "t") == .failure(.upstream(status: 500, body: #"{"error": "boom"}"#)))
-        #expect(stub.requests.count == 7 + 1, "POST is not retried")
+        #expect(stub.requests.count == 11 + 1, "POST is not retried")
 
         let calls = Counter()
         stub.onRequest { _ in calls.next() == 1 ? StubNango.Reply(status: 503, body: "{}") : StubNango.Reply() }
