@@ -181,7 +181,7 @@ let package = Package(
         // The connection lifecycle on PostgreSQL: Nango's auth webhooks written as the
         // server's role, tenants' connections looked up as the tenant (RLS decides).
         .target(name: "KeywayConnections", dependencies: [
-            "KeywayRuntime",
+            "KeywayContract", "KeywayRuntime",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayRuntime
 import Logging
 import PostgresNIO
@@ -145,25 +146,16 @@ extension ConnectionStore {
         }
     }
 
-    /// One tool's calls in the call log since a time.
-    public struct ToolCalls: Sendable, Equatable {
-        public var calls: Int
-        public var lastCalled: Date?
-        /// Calls refused for authorisation: `needs_reauth`, or the provider's
-        /// insufficient-scope answer (`insufficient_scope`).
-        public var refused: Int
-    }
-
     /// Tool name → its calls made since `since` (every tenant's), as the server's role.
-    public func toolCalls(since: Date) async throws(WebhookRejection) -> [String: ToolCalls] {
+    public func toolCalls(since: Date) async throws(WebhookRejection) -> [String: ToolUse] {
         try await server { connection in
-            var out: [String: ToolCalls] = [:]
+            var out: [String: ToolUse] = [:]
             for row in try await rows(connection, """
                 select tool, count(*)::bigint, max(called_at), count(*) filter (where outcome in ('needs_reauth', 'insufficient_scope'))::bigint
                 from public.tool_calls where called_at >= $1 group by tool
                 """, binds(since)) {
                 let (tool, calls, last, refused) = try row.decode((String, Int64, Date?, Int64).self)
-                out[tool] = ToolCalls(calls: Int(calls), lastCalled: last, refused: Int(refused))
+                out[tool] = ToolUse(calls: Int(calls), lastCalled: last, refused: Int(refused))
             }
             return out
         }

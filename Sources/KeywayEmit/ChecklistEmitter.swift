@@ -153,6 +153,18 @@ extension ScopeAudit {
     public func markdown(templates: TemplateSet) throws(DiagnosticsError) -> String {
         let prototype = ScopesReportEmitter.view(ScopeAudit(.prototype))
         var text = try templates.render(ScopesReportEmitter.template, ScopesReportEmitter.view(self), prototype: prototype)
+        if let calls {
+            // The call log's figures, as the text, JSON and CSV reports give them.
+            text += "\n## Use in the call log (the last \(Literal.markdown(calls.window)), since \(Literal.markdown(calls.since)))\n\n"
+            text += "| Integration | Scope | Calls | Last called | Refused |\n|---|---|---|---|---|\n"
+            for integration in integrations {
+                for scope in integration.scopes {
+                    let use = scope.use ?? Use(calls: 0, lastCalled: nil, refused: 0)
+                    text += "| " + [Literal.escapingPipes(Literal.markdownCode(integration.key)), Literal.escapingPipes(Literal.markdownCode(scope.scope)),
+                                    String(use.calls), use.lastCalled.map { Literal.markdown($0, tableCell: true) } ?? "", String(use.refused)].joined(separator: " | ") + " |\n"
+                }
+            }
+        }
         if let changes {
             text += "\n## Changes since the baseline\n\n"
             if changes.isEmpty {

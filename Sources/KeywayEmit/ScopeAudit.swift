@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayModel
 
 /// Every scope the product asks for: its level, why, which tools need it, and flags.
@@ -47,19 +48,6 @@ public struct ScopeAudit: Codable, Equatable, Sendable {
         public var refused: Int
 
         public init(calls: Int, lastCalled: String?, refused: Int) {
-            self.calls = calls
-            self.lastCalled = lastCalled
-            self.refused = refused
-        }
-    }
-
-    /// One tool's calls in the window, as the call log counts them.
-    public struct ToolUse: Equatable, Sendable {
-        public var calls: Int
-        public var lastCalled: Date?
-        public var refused: Int
-
-        public init(calls: Int, lastCalled: Date?, refused: Int) {
             self.calls = calls
             self.lastCalled = lastCalled
             self.refused = refused

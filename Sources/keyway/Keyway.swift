@@ -363,12 +363,12 @@ struct Audit: KeywayCommand {
     }
 
     /// Tool name → its calls in the call log since `since`.
-    static func toolCalls(_ database: String, since: Date) async throws -> [String: ScopeAudit.ToolUse] {
+    static func toolCalls(_ database: String, since: Date) async throws -> [String: ToolUse] {
         let url = try ConnectionsDatabase.url(database)
         let (store, running) = ConnectionsDatabase.store(url)
         defer { running.cancel() }
         do {
-            return try await store.toolCalls(since: since).mapValues { ScopeAudit.ToolUse(calls: $0.calls, lastCalled: $0.lastCalled, refused: $0.refused) }
+            return try await store.toolCalls(since: since)
         } catch {
             throw DiagnosticsError([.error(.commandLine, "cannot read the call log in \(url.redacted): \(error); run keyway migrate apply there first (table format 3)")])
         }

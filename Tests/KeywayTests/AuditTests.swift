@@ -201,6 +201,21 @@ struct AuditCallsTests {
             "slack|users:read|unused-in-production|0||0",
             "stripe|read_only||1|\(iso(oneDay))|0",
         ], "\(run.stdout)")
+        // The Markdown report has the same figures, after the scope table.
+        let md = try KeywayRun.run(["audit", "--manifests", manifests, "--calls", server.urlString(db), "--window", "30d", "--format", "md"])
+        #expect(md.status == 0, "\(md.stderr)")
+        let section = md.stdout.components(separatedBy: "\n## Use in the call log ").dropFirst().first ?? ""
+        // The window's start is the run's clock less 30 days: within the seconds the run took.
+        let heading = section.prefix { $0 != "\n" }
+        let start = ISO8601DateFormatter().date(from: String(heading.dropFirst("(the last 30d, since ".count).dropLast(")".count)))
+        #expect(heading.hasPrefix("(the last 30d, since ") && start.map { $0.timeIntervalSince(now.addingTimeInterval(-30 * 86_400)) } .map { (-1...120).contains($0) } == true, "\(heading)")
+        #expect(section.split(separator: "\n").filter { $0.contains("gmail.send`") || $0.contains("gmail.readonly`") || $0.contains("`users:read`") || $0.contains("`read_only`") }.map(String.init) == [
+            "| `gmail` | `https://www.googleapis.com/auth/gmail.send` | 2 | \(iso(oneDay)) | 2 |",
+            "| `gmail` | `https://www.googleapis.com/auth/gmail.readonly` | 3 | \(iso(oneDay)) | 0 |",
+            "| `slack` | `users:read` | 0 |  | 0 |",
+            "| `stripe` | `read_only` | 1 | \(iso(oneDay)) | 0 |",
+        ], "\(section)")
+
         // The gates: an error at each flagged scope's grant.
         let gate = try KeywayRun.run(["audit", "--manifests", manifests, "--calls", server.urlString(db), "--fail-on", "refused"])
         #expect(gate.status == 1)
