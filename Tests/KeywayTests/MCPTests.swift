@@ -723,7 +723,14 @@ struct MCPLimitTests {
             return seen.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
         }.value
         try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        // The end of input is not waited for: a child another test spawns meanwhile may hold
+        // this pipe's write end (inherited), and Foundation's waitUntilExit spins on a
+        // thread of the test pool while it waits (two runs hung on it). The child is stopped
+        // and polled instead.
+        process.terminate()
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "keyway mcp did not stop")
         try #require(lines.count == 3, "\(lines)")
         #expect(try JSON(json: Data(lines[0].utf8))["id"] == .number(1))
         let limit = MCPLimits().maxMessageBytes
