@@ -97,7 +97,8 @@ public struct RLSTestsEmitter: Emitter {
         let paths = "user: " + tenancy.user.map(\.description).joined(separator: ", ")
             + "; organisation: " + (tenancy.organization.isEmpty ? "none" : tenancy.organization.map(\.description).joined(separator: ", "))
         let admin = tenancy.admin.map { admin in
-            let role = admin.claims.first, value = admin.values[0]
+            // (keyway.yaml's reader refuses an admin without claims or roles.)
+            let role = admin.claims.first, value = admin.values.first ?? ""
             return View.Admin(claimsAdminA2: claims([(userPath, "keyway-user-a2"), (orgA2, "keyway-org-a"), (role, value)]),
                               claimsOtherRoleA1: claims([(userPath, "keyway-user-a1"), (orgA1, "keyway-org-a"), (role, "keyway-not-a-role")]),
                               claimsAdminB: claims([(userPath, "keyway-user-b"), (role, value)]),

@@ -63,10 +63,10 @@ public struct TenantClaims: Codable, Equatable, Hashable, Sendable {
             self.values = values
         }
 
-        /// A value an admin claim may hold: what a claim name may hold, and `.`.
+        /// A value an admin claim may hold: claim names (`Path.isClaimName`) joined by `.`
+        /// (`org:admin`, `admin.billing`), at most 64 characters.
         public static func isValue(_ value: String) -> Bool {
-            !value.isEmpty && value.utf8.count <= 64
-                && value.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-:.".unicodeScalars.contains($0)) }
+            value.utf8.count <= 64 && value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { Path.isClaimName(String($0)) }
         }
     }
 

@@ -137,7 +137,7 @@ public enum ProjectConfigReader {
             reader.error(node.location, "'admin' needs 'claims' (where the role is, like [o.rol]) and 'values' (the roles that administer, like [admin])")
             return nil
         }
-        let claims = claimPaths(reader, fields, "claims", default: [])
+        let claims = claimPaths(reader, fields, "claims", default: [], example: "[o.rol]")
         for path in claims {
             if taken.contains(path.value) {
                 reader.error(path.location, "claim '\(path.value)' names a user or an organisation; an admin claim holds a role")
@@ -161,12 +161,12 @@ public enum ProjectConfigReader {
         return TenantClaims.Admin(claims: claims.map(\.value), values: values)
     }
 
-    private static func claimPaths(_ reader: NodeReader, _ fields: Fields, _ key: String, default fallback: [TenantClaims.Path]) -> [Located<TenantClaims.Path>] {
+    private static func claimPaths(_ reader: NodeReader, _ fields: Fields, _ key: String, default fallback: [TenantClaims.Path], example: String = "[sub]") -> [Located<TenantClaims.Path>] {
         guard let items = reader.stringList(fields, key, "'tenancy'") else {
             return fallback.map { Located(value: $0, location: fields.node.location) }
         }
         if items.isEmpty, let pair = fields[key] {
-            reader.error(pair.value.location, "'\(key)' must name at least one claim, like [sub]")
+            reader.error(pair.value.location, "'\(key)' must name at least one claim, like \(example)")
         }
         var paths: [Located<TenantClaims.Path>] = []
         var seen: Set<TenantClaims.Path> = []

@@ -185,7 +185,48 @@ struct TrustBoundaryTests {
         #expect(added.written.sorted() == ["Migrations/postgres/0002_admins.sql", "Migrations/postgres/keyway.sum", "Migrations/schema.json",
                                            "Migrations/sqlite/0002_admins.sql", "Migrations/sqlite/keyway.sum"].map { out.path + "/" + $0 })
         let sql = try #require(out.read("Migrations/postgres/0002_admins.sql"))
-        #expect(sql.components(separatedBy: "\n").filter { !$0.hasPrefix("--") && !$0.isEmpty }.suffix(14).joined(separator: "\n") == """
+        // The whole file: the tenant functions again (the claims changed), the new one, the policy.
+        func header(_ version: String, _ name: String) -> String {
+            "-- keyway migration \(version) \"\(name)\" for PostgreSQL (Supabase roles: anon, authenticated, service_role).\n"
+                + "-- Released history: never edit this file; change the manifests and run `keyway migrate diff`.\n\n"
+        }
+        let tenantFunctions = """
+            -- (anon is named in the revokes: Supabase's default privileges grant it every new
+            -- function in public, which revoking from public alone leaves in place.)
+            -- The tenant of a request, from the JWT claims PostgREST sets (request.jwt.claims), by
+            -- the claim paths of keyway.yaml's `tenancy:` (sub for the user;
+            -- o.id, org_id for the organisation). requesting_owner_id(): the organisation,
+            -- else the user; requesting_user_id(): the user. Stable, so that policies call them once
+            -- per statement when wrapped as (select …); fixed search_path.
+            create or replace function public.requesting_owner_id()
+            returns text
+            language sql
+            stable
+            set search_path = ''
+            as $function$
+              select coalesce(nullif(request.claims #>> '{o,id}', ''), nullif(request.claims #>> '{org_id}', ''), nullif(request.claims #>> '{sub}', ''))
+              from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as request
+            $function$;
+            revoke all on function public.requesting_owner_id() from public, anon;
+            grant execute on function public.requesting_owner_id() to authenticated, service_role;
+
+            create or replace function public.requesting_user_id()
+            returns text
+            language sql
+            stable
+            set search_path = ''
+            as $function$
+              select coalesce(nullif(request.claims #>> '{sub}', ''))
+              from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as request
+            $function$;
+            revoke all on function public.requesting_user_id() from public, anon;
+            grant execute on function public.requesting_user_id() to authenticated, service_role;
+
+            """
+        #expect(sql == header("0002", "admins") + tenantFunctions + """
+
+            -- An organisation's administrator (keyway.yaml's `tenancy.admin`: the first of
+            -- o.rol, org_role present holds one of the roles below) reads all of its call log.
             create or replace function public.requesting_is_admin()
             returns boolean
             language sql
@@ -197,10 +238,14 @@ struct TrustBoundaryTests {
             $function$;
             revoke all on function public.requesting_is_admin() from public, anon;
             grant execute on function public.requesting_is_admin() to authenticated, service_role;
+
+            -- Who reads the call log changed (keyway.yaml's `tenancy.admin`).
             drop policy tool_calls_select_own on public.tool_calls;
             create policy tool_calls_select_own on public.tool_calls for select to authenticated
               using (owner_id = (select public.requesting_owner_id()) and (user_id = (select public.requesting_user_id()) or (select public.requesting_is_admin())));
+
             """)
+
 
         // The pgTAP tests generated for this configuration, on a database of its history.
         let catalog = try #require(Pipeline.validate(manifests: manifests.path, config: admins).catalog)
@@ -246,12 +291,18 @@ struct TrustBoundaryTests {
         let removed = try migrateDiff(manifests, into: out, name: "no-admins")
         #expect(removed.written.count == 5)
         let back = try #require(out.read("Migrations/postgres/0003_no-admins.sql"))
-        #expect(back.components(separatedBy: "\n").filter { !$0.hasPrefix("--") && !$0.isEmpty }.suffix(4).joined(separator: "\n") == """
+        #expect(back == header("0003", "no-admins") + tenantFunctions + """
+
+            -- Who reads the call log changed (keyway.yaml's `tenancy.admin`).
             drop policy tool_calls_select_own on public.tool_calls;
             create policy tool_calls_select_own on public.tool_calls for select to authenticated
               using (owner_id = (select public.requesting_owner_id()) and user_id = (select public.requesting_user_id()));
+
+            -- Nobody administers an organisation's call log any more.
             drop function public.requesting_is_admin();
+
             """)
+
         try await applyPostgres(migrationFiles(out, .postgres), server, db)
         #expect(readers.map(read) == ["a2\n", "a1\n", "a1\n", "a1\n", "a1\n", "\n", "b\n"])
         #expect(server.psql(db, "select count(*) from pg_proc where proname = 'requesting_is_admin'").output == "0\n")
