@@ -4,8 +4,9 @@ import Testing
 /// The build plugin as a consumer meets it: a package of its own (Tests/Fixtures/ConsumerPackage,
 /// copied to a temporary folder and pointed at this checkout) that keeps its manifests in its
 /// target's folder, adds KeywayPlugin, links KeywayRuntime only, and calls the generated tools
-/// through Nango's proxy, here a loopback stand-in.
-@Suite("The build plugin in a consumer package", .serialized)
+/// through Nango's proxy, here a loopback stand-in. Not serialized: the consumer's build is
+/// the longest test of the run, and it starts with the run, not after the other test here.
+@Suite("The build plugin in a consumer package")
 struct BuildPluginTests {
     /// What the consumer's clean build compiles (the `.build/debug/<module>.build` folders that
     /// hold objects): the app's side (KeywayRuntime and KeywayContract: Foundation only, no
@@ -19,22 +20,6 @@ struct BuildPluginTests {
         "KeywayMigrations-tool", "KeywayContract-tool", "KeywayChecksum-tool", "KeywayModel-tool", "KeywayTemplates-tool",
         "KeywayValidate-tool", "KeywayFiles-tool", "ArgumentParser-tool", "ArgumentParserToolInfo-tool",
     ]
-
-    @Test("keyway-generator offers init, validate, generate and check, and validates the consumer's manifests")
-    func generatorCommands() async throws {
-        let generator = KeywayRun.binary.deletingLastPathComponent().appendingPathComponent("keyway-generator")
-        let help = try await Subprocess.run(generator, ["--help"], in: packageRoot)
-        #expect(help.status == 0)
-        // The names in the SUBCOMMANDS block (up to its blank line), each at the start of its entry.
-        let block = help.stdout.components(separatedBy: "SUBCOMMANDS:\n").last!.components(separatedBy: "\n\n").first!
-        let subcommands = block.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
-            .map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? "" }
-        #expect(subcommands == ["init", "validate", "generate", "check"])
-
-        let manifests = packageRoot.appendingPathComponent("Tests/Fixtures/ConsumerPackage/Sources/Consumer/Manifests").path
-        let validate = try await Subprocess.run(generator, ["validate", "--manifests", manifests], in: packageRoot)
-        #expect(validate.status == 0 && validate.stdout == "" && validate.stderr == "", "\(validate.stderr)")
-    }
 
     @Test("a consumer builds its tools with KeywayPlugin and calls them; a manifest edit regenerates them; without its custom builder the build fails",
           .timeLimit(.minutes(40)))
@@ -116,6 +101,22 @@ struct BuildPluginTests {
         #expect(missing.status != 0)
         #expect(missing.output.contains("error: type 'Github.AddLabels' does not conform to protocol 'AgentTool'"), "\(missing.output)")
         #expect(missing.output.contains("note: protocol requires function 'makeRequest' with type '(Github.AddLabels.Input) throws(ToolFailure) -> ToolRequest'"), "\(missing.output)")
+    }
+
+    @Test("keyway-generator offers init, validate, generate and check, and validates the consumer's manifests")
+    func generatorCommands() async throws {
+        let generator = KeywayRun.binary.deletingLastPathComponent().appendingPathComponent("keyway-generator")
+        let help = try await Subprocess.run(generator, ["--help"], in: packageRoot)
+        #expect(help.status == 0)
+        // The names in the SUBCOMMANDS block (up to its blank line), each at the start of its entry.
+        let block = help.stdout.components(separatedBy: "SUBCOMMANDS:\n").last!.components(separatedBy: "\n\n").first!
+        let subcommands = block.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? "" }
+        #expect(subcommands == ["init", "validate", "generate", "check"])
+
+        let manifests = packageRoot.appendingPathComponent("Tests/Fixtures/ConsumerPackage/Sources/Consumer/Manifests").path
+        let validate = try await Subprocess.run(generator, ["validate", "--manifests", manifests], in: packageRoot)
+        #expect(validate.status == 0 && validate.stdout == "" && validate.stderr == "", "\(validate.stderr)")
     }
 
     /// One request as the stub saw it: method, target, the Nango headers, content type, body.
