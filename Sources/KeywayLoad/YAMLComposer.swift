@@ -169,14 +169,16 @@ struct YAMLComposer {
             let scalar = event.data.scalar
             checkTag(scalar.tag, at: here, allowString: true)
             checkLength(Int(scalar.length), at: here)
-            let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
-            if text.utf8.contains(0) {
+            // libyaml's buffer is searched for NUL before a String is made of it (memchr,
+            // where a search of the String's UTF-8 goes byte by byte).
+            if let value = scalar.value, memchr(value, 0, Int(scalar.length)) != nil {
                 // "\0" in a double-quoted string: no database text type can hold it.
                 throw Failure(location: here, message: "NUL characters are not allowed in manifest values; remove the \\0 escape")
             }
+            let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             let style: YAMLScalar.Style
             switch scalar.style {
-            case YAML_PLAIN_SCALAR_STYLE: style = Self.string(scalar.tag) == nil ? .plain : .quoted
+            case YAML_PLAIN_SCALAR_STYLE: style = scalar.tag == nil ? .plain : .quoted
             case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE: style = .block
             default: style = .quoted
             }

@@ -41,7 +41,11 @@ public struct YAMLScalar: Sendable {
 
     /// A plain `~`, `null` or empty scalar (YAML core schema).
     public var isNull: Bool {
-        style == .plain && ["", "~", "null", "Null", "NULL"].contains(text)
+        guard style == .plain else { return false }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
     }
 }
 

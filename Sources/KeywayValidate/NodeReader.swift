@@ -68,6 +68,8 @@ final class NodeReader {
             error(node.location, "\(what()) must be a mapping of keys to values, found \(node.kindName)")
             return nil
         }
+        // Usually every key is allowed: the pairs are kept as they are, not copied one by one.
+        if pairs.allSatisfy({ allowed.contains($0.key) }) { return Fields(node: node, pairs: pairs) }
         var fields: [YAMLPair] = []
         fields.reserveCapacity(pairs.count)
         for pair in pairs {
