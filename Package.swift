@@ -129,7 +129,7 @@ let package = Package(
         .target(
             name: "KeywayDatabase",
             dependencies: [
-                "KeywayModel", "KeywayMigrations",
+                "KeywayContract", "KeywayModel", "KeywayMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

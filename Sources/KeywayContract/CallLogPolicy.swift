@@ -32,8 +32,8 @@ public struct CallLogPolicy: Sendable, Equatable, Hashable {
     }
 
     /// The value with what may be a credential replaced: the value of a key that names one
-    /// (`password`, `access_token`, `Authorization`, any key holding `secret` or
-    /// `password`) becomes `[redacted]`; a string the secret scanner recognises becomes
+    /// (``CredentialName``: `password`, `access_token`, `api_key`, `Authorization`, any key
+    /// holding `token` or `secret`) becomes `[redacted]`; a string the secret scanner recognises becomes
     /// `[redacted: <what it looks like>]`, and so does such a key. One pass, linear.
     public static func redacted(_ value: JSONValue) -> JSONValue {
         switch value {
@@ -48,7 +48,7 @@ public struct CallLogPolicy: Sendable, Equatable, Hashable {
                 if let kind = SecretScanner.looksLikeSecret(key) {
                     out["[redacted key \(out.count): \(kind)]"] = .string("[redacted]")
                 } else {
-                    out[key] = namesCredential(key) ? .string("[redacted]") : redacted(item)
+                    out[key] = CredentialName.matches(key) ? .string("[redacted]") : redacted(item)
                 }
             }
             return .object(out)
@@ -56,15 +56,4 @@ public struct CallLogPolicy: Sendable, Equatable, Hashable {
             return value
         }
     }
-
-    /// Whether a key names a credential: compared without case, `_` and `-`.
-    public static func namesCredential(_ key: String) -> Bool {
-        let folded = String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" })
-        return credentialKeys.contains(folded) || folded.contains("password") || folded.contains("secret")
-    }
-
-    private static let credentialKeys: Set<String> = [
-        "passwd", "pass", "token", "accesstoken", "refreshtoken", "idtoken", "sessiontoken", "bearer",
-        "apikey", "authorization", "proxyauthorization", "cookie", "setcookie", "privatekey", "credentials", "credential",
-    ]
 }

@@ -12,10 +12,10 @@ struct SensitiveColumnsExposedTests {
         #expect(SensitiveColumnsExposed.level == .error)
     }
 
-    @Test("credential-like columns (any ASCII case) of a table without RLS, a view or a materialized view are errors")
+    @Test("credential-like columns (any ASCII case, `_` and `-` left out, HTTP's credential headers) of a table without RLS, a view or a materialized view are errors")
     func fails() async throws {
         let lint = try await LintCase("""
-            create table public.accounts (id int, api_key text, "Refresh_Token" text, email text, "PASSWD" text, privatekey text);
+            create table public.accounts (id int, api_key text, "Refresh_Token" text, email text, "PASSWD" text, privatekey text, "api-key" text, authorization text);
             create table public.guarded (id int, client_secret text);
             alter table public.guarded enable row level security;
             create policy guarded_read on public.guarded for select to authenticated using (true);
@@ -28,7 +28,9 @@ struct SensitiveColumnsExposedTests {
         #expect(lint.findings(of: rule) == [
             LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("PASSWD")),
             LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("Refresh_Token")),
+            LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("api-key")),
             LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("api_key")),
+            LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("authorization")),
             LintFinding(SensitiveColumnsExposed.self, object: "public.accounts", message: message("privatekey")),
             LintFinding(SensitiveColumnsExposed.self, object: "public.guarded_view", message: message("client_secret")),
             LintFinding(SensitiveColumnsExposed.self, object: "public.keys", message: message("credentials")),
@@ -41,7 +43,7 @@ struct SensitiveColumnsExposedTests {
             create table public.accounts (id int, api_key text, password text);
             alter table public.accounts enable row level security;
             create policy accounts_read on public.accounts for select to authenticated using (true);
-            create table public.people (id int, email text, "api_\u{212A}ey" text, old_token text);
+            create table public.people (id int, email text, "api_\u{212A}ey" text, old_token text, passport text, bypass text, author text);
             alter table public.people drop column old_token;
             create schema private;
             create table private.secrets (secret text);
