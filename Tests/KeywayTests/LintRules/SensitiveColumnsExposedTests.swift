@@ -15,7 +15,7 @@ struct SensitiveColumnsExposedTests {
     @Test("credential-like columns (any ASCII case, `_` and `-` left out, HTTP's credential headers) of a table without RLS, a view or a materialized view are errors")
     func fails() async throws {
         let lint = try await LintCase("""
-            create table public.accounts (id int, api_key text, "Refresh_Token" text, email text, "PASSWD" text, privatekey text, "api-key" text, authorization text);
+            create table public.accounts (id int, api_key text, "Refresh_Token" text, email text, "PASSWD" text, privatekey text, "api-key" text, "authorization" text);
             create table public.guarded (id int, client_secret text);
             alter table public.guarded enable row level security;
             create policy guarded_read on public.guarded for select to authenticated using (true);
