@@ -248,46 +248,57 @@ public final class MCPToolServer: Sendable {
     public static let errorMetaKey = "keyway/error"
 
     /// What a model is told for each way a call can fail: what happened, and what to do.
+    /// The result's `kind` and the call's outcome are the failure's own (`ToolFailure.kind`).
     static func result(for failure: ToolFailure, connectLink link: String? = nil) -> (MCPCallRecord.Outcome, Int?, CallTool.Result) {
+        let message: String
         var details: [String: Value] = [:]
-        if let link { details["connect_url"] = .string(link) }
+        var status: Int?
+        var mendedByConnecting = false
         switch failure {
         case .notConnected(let key):
+            mendedByConnecting = true
             let ask = link.map { "Ask them to open \($0) to connect \(key)" } ?? "Ask them to connect \(key)"
-            return (.notConnected, nil, Self.failure("not_connected", "This user has not connected \(key). \(ask), then call the tool again.",
-                                                     details.merging(["integration": .string(key)]) { $1 }))
+            message = "This user has not connected \(key). \(ask), then call the tool again."
+            details = ["integration": .string(key)]
         case .needsReauth(let key, let reason):
+            mendedByConnecting = true
             let ask = link.map { "Ask the user to open \($0) to reconnect \(key)" } ?? "Ask the user to reconnect \(key)"
-            return (.needsReauth, nil, Self.failure("needs_reauth", "The \(key) connection must be authorised again: \(reason). \(ask), then call the tool again.",
-                                                    details.merging(["integration": .string(key)]) { $1 }))
-        case .insufficientScope(let key, let status, let detail):
+            message = "The \(key) connection must be authorised again: \(reason). \(ask), then call the tool again."
+            details = ["integration": .string(key)]
+        case .insufficientScope(let key, let code, let detail):
+            mendedByConnecting = true
             let ask = link.map { "Ask the user to open \($0) to reconnect \(key) and grant what it asks for" } ?? "Ask the user to reconnect \(key) and grant what it asks for"
-            return (.insufficientScope, status, Self.failure("insufficient_scope", "The \(key) connection was not granted a permission (OAuth scope) this call needs: the provider answered HTTP \(status) (\(detail)). \(ask), then call the tool again.",
-                                                              details.merging(["integration": .string(key), "status": .int(status)]) { $1 }))
+            message = "The \(key) connection was not granted a permission (OAuth scope) this call needs: the provider answered HTTP \(code) (\(detail)). \(ask), then call the tool again."
+            details = ["integration": .string(key), "status": .int(code)]
+            status = code
         case .rateLimited(let after):
-            let wait = after.map { "Wait \(Self.seconds($0)) s, then call again." } ?? "Wait a minute, then call again."
-            return (.rateLimited, nil, Self.failure("rate_limited", "The provider is rate limiting these calls. \(wait)", after.map { ["retry_after_seconds": KeywayRuntime.JSONValue.number($0).mcpValue] } ?? [:]))
+            message = "The provider is rate limiting these calls. " + (after.map { "Wait \(Self.seconds($0)) s, then call again." } ?? "Wait a minute, then call again.")
+            if let after { details = ["retry_after_seconds": KeywayRuntime.JSONValue.number(after).mcpValue] }
         case .invalidInput(let field, let reason):
             let subject = field.isEmpty ? "The arguments" : "The argument '\(field)'"
-            return (.invalidInput, nil, Self.failure("invalid_input", "\(subject) \(reason). Fix it as the tool's input schema says, then call again.",
-                                                     ["field": .string(field), "reason": .string(reason)]))
-        case .upstream(let status, let body):
-            let advice = (400..<500).contains(status)
+            message = "\(subject) \(reason). Fix it as the tool's input schema says, then call again."
+            details = ["field": .string(field), "reason": .string(reason)]
+        case .upstream(let code, let body):
+            let advice = (400..<500).contains(code)
                 ? "The provider refused the request: check the arguments against its message, then call again with corrected ones."
                 : "The provider failed; the call may succeed if you try again in a moment."
-            return (.upstreamError, status, Self.failure("upstream", "The provider answered HTTP \(status): \(body.prefix(1000)). \(advice)",
-                                                         ["status": .int(status)]))
-        case .transport(let message):
-            return (.transportError, nil, Self.failure("transport", "The request did not get an answer (\(concise(message))). Try again in a moment."))
+            message = "The provider answered HTTP \(code): \(body.prefix(1000)). \(advice)"
+            details = ["status": .int(code)]
+            status = code
+        case .transport(let text):
+            message = "The request did not get an answer (\(concise(text))). Try again in a moment."
         case .cancelled:
-            return (.cancelled, nil, Self.failure("cancelled", "The call was cancelled before it finished."))
+            message = "The call was cancelled before it finished."
         case .unknownTool(let name):
-            return (.invalidInput, nil, Self.failure("unknown_tool", "There is no tool named '\(name)': tools/list names the tools this server offers."))
+            message = "There is no tool named '\(name)': tools/list names the tools this server offers."
         case .unexpectedResponse(let field, let reason):
             let subject = field.isEmpty ? "the answer" : "'\(field)'"
-            return (.unexpectedResponse, nil, Self.failure("unexpected_response", "The provider answered, but not as the tool declares: \(subject) \(reason). The provider may have acted on the call; tell the user, and do not repeat it blindly.",
-                                                           ["field": .string(field), "reason": .string(reason)]))
+            message = "The provider answered, but not as the tool declares: \(subject) \(reason). The provider may have acted on the call; tell the user, and do not repeat it blindly."
+            details = ["field": .string(field), "reason": .string(reason)]
         }
+        // Where the user connects (or reconnects) the account, for the failures that mends.
+        if mendedByConnecting, let link { details["connect_url"] = .string(link) }
+        return (MCPCallRecord.Outcome(failure), status, Self.failure(failure.kind, message, details))
     }
 
     /// Foundation's networking errors print their whole user info: keep the description.
@@ -429,4 +440,9 @@ enum ToolsCall: MCP.Method {
             }
         }
     }
+}
+
+extension MCPCallRecord.Outcome {
+    /// A failed call's outcome: the failure's kind (an unknown tool counts as invalid input).
+    init(_ failure: ToolFailure) { self = Self(rawValue: failure.kind) ?? .invalidInput }
 }

@@ -170,7 +170,7 @@ struct MCPTests {
         #expect(rest.removeFirst() == MCPFixture.failure("The provider is rate limiting these calls. Wait 30 s, then call again.",
                                                          ["kind": "rate_limited".json, "retry_after_seconds": .number(30)]))
         #expect(rest.removeFirst() == MCPFixture.failure(#"The provider answered HTTP 500: {"error": "boom"}. The provider failed; the call may succeed if you try again in a moment."#,
-                                                         ["kind": "upstream".json, "status": .number(500)]))
+                                                         ["kind": "upstream_error".json, "status": .number(500)]))
         #expect(rest.removeFirst() == .obj(["cancelled": .bool(true)]))
         #expect(rest.removeFirst() == .obj(["logged": "tenant-a slack_list_channels: cancelled".json]))
         // Upstream: 429, 500 and the held request, each once; the held one hung up on.
@@ -270,7 +270,7 @@ struct MCPTests {
         #expect(restA == [
             MCPFixture.failure("The provider is rate limiting these calls. Wait 30 s, then call again.", ["kind": "rate_limited".json, "retry_after_seconds": .number(30)]),
             MCPFixture.failure(#"The provider answered HTTP 500: {"error": "boom"}. The provider failed; the call may succeed if you try again in a moment."#,
-                               ["kind": "upstream".json, "status": .number(500)]),
+                               ["kind": "upstream_error".json, "status": .number(500)]),
             MCPFixture.failure("The argument 'limit' must be at least 1. Fix it as the tool's input schema says, then call again.",
                                ["kind": "invalid_input".json, "field": "limit".json, "reason": "must be at least 1".json]),
             .obj(["cancelled": .bool(true)]),
