@@ -154,6 +154,10 @@ public final class MCPToolServer: Sendable {
             onCall?(MCPCallRecord(tool: name, owner: tenant.owner, outcome: outcome, status: status))
             return result
         }
+        /// A call the server itself refused or stopped: the outcome's word is the error's kind.
+        func refuse(_ outcome: MCPCallRecord.Outcome, _ message: String, _ details: [String: Value]) -> CallTool.Result {
+            finish(outcome, Self.failure(outcome.rawValue, message, details))
+        }
         let data: Data
         do {
             data = try JSONEncoder().encode(arguments ?? [:])
@@ -161,22 +165,22 @@ public final class MCPToolServer: Sendable {
             throw MCPError.invalidParams("the arguments cannot be read as JSON: \(error)")
         }
         if data.count > limits.maxArgumentBytes {
-            return finish(.tooLarge, Self.failure("too_large", "The arguments are \(data.count) bytes; this server accepts at most \(limits.maxArgumentBytes). Send less: shorter text, fewer items.",
-                                                   ["limit": .int(limits.maxArgumentBytes)]))
+            return refuse(.tooLarge, "The arguments are \(data.count) bytes; this server accepts at most \(limits.maxArgumentBytes). Send less: shorter text, fewer items.",
+                          ["limit": .int(limits.maxArgumentBytes)])
         }
         guard await gate.enter(tenant.owner) else {
             let n = limits.maxConcurrentCallsPerTenant
-            return finish(.busy, Self.failure("busy", "This user already has \(n) tool call\(n == 1 ? "" : "s") running, the most allowed at once. Wait for one to finish, then call again.",
-                                              ["limit": .int(limits.maxConcurrentCallsPerTenant)]))
+            return refuse(.busy, "This user already has \(n) tool call\(n == 1 ? "" : "s") running, the most allowed at once. Wait for one to finish, then call again.",
+                          ["limit": .int(limits.maxConcurrentCallsPerTenant)])
         }
         let work = Task { [executor, timeout = limits.callTimeout] in
-            await withTaskGroup(of: Outcome?.self) { group in
+            await withTaskGroup(of: Completion?.self) { group in
                 group.addTask { .finished(await executor.execute(tool: name, arguments: data, tenant: tenant)) }
                 group.addTask {
                     do { try await Task.sleep(for: timeout) } catch { return nil }
                     return .timedOut
                 }
-                var first: Outcome?
+                var first: Completion?
                 for await outcome in group where outcome != nil && first == nil {
                     first = outcome
                     group.cancelAll()
@@ -196,8 +200,8 @@ public final class MCPToolServer: Sendable {
         case .timedOut:
             let (whole, fraction) = limits.callTimeout.components
             let seconds = Double(whole) + Double(fraction) / 1e18
-            return finish(.timedOut, Self.failure("timed_out", "The call did not finish within \(Self.seconds(seconds)) s and was stopped; the provider may still have acted on it. Check before calling again, or ask for less.",
-                                                  ["timeout_seconds": KeywayRuntime.JSONValue.number(seconds).mcpValue]))
+            return refuse(.timedOut, "The call did not finish within \(Self.seconds(seconds)) s and was stopped; the provider may still have acted on it. Check before calling again, or ask for less.",
+                          ["timeout_seconds": KeywayRuntime.JSONValue.number(seconds).mcpValue])
         case .finished(.success(let json)):
             return finish(.ok, Self.success(json))
         case .finished(.failure(let failure)):
@@ -219,7 +223,8 @@ public final class MCPToolServer: Sendable {
         }
     }
 
-    enum Outcome: Sendable, Equatable {
+    /// How a call's task ended: the executor's result, or the server's timer first.
+    enum Completion: Sendable, Equatable {
         case finished(ToolResult)
         case timedOut
     }
@@ -350,11 +355,11 @@ final class ClientState: @unchecked Sendable {
 /// The tasks of the calls in flight in one session.
 final class CallSet: @unchecked Sendable {
     private let lock = NSLock()
-    private var tasks: [UInt64: Task<MCPToolServer.Outcome, Never>] = [:]
+    private var tasks: [UInt64: Task<MCPToolServer.Completion, Never>] = [:]
     private var next: UInt64 = 0
     private var ended = false
 
-    func add(_ task: Task<MCPToolServer.Outcome, Never>) -> UInt64 {
+    func add(_ task: Task<MCPToolServer.Completion, Never>) -> UInt64 {
         let (id, cancel) = lock.withLock {
             next += 1
             tasks[next] = task
@@ -444,5 +449,19 @@ enum ToolsCall: MCP.Method {
 
 extension MCPCallRecord.Outcome {
     /// A failed call's outcome: the failure's kind (an unknown tool counts as invalid input).
-    init(_ failure: ToolFailure) { self = Self(rawValue: failure.kind) ?? .invalidInput }
+    /// A switch, not a lookup by `failure.kind`: a new failure does not compile until it has
+    /// an outcome, and `MCPTests` holds every outcome's word to its failure's kind.
+    public init(_ failure: ToolFailure) {
+        switch failure {
+        case .notConnected: self = .notConnected
+        case .needsReauth: self = .needsReauth
+        case .insufficientScope: self = .insufficientScope
+        case .rateLimited: self = .rateLimited
+        case .invalidInput, .unknownTool: self = .invalidInput
+        case .upstream: self = .upstreamError
+        case .transport: self = .transportError
+        case .cancelled: self = .cancelled
+        case .unexpectedResponse: self = .unexpectedResponse
+        }
+    }
 }

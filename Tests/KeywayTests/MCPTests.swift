@@ -369,6 +369,24 @@ struct MCPLimitTests {
         return ""
     }
 
+    @Test("a failed call's outcome in the call record is the runtime's word for its failure (an unknown tool counts as invalid input)")
+    func outcomeWords() {
+        let failures: [ToolFailure] = [
+            .notConnected(providerConfigKey: "slack"), .needsReauth(providerConfigKey: "slack", reason: "expired"),
+            .insufficientScope(providerConfigKey: "slack", status: 403, detail: "missing_scope"), .rateLimited(retryAfter: 2),
+            .invalidInput(field: "channel", reason: "is required"), .upstream(status: 500, body: ""), .unknownTool("nope"),
+            .transport("reset"), .cancelled, .unexpectedResponse(field: "ok", reason: "is missing"),
+        ]
+        #expect(failures.map { MCPCallRecord.Outcome($0).rawValue } == [
+            "not_connected", "needs_reauth", "insufficient_scope", "rate_limited", "invalid_input", "upstream_error",
+            "invalid_input", "transport_error", "cancelled", "unexpected_response",
+        ])
+        #expect(failures.map { $0.kind } == [
+            "not_connected", "needs_reauth", "insufficient_scope", "rate_limited", "invalid_input", "upstream_error",
+            "unknown_tool", "transport_error", "cancelled", "unexpected_response",
+        ])
+    }
+
     @Test("malformed tools/call params answer -32602 (invalid params) saying what is wrong, through the SDK's own server")
     func malformedCallParams() async throws {
         let stub = try StubNango()
