@@ -33,8 +33,9 @@ public struct CallLogPolicy: Sendable, Equatable, Hashable {
 
     /// The value with what may be a credential replaced: the value of a key that names one
     /// (``CredentialName``: `password`, `access_token`, `api_key`, `Authorization`, any key
-    /// holding `token` or `secret`) becomes `[redacted]`; a string the secret scanner recognises becomes
-    /// `[redacted: <what it looks like>]`, and so does such a key. One pass, linear.
+    /// holding `token` or `secret`) becomes `[redacted]`; a string the secret scanner
+    /// recognises becomes `[redacted: <what it looks like>]`, and so does such a key. One
+    /// pass, linear.
     public static func redacted(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):

@@ -22,15 +22,17 @@ public enum CredentialName {
         for byte in name.utf8 where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") {
             folded.append((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte)
         }
-        if fragments.contains(where: { folded.contains(ascii: $0) }) { return true }
+        if needles.contains(where: { folded.contains(needle: $0) }) { return true }
         return wholeNames.contains(String(decoding: folded, as: UTF8.self))
     }
+
+    /// `fragments` as bytes, made once: the call log asks for every key it keeps.
+    private static let needles = fragments.map { Array($0.utf8) }
 }
 
 private extension Array where Element == UInt8 {
-    /// Whether `fragment` (ASCII) occurs in these bytes.
-    func contains(ascii fragment: String) -> Bool {
-        let needle = Array(fragment.utf8)
+    /// Whether `needle` occurs in these bytes.
+    func contains(needle: [UInt8]) -> Bool {
         guard count >= needle.count else { return false }
         return (0...(count - needle.count)).contains { self[$0..<$0 + needle.count].elementsEqual(needle) }
     }
