@@ -45,56 +45,118 @@ struct SwiftParameter: Equatable {
 /// `Literal.swift`, every number as `JSONNumber` writes it. The literal builds the same
 /// value the generator read: one declaration, read by the runtime as it is.
 enum ContractLiteral {
-    /// `[ … ]`, its lines indented by `indent` levels of four spaces (the closing bracket
-    /// one level less).
     /// An `OutputContract`'s fields, as `render(_:indent:)` writes an input's.
     static func render(output fields: [NamedSchema], indent: Int) -> String {
         if fields.isEmpty { return "[]" }
-        return "[\n" + fields.map { pad(indent) + ".init(" + ([Literal.swift($0.name)] + schemaArguments($0.schema, indent: indent)).joined(separator: ", ") + "),\n" }.joined()
-            + pad(indent - 1) + "]"
-    }
-
-    static func render(_ fields: [InputField], indent: Int) -> String {
-        if fields.isEmpty { return "[]" }
         var out = "[\n"
         for field in fields {
-            var arguments = [Literal.swift(field.name)] + schemaArguments(field.schema, indent: indent)
-            arguments.append("in: ." + field.placement.rawValue)
-            if let wire = field.wire { arguments.append("wire: " + Literal.swift(wire)) }
-            if let style = field.style { arguments.append("style: ." + style.rawValue) }
-            out += pad(indent) + ".init(" + arguments.joined(separator: ", ") + "),\n"
+            initializer(field.name, field.schema, indent: indent, into: &out)
+            out += "),\n"
         }
-        return out + pad(indent - 1) + "]"
+        pad(indent - 1, &out)
+        out += "]"
+        return out
+    }
+
+    /// `[ … ]`, its lines indented by `indent` levels of four spaces (the closing bracket
+    /// one level less).
+    static func render(_ fields: [InputField], indent: Int) -> String {
+        if fields.isEmpty { return "[]" }
+        // One string appended to (the literal of a tool is built for every tool of every
+        // connector: no array of arguments per field).
+        var out = "[\n"
+        for field in fields {
+            initializer(field.name, field.schema, indent: indent, into: &out)
+            out += ", in: ."
+            out += field.placement.rawValue
+            if let wire = field.wire {
+                out += ", wire: "
+                out += Literal.swift(wire)
+            }
+            if let style = field.style {
+                out += ", style: ."
+                out += style.rawValue
+            }
+            out += "),\n"
+        }
+        pad(indent - 1, &out)
+        out += "]"
+        return out
+    }
+
+    /// `.init("name", <arguments>` on a line of its own (the caller closes it).
+    private static func initializer(_ name: String, _ schema: ValueSchema, indent: Int, into out: inout String) {
+        pad(indent, &out)
+        out += ".init("
+        out += Literal.swift(name)
+        out += ", "
+        arguments(schema, indent: indent, into: &out)
     }
 
     /// The schema's parts as `InputField`'s, `NamedSchema`'s and `ValueSchema`'s
-    /// initializers take them: the type, then only what differs from the defaults.
-    static func schemaArguments(_ schema: ValueSchema, indent: Int) -> [String] {
-        var arguments = [type(schema.type, indent: indent)]
-        if let d = schema.description { arguments.append("description: " + Literal.swift(d)) }
-        if schema.optional { arguments.append("optional: true") }
-        if schema.nullable { arguments.append("nullable: true") }
-        if let d = schema.defaultValue { arguments.append("default: " + literal(d)) }
-        if let allowed = schema.allowed { arguments.append("enum: [" + allowed.map(literal).joined(separator: ", ") + "]") }
-        if !schema.constraints.isEmpty {
-            arguments.append("constraints: [" + schema.constraints.map(constraint).joined(separator: ", ") + "]")
+    /// initializers take them, separated by commas: the type, then only what differs from
+    /// the defaults.
+    static func arguments(_ schema: ValueSchema, indent: Int, into out: inout String) {
+        type(schema.type, indent: indent, into: &out)
+        if let d = schema.description {
+            out += ", description: "
+            out += Literal.swift(d)
         }
-        return arguments
+        if schema.optional { out += ", optional: true" }
+        if schema.nullable { out += ", nullable: true" }
+        if let d = schema.defaultValue {
+            out += ", default: "
+            out += literal(d)
+        }
+        if let allowed = schema.allowed {
+            out += ", enum: ["
+            for (i, value) in allowed.enumerated() {
+                if i > 0 { out += ", " }
+                out += literal(value)
+            }
+            out += "]"
+        }
+        if !schema.constraints.isEmpty {
+            out += ", constraints: ["
+            for (i, c) in schema.constraints.enumerated() {
+                if i > 0 { out += ", " }
+                out += constraint(c)
+            }
+            out += "]"
+        }
     }
 
-    static func type(_ type: ValueType, indent: Int) -> String {
+    static func type(_ type: ValueType, indent: Int, into out: inout String) {
         switch type {
-        case .string(let format): ".string(" + (format.map { "format: ." + formatCase($0) } ?? "") + ")"
-        case .integer: ".integer"
-        case .number: ".number"
-        case .boolean: ".boolean"
-        case .array(let items): ".array(items: .init(" + schemaArguments(items, indent: indent).joined(separator: ", ") + "))"
-        case .map(let values): ".map(values: .init(" + schemaArguments(values, indent: indent).joined(separator: ", ") + "))"
+        case .string(let format):
+            out += ".string("
+            if let format {
+                out += "format: ."
+                out += formatCase(format)
+            }
+            out += ")"
+        case .integer: out += ".integer"
+        case .number: out += ".number"
+        case .boolean: out += ".boolean"
+        case .array(let items):
+            out += ".array(items: .init("
+            arguments(items, indent: indent, into: &out)
+            out += "))"
+        case .map(let values):
+            out += ".map(values: .init("
+            arguments(values, indent: indent, into: &out)
+            out += "))"
         case .object(let properties):
-            if properties.isEmpty { ".object(properties: [])" } else {
-                ".object(properties: [\n" + properties.map { property in
-                    pad(indent + 1) + ".init(" + ([Literal.swift(property.name)] + schemaArguments(property.schema, indent: indent + 1)).joined(separator: ", ") + "),\n"
-                }.joined() + pad(indent) + "])"
+            if properties.isEmpty {
+                out += ".object(properties: [])"
+            } else {
+                out += ".object(properties: [\n"
+                for property in properties {
+                    initializer(property.name, property.schema, indent: indent + 1, into: &out)
+                    out += "),\n"
+                }
+                pad(indent, &out)
+                out += "])"
             }
         }
     }
@@ -125,5 +187,10 @@ enum ContractLiteral {
 
     static func formatCase(_ format: StringFormat) -> String { SwiftIdentifier.lowerCamel(format.rawValue) }
 
-    static func pad(_ levels: Int) -> String { String(repeating: " ", count: 4 * max(0, levels)) }
+    static func pad(_ levels: Int, _ out: inout String) {
+        let levels = max(0, levels)
+        out += levels < pads.count ? pads[levels] : String(repeating: " ", count: 4 * levels)
+    }
+
+    private static let pads = (0..<8).map { String(repeating: " ", count: 4 * $0) }
 }
