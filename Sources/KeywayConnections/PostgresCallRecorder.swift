@@ -124,19 +124,19 @@ extension ConnectionStore {
             for call in calls {
                 let n = bindings.count
                 values.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ", $\(n + 12)::jsonb, $\(n + 13)::jsonb)")
-                try bindings.append(call.calledAt)
-                try bindings.append(call.tool)
-                try bindings.append(call.connector)
-                try bindings.append(call.providerConfigKey)
-                if let id = call.connectionID { try bindings.append(id) } else { bindings.appendNull() }
-                try bindings.append(call.owner)
-                try bindings.append(call.user)
-                try bindings.append(call.outcome)
-                if let status = call.upstreamStatus { try bindings.append(Int32(status)) } else { bindings.appendNull() }
-                try bindings.append(Int32(clamping: call.latencyMilliseconds))
-                try bindings.append(call.scopes)
+                bindings.append(call.calledAt)
+                bindings.append(call.tool)
+                bindings.append(call.connector)
+                bindings.append(call.providerConfigKey)
+                if let id = call.connectionID { bindings.append(id) } else { bindings.appendNull() }
+                bindings.append(call.owner)
+                bindings.append(call.user)
+                bindings.append(call.outcome)
+                if let status = call.upstreamStatus { bindings.append(Int32(status)) } else { bindings.appendNull() }
+                bindings.append(Int32(clamping: call.latencyMilliseconds))
+                bindings.append(call.scopes)
                 for kept in [call.arguments, call.response] {
-                    if let kept { try bindings.append(String(decoding: kept.jsonData, as: UTF8.self)) } else { bindings.appendNull() }
+                    if let kept { bindings.append(String(decoding: kept.jsonData, as: UTF8.self)) } else { bindings.appendNull() }
                 }
             }
             _ = try await rows(connection, """

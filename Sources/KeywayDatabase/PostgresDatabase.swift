@@ -131,8 +131,8 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
             return "\(psql.code)"
         }
         if let error = error as? MigrationError { return error.description }
-        if let error = error as? CustomStringConvertible { return error.description }
-        return (error as NSError).localizedDescription
+        // Every error is CustomStringConvertible here (Foundation bridges it to NSError).
+        return (error as any CustomStringConvertible).description
     }
 }
 

@@ -354,7 +354,8 @@ public struct NangoAPI: Sendable {
             return ""
         }
         switch response.status {
-        case expect, 200..<300 where expect == 200:
+        // The expected status, or any success when a plain 200 is expected.
+        case let status where status == expect || (expect == 200 && 200..<300 ~= status):
             guard let json else {
                 throw notAsDocumented(request, "a JSON body, got \(response.body.isEmpty ? "none" : response.header("Content-Type").map { "one of type " + $0.forDiagnostic } ?? "one that is not JSON")")
             }

@@ -417,7 +417,7 @@ struct ConnectionLifecycleTests {
             nango.add("conn-a", scopes: "\(Self.send) \(Self.readonly)", tags: tags)
             let (body, headers) = Self.signed(Self.creation("conn-a", "gmail", tags: tags))
             _ = try await store.ingest(body: body, headers: headers)
-            FileManager.default.createFile(atPath: resume, contents: Data())
+            _ = FileManager.default.createFile(atPath: resume, contents: Data())
         }
         dir.write("modern.plan.json", JSON.obj(["url": "http://127.0.0.1:\(port)/mcp".json, "token": token.json, "mode": "auto".json,
                                                 "elicit": .obj(["signal": signal.json, "resume": resume.json]),

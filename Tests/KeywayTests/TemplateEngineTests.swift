@@ -226,7 +226,7 @@ struct TemplateEngineTests {
             case 3: out += "{{" + r.pick(names) + "}}"
             case 4: out += "{{{" + r.pick(names) + "}}}"
             case 5: out += "{{& " + r.pick(names) + " }}"
-            case 6, 7 where depth < 3:
+            case 6 where depth < 3, 7 where depth < 3:
                 let name = r.pick(["a", "b", "list", "flag", "n", "list", "first()", "last()", "index()", "even()", "odd()", "."])
                 let open = r.pick(["#", "^"])
                 let pad = r.pick(["", "\n", "  ", "\n  "])

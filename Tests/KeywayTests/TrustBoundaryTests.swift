@@ -34,7 +34,7 @@ struct TrustBoundaryTests {
         try await applyPostgres(history, server, upgraded)
         let out = TempDir(), manifests = TempDir()
         try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
-        try withExtendedLifetime((out, manifests)) {
+        _ = try withExtendedLifetime((out, manifests)) {
             try migrateDiffWriting(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
         }
         try await applyPostgres(migrationFiles(out, .postgres), server, fresh)
@@ -86,7 +86,7 @@ struct TrustBoundaryTests {
         _ = try await Migrator.apply(files: history, to: SQLiteMigrationDatabase(path: dbs.path + "/up.sqlite"))
         let out = TempDir(), manifests = TempDir()
         try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("Manifests").path, toPath: manifests.path + "/m")
-        try withExtendedLifetime((out, manifests)) {
+        _ = try withExtendedLifetime((out, manifests)) {
             try migrateDiffWriting(manifests: manifests.path + "/m", output: out.path, name: "initial", allowDestructive: false, templates: Pipeline.templates(overrides: nil))
         }
         _ = try await Migrator.apply(files: migrationFiles(out, .sqlite), to: SQLiteMigrationDatabase(path: dbs.path + "/fresh.sqlite"))
