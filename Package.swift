@@ -50,8 +50,8 @@ let package = Package(
         // `keyway tools lint/import`: reads providers' OpenAPI 3.0 and 3.1 documents (typed,
         // with $ref resolution and 3.0 → 3.1 conversion) to hold tool manifests against them.
         // Without its default trait ExternalLoading (loading `$ref`s to other files, which
-        // keyway does not do): that code made OpenAPIKit's debug build 4× slower (117 s of CPU
-        // against 28 s for the 3.1 module, 82 s against 59 s for 3.0 — CI's longest modules).
+        // keyway does not do): that code was most of OpenAPIKit's debug build, CI's longest
+        // modules (the figures are in the commit that dropped it).
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         // MCP (the protocol, its stdio transport and the Streamable HTTP session logic):
         // `KeywayMCP` serves tools to agents with the reference Swift SDK.
