@@ -123,11 +123,16 @@ struct YAMLComposer {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    private mutating func account(_ size: Int, at location: SourceLocation) throws(Failure) {
+    /// Counts `size` more nodes (`alias`: the nodes an alias repeats).
+    private mutating func account(_ size: Int, at location: SourceLocation, alias: Bool = false) throws(Failure) {
         expanded += size
-        if expanded > limits.maxExpandedNodes {
+        guard expanded > limits.maxExpandedNodes else { return }
+        // Aliases advised against only when there are some: a long file of plain values
+        // needs splitting.
+        if alias || aliased > 0 {
             throw Failure(location: location, message: "the document expands to more than \(limits.maxExpandedNodes) nodes (aliases counted as many times as they are used); split the file, or write the values out instead of nesting aliases")
         }
+        throw Failure(location: location, message: "the document has more than \(limits.maxExpandedNodes) nodes, keyway's limit for one file; split it")
     }
 
     private mutating func register(anchor: UnsafeMutablePointer<yaml_char_t>?, _ node: YAMLNode, size: Int) {
@@ -158,7 +163,7 @@ struct YAMLComposer {
             guard let target = anchors[name] else {
                 throw Failure(location: here, message: "unknown alias '*\(name.forDiagnostic)'; define the anchor '&\(name.forDiagnostic)' before using it")
             }
-            try account(target.size, at: here)
+            try account(target.size, at: here, alias: true)
             aliased += target.size
             if let limit = limits.maxAliasedNodes, aliased > limit {
                 throw Failure(location: here, message: "the aliases up to here repeat more than \(limit) nodes; write the values out instead of nesting aliases")
