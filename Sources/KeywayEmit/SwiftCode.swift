@@ -188,9 +188,6 @@ enum ContractLiteral {
     static func formatCase(_ format: StringFormat) -> String { SwiftIdentifier.lowerCamel(format.rawValue) }
 
     static func pad(_ levels: Int, _ out: inout String) {
-        let levels = max(0, levels)
-        out += levels < pads.count ? pads[levels] : String(repeating: " ", count: 4 * levels)
+        out += String(repeating: " ", count: 4 * max(0, levels))
     }
-
-    private static let pads = (0..<8).map { String(repeating: " ", count: 4 * $0) }
 }
