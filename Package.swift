@@ -88,6 +88,8 @@ let package = Package(
         // libyaml from the system (Debian's libyaml-dev): keyway composes its events itself
         // so that every node keeps file:line:column and aliases stay bounded.
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // glibc's malloc.h (mallopt), for the commands' allocator settings; part of libc.
+        .systemLibrary(name: "CMalloc"),
         .target(name: "KeywayLoad", dependencies: ["KeywayModel", "CLibYAML"]),
         .target(name: "KeywayValidate", dependencies: ["KeywayContract", "KeywayModel", "KeywayLoad"]),
         .target(
@@ -148,7 +150,7 @@ let package = Package(
         .target(
             name: "KeywayCommandLine",
             dependencies: [
-                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore",
+                "KeywayModel", "KeywayLoad", "KeywayValidate", "KeywayEmit", "KeywayFiles", "KeywayMigrations", "KeywayCore", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

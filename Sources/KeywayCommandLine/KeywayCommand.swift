@@ -17,14 +17,20 @@ public protocol KeywayCommand: AsyncParsableCommand {
     /// the JSON report goes to standard error.
     var printsData: Bool { get }
 
+    /// Whether the command goes on serving until it is stopped (`keyway mcp`), rather than
+    /// ending the process when its run is done.
+    var servesUntilStopped: Bool { get }
+
     func run(_ run: CommandRun) async throws
 }
 
 extension KeywayCommand {
     public var diagnosticsFormat: OutputFormat { .text }
     public var printsData: Bool { false }
+    public var servesUntilStopped: Bool { false }
 
     public func run() async throws {
+        if !servesUntilStopped { ProcessLifetime.beginRun() }
         let run = CommandRun(format: diagnosticsFormat)
         do {
             try await self.run(run)

@@ -33,6 +33,8 @@ struct ServeMCP: KeywayCommand {
 
     @OptionGroup var options: CommonOptions
 
+    var servesUntilStopped: Bool { true }
+
     @Option(name: .long, help: "A JSON file: owner → provider config key → Nango connection id (local use).")
     var connections: String?
 
