@@ -177,11 +177,12 @@ public enum Constraint: Sendable, Hashable {
         }
     }
 
-    /// Whether `value` is a whole multiple of `step` (> 0): exactly for whole numbers, and
-    /// within the rounding error of a binary fraction otherwise (0.3 is a multiple of 0.1).
+    /// Whether `value` is a whole multiple of `step` (> 0): exactly for whole numbers (the
+    /// remainder of two Doubles is exact at any size), and within the rounding error of a
+    /// binary fraction otherwise (0.3 is a multiple of 0.1).
     package static func isMultiple(_ value: Double, of step: Double) -> Bool {
         guard value.isFinite, step.isFinite, step > 0 else { return false }
-        if let v = JSONNumber.whole(value), let s = JSONNumber.whole(step) { return v % s == 0 }
+        if value.rounded() == value, step.rounded() == step { return value.truncatingRemainder(dividingBy: step) == 0 }
         let quotient = value / step
         return abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
     }

@@ -65,6 +65,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
 /// Swift, messages): a whole number below 10^15 without a fraction (`3`, not `3.0`),
 /// any other as Swift prints a `Double`. The one place this rule lives.
 public enum JSONNumber {
+    /// 2^53 − 1: up to it every whole number is a JSON number of its own (a Double);
+    /// beyond it neighbours share one, so a manifest's whole numbers stay within it.
+    public static let largestExactWhole: Int64 = 9_007_199_254_740_991
+
     /// The number as a whole `Int64`, when it is one that JSON writes without a fraction.
     public static func whole(_ d: Double) -> Int64? {
         d.rounded() == d && abs(d) < 1e15 ? Int64(d) : nil

@@ -417,12 +417,21 @@ extension NodeReader {
             error(node.location, "\(what) must be \(type.articleName), found \(node.kindName)")
             return nil
         }
+        // A whole number written out must be one a JSON number holds exactly: beyond that,
+        // the value checked and written would silently be a neighbour of the one written.
+        func beyondExact() -> LiteralValue? {
+            error(node.location, "\(what) is beyond ±\(JSONNumber.largestExactWhole) (2^53 − 1), where JSON numbers stop holding every whole number exactly (keyway would check and write a neighbour); keep it within, and put an identifier that large in a string input")
+            return nil
+        }
         switch type {
         case .string: return .string(s.text)
         case .integer:
-            if s.style == .plain, let v = Int64(s.text) { return .integer(v) }
+            if s.style == .plain, let v = Int64(s.text) { return v.magnitude <= JSONNumber.largestExactWhole ? .integer(v) : beyondExact() }
         case .number:
-            if s.style == .plain, let v = Double(s.text), v.isFinite, s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) { return .number(v) }
+            if s.style == .plain, let v = Double(s.text), v.isFinite, s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) {
+                let written = s.text.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" }
+                return written && v.magnitude > Double(JSONNumber.largestExactWhole) ? beyondExact() : .number(v)
+            }
         case .boolean:
             if s.style == .plain, s.text == "true" || s.text == "false" { return .boolean(s.text == "true") }
         case .array, .object, .map: break

@@ -1,4 +1,5 @@
 import Foundation
+import KeywayContract
 import KeywayCore
 import KeywayEmit
 import KeywayHostileFixture
@@ -79,6 +80,32 @@ struct RichInputTests {
             "connectors/mail.yaml:40:72: error: the default is not one of the 'enum' values",
             "connectors/mail.yaml:40:87: error: this 'enum' value is not a multiple of 'multiple_of' (5)",
         ])
+    }
+
+    @Test("a whole number past 2^53 − 1 is refused where written; up to it, bounds, multiples and defaults are exact")
+    func wholeNumbersPastExact() throws {
+        let beyond = "is beyond ±9007199254740991 (2^53 − 1), where JSON numbers stop holding every whole number exactly (keyway would check and write a neighbour); keep it within, and put an identifier that large in a string input"
+        let dir = Fixture.folder(connector: Self.connector("""
+            a: { type: integer, optional: true, multiple_of: 9007199254740993, default: 9007199254740992 }
+            b: { type: integer, optional: true, enum: [-9007199254740992, 9007199254740991] }
+            c: { type: number, optional: true, maximum: 9007199254740993, minimum: -1e300 }
+            d: { type: integer, optional: true, default: 9007199254740991, maximum: 9007199254740990 }
+            e: { type: integer, optional: true, default: 9007199254740991, multiple_of: 2 }
+            """))
+        #expect(Fixture.diagnostics(dir).map(\.formatted) == [
+            "connectors/mail.yaml:19:56: error: 'multiple_of' \(beyond)",
+            "connectors/mail.yaml:19:83: error: 'default' \(beyond)",
+            "connectors/mail.yaml:20:50: error: each value of 'enum' \(beyond)",
+            "connectors/mail.yaml:21:51: error: 'maximum' \(beyond)",
+            "connectors/mail.yaml:22:52: error: the default is greater than 'maximum' (9007199254740990.0)",
+            "connectors/mail.yaml:23:52: error: the default is not a multiple of 'multiple_of' (2)",
+        ])
+        // The runtime's check, exact for whole numbers of any size (2^53 + 2 is even; so is
+        // every Double past 2^53), and within rounding for fractions.
+        #expect(Constraint.multipleOf(2).violation(by: .number(9_007_199_254_740_991)) == "must be a multiple of 2")
+        #expect(Constraint.multipleOf(2).violation(by: .number(9_007_199_254_740_994)) == nil)
+        #expect(Constraint.multipleOf(3).violation(by: .number(1e17 + 8)) == "must be a multiple of 3")
+        #expect(Constraint.multipleOf(0.1).violation(by: .number(0.3)) == nil)
     }
 
     @Test("encoding applies to bodies that keyway builds; brackets in a form body's wire name are the encoding's")
