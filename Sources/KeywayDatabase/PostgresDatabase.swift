@@ -131,8 +131,8 @@ public final class PostgresMigrationDatabase: MigrationDatabase, @unchecked Send
             return "\(psql.code)"
         }
         if let error = error as? MigrationError { return error.description }
-        // Every error is CustomStringConvertible here (Foundation bridges it to NSError).
-        return (error as any CustomStringConvertible).description
+        // The error's own description (not its NSError bridge's "Error Domain=… (null)").
+        return String(describing: error)
     }
 }
 

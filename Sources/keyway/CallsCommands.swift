@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeywayCommandLine
 import KeywayConnections
+import KeywayDatabase
 import KeywayModel
 
 /// `keyway calls`: the call log (`tool_calls`) on keyway's PostgreSQL.
@@ -43,14 +44,14 @@ struct Calls: ParsableCommand {
                 throw DiagnosticsError([.error(.commandLine, "pass --database postgres://… (or set DATABASE_URL): the call log lives in keyway's PostgreSQL")])
             }
             let url = try ConnectionsDatabase.url(text)
-            let (store, running) = ConnectionsDatabase.store(url)
+            let (store, running) = try await ConnectionsDatabase.reachedStore(url)
             defer { running.cancel() }
             let cutoff = Date(timeIntervalSinceNow: -Self.seconds(olderThan)!)
             do {
                 let deleted = try await store.pruneCalls(before: cutoff)
                 run.output("keyway: \(deleted) call\(deleted == 1 ? "" : "s") older than \(olderThan) deleted from \(url.redacted)\n")
             } catch {
-                throw DiagnosticsError([.error(.commandLine, "cannot prune the call log in \(url.redacted): \(error); run keyway migrate apply there first (table format 3)")])
+                throw DiagnosticsError([.error(.commandLine, "cannot prune the call log in \(url.redacted): \(MigrationError.reason(error)); run keyway migrate apply there first (table format 3)")])
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeywayConnections
 import KeywayDatabase
+import KeywayModel
 import KeywayRuntime
 import Logging
 import PostgresNIO
@@ -24,6 +25,20 @@ enum ConnectionsDatabase {
         var logger = Logger(label: "keyway")
         logger.logLevel = .critical
         return (ConnectionStore(database: client, nango: nango, webhookSigningKey: "", logger: logger), running)
+    }
+
+    /// `store(url)` for a command that runs once (`calls prune`, `audit --calls`, `tools
+    /// diff --database`, `nango connections --mark`): the database is reached once first, so
+    /// that one that cannot be reached is an error at once, at its URL, as `migrate status`
+    /// reports it — the pool alone retries for a minute (right for a server) and then
+    /// names only its own error.
+    static func reachedStore(_ url: DatabaseURL, nango: NangoClient = NangoClient(secretKey: "")) async throws(DiagnosticsError) -> (ConnectionStore, Task<Void, Never>) {
+        do {
+            await try PostgresMigrationDatabase.connect(url).close()
+        } catch {
+            throw DiagnosticsError([.error(.start(of: url.location), MigrationError.reason(error))])
+        }
+        return store(url, nango: nango)
     }
 
     /// A pool on it, running until the returned task is cancelled.

@@ -12,6 +12,7 @@ import KeywayOpenAPI
 import KeywayValidate
 import KeywayFiles
 import KeywayConnections
+import KeywayDatabase
 import KeywayRuntime
 import Logging
 
@@ -206,7 +207,7 @@ extension Tools {
             let added = changes.filter { $0.breaking && $0.scope != nil }
             guard !added.isEmpty else { return [:] }
             let url = try ConnectionsDatabase.url(database)
-            let (store, running) = ConnectionsDatabase.store(url)
+            let (store, running) = try await ConnectionsDatabase.reachedStore(url)
             defer { running.cancel() }
             var out: [String: [ConnectionStore.HeldConnection]] = [:]
             for change in added {
@@ -215,7 +216,7 @@ extension Tools {
                 do {
                     out[change.line] = try await store.connections(lacking: [scope], providerConfigKey: connector.providerKey, connector: connector.slug)
                 } catch {
-                    throw DiagnosticsError([.error(.commandLine, "cannot read the connections of \(connector.providerKey.forDiagnostic) in \(url.redacted): \(error)")])
+                    throw DiagnosticsError([.error(.commandLine, "cannot read the connections of \(connector.providerKey.forDiagnostic) in \(url.redacted): \(MigrationError.reason(error))")])
                 }
             }
             return out
@@ -365,12 +366,12 @@ struct Audit: KeywayCommand {
     /// Tool name → its calls in the call log since `since`.
     static func toolCalls(_ database: String, since: Date) async throws -> [String: ToolUse] {
         let url = try ConnectionsDatabase.url(database)
-        let (store, running) = ConnectionsDatabase.store(url)
+        let (store, running) = try await ConnectionsDatabase.reachedStore(url)
         defer { running.cancel() }
         do {
             return try await store.toolCalls(since: since)
         } catch {
-            throw DiagnosticsError([.error(.commandLine, "cannot read the call log in \(url.redacted): \(error); run keyway migrate apply there first (table format 3)")])
+            throw DiagnosticsError([.error(.commandLine, "cannot read the call log in \(url.redacted): \(MigrationError.reason(error)); run keyway migrate apply there first (table format 3)")])
         }
     }
 }

@@ -276,14 +276,14 @@ extension Nango {
         /// server's role, as the webhook path writes).
         func markNeedsReauth(_ gaps: [ConnectionGap], database: String, nango: NangoAPI, _ run: CommandRun) async throws {
             let url = try ConnectionsDatabase.url(database)
-            let (store, running) = ConnectionsDatabase.store(url, nango: nango.client)
+            let (store, running) = try await ConnectionsDatabase.reachedStore(url, nango: nango.client)
             defer { running.cancel() }
             var marked = 0
             for gap in gaps {
                 do {
                     marked += try await store.markNeedsReauth(connectionID: gap.connectionID, providerConfigKey: gap.integration)
                 } catch {
-                    throw DiagnosticsError([.error(.commandLine, "cannot mark connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) needs_reauth in \(url.redacted): \(error)")])
+                    throw DiagnosticsError([.error(.commandLine, "cannot mark connection '\(gap.connectionID.forDiagnostic)' of \(gap.integration) needs_reauth in \(url.redacted): \(MigrationError.reason(error))")])
                 }
             }
             if options.format == .text {

@@ -195,6 +195,24 @@ struct CallLogTests {
         #expect(setup.server.psql(setup.db, "select count(*) from public.tool_calls").output == "\(1000 - dropped - 20)\n")
         let bad = try KeywayRun.run(["calls", "prune", "--older-than", "thirty days", "--database", setup.server.urlString(setup.db)])
         #expect(bad.status == 2 && bad.stderr.hasPrefix("Error: --older-than takes a whole number of days, hours or minutes, like 30d, 12h or 90m, not 'thirty days'\n"))
+        // A database that cannot be reached is an error at its URL at once (migrate status's
+        // words), not the connection pool's error after a minute of retries; one without
+        // keyway's tables gets the database's reason and what to do.
+        let unreachable = try KeywayRun.run(["calls", "prune", "--older-than", "30d", "--database", "postgres://postgres@127.0.0.1:1/x?sslmode=disable"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stdout + unreachable.stderr == """
+            postgres://postgres@127.0.0.1:1/x:1:1: error: cannot connect to postgres://postgres@127.0.0.1:1/x?sslmode=disable: connectionError (Connection errors: SingleConnectionFailure(target: [IPv4]127.0.0.1/127.0.0.1:1, error: connection reset (error set): Connection refused) (errno: 111)))
+            1 error, 0 warnings
+
+            """)
+        let empty = try setup.server.createDatabase()
+        let unmigrated = try KeywayRun.run(["calls", "prune", "--older-than", "30d", "--database", setup.server.urlString(empty)])
+        #expect(unmigrated.status == 1)
+        #expect(unmigrated.stdout + unmigrated.stderr == """
+            <command line>:1:1: error: cannot prune the call log in \(setup.server.urlString(empty)): the database refused the connection: relation "public.tool_calls" does not exist; run keyway migrate apply there first (table format 3)
+            1 error, 0 warnings
+
+            """)
     }
 
     @Test("log: a tool that opts in keeps its arguments and answer, redacted and capped, written to tool_calls; a tool that does not keeps neither; bad log: entries are errors at their line")
