@@ -17,13 +17,14 @@ public enum ProcessLifetime {
         kept.append(contentsOf: values)
     }
 
-    /// Sets up the allocator for a command that ends the process. glibc grows and shrinks
-    /// each thread's heap in small steps around what the program holds at the moment, and
-    /// every step is an `mprotect` call that stalls the other threads' page faults; a run
-    /// that builds and drops trees on every core makes thousands of them. Steps of 32 MiB
-    /// make them a few dozen. The step is address space, not memory: a page counts once
-    /// touched. A process that goes on after a run (a server) keeps glibc's default, since
-    /// the step is also what a heap keeps after freeing.
+    /// Sets up the allocator for a command that ends the process. glibc grows each
+    /// thread's heap by what an allocation needs, and every step is an `mprotect` call that
+    /// stalls the other threads' page faults; a run that builds trees on every core makes
+    /// thousands of them. A heap made after this starts with 32 MiB ready (a heap that
+    /// exists already, such as the one of the thread running the command, keeps growing
+    /// in small steps). The step is address space, not memory: a page counts once touched.
+    /// A process that goes on after a run (a server) keeps glibc's default, since the step
+    /// is also what a heap keeps after freeing.
     public static func beginRun() {
         #if canImport(Glibc)
         _ = mallopt(M_TOP_PAD, 32 << 20)

@@ -34,7 +34,7 @@ enum ConnectionsDatabase {
     /// names only its own error.
     static func reachedStore(_ url: DatabaseURL, nango: NangoClient = NangoClient(secretKey: "")) async throws(DiagnosticsError) -> (ConnectionStore, Task<Void, Never>) {
         do {
-            await try PostgresMigrationDatabase.connect(url).close()
+            try await PostgresMigrationDatabase.connect(url).close()
         } catch {
             throw DiagnosticsError([.error(.start(of: url.location), MigrationError.reason(error))])
         }
