@@ -27,11 +27,11 @@ enum ConnectionsDatabase {
         return (ConnectionStore(database: client, nango: nango, webhookSigningKey: "", logger: logger), running)
     }
 
-    /// `store(url)` for a command that runs once (`calls prune`, `audit --calls`, `tools
-    /// diff --database`, `nango connections --mark`): the database is reached once first, so
-    /// that one that cannot be reached is an error at once, at its URL, as `migrate status`
-    /// reports it — the pool alone retries for a minute (right for a server) and then
-    /// names only its own error.
+    /// `store(url)` for a command that runs once (`calls prune`, `audit --calls`,
+    /// `tools diff --database`, `nango connections --database`): the database is reached
+    /// once first, so that one that cannot be reached is an error at once, at its URL, as
+    /// `migrate status` reports it — the pool alone retries for a minute (right for a
+    /// server) and then names only its own error.
     static func reachedStore(_ url: DatabaseURL, nango: NangoClient = NangoClient(secretKey: "")) async throws(DiagnosticsError) -> (ConnectionStore, Task<Void, Never>) {
         do {
             try await PostgresMigrationDatabase.connect(url).close()
