@@ -35,7 +35,11 @@ public struct Check: KeywayCommand {
             unchanged += plan.unchanged.count
         }
         if config.artifacts.contains(.migrations) {
-            run.diagnostics.emit(contentsOf: MigrationsFolder(output: config.outputFolder, dialects: config.migrations.dialects).check(generation.catalog))
+            let history = MigrationsFolder(output: config.outputFolder, dialects: config.migrations.dialects)
+            run.diagnostics.emit(contentsOf: history.check(generation.catalog))
+            if config.migrations.layout == .supabase && config.migrations.dialects.contains(.postgres) {
+                run.diagnostics.emit(contentsOf: history.supabaseCopyProblems(in: LocalFolder(config.migrations.supabaseOutput)))
+            }
         }
         entries.sort { $0.path < $1.path }
         for entry in entries { run.diagnostics.error(.start(of: entry.path), "\(entry.state): \(entry.message)") }

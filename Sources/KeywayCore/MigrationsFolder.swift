@@ -84,6 +84,44 @@ public struct MigrationsFolder: Sendable {
         }
     }
 
+    /// The Supabase layout's copies against the PostgreSQL history: `supabase db push`
+    /// applies `folder` (`<14-digit version>_name.sql`, as `migrate diff --layout supabase`
+    /// writes them), so each migration of the history must be there with the same bytes. A
+    /// copy is matched by its bytes first (two migrations may share a name); a migration
+    /// left without one is an edited copy of its name, or a missing one.
+    public func supabaseCopyProblems(in folder: some Folder) -> [Diagnostic] {
+        let history = Self.read(output.subfolder(Self.folder(.postgres))).files
+        guard !history.isEmpty else { return [] }
+        var copies: [(fileName: String, name: Substring, bytes: [UInt8])] = []
+        if case .names(let names) = folder.list("") {
+            for fileName in names where Self.isSupabaseCopyName(fileName) {
+                if let bytes = folder.contents(fileName) { copies.append((fileName, fileName.dropFirst(15).dropLast(4), bytes)) }
+            }
+        }
+        // Indices of the copies not matched yet, in file-name order.
+        var unmatched = Array(copies.indices)
+        let missingCopies = history.filter { migration in
+            guard let found = unmatched.firstIndex(where: { copies[$0].bytes.elementsEqual(migration.contents) }) else { return true }
+            unmatched.remove(at: found)
+            return false
+        }
+        return missingCopies.map { migration in
+            let shown = display(Self.folder(.postgres) + "/" + migration.fileName)
+            let name = migration.fileName.dropFirst(5).dropLast(4)
+            if let found = unmatched.firstIndex(where: { copies[$0].name == name }) {
+                let edited = unmatched.remove(at: found)
+                return .error(.start(of: folder.display(copies[edited].fileName)), "this Supabase copy differs from \(shown), the migration keyway's history records, and `supabase db push` applies the copy; restore it from that file (released migrations are never changed)")
+            }
+            return .error(.start(of: folder.path), "no Supabase copy of \(shown) here (<14-digit version>_\(name).sql with its bytes), and `supabase db push` applies only this folder; copy it in, with a version after the copies of the migrations before it")
+        }
+    }
+
+    /// `<14 digits>_<name>.sql`: a migration as the Supabase CLI names it.
+    static func isSupabaseCopyName(_ fileName: String) -> Bool {
+        let bytes = Array(fileName.utf8)
+        return bytes.count > 19 && fileName.hasSuffix(".sql") && bytes[14] == UInt8(ascii: "_") && bytes[0..<14].allSatisfy { (0x30...0x39).contains($0) }
+    }
+
     /// Whether a file name is one `keyway migrate diff` writes: four digits, '_', a name of
     /// lower-case letters, digits and '_', then `.sql`.
     public static func isWellNamed(_ fileName: String) -> Bool {

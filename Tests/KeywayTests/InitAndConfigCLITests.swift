@@ -192,6 +192,26 @@ extension InitAndConfigCLITests {
         #expect(try KeywayRun.run(["generate"], in: dir.url).status == 0)
         let check = try KeywayRun.run(["check"], in: dir.url)
         #expect(check.status == 0, "\(check.stderr)")
+        // `supabase db push` applies the copy: check holds it to the history's bytes.
+        let copy = try #require(dir.read("db/migrations/20261122000000_initial.sql"))
+        dir.write("db/migrations/20261122000000_initial.sql", copy + "grant all on all tables in schema public to anon;\n")
+        let edited = try KeywayRun.run(["check"], in: dir.url)
+        #expect(edited.status == 1)
+        #expect(edited.stderr == """
+            db/migrations/20261122000000_initial.sql:1:1: error: this Supabase copy differs from Generated/Migrations/postgres/0001_initial.sql, the migration keyway's history records, and `supabase db push` applies the copy; restore it from that file (released migrations are never changed)
+            1 error, 0 warnings
+
+            """)
+        try FileManager.default.removeItem(at: dir.url.appendingPathComponent("db/migrations/20261122000000_initial.sql"))
+        let missing = try KeywayRun.run(["check"], in: dir.url)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == """
+            db/migrations/:1:1: error: no Supabase copy of Generated/Migrations/postgres/0001_initial.sql here (<14-digit version>_initial.sql with its bytes), and `supabase db push` applies only this folder; copy it in, with a version after the copies of the migrations before it
+            1 error, 0 warnings
+
+            """)
+        dir.write("db/migrations/20270101000000_initial.sql", copy)
+        #expect(try KeywayRun.run(["check"], in: dir.url).status == 0)
         // The flag wins: the keyway layout writes no Supabase copy.
         dir.write("Manifests/connectors/linear.yaml", try #require(dir.read("Manifests/connectors/linear.yaml")) + "multiple_connections: true\n")
         let second = try KeywayRun.run(["migrate", "diff", "--name", "multiple", "--layout", "keyway"], in: dir.url)
