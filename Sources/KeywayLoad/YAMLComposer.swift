@@ -90,7 +90,9 @@ struct YAMLComposer {
             return Failure(location: location(ofByte: Int(parser.problem_offset)),
                            message: "invalid character in YAML: \(problem); remove it, or write it as an escape inside double quotes")
         }
-        return Failure(location: location(parser.problem_mark), message: message + "; fix the YAML at this position")
+        // A key without its ':' is found missing only past its line: the key is the place.
+        let simpleKey = parser.context.map { String(cString: $0) == "while scanning a simple key" } ?? false
+        return Failure(location: location(simpleKey ? parser.context_mark : parser.problem_mark), message: message + "; fix the YAML at this position")
     }
 
     private mutating func composeStream() throws(Failure) -> YAMLNode? {
