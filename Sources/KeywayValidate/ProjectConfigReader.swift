@@ -146,7 +146,8 @@ public enum ProjectConfigReader {
             }
         }
         var values: [String] = []
-        for item in reader.stringList(fields, "values", "'admin'") ?? [] {
+        let listed = reader.stringList(fields, "values", "'admin'")
+        for item in listed ?? [] {
             if !TenantClaims.Admin.isValue(item.value) {
                 reader.error(item.location, "'\(item.value.forDiagnostic)' is not a role; write letters, digits, _, -, : and . (at most 64), like org:admin")
             } else if values.contains(item.value) {
@@ -155,7 +156,9 @@ public enum ProjectConfigReader {
                 values.append(item.value)
             }
         }
-        if values.isEmpty, let pair = fields["values"] {
+        // An empty list (not one whose every role was refused above, nor one that is no
+        // list: those said why).
+        if listed?.isEmpty == true, let pair = fields["values"] {
             reader.error(pair.value.location, "'values' must name at least one role, like [admin]")
         }
         return TenantClaims.Admin(claims: claims.map(\.value), values: values)

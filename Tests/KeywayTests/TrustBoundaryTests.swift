@@ -362,6 +362,21 @@ struct TrustBoundaryTests {
                 "\(dir.path)/half.yaml:2:10: error: 'admin' needs 'claims' (where the role is, like [o.rol]) and 'values' (the roles that administer, like [admin])",
             ])
         }
+        // A list whose one role is refused says so once; an empty list and a scalar say
+        // their own thing, once each.
+        for (values, expected) in [
+            (#"["bad'"]"#, "4:14: error: 'bad'' is not a role; write letters, digits, _, -, : and . (at most 64), like org:admin"),
+            ("[]", "4:13: error: 'values' must name at least one role, like [admin]"),
+            ("admin", "4:13: error: 'values' must be a list of strings, found 'admin'; write it as […] or one '- item' a line"),
+        ] {
+            dir.write("roles.yaml", "tenancy:\n  admin:\n    claims: [o.rol]\n    values: \(values)\n")
+            do {
+                _ = try Pipeline.projectConfig(path: dir.path + "/roles.yaml")
+                Issue.record("accepted admin values \(values)")
+            } catch {
+                #expect(error.diagnostics.map(\.formatted) == ["\(dir.path)/roles.yaml:\(expected)"])
+            }
+        }
         dir.write("ok.yaml", "tenancy:\n  organization_claims: [org_id]\n")
         #expect(try Pipeline.projectConfig(path: dir.path + "/ok.yaml") == ProjectConfig(
             manifests: dir.path + "/Manifests", output: dir.path + "/Generated", migrations: .init(supabaseOutput: dir.path + "/supabase/migrations"),
