@@ -231,25 +231,30 @@ struct CrossReferenceRules {
             if let other = tools[tid].map({ c.tools[$0] }) {
                 reader.error(t.location, "tools '\(t.name)' and '\(other.name)' (line \(other.location.line)) both become the Swift type '\(tid)'; rename one")
             } else { tools[tid] = toolIndex }
-            checkPropertyNames(t.inputContract.properties, of: "tool '\(t.name)'", at: t.location, reader)
+            checkPropertyNames(t.inputContract.properties, of: "tool '\(t.name)'", at: { t.inputLocations[$0] ?? t.location }, reader)
         }
         return reader
     }
 
     /// Inputs (and the properties of object inputs, at every depth) become Swift
-    /// properties: two names that map to one identifier are refused.
-    private static func checkPropertyNames(_ properties: [NamedSchema], of owner: String, at location: SourceLocation, _ reader: NodeReader) {
+    /// properties: two names that map to one identifier are refused, at the second
+    /// (`location` of a name: the input's line; nested properties keep no line of their
+    /// own, so their input's).
+    private static func checkPropertyNames(_ properties: [NamedSchema], of owner: String, at location: (String) -> SourceLocation, _ reader: NodeReader) {
         var seen: [String: String] = [:]
         for property in properties {
             let id = SwiftIdentifier.lowerCamel(property.name)
             if let other = seen[id] {
-                reader.error(location, "inputs '\(property.name)' and '\(other)' of \(owner) both become the Swift property '\(id)'; rename one")
+                reader.error(location(property.name), "inputs '\(property.name)' and '\(other)' of \(owner) both become the Swift property '\(id)'; rename one")
             } else { seen[id] = property.name }
             var schema = property.schema
             while true {
                 if case .array(let items) = schema.type { schema = items } else if case .map(let values) = schema.type { schema = values } else { break }
             }
-            if case .object(let nested) = schema.type { checkPropertyNames(nested, of: "'\(property.name)'", at: location, reader) }
+            if case .object(let nested) = schema.type {
+                let here = location(property.name)
+                checkPropertyNames(nested, of: "'\(property.name)'", at: { _ in here }, reader)
+            }
         }
     }
 
