@@ -106,6 +106,10 @@ struct DatabaseOptions: ParsableArguments {
         do { return try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
     }
 
+    /// A URL that does not parse is a usage error of the command that takes it, reported
+    /// with that command's usage line (as parsing reports it, before anything runs).
+    func validate() throws { _ = try url() }
+
     /// The migrations folder: --migrations, else `<output>/Migrations/<dialect>` of
     /// keyway.yaml's output (an error in keyway.yaml is thrown, before anything is opened).
     func folder(_ url: DatabaseURL) throws(DiagnosticsError) -> String {
@@ -251,10 +255,17 @@ struct MigrateLint: KeywayCommand {
     /// Each finding is a diagnostic at the database object it is about
     /// (`postgres://user@host:5432/db/public.docs:1:1`), its rule's code and name at the end of
     /// the message; with --format json, the run's one JSON document.
-    func run(_ run: CommandRun) async throws {
+    func validate() throws { _ = try postgresURL() }
+
+    func postgresURL() throws -> DatabaseURL {
         let url: DatabaseURL
         do { url = try DatabaseURL.parse(database) } catch { throw ValidationError(error.description) }
         guard case .postgres = url else { throw ValidationError("lint needs a postgres:// database (SQLite has no row level security)") }
+        return url
+    }
+
+    func run(_ run: CommandRun) async throws {
+        let url = try postgresURL()
         let at = SourceLocation.start(of: url.location)
         let db: PostgresMigrationDatabase
         do { db = try await PostgresMigrationDatabase.connect(url) } catch {
@@ -289,9 +300,12 @@ struct MigrateAdopt: KeywayCommand {
 
     @OptionGroup var db: DatabaseOptions
 
+    func validate() throws {
+        guard case .postgres = try db.url() else { throw ValidationError("adopt needs a postgres:// database") }
+    }
+
     func run(_ run: CommandRun) async throws {
         let url = try db.url()
-        guard case .postgres = url else { throw ValidationError("adopt needs a postgres:// database") }
         let files = try db.migrations(url, "nothing was changed")
         do {
             let report = try await db.withDatabase(url) { database in

@@ -164,6 +164,28 @@ struct MigrationSafetyTests {
         #expect(try queue.read { try String.fetchAll($0, sql: "select name from sqlite_master") } == ["mine"])
     }
 
+    @Test("a database URL a command cannot take is a usage error with that command's usage line, before anything is opened")
+    func databaseURLUsage() throws {
+        func usage(_ command: String, _ options: String, _ message: String) -> String {
+            "Error: \(message)\nUsage: keyway migrate \(command) \(options)\n  See 'keyway migrate \(command) --help' for more information.\n"
+        }
+        let db = "[--database <database>] [--migrations <migrations>] [--config <config>]"
+        let cases: [([String], String)] = [
+            (["apply", "--database", "nonsense"], usage("apply", db, "the database URL must be sqlite:PATH or postgres://user:password@host:port/database?sslmode=require")),
+            (["apply", "--database", "sqlite:"], usage("apply", db, "sqlite: needs a file path, like sqlite:keyway.sqlite")),
+            (["status", "--database", "mysql://h/db"], usage("status", db, "the database URL must be sqlite:PATH or postgres://user:password@host:port/database?sslmode=require")),
+            (["adopt", "--database", "sqlite:x.db"], usage("adopt", db, "adopt needs a postgres:// database")),
+            (["lint", "--database", "sqlite:/x.db"], usage("lint", "[--database <database>] [--schema <schema> ...] [--format <format>]", "lint needs a postgres:// database (SQLite has no row level security)")),
+        ]
+        let dir = TempDir()
+        for (arguments, expected) in cases {
+            let run = try KeywayRun.run(["migrate"] + arguments, in: dir.url)
+            #expect(run.status == 2)
+            #expect(run.stdout + run.stderr == expected, "\(arguments)")
+        }
+        #expect(dir.snapshot().isEmpty)
+    }
+
     @Test("SQLite: status after a writer was killed mid-transaction (a hot journal left) rolls it back and reads, as apply would")
     func sqliteStatusAfterKill() throws {
         let folder = historyFolder([("0001_a.sql", "create table a (x integer);\n"), ("0002_b.sql", "create table b (x integer);\n")])
