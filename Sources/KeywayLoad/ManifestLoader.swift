@@ -152,7 +152,12 @@ public struct ManifestLoader: Sendable {
         switch folder.read(relative, limit: Self.maxFileSize) {
         case .bytes(let bytes): return parse(bytes, display: display)
         case .notAFile: return LoadedFile(root: nil, diagnostics: [.error(start, "not a regular file; a manifest must be a plain YAML file")])
-        case .absent, .unreadable: return LoadedFile(root: nil, diagnostics: [.error(start, "cannot read the file; check its permissions")])
+        case .absent:
+            // Listed, then not there: a link to nothing, or a file removed meanwhile.
+            let why = folder.item(relative) == .brokenLink ? "it is a symbolic link to nothing; fix the link or remove it" : "it was removed while keyway ran; run keyway again"
+            return LoadedFile(root: nil, diagnostics: [.error(start, "cannot read the file: \(why)")])
+        case .unreadable(let reason):
+            return LoadedFile(root: nil, diagnostics: [.error(start, "cannot read the file (\(reason)); fix it, or its permissions")])
         }
     }
 

@@ -188,6 +188,17 @@ struct LoadingTests {
         #expect(d.map(\.formatted) == ["integrations/zero.yaml:1:1: error: not a regular file; a manifest must be a plain YAML file"])
     }
 
+    @Test("a symlink that loops or leads nowhere is an error that says so")
+    func brokenSymlinks() throws {
+        let dir = Fixture.folder()
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/connectors/loop.yaml", withDestinationPath: "loop.yaml")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/connectors/gone.yaml", withDestinationPath: "nothing.yaml")
+        #expect(Fixture.diagnostics(dir).map(\.formatted) == [
+            "connectors/gone.yaml:1:1: error: cannot read the file: it is a symbolic link to nothing; fix the link or remove it",
+            "connectors/loop.yaml:1:1: error: cannot read the file (Too many levels of symbolic links); fix it, or its permissions",
+        ])
+    }
+
     @Test("a missing or empty manifests folder is an error")
     func missingFolder() {
         let dir = TempDir()
