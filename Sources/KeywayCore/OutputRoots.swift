@@ -1,3 +1,4 @@
+import KeywayLoad
 import KeywayModel
 import KeywayFiles
 
@@ -63,9 +64,10 @@ public typealias FolderIdentity = @Sendable (String) -> String
 
 extension Pipeline {
     /// Checks the folders `config` writes into, before anything is planned: none empty,
-    /// none the root of the file system, none inside, around or equal to another (but the
-    /// Swift folder may be inside the output folder, out of its `Migrations`, which is
-    /// `migrate`'s). Errors at the keyway.yaml line or flag that names the folder.
+    /// none the root of the file system, none in the manifests' folders, none inside, around
+    /// or equal to another (but the Swift folder may be inside the output folder, out of
+    /// its `Migrations`, which is `migrate`'s). Errors at the keyway.yaml line or flag that
+    /// names the folder.
     public static func checkOutputFolders(_ config: ProjectConfig, identity: FolderIdentity = Pipeline.lexicalIdentity) throws(DiagnosticsError) {
         var problems: [Diagnostic] = []
         let folders = config.outputFolders
@@ -82,9 +84,25 @@ extension Pipeline {
             }
             resolved.append((folder, path))
         }
-        func at(_ folder: OutputFolder) -> String {
-            guard let origin = folder.origin, origin != .commandLine else { return "" }
+        func at(_ origin: SourceLocation?) -> String {
+            guard let origin, origin != .commandLine else { return "" }
             return " (\(origin.file):\(origin.line):\(origin.column))"
+        }
+        func at(_ folder: OutputFolder) -> String { at(folder.origin) }
+        // What keyway writes never lands among the manifests it reads: not in the manifests
+        // folder itself, nor in its integrations/, connectors/ or scopes/ (a folder of its
+        // own beside those is left alone, as the loader leaves it).
+        let manifests = PathComponents(identity(config.manifests))
+        for (folder, path) in resolved {
+            let relation: String
+            if path == manifests {
+                relation = "is the manifests folder"
+            } else if let kind = ManifestKind.allCases.first(where: { let kind = manifests.appending($0.folder); return path == kind || path.isInside(kind) }) {
+                relation = "is inside \(kind.folder)/ of the manifests folder \(config.manifests.forDiagnostic)\(at(config.origins.manifests))"
+            } else {
+                continue
+            }
+            problems.append(.error(folder.origin ?? .commandLine, "\(folder.name) \(folder.path.forDiagnostic) \(relation); keyway would write among the manifests it reads: give it a folder of its own, beside them"))
         }
         for inner in resolved {
             for outer in resolved where outer.folder.key != inner.folder.key {

@@ -85,6 +85,12 @@ import Testing
              "keyway.yaml:3:20: error: 'migrations.supabase_output' Link is the same folder as 'output' Generated; give each its own folder\n"),
             ("output: Generated/Out\nswift:\n  output: \(root)/Generated\n", ["generate"],
              "keyway.yaml:1:9: error: 'output' Generated/Out is inside 'swift.output' \(root)/Generated (keyway.yaml:3:11); give each its own folder, side by side\n"),
+            ("output: Manifests/connectors\n", ["generate"],
+             "keyway.yaml:1:9: error: 'output' Manifests/connectors is inside connectors/ of the manifests folder Manifests; keyway would write among the manifests it reads: give it a folder of its own, beside them\n"),
+            ("manifests: ./M\nswift:\n  output: M/scopes/Swift\n", ["check"],
+             "keyway.yaml:3:11: error: 'swift.output' M/scopes/Swift is inside scopes/ of the manifests folder ./M (keyway.yaml:1:12); keyway would write among the manifests it reads: give it a folder of its own, beside them\n"),
+            (nil, ["generate", "--output", "Manifests/"],
+             "<command line>:1:1: error: --output Manifests/ is the manifests folder; keyway would write among the manifests it reads: give it a folder of its own, beside them\n"),
             ("swift:\n  output: Generated/Out\n", ["generate", "--swift-output", "."],
              "<command line>:1:1: error: 'output' Generated is inside --swift-output .; give each its own folder, side by side\n"),
         ]
