@@ -36,6 +36,11 @@ public enum ProjectConfigReader {
         let reader = NodeReader()
         var config = defaults(base: base)
         func located(_ fields: Fields, _ key: String, _ what: String) -> Located<String>? {
+            // A folder written as YAML's null (`output: ~`) would silently be the default.
+            if let pair = fields[key], case .scalar(let scalar) = pair.value.value, scalar.isNull {
+                reader.error(pair.value.location, "'\(key)' has no value (YAML reads a plain ~, null or nothing as none); name a folder (\"~\" in quotes is a folder named ~), or leave the key out for the default")
+                return nil
+            }
             guard let text = reader.string(fields, key, what, required: false) else { return nil }
             if let problem = ProjectConfig.folderProblem(text.value, name: "'\(key)'") {
                 reader.error(text.location, problem)

@@ -78,6 +78,8 @@ import Testing
             ("output: //..\n", ["check"],
              "keyway.yaml:1:9: error: 'output' is the root of the file system; keyway writes into folders of its own: name one, like Generated\n"),
             ("output: \"\"\n", ["generate"], "keyway.yaml:1:9: error: 'output' is empty; name a folder\n"),
+            ("output: ~\n", ["generate"], "keyway.yaml:1:9: error: 'output' has no value (YAML reads a plain ~, null or nothing as none); name a folder (\"~\" in quotes is a folder named ~), or leave the key out for the default\n"),
+            ("swift:\n  output:\n", ["check"], "keyway.yaml:2:10: error: 'output' has no value (YAML reads a plain ~, null or nothing as none); name a folder (\"~\" in quotes is a folder named ~), or leave the key out for the default\n"),
             (nil, ["generate", "--output", ""], "<command line>:1:1: error: --output is empty; name a folder\n"),
             ("output: Generated\nmigrations:\n  layout: supabase\n  supabase_output: ./Generated/\n", ["migrate", "diff", "--name", "x"],
              "keyway.yaml:4:20: error: 'migrations.supabase_output' ./Generated/ is the same folder as 'output' Generated (keyway.yaml:1:9); give each its own folder\n"),
