@@ -79,16 +79,34 @@ struct YAMLComposer {
         return event
     }
 
+    /// The byte a mark points at (libyaml counts a mark's index and column in characters).
+    private func byte(at mark: yaml_mark_t) -> UInt8? {
+        var i = 0
+        for _ in 0..<Int(mark.line) {
+            guard let end = bytes[i...].firstIndex(of: 0x0A) else { return nil }
+            i = end + 1
+        }
+        for _ in 0..<Int(mark.column) where i < bytes.count {
+            i += 1
+            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
+        }
+        return i < bytes.count ? bytes[i] : nil
+    }
+
     private func syntaxError() -> Failure {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        var message = "YAML syntax error: \(problem)"
-        if let context = parser.context.map({ String(cString: $0) }) {
-            message += " (\(context) at line \(parser.context_mark.line + 1))"
-        }
         if parser.error == YAML_READER_ERROR {
             // Reader errors give a byte offset, not a mark: find the line ourselves.
             return Failure(location: location(ofByte: Int(parser.problem_offset)),
                            message: "invalid character in YAML: \(problem); remove it, or write it as an escape inside double quotes")
+        }
+        var message = "YAML syntax error: \(problem)"
+        // libyaml names a tab only where it breaks an indentation it is reading.
+        if byte(at: parser.problem_mark) == UInt8(ascii: "\t"), !problem.contains("tab") {
+            message += ": a tab, and YAML indents with spaces only"
+        }
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " (\(context) at line \(parser.context_mark.line + 1))"
         }
         // A key without its ':' is found missing only past its line: the key is the place.
         let simpleKey = parser.context.map { String(cString: $0) == "while scanning a simple key" } ?? false

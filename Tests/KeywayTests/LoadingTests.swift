@@ -159,6 +159,7 @@ struct LoadingTests {
             ("x: *nowhere\n", "integrations/mail.yaml:1:4: error", "unknown alias '*nowhere'"),
             ("name: \"a\\0b\"\n", "integrations/mail.yaml:1:7: error", "NUL characters are not allowed"),
             ("key: mail\nname: x\nbogus\n", "integrations/mail.yaml:3:1: error", "could not find expected ':'"),
+            ("key: ééé\nb:\n\t- a\n", "integrations/mail.yaml:3:1: error", "a tab, and YAML indents with spaces only"),
         ]
         for (index, (yaml, position, message)) in cases.enumerated() {
             let d = Fixture.diagnostics(Fixture.folder(integration: yaml))
