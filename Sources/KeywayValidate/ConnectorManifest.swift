@@ -423,14 +423,20 @@ extension NodeReader {
             error(node.location, "\(what) is beyond ±\(JSONNumber.largestExactWhole) (2^53 − 1), where JSON numbers stop holding every whole number exactly (keyway would check and write a neighbour); keep it within, and put an identifier that large in a string input")
             return nil
         }
+        // Digits with a sign at most: a whole number, however long.
+        let whole = s.style == .plain && s.text.contains(where: \.isNumber) && s.text.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" }
         switch type {
         case .string: return .string(s.text)
         case .integer:
             if s.style == .plain, let v = Int64(s.text) { return v.magnitude <= JSONNumber.largestExactWhole ? .integer(v) : beyondExact() }
+            if whole { return beyondExact() }
         case .number:
-            if s.style == .plain, let v = Double(s.text), v.isFinite, s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) {
-                let written = s.text.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" }
-                return written && v.magnitude > Double(JSONNumber.largestExactWhole) ? beyondExact() : .number(v)
+            if s.style == .plain, let v = Double(s.text), s.text.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) {
+                guard v.isFinite else {
+                    error(node.location, "\(what) is too large for a number (JSON numbers end near ±1.8e308); use a smaller value")
+                    return nil
+                }
+                return whole && v.magnitude > Double(JSONNumber.largestExactWhole) ? beyondExact() : .number(v)
             }
         case .boolean:
             if s.style == .plain, s.text == "true" || s.text == "false" { return .boolean(s.text == "true") }
