@@ -222,6 +222,12 @@ extension NodeReader {
     static func endpointProblem(_ endpoint: String) -> String? {
         guard endpoint.hasPrefix("/") else { return "the endpoint must start with '/' (a path on the provider's API, like /gmail/v1/users/me/messages)" }
         if FormatRules.hasControlOrSpace(endpoint) { return "the endpoint must not contain spaces or control characters" }
+        // What a URL's path holds only percent-encoded (RFC 3986), and would also end the
+        // code span the generated doc comment writes the endpoint in.
+        if let byte = endpoint.utf8.first(where: { "`\"<>|^".utf8.contains($0) }) {
+            let character = Character(Unicode.Scalar(byte))
+            return "the endpoint must not contain '\(character)': a URL's path holds it only percent-encoded; write %\(String(byte, radix: 16, uppercase: true))"
+        }
         if endpoint.utf8.contains(UInt8(ascii: "?")) || endpoint.utf8.contains(UInt8(ascii: "#")) { return "the endpoint must be a path only; declare query parameters as inputs with in: query" }
         if endpoint.containsASCII("//") { return "the endpoint must not contain '//' (an empty segment can change the host a URL points at)" }
         if hasDotSegment(endpoint) { return "the endpoint must not contain '.' or '..' segments" }
