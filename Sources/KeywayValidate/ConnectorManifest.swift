@@ -429,8 +429,9 @@ extension NodeReader {
             error(node.location, "\(what) is beyond ±\(JSONNumber.largestExactWhole) (2^53 − 1), where JSON numbers stop holding every whole number exactly (keyway would check and write a neighbour); keep it within, and put an identifier that large in a string input")
             return nil
         }
-        // Digits with a sign at most: a whole number, however long.
-        let whole = s.style == .plain && s.text.contains(where: \.isNumber) && s.text.allSatisfy { $0.isNumber || $0 == "+" || $0 == "-" }
+        // A sign at most, then ASCII digits: a whole number, however long.
+        let unsigned = s.text.first == "+" || s.text.first == "-" ? s.text.dropFirst() : Substring(s.text)
+        let whole = s.style == .plain && !unsigned.isEmpty && unsigned.utf8.allSatisfy { (0x30...0x39).contains($0) }
         switch type {
         case .string: return .string(s.text)
         case .integer:

@@ -93,6 +93,7 @@ struct RichInputTests {
             e: { type: integer, optional: true, default: 9007199254740991, multiple_of: 2 }
             f: { type: integer, optional: true, maximum: 99999999999999999999 }
             g: { type: number, optional: true, minimum: 1e400 }
+            h: { type: integer, optional: true, minimum: 5-3, maximum: +-5 }
             """))
         #expect(Fixture.diagnostics(dir).map(\.formatted) == [
             "connectors/mail.yaml:19:56: error: 'multiple_of' \(beyond)",
@@ -103,6 +104,8 @@ struct RichInputTests {
             "connectors/mail.yaml:23:52: error: the default is not a multiple of 'multiple_of' (2)",
             "connectors/mail.yaml:24:52: error: 'maximum' \(beyond)",
             "connectors/mail.yaml:25:51: error: 'minimum' is too large for a number (JSON numbers end near ±1.8e308); use a smaller value",
+            "connectors/mail.yaml:26:52: error: 'minimum' must be an integer, found '5-3'",
+            "connectors/mail.yaml:26:66: error: 'maximum' must be an integer, found '+-5'",
         ])
         // The runtime's check, exact for whole numbers of any size (2^53 + 2 is even; so is
         // every Double past 2^53), and within rounding for fractions.
