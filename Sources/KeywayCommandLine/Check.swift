@@ -37,7 +37,7 @@ public struct Check: KeywayCommand {
         if config.artifacts.contains(.migrations) {
             let history = MigrationsFolder(output: config.outputFolder, dialects: config.migrations.dialects)
             run.diagnostics.emit(contentsOf: history.check(generation.catalog))
-            if config.migrations.layout == .supabase && config.migrations.dialects.contains(.postgres) {
+            if config.migrations.layout == .supabase {
                 run.diagnostics.emit(contentsOf: history.supabaseCopyProblems(in: LocalFolder(config.migrations.supabaseOutput)))
             }
         }

@@ -116,10 +116,14 @@ public struct MigrationsFolder: Sendable {
         }
     }
 
-    /// `<14 digits>_<name>.sql`: a migration as the Supabase CLI names it.
+    /// A Supabase migration version: 14 ASCII digits (`YYYYMMDDHHMMSS`).
+    public static func isSupabaseVersion(_ version: some StringProtocol) -> Bool {
+        version.utf8.count == 14 && version.utf8.allSatisfy { (0x30...0x39).contains($0) }
+    }
+
+    /// `<version>_<name>.sql`: a migration as the Supabase CLI names it.
     static func isSupabaseCopyName(_ fileName: String) -> Bool {
-        let bytes = Array(fileName.utf8)
-        return bytes.count > 19 && fileName.hasSuffix(".sql") && bytes[14] == UInt8(ascii: "_") && bytes[0..<14].allSatisfy { (0x30...0x39).contains($0) }
+        isSupabaseVersion(fileName.prefix(14)) && fileName.dropFirst(14).first == "_" && fileName.hasSuffix(".sql") && fileName.utf8.count > 19
     }
 
     /// Whether a file name is one `keyway migrate diff` writes: four digits, '_', a name of

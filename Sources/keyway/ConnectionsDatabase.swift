@@ -33,11 +33,7 @@ enum ConnectionsDatabase {
     /// `migrate status` reports it — the pool alone retries for a minute (right for a
     /// server) and then names only its own error.
     static func reachedStore(_ url: DatabaseURL, nango: NangoClient = NangoClient(secretKey: "")) async throws(DiagnosticsError) -> (ConnectionStore, Task<Void, Never>) {
-        do {
-            try await PostgresMigrationDatabase.connect(url).close()
-        } catch {
-            throw DiagnosticsError([.error(.start(of: url.location), MigrationError.reason(error))])
-        }
+        do { try await PostgresMigrationDatabase.connect(url).close() } catch { throw url.failure(error) }
         return store(url, nango: nango)
     }
 

@@ -46,7 +46,7 @@ struct MigrateDiff: KeywayCommand {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
             throw ValidationError("--name must be lower-case letters, digits and '_' (at most 64), like add_linear")
         }
-        if let v = supabaseVersion, v.count != 14 || !v.allSatisfy(\.isNumber) {
+        if let v = supabaseVersion, !MigrationsFolder.isSupabaseVersion(v) {
             throw ValidationError("--supabase-version must be 14 digits (YYYYMMDDHHMMSS)")
         }
     }
@@ -145,7 +145,7 @@ struct DatabaseOptions: ParsableArguments {
         if let error = error as? MigrationError, let file = error.file {
             return DiagnosticsError([.error(SourceLocation(file: try display(url) + "/" + file, line: error.line, column: 1), error.message)])
         }
-        return DiagnosticsError([.error(.start(of: url.location), MigrationError.reason(error))])
+        return url.failure(error)
     }
 
     /// Opens the database, runs `body`, and closes it whatever happens.
@@ -268,9 +268,7 @@ struct MigrateLint: KeywayCommand {
         let url = try postgresURL()
         let at = SourceLocation.start(of: url.location)
         let db: PostgresMigrationDatabase
-        do { db = try await PostgresMigrationDatabase.connect(url) } catch {
-            throw DiagnosticsError([.error(at, MigrationError.reason(error))])
-        }
+        do { db = try await PostgresMigrationDatabase.connect(url) } catch { throw url.failure(error) }
         let findings: [LintFinding]
         do {
             findings = try await Linter(schemas: schema.isEmpty ? ["public"] : schema).run(on: db)
@@ -317,5 +315,13 @@ struct MigrateAdopt: KeywayCommand {
         } catch {
             throw try db.failure(error, url)
         }
+    }
+}
+
+extension DatabaseURL {
+    /// A failure to reach or use the database, as every command reports it: at the
+    /// database (`postgres://user@host:5432/db:1:1`), in the database's own words.
+    func failure(_ error: any Error) -> DiagnosticsError {
+        DiagnosticsError([.error(.start(of: location), MigrationError.reason(error))])
     }
 }

@@ -175,6 +175,15 @@ extension InitAndConfigCLITests {
             .replacing1("layout: keyway", "layout: supabase")
             .replacing1("supabase_output: supabase/migrations", "supabase_output: db/migrations/")
         dir.write("keyway.yaml", yaml)
+        // A version is 14 ASCII digits, as the Supabase CLI reads file names (not any digits).
+        let arabic = try KeywayRun.run(["migrate", "diff", "--name", "initial", "--supabase-version", "٢٠٢٦١١٢٢٠٠٠٠٠٠"], in: dir.url)
+        #expect(arabic.status == 2)
+        #expect(arabic.stdout + arabic.stderr == """
+            Error: --supabase-version must be 14 digits (YYYYMMDDHHMMSS)
+            Usage: keyway migrate diff [--manifests <manifests>] [--format <format>] [--config <config>] [--output <output>] --name <name> [--allow-destructive] [--layout <layout>] [--supabase-output <supabase-output>] [--supabase-version <supabase-version>] [--templates <templates>] [--force]
+              See 'keyway migrate diff --help' for more information.
+
+            """)
         let diff = try KeywayRun.run(["migrate", "diff", "--name", "initial", "--supabase-version", "20261122000000"], in: dir.url)
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout == """
