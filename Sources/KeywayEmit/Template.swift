@@ -65,10 +65,79 @@ struct Template: Sendable {
     static let maximumDepth = 64
 
     let nodes: [Node]
+    /// The nodes as the renderer reads them.
+    private let program: Program
 
     init(_ text: String) throws(TemplateError) {
         var parser = Parser(Array(text))
         nodes = try parser.parse(section: nil, newLine: true, depth: 0)
+        program = Program(nodes)
+    }
+
+    /// The nodes flattened into one array of plain values — a section's body follows it,
+    /// its text in one byte buffer, its names in one array — so that rendering (by every
+    /// core, from the one template) reads them in place and counts no references.
+    private struct Program: Sendable {
+        enum Kind: UInt8, Sendable { case text, variable, section, inverted, contentType }
+
+        /// text: bytes `a..<a+b`; variable: path `a`, `flag` escaped; section, inverted:
+        /// path `a`, the body up to op `b`; contentType: `flag` text.
+        struct Op: Sendable {
+            var kind: Kind
+            var flag: Bool
+            var a: Int
+            var b: Int
+        }
+
+        /// A `Path` whose names are `names[start..<end]`.
+        struct Route: Sendable {
+            enum Kind: UInt8, Sendable { case top, position, fromTop, stack }
+            var kind: Kind
+            var position: Position
+            var start: Int
+            var end: Int
+        }
+
+        var ops: [Op] = []
+        var text: [UInt8] = []
+        var routes: [Route] = []
+        var names: [String] = []
+
+        init(_ nodes: [Node]) { add(nodes) }
+
+        private mutating func add(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .text(let s):
+                    ops.append(Op(kind: .text, flag: false, a: text.count, b: s.utf8.count))
+                    text.appendUTF8(s)
+                case .variable(let path, let escaped, _):
+                    ops.append(Op(kind: .variable, flag: escaped, a: route(path), b: 0))
+                case .section(let path, let body, _), .inverted(let path, let body, _):
+                    let at = ops.count
+                    var inverted = false
+                    if case .inverted = node { inverted = true }
+                    ops.append(Op(kind: inverted ? .inverted : .section, flag: false, a: route(path), b: 0))
+                    add(body)
+                    ops[at].b = ops.count
+                case .contentType(let isText):
+                    ops.append(Op(kind: .contentType, flag: isText, a: 0, b: 0))
+                }
+            }
+        }
+
+        private mutating func route(_ path: Path) -> Int {
+            let start = names.count
+            var kind = Route.Kind.top, position = Position.first
+            switch path {
+            case .top: break
+            case .position(let p): (kind, position) = (.position, p)
+            case .fromTop(let n): kind = .fromTop; names += n
+            case .stack(let n): kind = .stack; names += n
+            }
+            routes.append(Route(kind: kind, position: position, start: start, end: names.count))
+            return routes.count - 1
+        }
     }
 
     /// Every name a tag uses, with the tag's offset: what its view must have.
@@ -95,111 +164,176 @@ struct Template: Sendable {
         var count: Int
     }
 
-    func render(_ value: TemplateValue) -> String {
+    /// `render(TemplateData(tree))`.
+    func render(_ tree: TemplateValue) -> String { render(TemplateData(tree)) }
+
+    func render(_ data: TemplateData) -> String {
         // Bytes, made a String once: appending bytes is a copy, appending Strings is not.
         var out: [UInt8] = []
         out.reserveCapacity(8192)
-        var stack: [TemplateValue] = [value]
-        Self.render(nodes, &out, &stack, list: nil, text: false)
+        program.ops.withUnsafeBufferPointer { ops in
+        program.text.withUnsafeBufferPointer { text in
+        program.routes.withUnsafeBufferPointer { routes in
+        program.names.withUnsafeBufferPointer { names in
+        data.slots.withUnsafeBufferPointer { slots in
+        data.children.withUnsafeBufferPointer { children in
+        data.bytes.withUnsafeBufferPointer { bytes in
+            var rendering = Rendering(ops: ops, text: text, routes: routes, names: names,
+                                      slots: slots, children: children, bytes: bytes, stack: [.slot(data.root)])
+            rendering.render(0..<ops.count, &out, list: nil, text: false)
+        }}}}}}}
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func render(_ nodes: [Node], _ out: inout [UInt8], _ stack: inout [TemplateValue], list: ListPosition?, text: Bool) {
-        var text = text
-        for node in nodes {
-            switch node {
-            case .text(let s):
-                out.appendUTF8(s)
-            case .variable(let path, let escaped, _):
-                guard let value = lookup(path, stack, list) else { continue }
-                let rendered: String
-                switch value {
-                case .string(let s): rendered = s
-                case .bool(let b): rendered = b ? "true" : "false"
-                case .int(let i): rendered = String(i)
-                case .list, .object: rendered = ""
-                }
-                if escaped && !text { appendHTMLEscaped(rendered, to: &out) } else { out.appendUTF8(rendered) }
-            case .section(let path, let body, _):
-                guard let value = lookup(path, stack, list) else { continue }
-                switch value {
-                case .bool(let b):
-                    if b { render(body, &out, &stack, list: list, text: text) }
-                case .list(let items):
-                    for (index, item) in items.enumerated() {
-                        stack.append(item)
-                        render(body, &out, &stack, list: ListPosition(index: index, count: items.count), text: text)
-                        stack.removeLast()
-                    }
-                default:
-                    stack.append(value)
-                    render(body, &out, &stack, list: nil, text: text)
-                    stack.removeLast()
-                }
-            case .inverted(let path, let body, _):
-                guard let value = lookup(path, stack, list) else {
-                    render(body, &out, &stack, list: list, text: text)
-                    continue
-                }
-                switch value {
-                case .bool(let b):
-                    if !b { render(body, &out, &stack, list: list, text: text) }
-                case .list(let items):
-                    if items.isEmpty {
-                        stack.append(value)
-                        render(body, &out, &stack, list: nil, text: text)
-                        stack.removeLast()
-                    }
-                default:
-                    break
-                }
-            case .contentType(let isText):
-                text = isText
-            }
-        }
+    /// What a tag finds: a value of the data, or a list-position function's answer.
+    private enum Found {
+        case slot(Int)
+        case bool(Bool)
+        case int(Int)
     }
 
-    private static func lookup(_ path: Path, _ stack: [TemplateValue], _ list: ListPosition?) -> TemplateValue? {
-        switch path {
-        case .top:
-            return stack.last
-        case .position(let position):
-            guard let list else { return nil }
-            switch position {
-            case .first: return .bool(list.index == 0)
-            case .last: return .bool(list.index == list.count - 1)
-            case .index: return .int(list.index)
-            case .even: return .bool(list.index & 1 == 0)
-            case .odd: return .bool(list.index & 1 == 1)
+    /// One render: the program and the data, read in place, and the stack of values the
+    /// sections opened.
+    private struct Rendering {
+        let ops: UnsafeBufferPointer<Program.Op>
+        let text: UnsafeBufferPointer<UInt8>
+        let routes: UnsafeBufferPointer<Program.Route>
+        let names: UnsafeBufferPointer<String>
+        let slots: UnsafeBufferPointer<TemplateData.Slot>
+        let children: UnsafeBufferPointer<TemplateData.Child>
+        let bytes: UnsafeBufferPointer<UInt8>
+        var stack: [Found]
+
+        mutating func render(_ range: Range<Int>, _ out: inout [UInt8], list: ListPosition?, text isText: Bool) {
+            var isText = isText
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let op = ops[i]
+                i += 1
+                switch op.kind {
+                case .text:
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: text[op.a..<(op.a + op.b)]))
+                case .variable:
+                    guard let found = lookup(op.a, list) else { continue }
+                    switch found {
+                    case .bool(let b): out.appendUTF8(b ? "true" : "false")
+                    case .int(let n): out.appendUTF8(String(n))
+                    case .slot(let index):
+                        let slot = slots[index]
+                        switch slot.kind {
+                        case .string:
+                            let value = UnsafeBufferPointer(rebasing: bytes[slot.a..<(slot.a + slot.b)])
+                            if op.flag && !isText { Template.appendHTMLEscaped(value, to: &out) } else { out.append(contentsOf: value) }
+                        case .bool: out.appendUTF8(slot.a != 0 ? "true" : "false")
+                        case .int: out.appendUTF8(String(slot.a))
+                        case .list, .object: break
+                        }
+                    }
+                case .section:
+                    let body = i..<op.b
+                    i = op.b
+                    guard let found = lookup(op.a, list) else { continue }
+                    if case .slot(let index) = found {
+                        let slot = slots[index]
+                        switch slot.kind {
+                        case .bool:
+                            if slot.a != 0 { render(body, &out, list: list, text: isText) }
+                            continue
+                        case .list:
+                            for item in 0..<slot.b {
+                                stack.append(.slot(children[slot.a + item].slot))
+                                render(body, &out, list: ListPosition(index: item, count: slot.b), text: isText)
+                                stack.removeLast()
+                            }
+                            continue
+                        case .string, .int, .object: break
+                        }
+                    } else if case .bool(let b) = found {
+                        if b { render(body, &out, list: list, text: isText) }
+                        continue
+                    }
+                    stack.append(found)
+                    render(body, &out, list: nil, text: isText)
+                    stack.removeLast()
+                case .inverted:
+                    let body = i..<op.b
+                    i = op.b
+                    guard let found = lookup(op.a, list) else {
+                        render(body, &out, list: list, text: isText)
+                        continue
+                    }
+                    switch found {
+                    case .bool(let b):
+                        if !b { render(body, &out, list: list, text: isText) }
+                    case .int: break
+                    case .slot(let index):
+                        let slot = slots[index]
+                        if slot.kind == .bool, slot.a == 0 { render(body, &out, list: list, text: isText) }
+                        if slot.kind == .list, slot.b == 0 {
+                            stack.append(found)
+                            render(body, &out, list: nil, text: isText)
+                            stack.removeLast()
+                        }
+                    }
+                case .contentType:
+                    isText = op.flag
+                }
             }
-        case .fromTop(let names):
-            return descend(stack.last!, names[...])
-        case .stack(let names):
-            var i = stack.count - 1
-            while i >= 0 {
-                if let found = stack[i].member(names[0]) { return descend(found, names.dropFirst()) }
-                i -= 1
+        }
+
+        func lookup(_ index: Int, _ list: ListPosition?) -> Found? {
+            let route = routes[index]
+            switch route.kind {
+            case .top:
+                return stack.last
+            case .position:
+                guard let list else { return nil }
+                switch route.position {
+                case .first: return .bool(list.index == 0)
+                case .last: return .bool(list.index == list.count - 1)
+                case .index: return .int(list.index)
+                case .even: return .bool(list.index & 1 == 0)
+                case .odd: return .bool(list.index & 1 == 1)
+                }
+            case .fromTop:
+                return descend(stack.last!, route.start, route.end)
+            case .stack:
+                var i = stack.count - 1
+                while i >= 0 {
+                    if let found = member(stack[i], route.start) { return descend(found, route.start + 1, route.end) }
+                    i -= 1
+                }
+                return nil
             }
+        }
+
+        func descend(_ value: Found, _ start: Int, _ end: Int) -> Found? {
+            var value = value
+            for name in start..<end {
+                guard let next = member(value, name) else { return nil }
+                value = next
+            }
+            return value
+        }
+
+        /// The member named `names[name]` of an object (nil for any other value, as
+        /// Mustache has it).
+        func member(_ value: Found, _ name: Int) -> Found? {
+            guard case .slot(let index) = value else { return nil }
+            let slot = slots[index]
+            guard slot.kind == .object else { return nil }
+            for child in slot.a..<(slot.a + slot.b) where children[child].key == names[name] { return .slot(children[child].slot) }
             return nil
         }
     }
 
-    private static func descend(_ value: TemplateValue, _ names: ArraySlice<String>) -> TemplateValue? {
-        var value = value
-        for name in names {
-            guard let next = value.member(name) else { return nil }
-            value = next
-        }
-        return value
-    }
-
     /// HTML escaping of `{{name}}`: `<`, `>`, `&`, `"` and `'`, compared as characters.
-    private static func appendHTMLEscaped(_ s: String, to out: inout [UInt8]) {
-        if !s.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) {
-            out.appendUTF8(s)
+    fileprivate static func appendHTMLEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if !bytes.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) {
+            out.append(contentsOf: bytes)
             return
         }
-        for c in s {
+        for c in String(decoding: bytes, as: UTF8.self) {
             switch c {
             case "<": out.append(contentsOf: "&lt;".utf8)
             case ">": out.append(contentsOf: "&gt;".utf8)

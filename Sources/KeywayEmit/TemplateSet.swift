@@ -29,7 +29,7 @@ public struct TemplateSet: Sendable {
     struct Renderer: Sendable {
         let template: Template
 
-        func render(_ view: some TemplateView) -> String { template.render(TemplateValueEncoder.value(of: view)) }
+        func render(_ view: some TemplateView) -> String { template.render(TemplateData(view)) }
     }
 
     /// Names a template may use in a section over a list besides its view's: the

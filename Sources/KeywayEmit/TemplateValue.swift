@@ -1,21 +1,15 @@
 import KeywayModel
 
-/// A view as a template sees it: strings, booleans, integers, lists and objects (name →
-/// value, in declaration order; an absent optional is simply not there).
+/// A view as a template sees it, as a tree: strings, booleans, integers, lists and objects
+/// (name → value, in declaration order; an absent optional is simply not there). What the
+/// tests write and compare, and whose names an override is checked against; a render
+/// reads the same data laid out flat (`TemplateData`).
 enum TemplateValue: Sendable, Equatable {
     case string(String)
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
     case object([(String, TemplateValue)])
-
-    /// The member `name` of an object (nil for any other value, as Mustache has it).
-    @inline(__always)
-    func member(_ name: String) -> TemplateValue? {
-        guard case .object(let pairs) = self else { return nil }
-        for (key, value) in pairs where key == name { return value }
-        return nil
-    }
 
     static func == (a: TemplateValue, b: TemplateValue) -> Bool {
         switch (a, b) {
@@ -50,106 +44,249 @@ enum TemplateValue: Sendable, Equatable {
 // MARK: - Views
 
 /// An emitter's view as a template sees it: a struct of strings, booleans, integers,
-/// optionals, and arrays of such structs, turned into a `TemplateValue` through its
+/// optionals, and arrays of such structs, turned into `TemplateData` through its
 /// synthesized `Encodable` conformance — one member per stored property, in declaration
 /// order, an absent optional left out. Nothing about a view is written twice.
 typealias TemplateView = Encodable & Sendable
 
-enum TemplateValueEncoder {
-    static func value<T: Encodable>(of view: T) -> TemplateValue {
-        // Scalars by their type (a metatype comparison, not a dynamic cast: list items and
-        // members reach here generically).
-        if T.self == String.self { return .string(unsafeBitCast(view, to: String.self)) }
-        if T.self == Bool.self { return .bool(unsafeBitCast(view, to: Bool.self)) }
-        if T.self == Int.self { return .int(unsafeBitCast(view, to: Int.self)) }
-        let box = Box()
-        // The encoders below throw nothing of their own; a view's encode(to:) is synthesized.
-        try? view.encode(to: BoxEncoder(box: box))
-        return box.result
+/// A view laid out for rendering: every value a slot of one array, the members of an
+/// object and the items of a list side by side in another, every string's bytes in one
+/// buffer. What a render reads is indexes into three arrays made by one encoding: no
+/// value of its own to allocate, retain or free. (`TemplateValue` is the same data as a
+/// tree, for the tests and the checks of an override's names.)
+struct TemplateData {
+    enum Kind: UInt8 { case string, bool, int, list, object }
+
+    /// A string: bytes `a..<a+b`; a boolean or an integer: `a`; a list or an object:
+    /// children `a..<a+b`.
+    struct Slot {
+        var kind: Kind
+        var a: Int
+        var b: Int
     }
 
-    /// What one `encode(to:)` wrote: a scalar, an object's members or a list's items.
-    final class Box {
-        var scalar: TemplateValue?
-        var members: [(String, TemplateValue)]?
-        var items: [TemplateValue]?
+    /// A member of an object (its name), or an item of a list (no name).
+    struct Child {
+        var key: String
+        var slot: Int
+    }
 
-        var result: TemplateValue {
-            if let members { return .object(members) }
-            if let items { return .list(items) }
-            return scalar ?? .object([])
+    var slots: [Slot] = []
+    var children: [Child] = []
+    var bytes: [UInt8] = []
+    var root = 0
+
+    /// The data of a view, through its `Encodable` conformance.
+    init<T: Encodable>(_ view: T) {
+        let builder = TemplateValueEncoder.Builder()
+        root = TemplateValueEncoder.add(view, to: builder)
+        (slots, children, bytes) = (builder.s.pointee.slots, builder.s.pointee.children, builder.s.pointee.bytes)
+    }
+
+    /// The data of a tree.
+    init(_ tree: TemplateValue) {
+        func add(_ value: TemplateValue) -> Int {
+            switch value {
+            case .string(let s):
+                slots.append(Slot(kind: .string, a: bytes.count, b: s.utf8.count))
+                bytes.appendUTF8(s)
+            case .bool(let b): slots.append(Slot(kind: .bool, a: b ? 1 : 0, b: 0))
+            case .int(let i): slots.append(Slot(kind: .int, a: i, b: 0))
+            case .list(let items):
+                let added = items.map { Child(key: "", slot: add($0)) }
+                slots.append(Slot(kind: .list, a: children.count, b: added.count))
+                children += added
+            case .object(let pairs):
+                let added = pairs.map { Child(key: $0.0, slot: add($0.1)) }
+                slots.append(Slot(kind: .object, a: children.count, b: added.count))
+                children += added
+            }
+            return slots.count - 1
+        }
+        root = add(tree)
+    }
+
+    /// The same data as a tree.
+    var tree: TemplateValue { value(root) }
+
+    func value(_ index: Int) -> TemplateValue {
+        let slot = slots[index]
+        switch slot.kind {
+        case .string: return .string(String(decoding: bytes[slot.a..<(slot.a + slot.b)], as: UTF8.self))
+        case .bool: return .bool(slot.a != 0)
+        case .int: return .int(slot.a)
+        case .list: return .list(children[slot.a..<(slot.a + slot.b)].map { value($0.slot) })
+        case .object: return .object(children[slot.a..<(slot.a + slot.b)].map { ($0.key, value($0.slot)) })
+        }
+    }
+}
+
+enum TemplateValueEncoder {
+    /// A view as a tree (the tests', and the names an override may use).
+    static func value<T: Encodable>(of view: T) -> TemplateValue { TemplateData(view).tree }
+
+    /// Where one encoding writes. An object's members (a list's items) are collected on
+    /// `pending` while its values are encoded — a nested object moves its own off first —
+    /// and moved to `children` side by side when its `encode(to:)` returns. The state sits
+    /// behind a pointer: the containers share it, and a class's own arrays would be checked
+    /// for overlapping access at every append.
+    final class Builder {
+        struct State {
+            var slots: [Slot] = []
+            var children: [TemplateData.Child] = []
+            var bytes: [UInt8] = []
+            var pending: [TemplateData.Child] = []
+            /// What each `encode(to:)` under way opened: a keyed or an unkeyed container,
+            /// or the slot of the scalar it wrote.
+            var frames: [(kind: TemplateData.Kind?, scalar: Int?)] = []
+        }
+
+        let s: UnsafeMutablePointer<State>
+
+        init() {
+            s = .allocate(capacity: 1)
+            s.initialize(to: State())
+            s.pointee.slots.reserveCapacity(256)
+            s.pointee.children.reserveCapacity(256)
+            s.pointee.bytes.reserveCapacity(4096)
+        }
+
+        deinit {
+            s.deinitialize(count: 1)
+            s.deallocate()
+        }
+
+        func string(_ value: String) -> Int {
+            s.pointee.slots.append(Slot(kind: .string, a: s.pointee.bytes.count, b: value.utf8.count))
+            s.pointee.bytes.appendUTF8(value)
+            return s.pointee.slots.count - 1
+        }
+
+        func scalar(_ kind: TemplateData.Kind, _ a: Int) -> Int {
+            s.pointee.slots.append(Slot(kind: kind, a: a, b: 0))
+            return s.pointee.slots.count - 1
+        }
+
+        func emptyObject() -> Int {
+            s.pointee.slots.append(Slot(kind: .object, a: s.pointee.children.count, b: 0))
+            return s.pointee.slots.count - 1
         }
     }
 
+    /// The slot of `value`, encoded into `builder`.
+    static func add<T: Encodable>(_ value: T, to builder: Builder) -> Int {
+        // Scalars by their type (a metatype comparison, not a dynamic cast: list items and
+        // members reach here generically).
+        if T.self == String.self { return builder.string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Bool.self { return builder.scalar(.bool, unsafeBitCast(value, to: Bool.self) ? 1 : 0) }
+        if T.self == Int.self { return builder.scalar(.int, unsafeBitCast(value, to: Int.self)) }
+        let s = builder.s
+        let mark = s.pointee.pending.count
+        let frame = s.pointee.frames.count
+        s.pointee.frames.append((nil, nil))
+        // The encoders below throw nothing of their own; a view's encode(to:) is synthesized.
+        try? value.encode(to: BoxEncoder(builder: builder, frame: frame))
+        let (kind, scalar) = s.pointee.frames.removeLast()
+        if kind == nil, let scalar { return scalar }
+        let count = s.pointee.pending.count - mark
+        s.pointee.slots.append(Slot(kind: kind ?? .object, a: s.pointee.children.count, b: count))
+        s.pointee.children.append(contentsOf: s.pointee.pending[mark...])
+        s.pointee.pending.removeLast(count)
+        return s.pointee.slots.count - 1
+    }
+
+    typealias Slot = TemplateData.Slot
+
     struct BoxEncoder: Encoder {
-        let box: Box
+        let builder: Builder
+        let frame: Int
         var codingPath: [any CodingKey] { [] }
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if box.members == nil { box.members = [] }
-            return KeyedEncodingContainer(Members<Key>(box: box))
+            if builder.s.pointee.frames[frame].kind == nil { builder.s.pointee.frames[frame].kind = .object }
+            return KeyedEncodingContainer(Members<Key>(builder: builder))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
-            if box.items == nil { box.items = [] }
-            return Items(box: box)
+            if builder.s.pointee.frames[frame].kind == nil { builder.s.pointee.frames[frame].kind = .list }
+            return Items(builder: builder)
         }
 
-        func singleValueContainer() -> any SingleValueEncodingContainer { Scalar(box: box) }
+        func singleValueContainer() -> any SingleValueEncodingContainer { Scalar(builder: builder, frame: frame) }
     }
 
     struct Members<Key: CodingKey>: KeyedEncodingContainerProtocol {
-        let box: Box
+        let builder: Builder
         var codingPath: [any CodingKey] { [] }
-        private func add(_ key: Key, _ value: TemplateValue) { box.members!.append((key.stringValue, value)) }
+        private func add(_ key: Key, _ slot: Int) { builder.s.pointee.pending.append(.init(key: key.stringValue, slot: slot)) }
+        private func add(_ key: Key, int value: Int) { add(key, builder.scalar(.int, value)) }
         mutating func encodeNil(forKey key: Key) {}
-        mutating func encode(_ value: String, forKey key: Key) { add(key, .string(value)) }
-        mutating func encode(_ value: Bool, forKey key: Key) { add(key, .bool(value)) }
-        mutating func encode(_ value: Int, forKey key: Key) { add(key, .int(value)) }
-        mutating func encode(_ value: Double, forKey key: Key) { add(key, .string(String(value))) }
-        mutating func encode(_ value: Float, forKey key: Key) { add(key, .string(String(value))) }
-        mutating func encode(_ value: Int8, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: Int16, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: Int32, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: Int64, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: UInt, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: UInt8, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: UInt16, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: UInt32, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode(_ value: UInt64, forKey key: Key) { add(key, .int(Int(value))) }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) { add(key, TemplateValueEncoder.value(of: value)) }
+        mutating func encode(_ value: String, forKey key: Key) { add(key, builder.string(value)) }
+        mutating func encode(_ value: Bool, forKey key: Key) { add(key, builder.scalar(.bool, value ? 1 : 0)) }
+        mutating func encode(_ value: Int, forKey key: Key) { add(key, int: value) }
+        mutating func encode(_ value: Double, forKey key: Key) { add(key, builder.string(String(value))) }
+        mutating func encode(_ value: Float, forKey key: Key) { add(key, builder.string(String(value))) }
+        mutating func encode(_ value: Int8, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: Int16, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: Int32, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: Int64, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: UInt, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: UInt8, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: UInt16, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: UInt32, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode(_ value: UInt64, forKey key: Key) { add(key, int: Int(value)) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) { add(key, TemplateValueEncoder.add(value, to: builder)) }
+        // Not used by a synthesized conformance: an empty object, whatever is written into it.
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            let nested = Box()
-            nested.members = []
-            add(key, .object([]))
-            return KeyedEncodingContainer(Members<NestedKey>(box: nested))
+            add(key, builder.emptyObject())
+            return KeyedEncodingContainer(Members<NestedKey>(builder: Builder()))
         }
-        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { Items(box: Box()) }
-        mutating func superEncoder() -> any Encoder { BoxEncoder(box: Box()) }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { BoxEncoder(box: Box()) }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { Items(builder: Builder()) }
+        mutating func superEncoder() -> any Encoder { BoxEncoder.detached }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { BoxEncoder.detached }
     }
 
     struct Items: UnkeyedEncodingContainer {
-        let box: Box
-        var codingPath: [any CodingKey] { [] }
-        var count: Int { box.items?.count ?? 0 }
-        mutating func encodeNil() {}
-        mutating func encode<T: Encodable>(_ value: T) { box.items!.append(TemplateValueEncoder.value(of: value)) }
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            KeyedEncodingContainer(Members<NestedKey>(box: Box()))
+        let builder: Builder
+        /// Where this list's items start on `pending`.
+        let mark: Int
+        init(builder: Builder) {
+            self.builder = builder
+            mark = builder.s.pointee.pending.count
         }
-        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { Items(box: Box()) }
-        mutating func superEncoder() -> any Encoder { BoxEncoder(box: Box()) }
+        var codingPath: [any CodingKey] { [] }
+        var count: Int { builder.s.pointee.pending.count - mark }
+        mutating func encodeNil() {}
+        mutating func encode<T: Encodable>(_ value: T) {
+            let slot = TemplateValueEncoder.add(value, to: builder)
+            builder.s.pointee.pending.append(.init(key: "", slot: slot))
+        }
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+            KeyedEncodingContainer(Members<NestedKey>(builder: Builder()))
+        }
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { Items(builder: Builder()) }
+        mutating func superEncoder() -> any Encoder { BoxEncoder.detached }
     }
 
     struct Scalar: SingleValueEncodingContainer {
-        let box: Box
+        let builder: Builder
+        let frame: Int
         var codingPath: [any CodingKey] { [] }
+        private func set(_ slot: Int) { builder.s.pointee.frames[frame].scalar = slot }
         mutating func encodeNil() {}
-        mutating func encode(_ value: String) { box.scalar = .string(value) }
-        mutating func encode(_ value: Bool) { box.scalar = .bool(value) }
-        mutating func encode(_ value: Int) { box.scalar = .int(value) }
-        mutating func encode<T: Encodable>(_ value: T) { box.scalar = TemplateValueEncoder.value(of: value) }
+        mutating func encode(_ value: String) { set(builder.string(value)) }
+        mutating func encode(_ value: Bool) { set(builder.scalar(.bool, value ? 1 : 0)) }
+        mutating func encode(_ value: Int) { set(builder.scalar(.int, value)) }
+        mutating func encode<T: Encodable>(_ value: T) { set(TemplateValueEncoder.add(value, to: builder)) }
+    }
+}
+
+extension TemplateValueEncoder.BoxEncoder {
+    /// An encoder whose writes go nowhere (a super encoder: not used by a synthesized conformance).
+    static var detached: Self {
+        let builder = TemplateValueEncoder.Builder()
+        builder.s.pointee.frames.append((nil, nil))
+        return Self(builder: builder, frame: 0)
     }
 }
