@@ -16,7 +16,8 @@ struct Fields {
     /// costs less than hashing them into a dictionary, and stays linear in their number.
     var pairs: [YAMLPair]
     subscript(key: String) -> YAMLPair? {
-        for pair in pairs where pair.key == key { return pair }
+        // By index: a pair is copied (its strings and node retained) only when it is the one.
+        for index in pairs.indices where pairs[index].key == key { return pairs[index] }
         return nil
     }
 }

@@ -86,25 +86,23 @@ public struct Validator: Sendable {
     }
 
     /// Every scalar of every manifest, keys included, is checked for credential shapes.
+    /// Depth first, in the order written; nodes are read in place (the loader bounds the
+    /// depth of a document and the number of its nodes).
     private func scanForSecrets(_ node: YAMLNode, _ reader: NodeReader) {
-        var stack = [node]
-        var visited = 0
-        while let n = stack.popLast(), visited < 1_000_000 {
-            visited += 1
-            switch n.value {
-            case .scalar(let s):
-                if let kind = SecretScanner.looksLikeSecret(s.text), !reader.flaggedSecretLocations.contains(n.location) {
-                    reader.flaggedSecretLocations.insert(n.location)
-                    reader.error(n.location, "this value looks like a credential (\(kind)); manifests name environment variables only — remove it (it is not shown here) and rotate the secret if it was real")
+        switch node.value {
+        case .scalar(let s):
+            if let kind = SecretScanner.looksLikeSecret(s.text), !reader.flaggedSecretLocations.contains(node.location) {
+                reader.flaggedSecretLocations.insert(node.location)
+                reader.error(node.location, "this value looks like a credential (\(kind)); manifests name environment variables only — remove it (it is not shown here) and rotate the secret if it was real")
+            }
+        case .sequence(let items):
+            for index in items.indices { scanForSecrets(items[index], reader) }
+        case .mapping(let pairs):
+            for index in pairs.indices {
+                if let kind = SecretScanner.looksLikeSecret(pairs[index].key) {
+                    reader.error(pairs[index].keyLocation, "this key looks like a credential (\(kind)); remove it (it is not shown here) and rotate the secret if it was real")
                 }
-            case .sequence(let items): stack.append(contentsOf: items)
-            case .mapping(let pairs):
-                for p in pairs {
-                    if let kind = SecretScanner.looksLikeSecret(p.key) {
-                        reader.error(p.keyLocation, "this key looks like a credential (\(kind)); remove it (it is not shown here) and rotate the secret if it was real")
-                    }
-                    stack.append(p.value)
-                }
+                scanForSecrets(pairs[index].value, reader)
             }
         }
     }
