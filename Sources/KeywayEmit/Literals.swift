@@ -46,8 +46,19 @@ public enum Literal {
     /// `"…"` with quotes, backslashes and the usual control characters escaped as Swift
     /// and JSON both write them, and every other invisible scalar by `escape`.
     private static func quoted(_ s: String, escape: (Unicode.Scalar) -> String) -> String {
-        // Most strings are printable ASCII with nothing to escape: copied as they are.
-        if isPlain(s) { return "\"" + s + "\"" }
+        // Most strings are printable ASCII with nothing to escape: copied as they are,
+        // into a string made once at its length (`"\"" + s + "\""` makes two).
+        if isPlain(s) {
+            var s = s
+            return s.withUTF8 { bytes in
+                String(unsafeUninitializedCapacity: bytes.count + 2) { out in
+                    out[0] = UInt8(ascii: "\"")
+                    _ = UnsafeMutableBufferPointer(rebasing: out[1...]).initialize(from: bytes)
+                    out[bytes.count + 1] = UInt8(ascii: "\"")
+                    return bytes.count + 2
+                }
+            }
+        }
         var out: [UInt8] = []
         appendQuoted(s, to: &out, escape: escape)
         return String(decoding: out, as: UTF8.self)

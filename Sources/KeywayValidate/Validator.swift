@@ -136,7 +136,25 @@ struct CrossReferenceRules {
         return kept
     }
 
-    mutating func check(integrations: [Integration], connectors: [Connector], catalogs: [ProviderScopes]) {
+    /// The rules across files. The scope rules and the Swift-name rules read the same
+    /// manifests and nothing of each other's: they run side by side, the second with a
+    /// reader of its own, absorbed after (the report is sorted).
+    func check(integrations: [Integration], connectors: [Connector], catalogs: [ProviderScopes]) {
+        let names = NodeReader()
+        _ = Parallel.map([false, true], threshold: 2) { swiftNames in
+            if swiftNames {
+                Self.checkSwiftNames(integrations: integrations, connectors: connectors, names)
+            } else {
+                checkScopes(integrations: integrations, connectors: connectors)
+            }
+        }
+        reader.absorb(names)
+        checkProviderScopes(catalogs, integrations: integrations)
+    }
+
+    /// Every tool's scopes granted by its integration; every granted scope used by a tool
+    /// (or marked `without_tool`); every connector's integration there.
+    private func checkScopes(integrations: [Integration], connectors: [Connector]) {
         let byKey = Dictionary(uniqueKeysWithValues: integrations.indices.map { (integrations[$0].key, $0) })
         var used: [String: Set<String>] = [:]
         // Each integration's grants as a set, made once however many connectors use it.
@@ -175,8 +193,6 @@ struct CrossReferenceRules {
                 }
             }
         }
-        checkSwiftNames(integrations: integrations, connectors: connectors)
-        checkProviderScopes(catalogs, integrations: integrations)
     }
 
     /// The position of a tool's scope entry: tools keep only their own location, so scan
@@ -187,7 +203,7 @@ struct CrossReferenceRules {
 
     /// Generated Swift names come from manifest names; two names that map to one
     /// identifier would not compile, so they are refused here, naming both.
-    private func checkSwiftNames(integrations: [Integration], connectors: [Connector]) {
+    private static func checkSwiftNames(integrations: [Integration], connectors: [Connector], _ reader: NodeReader) {
         // Dictionaries of indices, not of manifests: nothing large is copied as they grow.
         var cases: [String: Int] = [:]
         cases.reserveCapacity(integrations.count)
