@@ -49,7 +49,8 @@ final class SuggestionPool: @unchecked Sendable {
 /// diagnostic and reading goes on, so one run reports every problem.
 final class NodeReader {
     private(set) var diagnostics: [Diagnostic] = []
-    /// Values already reported as secrets, so the secret scan does not report them twice.
+    /// Places already reported as secrets (values, and keys), so that neither a second
+    /// check nor an alias repeating them reports one twice.
     var flaggedSecretLocations: Set<SourceLocation> = []
     /// Integrations used by a connector that has errors (see `connector(_:)`).
     var integrationsWithBrokenConnectors: Set<String> = []

@@ -99,7 +99,8 @@ public struct Validator: Sendable {
             for index in items.indices { scanForSecrets(items[index], reader) }
         case .mapping(let pairs):
             for index in pairs.indices {
-                if let kind = SecretScanner.looksLikeSecret(pairs[index].key) {
+                // Once a place: an alias repeats the mapping, not the key.
+                if let kind = SecretScanner.looksLikeSecret(pairs[index].key), reader.flaggedSecretLocations.insert(pairs[index].keyLocation).inserted {
                     reader.error(pairs[index].keyLocation, "this key looks like a credential (\(kind)); remove it (it is not shown here) and rotate the secret if it was real")
                 }
                 scanForSecrets(pairs[index].value, reader)

@@ -156,6 +156,16 @@ struct ValidationTests {
         #expect(!d.contains { $0.message.contains("abcdefghijklmnop") })
     }
 
+    @Test("a credential-shaped key an alias repeats is reported once, at the key")
+    func aliasedSecretKeyOnce() {
+        let dir = Fixture.folder(integration: Fixture.integration + "extra: &x { xoxb-1234567890-abcdefghij: 1 }\nagain: [*x, *x]\n")
+        #expect(Fixture.diagnostics(dir).map(\.formatted) == [
+            "integrations/mail.yaml:19:1: error: unknown key 'extra' in an integration manifest; allowed keys: key, provider, name, category, description, auth",
+            "integrations/mail.yaml:19:13: error: this key looks like a credential (a Slack bot token); remove it (it is not shown here) and rotate the secret if it was real",
+            "integrations/mail.yaml:20:1: error: unknown key 'again' in an integration manifest; allowed keys: key, provider, name, category, description, auth",
+        ])
+    }
+
     @Test("all problems of a run are reported at once, sorted by file and line")
     func allErrorsInOneRun() {
         let dir = Fixture.folder(
