@@ -41,13 +41,6 @@ struct Template: Sendable {
         case fromTop([String])
         /// The first name looked up from the innermost value outwards, the rest inside it.
         case stack([String])
-
-        var names: [String] {
-            switch self {
-            case .top, .position: []
-            case .fromTop(let names), .stack(let names): names
-            }
-        }
     }
 
     indirect enum Node: Sendable {
@@ -64,14 +57,12 @@ struct Template: Sendable {
     /// parsing nor rendering recurses without bound.
     static let maximumDepth = 64
 
-    let nodes: [Node]
-    /// The nodes as the renderer reads them.
+    /// The parsed nodes as the renderer reads them.
     private let program: Program
 
     init(_ text: String) throws(TemplateError) {
         var parser = Parser(Array(text))
-        nodes = try parser.parse(section: nil, newLine: true, depth: 0)
-        program = Program(nodes)
+        program = Program(try parser.parse(section: nil, newLine: true, depth: 0))
     }
 
     /// The nodes flattened into one array of plain values — a section's body follows it,
@@ -81,12 +72,14 @@ struct Template: Sendable {
         enum Kind: UInt8, Sendable { case text, variable, section, inverted, contentType }
 
         /// text: bytes `a..<a+b`; variable: path `a`, `flag` escaped; section, inverted:
-        /// path `a`, the body up to op `b`; contentType: `flag` text.
+        /// path `a`, the body up to op `b`; contentType: `flag` text. `offset`: where a
+        /// tag starts in the template's text, for diagnostics.
         struct Op: Sendable {
             var kind: Kind
             var flag: Bool
             var a: Int
             var b: Int
+            var offset = 0
         }
 
         /// A `Path` whose names are `names[start..<end]`.
@@ -111,13 +104,13 @@ struct Template: Sendable {
                 case .text(let s):
                     ops.append(Op(kind: .text, flag: false, a: text.count, b: s.utf8.count))
                     text.appendUTF8(s)
-                case .variable(let path, let escaped, _):
-                    ops.append(Op(kind: .variable, flag: escaped, a: route(path), b: 0))
-                case .section(let path, let body, _), .inverted(let path, let body, _):
+                case .variable(let path, let escaped, let offset):
+                    ops.append(Op(kind: .variable, flag: escaped, a: route(path), b: 0, offset: offset))
+                case .section(let path, let body, let offset), .inverted(let path, let body, let offset):
                     let at = ops.count
                     var inverted = false
                     if case .inverted = node { inverted = true }
-                    ops.append(Op(kind: inverted ? .inverted : .section, flag: false, a: route(path), b: 0))
+                    ops.append(Op(kind: inverted ? .inverted : .section, flag: false, a: route(path), b: 0, offset: offset))
                     add(body)
                     ops[at].b = ops.count
                 case .contentType(let isText):
@@ -142,18 +135,10 @@ struct Template: Sendable {
 
     /// Every name a tag uses, with the tag's offset: what its view must have.
     var uses: [(name: String, offset: Int)] {
-        var uses: [(name: String, offset: Int)] = []
-        var stack = nodes
-        while let node = stack.popLast() {
-            switch node {
-            case .variable(let path, _, let offset): uses += path.names.map { ($0, offset) }
-            case .section(let path, let body, let offset), .inverted(let path, let body, let offset):
-                uses += path.names.map { ($0, offset) }
-                stack += body
-            case .text, .contentType: break
-            }
+        program.ops.filter { $0.kind == .variable || $0.kind == .section || $0.kind == .inverted }.flatMap { op in
+            let route = program.routes[op.a]
+            return program.names[route.start..<route.end].map { ($0, op.offset) }
         }
-        return uses.sorted { $0.offset < $1.offset }
     }
 
     // MARK: Rendering

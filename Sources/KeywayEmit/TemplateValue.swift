@@ -79,31 +79,39 @@ struct TemplateData {
     /// The data of a view, through its `Encodable` conformance.
     init<T: Encodable>(_ view: T) {
         let builder = TemplateValueEncoder.Builder()
-        root = TemplateValueEncoder.add(view, to: builder)
-        (slots, children, bytes) = (builder.s.pointee.slots, builder.s.pointee.children, builder.s.pointee.bytes)
+        self.init(builder, root: TemplateValueEncoder.add(view, to: builder))
     }
 
     /// The data of a tree.
     init(_ tree: TemplateValue) {
+        let builder = TemplateValueEncoder.Builder()
         func add(_ value: TemplateValue) -> Int {
             switch value {
-            case .string(let s):
-                slots.append(Slot(kind: .string, a: bytes.count, b: s.utf8.count))
-                bytes.appendUTF8(s)
-            case .bool(let b): slots.append(Slot(kind: .bool, a: b ? 1 : 0, b: 0))
-            case .int(let i): slots.append(Slot(kind: .int, a: i, b: 0))
+            case .string(let s): return builder.string(s)
+            case .bool(let b): return builder.scalar(.bool, b ? 1 : 0)
+            case .int(let i): return builder.scalar(.int, i)
             case .list(let items):
-                let added = items.map { Child(key: "", slot: add($0)) }
-                slots.append(Slot(kind: .list, a: children.count, b: added.count))
-                children += added
+                let mark = builder.state.pointee.pending.count
+                for item in items {
+                    let slot = add(item)
+                    builder.state.pointee.pending.append(Child(key: "", slot: slot))
+                }
+                return builder.close(.list, from: mark)
             case .object(let pairs):
-                let added = pairs.map { Child(key: $0.0, slot: add($0.1)) }
-                slots.append(Slot(kind: .object, a: children.count, b: added.count))
-                children += added
+                let mark = builder.state.pointee.pending.count
+                for (key, member) in pairs {
+                    let slot = add(member)
+                    builder.state.pointee.pending.append(Child(key: key, slot: slot))
+                }
+                return builder.close(.object, from: mark)
             }
-            return slots.count - 1
         }
-        root = add(tree)
+        self.init(builder, root: add(tree))
+    }
+
+    private init(_ builder: TemplateValueEncoder.Builder, root: Int) {
+        (slots, children, bytes) = (builder.state.pointee.slots, builder.state.pointee.children, builder.state.pointee.bytes)
+        self.root = root
     }
 
     /// The same data as a tree.
@@ -141,35 +149,40 @@ enum TemplateValueEncoder {
             var frames: [(kind: TemplateData.Kind?, scalar: Int?)] = []
         }
 
-        let s: UnsafeMutablePointer<State>
+        let state: UnsafeMutablePointer<State>
 
         init() {
-            s = .allocate(capacity: 1)
-            s.initialize(to: State())
-            s.pointee.slots.reserveCapacity(256)
-            s.pointee.children.reserveCapacity(256)
-            s.pointee.bytes.reserveCapacity(4096)
+            state = .allocate(capacity: 1)
+            state.initialize(to: State())
+            state.pointee.slots.reserveCapacity(256)
+            state.pointee.children.reserveCapacity(256)
+            state.pointee.bytes.reserveCapacity(4096)
         }
 
         deinit {
-            s.deinitialize(count: 1)
-            s.deallocate()
+            state.deinitialize(count: 1)
+            state.deallocate()
         }
 
         func string(_ value: String) -> Int {
-            s.pointee.slots.append(Slot(kind: .string, a: s.pointee.bytes.count, b: value.utf8.count))
-            s.pointee.bytes.appendUTF8(value)
-            return s.pointee.slots.count - 1
+            state.pointee.slots.append(Slot(kind: .string, a: state.pointee.bytes.count, b: value.utf8.count))
+            state.pointee.bytes.appendUTF8(value)
+            return state.pointee.slots.count - 1
         }
 
         func scalar(_ kind: TemplateData.Kind, _ a: Int) -> Int {
-            s.pointee.slots.append(Slot(kind: kind, a: a, b: 0))
-            return s.pointee.slots.count - 1
+            state.pointee.slots.append(Slot(kind: kind, a: a, b: 0))
+            return state.pointee.slots.count - 1
         }
 
-        func emptyObject() -> Int {
-            s.pointee.slots.append(Slot(kind: .object, a: s.pointee.children.count, b: 0))
-            return s.pointee.slots.count - 1
+        /// The slot of a list or an object whose items (members) are `pending[mark...]`:
+        /// they move to `children`, side by side.
+        func close(_ kind: TemplateData.Kind, from mark: Int) -> Int {
+            let count = state.pointee.pending.count - mark
+            state.pointee.slots.append(Slot(kind: kind, a: state.pointee.children.count, b: count))
+            state.pointee.children.append(contentsOf: state.pointee.pending[mark...])
+            state.pointee.pending.removeLast(count)
+            return state.pointee.slots.count - 1
         }
     }
 
@@ -180,19 +193,15 @@ enum TemplateValueEncoder {
         if T.self == String.self { return builder.string(unsafeBitCast(value, to: String.self)) }
         if T.self == Bool.self { return builder.scalar(.bool, unsafeBitCast(value, to: Bool.self) ? 1 : 0) }
         if T.self == Int.self { return builder.scalar(.int, unsafeBitCast(value, to: Int.self)) }
-        let s = builder.s
-        let mark = s.pointee.pending.count
-        let frame = s.pointee.frames.count
-        s.pointee.frames.append((nil, nil))
+        let state = builder.state
+        let mark = state.pointee.pending.count
+        let frame = state.pointee.frames.count
+        state.pointee.frames.append((nil, nil))
         // The encoders below throw nothing of their own; a view's encode(to:) is synthesized.
         try? value.encode(to: BoxEncoder(builder: builder, frame: frame))
-        let (kind, scalar) = s.pointee.frames.removeLast()
+        let (kind, scalar) = state.pointee.frames.removeLast()
         if kind == nil, let scalar { return scalar }
-        let count = s.pointee.pending.count - mark
-        s.pointee.slots.append(Slot(kind: kind ?? .object, a: s.pointee.children.count, b: count))
-        s.pointee.children.append(contentsOf: s.pointee.pending[mark...])
-        s.pointee.pending.removeLast(count)
-        return s.pointee.slots.count - 1
+        return builder.close(kind ?? .object, from: mark)
     }
 
     typealias Slot = TemplateData.Slot
@@ -204,12 +213,12 @@ enum TemplateValueEncoder {
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if builder.s.pointee.frames[frame].kind == nil { builder.s.pointee.frames[frame].kind = .object }
+            if builder.state.pointee.frames[frame].kind == nil { builder.state.pointee.frames[frame].kind = .object }
             return KeyedEncodingContainer(Members<Key>(builder: builder))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
-            if builder.s.pointee.frames[frame].kind == nil { builder.s.pointee.frames[frame].kind = .list }
+            if builder.state.pointee.frames[frame].kind == nil { builder.state.pointee.frames[frame].kind = .list }
             return Items(builder: builder)
         }
 
@@ -219,7 +228,7 @@ enum TemplateValueEncoder {
     struct Members<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let builder: Builder
         var codingPath: [any CodingKey] { [] }
-        private func add(_ key: Key, _ slot: Int) { builder.s.pointee.pending.append(.init(key: key.stringValue, slot: slot)) }
+        private func add(_ key: Key, _ slot: Int) { builder.state.pointee.pending.append(.init(key: key.stringValue, slot: slot)) }
         private func add(_ key: Key, int value: Int) { add(key, builder.scalar(.int, value)) }
         mutating func encodeNil(forKey key: Key) {}
         mutating func encode(_ value: String, forKey key: Key) { add(key, builder.string(value)) }
@@ -239,7 +248,7 @@ enum TemplateValueEncoder {
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) { add(key, TemplateValueEncoder.add(value, to: builder)) }
         // Not used by a synthesized conformance: an empty object, whatever is written into it.
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            add(key, builder.emptyObject())
+            add(key, builder.close(.object, from: builder.state.pointee.pending.count))
             return KeyedEncodingContainer(Members<NestedKey>(builder: Builder()))
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { Items(builder: Builder()) }
@@ -253,14 +262,14 @@ enum TemplateValueEncoder {
         let mark: Int
         init(builder: Builder) {
             self.builder = builder
-            mark = builder.s.pointee.pending.count
+            mark = builder.state.pointee.pending.count
         }
         var codingPath: [any CodingKey] { [] }
-        var count: Int { builder.s.pointee.pending.count - mark }
+        var count: Int { builder.state.pointee.pending.count - mark }
         mutating func encodeNil() {}
         mutating func encode<T: Encodable>(_ value: T) {
             let slot = TemplateValueEncoder.add(value, to: builder)
-            builder.s.pointee.pending.append(.init(key: "", slot: slot))
+            builder.state.pointee.pending.append(.init(key: "", slot: slot))
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             KeyedEncodingContainer(Members<NestedKey>(builder: Builder()))
@@ -273,7 +282,7 @@ enum TemplateValueEncoder {
         let builder: Builder
         let frame: Int
         var codingPath: [any CodingKey] { [] }
-        private func set(_ slot: Int) { builder.s.pointee.frames[frame].scalar = slot }
+        private func set(_ slot: Int) { builder.state.pointee.frames[frame].scalar = slot }
         mutating func encodeNil() {}
         mutating func encode(_ value: String) { set(builder.string(value)) }
         mutating func encode(_ value: Bool) { set(builder.scalar(.bool, value ? 1 : 0)) }
@@ -286,7 +295,7 @@ extension TemplateValueEncoder.BoxEncoder {
     /// An encoder whose writes go nowhere (a super encoder: not used by a synthesized conformance).
     static var detached: Self {
         let builder = TemplateValueEncoder.Builder()
-        builder.s.pointee.frames.append((nil, nil))
+        builder.state.pointee.frames.append((nil, nil))
         return Self(builder: builder, frame: 0)
     }
 }
