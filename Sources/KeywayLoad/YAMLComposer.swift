@@ -202,11 +202,13 @@ struct YAMLComposer {
             checkLength(Int(scalar.length), at: here)
             // libyaml's buffer is searched for NUL before a String is made of it (memchr,
             // where a search of the String's UTF-8 goes byte by byte).
+            var text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             if let value = scalar.value, memchr(value, 0, Int(scalar.length)) != nil {
-                // "\0" in a double-quoted string: no database text type can hold it.
-                throw Failure(location: here, message: "NUL characters are not allowed in manifest values; remove the \\0 escape")
+                // "\0" in a double-quoted string: no database text type can hold it. Reported,
+                // and the value read without it, so that the file's other errors are too.
+                recoverable.append(Failure(location: here, message: "NUL characters are not allowed in manifest values; remove the \\0 escape"))
+                text.unicodeScalars.removeAll { $0 == "\0" }
             }
-            let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             let style: YAMLScalar.Style
             switch scalar.style {
             case YAML_PLAIN_SCALAR_STYLE: style = scalar.tag == nil ? .plain : .quoted

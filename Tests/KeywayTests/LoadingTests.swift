@@ -181,6 +181,17 @@ struct LoadingTests {
         ], "got: \(d.map(\.formatted))")
     }
 
+    @Test("a NUL in a value is reported with the file's other errors")
+    func nulWithOtherErrors() {
+        let yaml = Fixture.integration
+            .replacing1("name: Mail", "name: \"Ma\\0il\"")
+            .replacing1("production: https://api", "production: http://api")
+        #expect(Fixture.diagnostics(Fixture.folder(integration: yaml)).map(\.formatted) == [
+            "integrations/mail.yaml:3:7: error: NUL characters are not allowed in manifest values; remove the \\0 escape",
+            "integrations/mail.yaml:14:17: error: production redirect URIs must use https (redirect_uris.production)",
+        ])
+    }
+
     @Test("a symlink to a device is not read")
     func symlinkToDevice() throws {
         let dir = Fixture.folder()
