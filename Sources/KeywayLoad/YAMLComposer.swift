@@ -200,8 +200,8 @@ struct YAMLComposer {
             let scalar = event.data.scalar
             checkTag(scalar.tag, at: here, allowString: true)
             checkLength(Int(scalar.length), at: here)
-            // libyaml's buffer is searched for NUL before a String is made of it (memchr,
-            // where a search of the String's UTF-8 goes byte by byte).
+            // NUL is looked for in libyaml's buffer (memchr, where a search of the String's
+            // UTF-8 goes byte by byte).
             var text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
             if let value = scalar.value, memchr(value, 0, Int(scalar.length)) != nil {
                 // "\0" in a double-quoted string: no database text type can hold it. Reported,
