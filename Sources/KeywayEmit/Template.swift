@@ -218,28 +218,20 @@ struct Template: Sendable {
                     let body = i..<op.b
                     i = op.b
                     guard let found = lookup(op.a, list) else { continue }
-                    if case .slot(let index) = found {
-                        let slot = slots[index]
-                        switch slot.kind {
-                        case .bool:
-                            if slot.a != 0 { render(body, &out, list: list, text: isText) }
-                            continue
-                        case .list:
-                            for item in 0..<slot.b {
-                                stack.append(.slot(children[slot.a + item].slot))
-                                render(body, &out, list: ListPosition(index: item, count: slot.b), text: isText)
-                                stack.removeLast()
-                            }
-                            continue
-                        case .string, .int, .object: break
-                        }
-                    } else if case .bool(let b) = found {
+                    switch shape(of: found) {
+                    case .bool(let b):
                         if b { render(body, &out, list: list, text: isText) }
-                        continue
+                    case .list(let items):
+                        for (position, child) in items.enumerated() {
+                            stack.append(.slot(children[child].slot))
+                            render(body, &out, list: ListPosition(index: position, count: items.count), text: isText)
+                            stack.removeLast()
+                        }
+                    case .other:
+                        stack.append(found)
+                        render(body, &out, list: nil, text: isText)
+                        stack.removeLast()
                     }
-                    stack.append(found)
-                    render(body, &out, list: nil, text: isText)
-                    stack.removeLast()
                 case .inverted:
                     let body = i..<op.b
                     i = op.b
@@ -247,21 +239,41 @@ struct Template: Sendable {
                         render(body, &out, list: list, text: isText)
                         continue
                     }
-                    switch found {
+                    switch shape(of: found) {
                     case .bool(let b):
                         if !b { render(body, &out, list: list, text: isText) }
-                    case .int: break
-                    case .slot(let index):
-                        let slot = slots[index]
-                        if slot.kind == .bool, slot.a == 0 { render(body, &out, list: list, text: isText) }
-                        if slot.kind == .list, slot.b == 0 {
+                    case .list(let items):
+                        if items.isEmpty {
                             stack.append(found)
                             render(body, &out, list: nil, text: isText)
                             stack.removeLast()
                         }
+                    case .other: break
                     }
                 case .contentType:
                     isText = op.flag
+                }
+            }
+        }
+
+        /// What a section does with a value: a boolean decides, a list repeats (its items
+        /// are these children), anything else is pushed.
+        enum Shape {
+            case bool(Bool)
+            case list(Range<Int>)
+            case other
+        }
+
+        func shape(of found: Found) -> Shape {
+            switch found {
+            case .bool(let b): return .bool(b)
+            case .int: return .other
+            case .slot(let index):
+                let slot = slots[index]
+                switch slot.kind {
+                case .bool: return .bool(slot.a != 0)
+                case .list: return .list(slot.a..<(slot.a + slot.b))
+                case .string, .int, .object: return .other
                 }
             }
         }
