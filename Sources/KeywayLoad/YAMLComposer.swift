@@ -174,12 +174,6 @@ struct YAMLComposer {
         recoverable.append(Failure(location: location, message: "YAML tag '\(tag.forDiagnostic)' is not supported; remove the tag (quote the value if it must stay a string)"))
     }
 
-    /// Where `key` is in `pairs`, compared in place (a pair is not copied to look at it).
-    private static func keyLocation(of key: String, in pairs: [YAMLPair]) -> SourceLocation? {
-        for index in pairs.indices where pairs[index].key == key { return pairs[index].keyLocation }
-        return nil
-    }
-
     /// Composes the node that starts with `event` and returns it with its expanded size.
     private mutating func composeNode(_ event: inout yaml_event_t, depth: Int) throws(Failure) -> (node: YAMLNode, size: Int) {
         let here = location(event.start_mark)
@@ -269,7 +263,7 @@ struct YAMLComposer {
                 if key == "<<" && keyEvent.data.scalar.style == YAML_PLAIN_SCALAR_STYLE {
                     recoverable.append(Failure(location: keyLocation, message: "merge keys ('<<') are not supported; write the keys out"))
                     dropped = true
-                } else if let first = seen.map({ $0[key] }) ?? Self.keyLocation(of: key, in: pairs) {
+                } else if let first = seen.map({ $0[key] }) ?? pairs.index(ofKey: key).map({ pairs[$0].keyLocation }) {
                     recoverable.append(Failure(location: keyLocation, message: "duplicate key '\(key.forDiagnostic)' (first at line \(first.line)); a YAML parser may silently keep either one — remove one"))
                     dropped = true
                 } else if seen != nil {

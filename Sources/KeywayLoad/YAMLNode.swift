@@ -60,3 +60,12 @@ public struct YAMLPair: Sendable {
         self.value = value
     }
 }
+
+extension Array where Element == YAMLPair {
+    /// The index of the pair whose key is `key`, comparing keys in place (a pair is not
+    /// copied — its strings and node retained — to look at it).
+    public func index(ofKey key: String) -> Int? {
+        for index in indices where self[index].key == key { return index }
+        return nil
+    }
+}

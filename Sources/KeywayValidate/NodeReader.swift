@@ -16,9 +16,7 @@ struct Fields {
     /// costs less than hashing them into a dictionary, and stays linear in their number.
     var pairs: [YAMLPair]
     subscript(key: String) -> YAMLPair? {
-        // By index: a pair is copied (its strings and node retained) only when it is the one.
-        for index in pairs.indices where pairs[index].key == key { return pairs[index] }
-        return nil
+        pairs.index(ofKey: key).map { pairs[$0] }
     }
 }
 

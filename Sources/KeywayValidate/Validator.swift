@@ -91,8 +91,7 @@ public struct Validator: Sendable {
     private func scanForSecrets(_ node: YAMLNode, _ reader: NodeReader) {
         switch node.value {
         case .scalar(let s):
-            if let kind = SecretScanner.looksLikeSecret(s.text), !reader.flaggedSecretLocations.contains(node.location) {
-                reader.flaggedSecretLocations.insert(node.location)
+            if let kind = SecretScanner.looksLikeSecret(s.text), reader.flaggedSecretLocations.insert(node.location).inserted {
                 reader.error(node.location, "this value looks like a credential (\(kind)); manifests name environment variables only — remove it (it is not shown here) and rotate the secret if it was real")
             }
         case .sequence(let items):
