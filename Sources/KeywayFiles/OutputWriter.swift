@@ -154,6 +154,8 @@ public struct OutputWriter: Sendable {
         let root: String
         let realRoot: String
         private var inside: [Substring: Bool] = [:]
+        /// The folders (relative to the root) found not to exist: nothing is in them yet.
+        private(set) var absent: Set<Substring> = []
 
         init(root: String) {
             self.root = root
@@ -168,8 +170,12 @@ public struct OutputWriter: Sendable {
                 verdict = known
             } else {
                 var ancestor = folder.isEmpty ? root : root + "/" + folder
-                while !FileSystem.exists(ancestor), ancestor.count > root.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
-                    ancestor = String(ancestor[..<slash])
+                if !FileSystem.exists(ancestor) {
+                    absent.insert(folder)
+                    while ancestor.count > root.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                        ancestor = String(ancestor[..<slash])
+                        if FileSystem.exists(ancestor) { break }
+                    }
                 }
                 let real = FileSystem.resolved(ancestor)
                 verdict = real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
@@ -237,10 +243,15 @@ public struct OutputWriter: Sendable {
             do throws(WriteError) { return .success(try guardian.path(for: file.path)) } catch { return .failure(error) }
         }
         let recordsOwnership = recordsOwnership
+        let absentFolders = guardian.absent
         let findings: [Result<(Finding, String), WriteError>] = Parallel.map(Array(zip(sorted, targets))) { file, target in
             guard case .success(let path) = target else { return .failure(target.failureValue!) }
             var contents = file.contents
             let hash = contents.withUTF8 { OwnershipManifest.hash(UnsafeRawBufferPointer($0)) }
+            // In a folder that is not there (a first run): missing, without a look each.
+            if !absentFolders.isEmpty, absentFolders.contains(file.path.utf8.lastIndex(of: UInt8(ascii: "/")).map { file.path[..<$0] } ?? "") {
+                return .success((.missing, hash))
+            }
             switch FileSystem.contents(path) {
             case .absent:
                 return .success((.missing, hash))
