@@ -153,9 +153,17 @@ public struct OutputWriter: Sendable {
     struct PathGuard {
         let root: String
         let realRoot: String
-        private var inside: [Substring: Bool] = [:]
-        /// The folders (relative to the root) found not to exist: nothing is in them yet.
-        private(set) var absent: Set<Substring> = []
+        // Folders by their bytes: Swift compares strings by canonical equivalence, and the
+        // file system does not (`é` and `e` + U+0301 are two folders, one maybe a link).
+        private var inside: [[UInt8]: Bool] = [:]
+        /// The folders (relative to the root, as bytes) found not to exist: nothing is in
+        /// them yet.
+        private(set) var absent: Set<[UInt8]> = []
+
+        /// The folder of a path relative to the root, as `inside` and `absent` key it.
+        static func folderKey(of path: String) -> [UInt8] {
+            path.utf8.lastIndex(of: UInt8(ascii: "/")).map { Array(path.utf8[..<$0]) } ?? []
+        }
 
         init(root: String) {
             self.root = root
@@ -165,21 +173,22 @@ public struct OutputWriter: Sendable {
         mutating func path(for path: String) throws(WriteError) -> String {
             try OutputWriter.checkRelativePath(path)
             let folder = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[..<$0] } ?? ""
+            let key = Self.folderKey(of: path)
             let verdict: Bool
-            if let known = inside[folder] {
+            if let known = inside[key] {
                 verdict = known
             } else {
                 var ancestor = folder.isEmpty ? root : root + "/" + folder
                 if !FileSystem.exists(ancestor) {
-                    absent.insert(folder)
+                    absent.insert(key)
                     while ancestor.count > root.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
                         ancestor = String(ancestor[..<slash])
                         if FileSystem.exists(ancestor) { break }
                     }
                 }
                 let real = FileSystem.resolved(ancestor)
-                verdict = real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
-                inside[folder] = verdict
+                verdict = real.utf8.elementsEqual(realRoot.utf8) || real.utf8.starts(with: (realRoot == "/" ? "/" : realRoot + "/").utf8)
+                inside[key] = verdict
                 if verdict && ancestor != root && !FileSystem.isFolder(ancestor) {
                     throw WriteError(at: shown(String(ancestor.dropFirst(root.count + 1))), "is a file where '\(path.forDiagnostic)' needs a folder; move it away, or choose another folder")
                 }
@@ -249,7 +258,7 @@ public struct OutputWriter: Sendable {
             var contents = file.contents
             let hash = contents.withUTF8 { OwnershipManifest.hash(UnsafeRawBufferPointer($0)) }
             // In a folder that is not there (a first run): missing, without a look each.
-            if !absentFolders.isEmpty, absentFolders.contains(file.path.utf8.lastIndex(of: UInt8(ascii: "/")).map { file.path[..<$0] } ?? "") {
+            if !absentFolders.isEmpty, absentFolders.contains(PathGuard.folderKey(of: file.path)) {
                 return .success((.missing, hash))
             }
             switch FileSystem.contents(path) {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KeywayCore
 import KeywayEmit
@@ -22,6 +23,27 @@ struct SharedWorkTests {
         #expect(together == alone.sorted { $0.path < $1.path })
         // The shared audit is what the checklists and scopes.md show: both are there.
         #expect(together.contains { $0.path == "scopes.md" } && together.contains { $0.path == "Checklists/README.md" })
+    }
+
+    @Test("Parallel.map runs its thread setup on each thread before that thread's share of the work; results keep their order")
+    func threadSetupBeforeWork() {
+        final class Threads: @unchecked Sendable {
+            let lock = NSLock()
+            var readied: Set<UInt> = []
+            var workedUnreadied = 0
+        }
+        let threads = Threads()
+        let previous = Parallel.threadSetup
+        Parallel.threadSetup = { threads.lock.withLock { _ = threads.readied.insert(UInt(pthread_self())) } }
+        defer { Parallel.threadSetup = previous }
+        let items = Array(0..<2_000)
+        let results = Parallel.map(items) { item -> Int in
+            threads.lock.withLock { if !threads.readied.contains(UInt(pthread_self())) { threads.workedUnreadied += 1 } }
+            return item * 3
+        }
+        #expect(results == items.map { $0 * 3 })
+        #expect(threads.workedUnreadied == 0)
+        #expect(!threads.readied.isEmpty)
     }
 
 }

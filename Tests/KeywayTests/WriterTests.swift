@@ -198,6 +198,34 @@ struct WriterTests {
         #expect(outside.snapshot().isEmpty)
     }
 
+    @Test("a folder spelled with a combining accent is not the precomposed one: a link by that name that leads outside is refused")
+    func canonicallyEquivalentFolders() throws {
+        let out = TempDir(), outside = TempDir()
+        // "é" precomposed, and "e" + U+0301: equal as Swift strings, two names on disk.
+        try FileManager.default.createDirectory(atPath: out.path + "/\u{E9}", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: out.path + "/e\u{301}", withDestinationPath: outside.path)
+        let files = [GeneratedFile(path: "\u{E9}/a.md", contents: "a"), GeneratedFile(path: "e\u{301}/b.md", contents: "b")]
+        do {
+            _ = try OutputWriter(outputFolder: out.path).plan(files)
+            Issue.record("planned a write through the link")
+        } catch {
+            #expect(error.diagnostic == .error(.start(of: out.path + "/e\u{301}/b.md"), "refusing to write 'e\u{301}/b.md': it resolves outside the output folder"))
+        }
+        #expect(outside.snapshot().isEmpty)
+    }
+
+    @Test("files in a folder that is not there are missing, without a look; a foreign file in a folder that is there is still a conflict")
+    func absentFolders() throws {
+        let out = TempDir()
+        out.write("old/b.md", "mine\n")
+        let files = [GeneratedFile(path: "new/deeper/a.md", contents: "a"), GeneratedFile(path: "new/c.md", contents: "c"),
+                     GeneratedFile(path: "old/b.md", contents: "b"), GeneratedFile(path: "old/d.md", contents: "d")]
+        let plan = try OutputWriter(outputFolder: out.path).plan(files)
+        #expect(plan.missing.map(\.path) == ["new/c.md", "new/deeper/a.md", "old/d.md"])
+        #expect(plan.conflicts == [.init(path: "old/b.md", reason: .notOwned)])
+        #expect(plan.stale.isEmpty && plan.unchanged.isEmpty && plan.extra.isEmpty)
+    }
+
     @Test("a write that cannot be staged changes nothing")
     func atomicWrite() throws {
         let out = TempDir()
