@@ -37,7 +37,14 @@ struct SwiftParameter: Equatable {
 
     var rendered: String { "\(name): \(type.rendered)\(type.isOptional ? " = nil" : "")" }
 
-    static func list(_ parameters: [SwiftParameter]) -> String { parameters.map(\.rendered).joined(separator: ", ") }
+    static func list(_ parameters: [SwiftParameter]) -> String {
+        var out = ""
+        for (i, parameter) in parameters.enumerated() {
+            if i > 0 { out += ", " }
+            out += parameter.rendered
+        }
+        return out
+    }
 }
 
 /// An `InputContract` as a Swift literal: the generated tool's `inputContract`, one field
@@ -164,8 +171,11 @@ enum ContractLiteral {
     /// A constraint as its case: `.minLength(3)` (the case is the manifest key in
     /// lowerCamel, the argument a number, a count or a string).
     static func constraint(_ c: Constraint) -> String {
-        "." + SwiftIdentifier.lowerCamel(c.key.rawValue) + "(" + argument(c.argument) + ")"
+        "." + caseNames[c.key]! + "(" + argument(c.argument) + ")"
     }
+
+    /// Each constraint key's case (its manifest name in lowerCamel), made once.
+    private static let caseNames = Dictionary(uniqueKeysWithValues: Constraint.Key.allCases.map { ($0, SwiftIdentifier.lowerCamel($0.rawValue)) })
 
     static func argument(_ v: LiteralValue) -> String {
         switch v {
@@ -185,9 +195,15 @@ enum ContractLiteral {
         }
     }
 
-    static func formatCase(_ format: StringFormat) -> String { SwiftIdentifier.lowerCamel(format.rawValue) }
+    static func formatCase(_ format: StringFormat) -> String { formatCases[format]! }
+
+    /// Each string format's case (its name in lowerCamel), made once.
+    private static let formatCases = Dictionary(uniqueKeysWithValues: StringFormat.allCases.map { ($0, SwiftIdentifier.lowerCamel($0.rawValue)) })
 
     static func pad(_ levels: Int, _ out: inout String) {
-        out += String(repeating: " ", count: 4 * max(0, levels))
+        out += levels < pads.count ? pads[max(0, levels)] : String(repeating: " ", count: 4 * levels)
     }
+
+    /// The indentation of the first levels, made once.
+    private static let pads = (0..<16).map { String(repeating: " ", count: 4 * $0) }
 }

@@ -207,12 +207,17 @@ public struct ToolsEmitter: Emitter {
 
     /// A field's doc comment: its description, then what the contract says of it.
     static func doc(_ schema: ValueSchema) -> String {
-        var parts: [String] = []
-        if let d = schema.description { parts.append(d) }
-        if case .string(let format?) = schema.type { parts.append("(format: \(format.rawValue))") }
-        if schema.nullable { parts.append("(nullable)") }
-        parts += schema.constraints.map { $0.summary(for: schema.type) }
-        if let d = schema.defaultValue { parts.append("(default: \(OrderedJSON(d).json(indent: nil)))") }
-        return parts.isEmpty ? schema.type.name : parts.joined(separator: " ")
+        // One string appended to, its parts separated by a space.
+        var out = ""
+        func part(_ text: String) {
+            if !out.isEmpty { out += " " }
+            out += text
+        }
+        if let d = schema.description { part(d) }
+        if case .string(let format?) = schema.type { part("(format: \(format.rawValue))") }
+        if schema.nullable { part("(nullable)") }
+        for constraint in schema.constraints { part(constraint.summary(for: schema.type)) }
+        if let d = schema.defaultValue { part("(default: \(OrderedJSON(d).json(indent: nil)))") }
+        return out.isEmpty ? schema.type.name : out
     }
 }

@@ -99,20 +99,17 @@ extension Constraint {
 /// is the dearest single step of validating a manifest (a quarter of a million
 /// instructions), and projects repeat their patterns across connectors.
 enum PatternSyntax {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var known: [String: String?] = [:]
+    private static let known = Memo<String, String?>()
 
     /// Why `pattern` is not a regular expression, or nil.
     static func problem(_ pattern: String) -> String? {
-        if let answer = lock.withLock({ known[pattern] }) { return answer }
-        let answer: String?
-        do {
-            _ = try Regex(pattern)
-            answer = nil
-        } catch {
-            answer = "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
+        known.answer(pattern) { pattern in
+            do {
+                _ = try Regex(pattern)
+                return nil
+            } catch {
+                return "'pattern' is not a valid regular expression (\(String(describing: error).forDiagnostic)); fix it"
+            }
         }
-        lock.withLock { known[pattern] = answer }
-        return answer
     }
 }

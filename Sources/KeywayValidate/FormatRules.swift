@@ -45,6 +45,24 @@ enum FormatRules {
     /// Why a redirect URI is not acceptable, or nil. Rules: absolute, exact (no wildcard,
     /// no fragment, no credentials), https; http only for loopback hosts outside production.
     static func redirectURIProblem(_ uri: String, environment: String) -> String? {
+        // Asked once per URI and environment in a process: integrations share their
+        // redirect URIs (Nango's callback), and parsing one is the dearest check of an
+        // integration.
+        knownRedirects.answer(RedirectKey(uri: uri, environment: environment)) { _ in checkRedirectURI(uri, environment: environment) }
+    }
+
+    private struct RedirectKey: Hashable, Sendable {
+        // The bytes: two spellings Swift holds equal are two URIs to a browser.
+        var uri: [UInt8]
+        var environment: String
+        init(uri: String, environment: String) {
+            self.uri = Array(uri.utf8)
+            self.environment = environment
+        }
+    }
+    private static let knownRedirects = Memo<RedirectKey, String?>()
+
+    private static func checkRedirectURI(_ uri: String, environment: String) -> String? {
         if uri.utf8.contains(UInt8(ascii: "*")) { return "a redirect URI must be exact: wildcards are not allowed" }
         if hasControlOrSpace(uri) { return "a redirect URI must not contain spaces or control characters" }
         if uri.utf8.contains(UInt8(ascii: "#")) { return "a redirect URI must not have a fragment ('#…')" }
