@@ -94,7 +94,18 @@ struct Template: Sendable {
         var ops: [Op] = []
         var text: [UInt8] = []
         var routes: [Route] = []
-        var names: [String] = []
+        var names: [Name] = []
+
+        /// A name of a path, with its UTF-8 length where that decides a mismatch (see
+        /// `String.equalsOnlyItsOwnBytes`), -1 where only `==` can tell.
+        struct Name: Sendable {
+            var text: String
+            var length: Int
+            init(_ text: String) {
+                self.text = text
+                length = text.equalsOnlyItsOwnBytes ? text.utf8.count : -1
+            }
+        }
 
         init(_ nodes: [Node]) { add(nodes) }
 
@@ -125,8 +136,8 @@ struct Template: Sendable {
             switch path {
             case .top: break
             case .position(let p): (kind, position) = (.position, p)
-            case .fromTop(let n): kind = .fromTop; names += n
-            case .stack(let n): kind = .stack; names += n
+            case .fromTop(let n): kind = .fromTop; names += n.map(Name.init)
+            case .stack(let n): kind = .stack; names += n.map(Name.init)
             }
             routes.append(Route(kind: kind, position: position, start: start, end: names.count))
             return routes.count - 1
@@ -137,7 +148,7 @@ struct Template: Sendable {
     var uses: [(name: String, offset: Int)] {
         program.ops.filter { $0.kind == .variable || $0.kind == .section || $0.kind == .inverted }.flatMap { op in
             let route = program.routes[op.a]
-            return program.names[route.start..<route.end].map { ($0, op.offset) }
+            return program.names[route.start..<route.end].map { ($0.text, op.offset) }
         }
     }
 
@@ -183,7 +194,7 @@ struct Template: Sendable {
         let ops: UnsafeBufferPointer<Program.Op>
         let text: UnsafeBufferPointer<UInt8>
         let routes: UnsafeBufferPointer<Program.Route>
-        let names: UnsafeBufferPointer<String>
+        let names: UnsafeBufferPointer<Program.Name>
         let slots: UnsafeBufferPointer<TemplateData.Slot>
         let children: UnsafeBufferPointer<TemplateData.Child>
         let bytes: UnsafeBufferPointer<UInt8>
@@ -319,7 +330,10 @@ struct Template: Sendable {
             guard case .slot(let index) = value else { return nil }
             let slot = slots[index]
             guard slot.kind == .object else { return nil }
-            for child in slot.a..<(slot.a + slot.b) where children[child].key == names[name] { return .slot(children[child].slot) }
+            let wanted = names[name]
+            for child in slot.a..<(slot.a + slot.b) where (wanted.length < 0 || children[child].key.utf8.count == wanted.length) && children[child].key == wanted.text {
+                return .slot(children[child].slot)
+            }
             return nil
         }
     }

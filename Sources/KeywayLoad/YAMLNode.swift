@@ -41,7 +41,8 @@ public struct YAMLScalar: Sendable {
 
     /// A plain `~`, `null` or empty scalar (YAML core schema).
     public var isNull: Bool {
-        guard style == .plain else { return false }
+        // The null spellings are 0, 1 or 4 bytes (of `equalsOnlyItsOwnBytes` ASCII).
+        guard style == .plain, text.utf8.count == 0 || text.utf8.count == 1 || text.utf8.count == 4 else { return false }
         switch text {
         case "", "~", "null", "Null", "NULL": return true
         default: return false
@@ -66,6 +67,16 @@ extension Array where Element == YAMLPair {
     /// copied — its strings and node retained — to look at it).
     public func index(ofKey key: String) -> Int? {
         for index in indices where self[index].key == key { return index }
+        return nil
+    }
+
+    /// `index(ofKey:)` for a key of plain ASCII (`String.equalsOnlyItsOwnBytes`, as a
+    /// schema's keys are): lengths are compared first, since they decide a mismatch and
+    /// most keys passed over differ in length.
+    public func index(ofPlainKey key: String) -> Int? {
+        assert(key.equalsOnlyItsOwnBytes, "'\(key)' is not a plain key")
+        let length = key.utf8.count
+        for index in indices where self[index].key.utf8.count == length && self[index].key == key { return index }
         return nil
     }
 }

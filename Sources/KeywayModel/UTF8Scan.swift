@@ -8,6 +8,19 @@ extension String {
     }
 }
 
+extension String {
+    /// Whether every string `==` this one has its bytes: true of ASCII without `K`, `;` and
+    /// `` ` ``, the only ASCII that other code points decompose to (U+212A KELVIN SIGN,
+    /// U+037E GREEK QUESTION MARK, U+1FEF GREEK VARIA), which Swift's `==` holds equal
+    /// to their decompositions. Then a string of another UTF-8 length differs from it,
+    /// which lookups of keys and names check first (a length is at hand; `==` of two
+    /// different strings is a call).
+    @inlinable
+    public var equalsOnlyItsOwnBytes: Bool {
+        utf8AllSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "`") }
+    }
+}
+
 extension Array where Element == UInt8 {
     /// Appends the UTF-8 bytes of `s` at once (appending a `String.UTF8View` goes byte by
     /// byte): how the emitters write text into their output buffers.

@@ -15,8 +15,9 @@ struct Fields {
     /// duplicate key). A schema looks up a fixed handful of keys, so a scan of the pairs
     /// costs less than hashing them into a dictionary, and stays linear in their number.
     var pairs: [YAMLPair]
+    /// The pair of a schema's key (plain ASCII words, `String.equalsOnlyItsOwnBytes`).
     subscript(key: String) -> YAMLPair? {
-        pairs.index(ofKey: key).map { pairs[$0] }
+        pairs.index(ofPlainKey: key).map { pairs[$0] }
     }
 }
 
@@ -68,12 +69,15 @@ final class NodeReader {
             error(node.location, "\(what()) must be a mapping of keys to values, found \(node.kindName)")
             return nil
         }
+        // A schema's keys are plain (`String.equalsOnlyItsOwnBytes`): a key of another
+        // length is not one of them.
+        func isAllowed(_ key: String) -> Bool { allowed.contains { $0.utf8.count == key.utf8.count && $0 == key } }
         // Usually every key is allowed: the pairs are kept as they are, not copied one by one.
-        if pairs.allSatisfy({ allowed.contains($0.key) }) { return Fields(node: node, pairs: pairs) }
+        if pairs.allSatisfy({ isAllowed($0.key) }) { return Fields(node: node, pairs: pairs) }
         var fields: [YAMLPair] = []
         fields.reserveCapacity(pairs.count)
         for pair in pairs {
-            if allowed.contains(pair.key) {
+            if isAllowed(pair.key) {
                 fields.append(pair)
             } else if let suggestion = closest(to: pair.key, in: allowed) {
                 error(pair.keyLocation, "unknown key '\(pair.key.forDiagnostic)'; did you mean '\(suggestion)'?")

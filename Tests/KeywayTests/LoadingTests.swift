@@ -221,4 +221,26 @@ struct LoadingTests {
             "\(dir.path):1:1: error: no manifests found; add YAML files under \(dir.path)/integrations and \(dir.path)/connectors",
         ])
     }
+
+    @Test("a plain key (ASCII without K, ; and `) equals no string of other bytes, by Swift's own ==: lookups may compare lengths first")
+    func plainKeys() {
+        // Every scalar that Swift's == holds equal to an ASCII character, found by asking it.
+        var equalToASCII: [String] = []
+        for value in 0x80...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value), scalar.properties.canonicalCombiningClass == .notReordered,
+                  scalar.properties.generalCategory != .unassigned else { continue }
+            let text = String(scalar)
+            // Only a scalar whose canonical decomposition is all ASCII can equal ASCII.
+            let decomposed = text.decomposedStringWithCanonicalMapping
+            guard decomposed.utf8.allSatisfy({ $0 < 0x80 }) else { continue }
+            if text == decomposed { equalToASCII.append(decomposed) }
+        }
+        #expect(equalToASCII.sorted() == [";", "K", "`"])
+        #expect(!"K".equalsOnlyItsOwnBytes && !"a;b".equalsOnlyItsOwnBytes && !"`".equalsOnlyItsOwnBytes && !"é".equalsOnlyItsOwnBytes)
+        #expect("min_length".equalsOnlyItsOwnBytes && "providerConfigkey".equalsOnlyItsOwnBytes && "".equalsOnlyItsOwnBytes)
+        // The lookups: a plain key by length and ==; any other key by == alone.
+        let pairs = [YAMLPair(key: "\u{212A}ind", keyLocation: .start(of: "f"), value: YAMLNode(.scalar(YAMLScalar(text: "1", style: .plain)), at: .start(of: "f")))]
+        #expect(pairs.index(ofKey: "Kind") == 0)
+        #expect(pairs.index(ofPlainKey: "kind") == nil)
+    }
 }
