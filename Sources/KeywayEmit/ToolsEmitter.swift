@@ -207,17 +207,19 @@ public struct ToolsEmitter: Emitter {
 
     /// A field's doc comment: its description, then what the contract says of it.
     static func doc(_ schema: ValueSchema) -> String {
-        // One string appended to, its parts separated by a space.
-        var out = ""
+        // One string appended to, its parts separated by a space (an empty description is
+        // a part too).
+        var out = "", parts = 0
         func part(_ text: String) {
-            if !out.isEmpty { out += " " }
+            if parts > 0 { out += " " }
             out += text
+            parts += 1
         }
         if let d = schema.description { part(d) }
         if case .string(let format?) = schema.type { part("(format: \(format.rawValue))") }
         if schema.nullable { part("(nullable)") }
         for constraint in schema.constraints { part(constraint.summary(for: schema.type)) }
         if let d = schema.defaultValue { part("(default: \(OrderedJSON(d).json(indent: nil)))") }
-        return out.isEmpty ? schema.type.name : out
+        return parts == 0 ? schema.type.name : out
     }
 }

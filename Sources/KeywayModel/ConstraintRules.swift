@@ -99,11 +99,14 @@ extension Constraint {
 /// is the dearest single step of validating a manifest (a quarter of a million
 /// instructions), and projects repeat their patterns across connectors.
 enum PatternSyntax {
-    private static let known = Memo<String, String?>()
+    // By the pattern's bytes: Swift holds two spellings of a character equal (`é`, and
+    // `e` + U+0301), a regular expression does not (`[a-é]` is a range, `[a-e\u{301}]`
+    // is not).
+    private static let known = Memo<[UInt8], String?>()
 
     /// Why `pattern` is not a regular expression, or nil.
     static func problem(_ pattern: String) -> String? {
-        known.answer(pattern) { pattern in
+        known.answer(Array(pattern.utf8)) { _ in
             do {
                 _ = try Regex(pattern)
                 return nil

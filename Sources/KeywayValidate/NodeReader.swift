@@ -71,6 +71,7 @@ final class NodeReader {
         }
         // A schema's keys are plain (`String.equalsOnlyItsOwnBytes`): a key of another
         // length is not one of them.
+        assert(allowed.allSatisfy(\.equalsOnlyItsOwnBytes), "a schema's keys are plain")
         func isAllowed(_ key: String) -> Bool { allowed.contains { $0.utf8.count == key.utf8.count && $0 == key } }
         // Usually every key is allowed: the pairs are kept as they are, not copied one by one.
         if pairs.allSatisfy({ isAllowed($0.key) }) { return Fields(node: node, pairs: pairs) }

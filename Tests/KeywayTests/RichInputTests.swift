@@ -1,7 +1,7 @@
 import Foundation
 import KeywayContract
 import KeywayCore
-import KeywayEmit
+@testable import KeywayEmit
 import KeywayHostileFixture
 import KeywayLoad
 import KeywayMigrations
@@ -154,6 +154,29 @@ struct RichInputTests {
         #expect(tool.inputs[3].schema.constraints == [.minLength(3), .maxLength(3), .pattern("^[A-Z]{3}$")])
         #expect(tool.inputs[4].schema.constraints == [.minimum(0.5), .maximum(1_000_000)])
         #expect(tool.inputs[5].schema.type == .map(values: ValueSchema(.string(), constraints: [.maxLength(500)])))
+    }
+
+    @Test("a field's doc comment: its description (an empty one too), then what the contract says; the type when nothing is said")
+    func docComments() {
+        #expect(ToolsEmitter.doc(ValueSchema(.string())) == "string")
+        #expect(ToolsEmitter.doc(ValueSchema(.string(), description: "")) == "")
+        #expect(ToolsEmitter.doc(ValueSchema(.string(format: .email), description: "")) == " (format: email)")
+        #expect(ToolsEmitter.doc(ValueSchema(.integer, description: "Count", optional: true, default: .integer(3),
+                                             constraints: [.minimum(1)])) == "Count (minimum: 1) (default: 3)")
+    }
+
+    @Test("a pattern's verdict is its own spelling's: two spellings Swift holds equal are two patterns to a regular expression", arguments: [false, true])
+    func patternSpellings(_ invalidFirst: Bool) throws {
+        let valid = "[a-\u{E9}]", invalid = "[a-e\u{301}]"
+        #expect(valid == invalid)
+        for pattern in invalidFirst ? [invalid, valid] : [valid, invalid] {
+            let verdict = Constraint.pattern(pattern).argumentProblem
+            if pattern.utf8.elementsEqual(valid.utf8) {
+                #expect(verdict == nil)
+            } else {
+                #expect(verdict?.hasPrefix("'pattern' is not a valid regular expression (") == true)
+            }
+        }
     }
 
     @Test("the JSON Schema says what the contract checks: bounds, pattern, date, maps")
