@@ -161,8 +161,11 @@ public struct OutputWriter: Sendable {
         private(set) var absent: Set<[UInt8]> = []
 
         /// The folder of a path relative to the root, as `inside` and `absent` key it.
-        static func folderKey(of path: String) -> [UInt8] {
-            path.utf8.lastIndex(of: UInt8(ascii: "/")).map { Array(path.utf8[..<$0]) } ?? []
+        static func folderKey(of path: String) -> [UInt8] { Array(folder(of: path).utf8) }
+
+        /// The folder of a path relative to the root ("" for the root itself).
+        static func folder(of path: String) -> Substring {
+            path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[..<$0] } ?? ""
         }
 
         init(root: String) {
@@ -172,8 +175,8 @@ public struct OutputWriter: Sendable {
 
         mutating func path(for path: String) throws(WriteError) -> String {
             try OutputWriter.checkRelativePath(path)
-            let folder = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[..<$0] } ?? ""
-            let key = Self.folderKey(of: path)
+            let folder = Self.folder(of: path)
+            let key = Array(folder.utf8)
             let verdict: Bool
             if let known = inside[key] {
                 verdict = known
