@@ -115,29 +115,35 @@ public struct OutputWriter: Sendable {
     /// a part empty, `.` or `..`; empty, absolute, a backslash or NUL (not relative).
     private enum PathProblem: Comparable { case reserved, part, notRelative }
 
-    /// The gravest problem of a path, in one pass over its bytes; nil for a good one.
+    /// The gravest problem of a path, in one pass over its bytes; nil for a good one. A part
+    /// is not collected: its length, its dots and how much of it matches `.keyway-` so far
+    /// say all the rules ask.
     private static func pathProblem(_ bytes: String.UTF8View) -> PathProblem? {
         guard let first = bytes.first, first != UInt8(ascii: "/") else { return .notRelative }
-        let prefix = Array(".keyway-".utf8)
+        let prefix = reservedPrefix
         var found: PathProblem?
-        var part: [UInt8] = []
-        func checkPart() {
-            let problem: PathProblem? = part.isEmpty || part == [0x2E] || part == [0x2E, 0x2E] ? .part
-                : part.starts(with: prefix) ? .reserved : nil
+        var length = 0, dots = 0, matched = 0
+        func endPart() {
+            let problem: PathProblem? = length == 0 || (dots == length && length <= 2) ? .part
+                : matched == prefix.count ? .reserved : nil
             if let problem, found.map({ problem > $0 }) ?? true { found = problem }
+            (length, dots, matched) = (0, 0, 0)
         }
         for b in bytes {
             if b == UInt8(ascii: "\\") || b == 0 { return .notRelative }
             if b == UInt8(ascii: "/") {
-                checkPart()
-                part.removeAll(keepingCapacity: true)
+                endPart()
             } else {
-                part.append(b)
+                if b == UInt8(ascii: ".") { dots += 1 }
+                if matched == length, matched < prefix.count, b == prefix[matched] { matched += 1 }
+                length += 1
             }
         }
-        checkPart()
+        endPart()
         return found
     }
+
+    private static let reservedPrefix = Array(".keyway-".utf8)
 
     /// The file's absolute path, after checking that it stays inside the folder even
     /// through symbolic links in the folders that already exist.
@@ -164,9 +170,11 @@ public struct OutputWriter: Sendable {
         static func folderKey(of path: String) -> [UInt8] { Array(folder(of: path).utf8) }
 
         /// The folder of a path relative to the root ("" for the root itself).
-        static func folder(of path: String) -> Substring {
+        static func folder(of path: Substring) -> Substring {
             path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[..<$0] } ?? ""
         }
+
+        static func folder(of path: String) -> Substring { folder(of: path[...]) }
 
         init(root: String) {
             self.root = root
@@ -311,8 +319,8 @@ public struct OutputWriter: Sendable {
         plan.litter = try litter(in: plan.folders)
         if recordsOwnership {
             plan.manifest = manifest
-            var rendered = manifest.rendered
             if case .bytes(let current) = FileSystem.contents(manifestPath) {
+                var rendered = manifest.rendered
                 plan.manifestChanges = rendered.withUTF8 { !$0.elementsEqual(current) }
                 // An earlier keyway's record of the same files is not stale, only old.
                 if plan.manifestChanges, let recorded, recorded.hasLegacyHashes {
@@ -355,13 +363,19 @@ public struct OutputWriter: Sendable {
 
     /// The folders (relative to the root) of the files `files` and `record` name, and the
     /// root itself: where keyway's files are, so where its temporary files can be.
+    /// Split at each `/` byte, as the file system splits them (a `/` is a separator even
+    /// before a combining mark, which would join it into one Character).
     static func folders(of files: [GeneratedFile], _ record: OwnershipManifest?) -> Set<String> {
         var folders: Set<String> = [""]
+        // Files come sorted by path: most share the previous one's folder, already added.
+        var previous: Substring = ""
         for path in files.map(\.path) + (record.map { Array($0.entries.keys) } ?? []) {
-            var folder = Substring(path)
-            while let slash = folder.lastIndex(of: "/") {
-                folder = folder[..<slash]
+            var folder = PathGuard.folder(of: path)
+            if folder.utf8.elementsEqual(previous.utf8) { continue }
+            previous = folder
+            while !folder.isEmpty {
                 folders.insert(String(folder))
+                folder = PathGuard.folder(of: folder)
             }
         }
         return folders

@@ -189,6 +189,33 @@ struct WriterTests {
         #expect(out.snapshot().isEmpty)
     }
 
+    @Test("each part of a path is judged by its own bytes: dots only when it is all dots, the reserved prefix only at its start")
+    func pathParts() throws {
+        for path in ["...", "a/.../b", ".keyway", ".keywayx/a", "x.keyway-", "a/x.keyway-y", ".kEyway-x", "a.b/.c", "..a", "a/b.."] {
+            #expect(throws: Never.self, "\(path)") { try OutputWriter.checkRelativePath(path) }
+        }
+        let refused = [".keyway-", "a/.keyway-/b", "a/.keyway-x", "a/./.keyway-x", ".keyway-x/..", "a/.", "a/..", "a/", "a//.keyway-x"]
+        let reasons = refused.map { path -> String in
+            do throws(WriteError) { try OutputWriter.checkRelativePath(path) } catch { return error.diagnostic.message }
+            return "accepted"
+        }
+        let reserved = "names starting with '.keyway-' are reserved for keyway's record and temporary files"
+        let parts = "paths inside the output folder must not contain empty, '.' or '..' parts"
+        #expect(reasons == zip(refused, [reserved, reserved, reserved, parts, parts, parts, parts, parts, parts]).map { "refusing to write '\($0)': \($1)" })
+    }
+
+    @Test("temporary files are looked for in every folder a path names, split at each '/' byte (one before a combining mark too)")
+    func litterFolders() throws {
+        let files = [GeneratedFile(path: "a/b/c.txt", contents: "c\n"), GeneratedFile(path: "a/b/d.txt", contents: "d\n"),
+                     GeneratedFile(path: "q/\u{301}x/y.txt", contents: "y\n"), GeneratedFile(path: "z.txt", contents: "z\n")]
+        #expect(OutputWriter.folders(of: files, nil) == ["", "a", "a/b", "q", "q/\u{301}x"])
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan(files))
+        out.write("q/.keyway-y.txt.7.tmp", "half")
+        #expect(try writer.plan(files).litter == ["q/.keyway-y.txt.7.tmp"])
+    }
+
     @Test("a symlinked folder that leads outside is refused")
     func symlinkGuard() throws {
         let out = TempDir(), outside = TempDir()
