@@ -458,21 +458,6 @@ public struct OutputWriter: Sendable {
             existingFolders.insert(folder)
         }
         func folder(of path: String) -> String { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "." }
-        /// `work` of each index, on all cores, one folder (of `target`) a core at a time;
-        /// results in the order of `indices`.
-        func byFolder<R>(_ indices: Range<Int>, of target: (Int) -> String, _ work: (Int) -> R) -> [R] {
-            var groups: [String: [Int]] = [:]
-            var order: [String] = []
-            for i in indices {
-                let f = folder(of: target(i))
-                if groups[f] == nil { order.append(f) }
-                groups[f, default: []].append(i)
-            }
-            let done = Parallel.map(order.map { groups[$0]! }, threshold: 2) { group in group.map { ($0, work($0)) } }
-            var results = [R?](repeating: nil, count: indices.count)
-            for (i, r) in done.joined() { results[i - indices.lowerBound] = r }
-            return results.map { $0! }
-        }
         func name(of path: String) -> Substring { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[path.index(after: $0)...] } ?? path[...] }
 
         // Stage.
@@ -505,9 +490,8 @@ public struct OutputWriter: Sendable {
                         jobs.append((file, folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp", target))
                     }
                 }
-                // The new bytes, written beside their targets on all cores, a folder a core
-                // (two writers in one folder only wait for each other).
-                let failures = byFolder(jobs.indices, of: { jobs[$0].target }) { FileSystem.write(jobs[$0].temp, jobs[$0].file.contents) }
+                // The new bytes, written beside their targets on all cores.
+                let failures = Parallel.map(Array(jobs.indices)) { FileSystem.write(jobs[$0].temp, jobs[$0].file.contents) }
                 var firstFailure: WriteError?
                 for (job, failure) in zip(jobs, failures) {
                     if let failure {
@@ -547,10 +531,11 @@ public struct OutputWriter: Sendable {
         var done: [(target: String, backup: String?)] = []
         var removed: [(target: String, backup: String)] = []
         var failure: (path: String, message: String)?
-        // New files first, complete or not at all, a folder a core.
+        // New files first, complete or not at all, on all cores (each takes its folder's
+        // lock once, to link the file under its name: two cores in one folder seldom wait).
         if !creations.isEmpty {
             let allowed = min(renames ?? creations.count, creations.count)
-            let results = byFolder(0..<allowed, of: { creations[$0].target }) { i in
+            let results = Parallel.map(Array(0..<allowed)) { i in
                 let target = creations[i].target, folder = folder(of: target)
                 return FileSystem.createComplete(target, in: folder, creations[i].file.contents,
                                                  temporary: folder + "/.keyway-" + name(of: target) + "." + tag + ".tmp")
