@@ -136,19 +136,24 @@ struct CrossReferenceRules {
         return kept
     }
 
-    /// The rules across files. The scope rules and the Swift-name rules read the same
-    /// manifests and nothing of each other's: they run side by side, the second with a
-    /// reader of its own, absorbed after (the report is sorted).
+    /// The rules across files. The scope rules, the Swift names of integrations and
+    /// connectors, and each connector's tool and input names read the same manifests and
+    /// nothing of each other's: they are one set of jobs on all cores (a map inside a job of
+    /// another runs on that job's core alone), each but the scope rules with a reader of
+    /// its own, absorbed after (the report is sorted).
     func check(integrations: [Integration], connectors: [Connector], catalogs: [ProviderScopes]) {
-        let names = NodeReader()
-        _ = Parallel.map([false, true], threshold: 2) { swiftNames in
-            if swiftNames {
-                Self.checkSwiftNames(integrations: integrations, connectors: connectors, names)
-            } else {
+        let found = Parallel.map(Array(-2..<connectors.count), threshold: 2) { job -> NodeReader? in
+            switch job {
+            case -2:
                 checkScopes(integrations: integrations, connectors: connectors)
+                return nil
+            case -1:
+                return Self.swiftNameProblems(integrations: integrations, connectors: connectors)
+            default:
+                return Self.toolNameProblems(connectors[job])
             }
         }
-        reader.absorb(names)
+        for other in found { if let other { reader.absorb(other) } }
         checkProviderScopes(catalogs, integrations: integrations)
     }
 
@@ -202,8 +207,10 @@ struct CrossReferenceRules {
     }
 
     /// Generated Swift names come from manifest names; two names that map to one
-    /// identifier would not compile, so they are refused here, naming both.
-    private static func checkSwiftNames(integrations: [Integration], connectors: [Connector], _ reader: NodeReader) {
+    /// identifier would not compile, so they are refused here, naming both (and, for the
+    /// tools and inputs of each connector, by `toolNameProblems`).
+    private static func swiftNameProblems(integrations: [Integration], connectors: [Connector]) -> NodeReader {
+        let reader = NodeReader()
         // Dictionaries of indices, not of manifests: nothing large is copied as they grow.
         var cases: [String: Int] = [:]
         cases.reserveCapacity(integrations.count)
@@ -226,9 +233,7 @@ struct CrossReferenceRules {
                     : "connector '\(c.slug)' and '\(other.slug)' (\(other.location.file)) become the Swift types '\(id)' and '\(otherID)', whose files are one on case-insensitive file systems (macOS, Windows); rename one")
             } else { types[id.lowercased()] = index }
         }
-        // Each connector's tools and inputs on their own, on all cores (what they find is
-        // sorted with every other diagnostic).
-        for found in Parallel.map(connectors, { Self.toolNameProblems($0) }) { reader.absorb(found) }
+        return reader
     }
 
     /// Tool and input names of one connector that models or Swift cannot tell apart.
