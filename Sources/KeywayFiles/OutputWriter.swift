@@ -25,9 +25,10 @@ public struct OutputPlan: Sendable, Equatable {
     public var released: [String] = []
     /// Temporary files of an interrupted run (`.keyway-*.tmp`, `.keyway-*.bak`).
     public var litter: [String] = []
-    /// The folders keyway's files are in (relative to the root; "" is the root): where it
-    /// looks for temporary files of an interrupted run.
-    public var folders: Set<String> = [""]
+    /// The folders keyway's files are in (relative to the root; "" is the root), each once
+    /// as the file system names it (by its bytes), in byte order: where it looks for
+    /// temporary files of an interrupted run.
+    public var folders: [String] = [""]
     /// The ownership manifest after the run, and whether what it says changes.
     public var manifest = OwnershipManifest()
     public var manifestChanges = false
@@ -341,9 +342,9 @@ public struct OutputWriter: Sendable {
     /// only the folders keyway writes or owns files in are looked at — not the whole tree
     /// under the root, which may hold another project's output (with its own temporary
     /// files, in use by its own run) or, for a root like `/`, the whole system.
-    func litter(in folders: Set<String>) throws(WriteError) -> [String] {
+    func litter(in folders: [String]) throws(WriteError) -> [String] {
         var found: [String] = []
-        for relative in folders.sorted() {
+        for relative in folders {
             let folder = relative.isEmpty ? root : display(relative)
             guard let dir = opendir(folder) else {
                 if errno == ENOENT || errno == ENOTDIR { continue }
@@ -358,27 +359,30 @@ public struct OutputWriter: Sendable {
                 found.append(relative.isEmpty ? name : relative + "/" + name)
             }
         }
-        return found.sorted()
+        return found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// The folders (relative to the root) of the files `files` and `record` name, and the
-    /// root itself: where keyway's files are, so where its temporary files can be.
-    /// Split at each `/` byte, as the file system splits them (a `/` is a separator even
-    /// before a combining mark, which would join it into one Character).
-    static func folders(of files: [GeneratedFile], _ record: OwnershipManifest?) -> Set<String> {
-        var folders: Set<String> = [""]
-        // Files come sorted by path: most share the previous one's folder, already added.
+    /// root itself: where keyway's files are, so where its temporary files can be. Split
+    /// at each `/` byte and told apart by their bytes, as the file system does (a `/`
+    /// before a combining mark is one Character with it; `é` and `e` + U+0301 are two
+    /// folders, which Swift's `==` would take for one).
+    static func folders(of files: [GeneratedFile], _ record: OwnershipManifest?) -> [String] {
+        var seen: Set<[UInt8]> = [[]]
+        var folders: [String] = [""]
+        // Most files share the previous one's folder, already added.
         var previous: Substring = ""
         for path in files.map(\.path) + (record.map { Array($0.entries.keys) } ?? []) {
             var folder = PathGuard.folder(of: path)
             if folder.utf8.elementsEqual(previous.utf8) { continue }
             previous = folder
-            while !folder.isEmpty {
-                folders.insert(String(folder))
+            // A folder seen before came with the folders above it.
+            while !folder.isEmpty, seen.insert(Array(folder.utf8)).inserted {
+                folders.append(String(folder))
                 folder = PathGuard.folder(of: folder)
             }
         }
-        return folders
+        return folders.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Applies one plan (see `commit(_:)`).
@@ -438,11 +442,13 @@ public struct OutputWriter: Sendable {
             for r in removals { unlink(r.backup) }
             for folder in createdFolders.reversed() { try? fm.removeItem(atPath: folder) }
         }
+        // Folders made or found, by their bytes (Swift's `==` takes `é` and `e` + U+0301 for
+        // one folder; the file system does not).
+        var existingFolders = Set<[UInt8]>()
         /// Creates `folder` and the folders above it that are missing, remembering them
         /// (outermost first) so that a failed run removes them again.
-        var existingFolders = Set<String>()
         func makeFolder(_ folder: String) throws {
-            if existingFolders.contains(folder) { return }
+            if existingFolders.contains(Array(folder.utf8)) { return }
             var missing: [String] = []
             var f = folder
             // Up to the first folder that exists (a relative path may have no slash left).
@@ -455,10 +461,12 @@ public struct OutputWriter: Sendable {
                 try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 createdFolders += missing.reversed()
             }
-            existingFolders.insert(folder)
+            existingFolders.insert(Array(folder.utf8))
         }
         func folder(of path: String) -> String { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "." }
-        func name(of path: String) -> Substring { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[path.index(after: $0)...] } ?? path[...] }
+        // After the '/' byte (`index(after:)` of the string would step over a combining mark
+        // that follows it, and two names would share one temporary or backup name).
+        func name(of path: String) -> Substring { path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[path.utf8.index(after: $0)...] } ?? path[...] }
 
         // Stage.
         do {

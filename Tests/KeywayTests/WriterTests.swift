@@ -216,6 +216,30 @@ struct WriterTests {
         #expect(try writer.plan(files).litter == ["q/.keyway-y.txt.7.tmp"])
     }
 
+    @Test("folders are told apart by their bytes: 'é' and 'e' + U+0301 are two, each created, and each looked in for temporary files")
+    func litterInEquivalentFolders() throws {
+        let files = [GeneratedFile(path: "\u{E9}/a.txt", contents: "a\n"), GeneratedFile(path: "e\u{301}/b.txt", contents: "b\n")]
+        #expect(OutputWriter.folders(of: files, nil).map { Array($0.utf8) } == [[], [0x65, 0xCC, 0x81], [0xC3, 0xA9]])
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan(files))
+        out.write("\u{E9}/.keyway-a.txt.5.tmp", "half")
+        out.write("e\u{301}/.keyway-b.txt.5.tmp", "half")
+        #expect(try writer.plan(files).litter.map { Array($0.utf8) } == [Array("e\u{301}/.keyway-b.txt.5.tmp".utf8), Array("\u{E9}/.keyway-a.txt.5.tmp".utf8)])
+    }
+
+    @Test("two files whose names differ by a combining mark after '/' get backups of their own when both are removed")
+    func backupNamesAfterSlash() throws {
+        let out = TempDir()
+        let writer = OutputWriter(outputFolder: out.path)
+        try writer.apply(writer.plan([GeneratedFile(path: "q/\u{301}y.txt", contents: "1\n"), GeneratedFile(path: "q/y.txt", contents: "2\n"),
+                                      GeneratedFile(path: "keep.txt", contents: "k\n")]))
+        let plan = try writer.plan([GeneratedFile(path: "keep.txt", contents: "k\n")])
+        #expect(plan.extra.map { Array($0.utf8) } == [Array("q/y.txt".utf8), Array("q/\u{301}y.txt".utf8)])
+        try writer.apply(plan)
+        #expect(out.snapshot().keys.sorted() == [".keyway-manifest", "keep.txt"])
+    }
+
     @Test("a symlinked folder that leads outside is refused")
     func symlinkGuard() throws {
         let out = TempDir(), outside = TempDir()
