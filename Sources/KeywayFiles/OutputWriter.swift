@@ -193,7 +193,7 @@ public struct OutputWriter: Sendable {
                 var ancestor = folder.isEmpty ? root : root + "/" + folder
                 if !FileSystem.exists(ancestor) {
                     absent.insert(key)
-                    while ancestor.count > root.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                    while ancestor.utf8.count > root.utf8.count, let slash = ancestor.utf8.lastIndex(of: UInt8(ascii: "/")) {
                         ancestor = String(ancestor[..<slash])
                         if FileSystem.exists(ancestor) { break }
                     }

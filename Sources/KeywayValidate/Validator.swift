@@ -142,15 +142,17 @@ struct CrossReferenceRules {
     /// another runs on that job's core alone), each but the scope rules with a reader of
     /// its own, absorbed after (the report is sorted).
     func check(integrations: [Integration], connectors: [Connector], catalogs: [ProviderScopes]) {
-        let found = Parallel.map(Array(-2..<connectors.count), threshold: 2) { job -> NodeReader? in
+        enum Job { case scopes, swiftNames, toolNames(Int) }
+        let jobs = [Job.scopes, .swiftNames] + connectors.indices.map(Job.toolNames)
+        let found = Parallel.map(jobs, threshold: 2) { job -> NodeReader? in
             switch job {
-            case -2:
+            case .scopes:
                 checkScopes(integrations: integrations, connectors: connectors)
                 return nil
-            case -1:
+            case .swiftNames:
                 return Self.swiftNameProblems(integrations: integrations, connectors: connectors)
-            default:
-                return Self.toolNameProblems(connectors[job])
+            case .toolNames(let index):
+                return Self.toolNameProblems(connectors[index])
             }
         }
         for other in found { if let other { reader.absorb(other) } }
